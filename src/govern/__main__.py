@@ -1,0 +1,5 @@
+"""``python -m govern``."""
+
+from govern.cli import main
+
+main()

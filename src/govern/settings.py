@@ -1,0 +1,283 @@
+"""Settings from ``govern.toml``, ``.env`` and ``GOVERN_*`` variables, through pydantic-settings.
+
+Precedence, highest first: explicit overrides (CLI flags), environment variables, ``.env``,
+``govern.toml``, defaults. Each connector's settings live in a table named after it
+(``[m365]`` in the TOML file, ``GOVERN_M365__TENANT_ID`` in the environment) and are validated
+by the settings model the connector declares. Secrets are ``SecretStr`` and print masked.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, create_model
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from govern.errors import ConfigError
+
+ENV_PREFIX = "GOVERN_"
+CONFIG_ENV = "GOVERN_CONFIG"
+DEFAULT_CONFIG = "govern.toml"
+DEFAULT_STORE_DIR = ".govern"
+
+
+class CoreSettings(BaseSettings):
+    """Settings of govern itself; connectors add their own tables beside these."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    store_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the inventory store, e.g. postgresql+psycopg://user:pw@host/govern; "
+            "unset means an SQLite file under store_dir"
+        ),
+    )
+    store_dir: Path = Field(
+        default=Path(DEFAULT_STORE_DIR),
+        description="Directory for the default SQLite store and local state",
+    )
+    policies_dir: Path = Field(
+        default=Path("policies"), description="Directory of the policy repository"
+    )
+
+    def database_url(self) -> str:
+        """The store URL to connect to (the secret, for the store's use only)."""
+        if self.store_url is not None:
+            return self.store_url.get_secret_value()
+        return f"sqlite:///{self.store_dir / 'inventory.db'}"
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    """One effective setting, for ``govern config show``."""
+
+    name: str
+    value: str
+    source: str
+    secret: bool
+
+
+class _Sources:
+    """Builds the ordered sources for one settings class, and names where a value came from."""
+
+    def __init__(self, cls: type[BaseSettings], config_file: Path | None, env_file: Path | None):
+        self.config_file = config_file
+        self.env_file = env_file
+        self.cls = cls
+
+    def ordered(
+        self, init_kwargs: Mapping[str, Any]
+    ) -> list[tuple[str, PydanticBaseSettingsSource]]:
+        sources: list[tuple[str, PydanticBaseSettingsSource]] = [
+            ("override", InitSettingsSource(self.cls, init_kwargs=dict(init_kwargs))),
+            ("environment", EnvSettingsSource(self.cls)),
+        ]
+        if self.env_file is not None and self.env_file.is_file():
+            sources.append((str(self.env_file), DotEnvSettingsSource(self.cls, env_file=self.env_file)))
+        if self.config_file is not None and self.config_file.is_file():
+            sources.append(
+                (str(self.config_file), TomlConfigSettingsSource(self.cls, self.config_file))
+            )
+        return sources
+
+
+def _config_path(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path(DEFAULT_CONFIG)
+
+
+def _check_toml(path: Path | None) -> None:
+    """tomllib's errors carry line and column; report them as one line naming the file."""
+    if path is None or not path.is_file():
+        return
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}; fix the TOML syntax there") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def settings_class(connectors: Mapping[str, type[BaseModel]]) -> type[CoreSettings]:
+    """The settings class for the installed connectors: core fields plus one table each."""
+    fields: dict[str, Any] = {
+        name: (model | None, Field(default=None, description=f"Settings of the {name} connector"))
+        for name, model in sorted(connectors.items())
+    }
+    cls: type[CoreSettings] = create_model("GovernSettings", __base__=CoreSettings, **fields)
+    return cls
+
+
+class LoadedSettings:
+    """Effective settings plus the knowledge of where each value came from."""
+
+    def __init__(self, values: CoreSettings, sources: list[tuple[str, dict[str, Any]]]):
+        self.values = values
+        self._sources = sources
+
+    def connector(self, name: str) -> BaseModel | None:
+        """The validated settings of one connector, or None when it is not configured."""
+        value = getattr(self.values, name, None)
+        return value if isinstance(value, BaseModel) else None
+
+    def source_of(self, dotted: str) -> str:
+        """Where a setting's effective value came from, or 'default'."""
+        parts = dotted.split(".")
+        for label, data in self._sources:
+            node: Any = data
+            for part in parts:
+                if isinstance(node, Mapping) and part in node:
+                    node = node[part]
+                else:
+                    break
+            else:
+                return _describe_source(label, dotted)
+        return "default"
+
+    def explain(self) -> Iterator[SettingValue]:
+        """Every effective setting, secrets masked, with its source."""
+        yield from _walk(self.values, "", self)
+
+
+def _describe_source(label: str, dotted: str) -> str:
+    if label == "environment":
+        return f"environment variable {ENV_PREFIX}{dotted.replace('.', '__').upper()}"
+    return label
+
+
+def _walk(model: BaseModel, prefix: str, loaded: LoadedSettings) -> Iterator[SettingValue]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        dotted = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            yield from _walk(value, dotted + ".", loaded)
+            continue
+        secret = isinstance(value, SecretStr)
+        shown = "**********" if secret and value is not None else _show(value)
+        if secret and name == "store_url" and value is not None:
+            shown = _mask_url(value.get_secret_value())
+        yield SettingValue(dotted, shown, loaded.source_of(dotted), secret)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(getattr(value, "value", value))
+
+
+def _mask_url(url: str) -> str:
+    # A store URL may carry a password; show the rest so the admin can see where it points.
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported when the store opens; never echo it
+        return "**********"
+
+
+def load_settings(
+    connectors: Mapping[str, type[BaseModel]] | None = None,
+    *,
+    config_file: Path | None = None,
+    env_file: Path | None = Path(".env"),
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedSettings:
+    """Load and validate settings; any problem becomes one :class:`ConfigError` line."""
+    config_path = _config_path(config_file)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"{config_file}: configuration file not found; create it or drop --config")
+    _check_toml(config_path)
+    cls = settings_class(connectors or {})
+    srcs = _Sources(cls, config_path, env_file).ordered(overrides or {})
+    raw: list[tuple[str, dict[str, Any]]] = []
+    for label, source in srcs:
+        try:
+            raw.append((label, source()))
+        except Exception as exc:  # e.g. a variable holding invalid JSON for a nested table
+            raise ConfigError(f"{label}: cannot read settings ({exc})") from exc
+
+    class _Bound(cls):  # type: ignore[valid-type,misc]
+        @classmethod
+        def settings_customise_sources(
+            cls_, settings_cls: type[BaseSettings], *args: Any, **kwargs: Any
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return tuple(s for _, s in srcs)
+
+    try:
+        values = _Bound()
+    except ValidationError as exc:
+        loaded = LoadedSettings(CoreSettings.model_construct(), raw)
+        raise ConfigError(_explain_validation(exc, cls, loaded, config_path)) from None
+    return LoadedSettings(values, raw)
+
+
+def _explain_validation(
+    exc: ValidationError, cls: type[BaseModel], loaded: LoadedSettings, config: Path | None
+) -> str:
+    err = exc.errors()[0]
+    dotted = ".".join(str(p) for p in err["loc"])
+    source = loaded.source_of(dotted)
+    if source == "default":
+        parent = dotted.rsplit(".", 1)[0] if "." in dotted else dotted
+        source = f"not set (table [{parent}] came from {loaded.source_of(parent)})"
+    elif config is not None and source == str(config):
+        line = _toml_line(config, dotted)
+        source = f"{config}:{line}" if line else source
+    hint = _field_hint(cls, dotted)
+    env = f"{ENV_PREFIX}{dotted.replace('.', '__').upper()}"
+    fix = f"set {dotted} in {DEFAULT_CONFIG} or {env}" + (f" ({hint})" if hint else "")
+    more = len(exc.errors()) - 1
+    tail = f" (+{more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"setting {dotted} from {source}: {err['msg']}; {fix}{tail}"
+
+
+def _field_hint(cls: type[BaseModel], dotted: str) -> str:
+    model: Any = cls
+    info = None
+    for part in dotted.split("."):
+        fields = getattr(model, "model_fields", {})
+        info = fields.get(part)
+        if info is None:
+            return ""
+        ann = info.annotation
+        args = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type)]
+        model = next((a for a in args if issubclass(a, BaseModel)), ann)
+    return (info.description or "") if info else ""
+
+
+def _toml_line(path: Path, dotted: str) -> int | None:
+    """The line a dotted key is written on in a TOML file (tomllib keeps no positions)."""
+    *tables, key = dotted.split(".")
+    want_table = ".".join(tables)
+    table = ""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if text.startswith("[") and text.endswith("]"):
+            table = text.strip("[]").strip()
+        elif table == want_table and text.split("=", 1)[0].strip() == key:
+            return number
+    return None

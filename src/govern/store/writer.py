@@ -1,0 +1,417 @@
+"""Writing one snapshot in one transaction.
+
+The writer is the :class:`~govern.connector.DiscoverySink` a connector streams into. Records are
+staged in temporary tables in batches; ``finish`` turns the staged state into validity intervals
+with a few set-based statements, and the caller commits. Anything that goes wrong before the
+commit rolls back and leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    exists,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
+
+from govern.model import (
+    Activity,
+    Community,
+    Grant,
+    Membership,
+    Principal,
+    Snapshot,
+    SnapshotMode,
+    utcnow,
+)
+from govern.store import schema as s
+
+BATCH = 5000
+
+_stage_md = MetaData()
+_stage_principals = Table(
+    "stage_principals",
+    _stage_md,
+    Column("id", String(512), primary_key=True),
+    Column("fp", String(32)),
+    Column("kind", String(16)),
+    Column("email", String(320)),
+    Column("department", String(256)),
+    Column("data", Text),
+    prefixes=["TEMPORARY"],
+)
+_stage_communities = Table(
+    "stage_communities",
+    _stage_md,
+    Column("id", String(512), primary_key=True),
+    Column("fp", String(32)),
+    Column("data", Text),
+    prefixes=["TEMPORARY"],
+)
+_stage_grants = Table(
+    "stage_grants",
+    _stage_md,
+    Column("community_id", String(512), primary_key=True),
+    Column("principal_id", String(512), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("fp", String(32)),
+    Column("since", DateTime(timezone=True)),
+    Column("added_by", String(512)),
+    Column("source", Text),
+    prefixes=["TEMPORARY"],
+)
+_stage_memberships = Table(
+    "stage_memberships",
+    _stage_md,
+    Column("group_id", String(512), primary_key=True),
+    Column("member_id", String(512), primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+# Removals and restatements of incremental runs: kind is principal, community, grant, membership
+# or restate; k1..k3 hold the key.
+_stage_marks = Table(
+    "stage_marks",
+    _stage_md,
+    Column("kind", String(16), primary_key=True),
+    Column("k1", String(512), primary_key=True),
+    Column("k2", String(512), primary_key=True),
+    Column("k3", String(16), primary_key=True),
+    prefixes=["TEMPORARY"],
+)
+_STAGES = (_stage_principals, _stage_communities, _stage_grants, _stage_memberships, _stage_marks)
+
+
+def _grant_fp(g: Grant) -> str:
+    # Cheap on purpose (millions of grants pass through here in a large run), and deterministic
+    # across processes, unlike hash().
+    since = g.since.isoformat() if g.since else ""
+    raw = f"{since}|{g.added_by or ''}|{g.source or ''}".encode()
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+class SnapshotWriter:
+    """Stages one discovery run and writes it as one snapshot."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        snapshot: Snapshot,
+        scope_id: int,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.scope_id = scope_id
+        self.mode = snapshot.mode
+        self.started_at = snapshot.started_at
+        self.snapshot_id = snapshot.id
+        self._incomplete: list[str] = list(snapshot.incomplete)
+        self._tokens: dict[str, str] = dict(snapshot.delta_tokens)
+        self._stats: dict[str, Any] = dict(snapshot.stats)
+        self._buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _STAGES}
+        self._activity: list[Activity] = []
+        self._log = log or (lambda m: print(m, file=sys.stderr))
+        self.counts: dict[str, int] = {"principals": 0, "communities": 0, "grants": 0}
+        self._observed: datetime | None = snapshot.observed_at
+        self.result: Snapshot | None = None
+        """The written snapshot, set once the transaction has committed."""
+        for table in _STAGES:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+
+    # --- DiscoverySink ---------------------------------------------------------------------
+    def principal(self, principal: Principal) -> None:
+        """Stage a principal."""
+        self.counts["principals"] += 1
+        data = principal.model_dump_json()
+        self._add(
+            _stage_principals,
+            id=principal.id,
+            fp=principal.fingerprint(),
+            kind=principal.kind.value,
+            email=principal.email,
+            department=principal.department,
+            data=data,
+        )
+
+    def community(self, community: Community) -> None:
+        """Stage a community."""
+        self.counts["communities"] += 1
+        self._add(
+            _stage_communities,
+            id=community.id,
+            fp=community.fingerprint(),
+            data=community.model_dump_json(),
+        )
+
+    def grant(self, grant: Grant) -> None:
+        """Stage a grant."""
+        self.counts["grants"] += 1
+        self._add(
+            _stage_grants,
+            community_id=grant.community_id,
+            principal_id=grant.principal_id,
+            role=grant.role.value,
+            fp=_grant_fp(grant),
+            since=grant.since,
+            added_by=grant.added_by,
+            source=grant.source,
+        )
+
+    def membership(self, membership: Membership) -> None:
+        """Stage a group membership."""
+        self._add(_stage_memberships, group_id=membership.group_id, member_id=membership.member_id)
+
+    def activity(self, activity: Activity) -> None:
+        """Keep an activity report row (append-only, per snapshot)."""
+        self._activity.append(activity)
+
+    def restate(self, community_id: str) -> None:
+        """Every grant of this community is given in this run."""
+        self._mark("restate", community_id)
+
+    def remove_community(self, community_id: str) -> None:
+        """The community is gone."""
+        self._mark("community", community_id)
+
+    def remove_principal(self, principal_id: str) -> None:
+        """The principal is gone."""
+        self._mark("principal", principal_id)
+
+    def remove_grant(self, community_id: str, principal_id: str, role: str) -> None:
+        """The grant is gone."""
+        self._mark("grant", community_id, principal_id, role)
+
+    def remove_membership(self, group_id: str, member_id: str) -> None:
+        """The membership is gone."""
+        self._mark("membership", group_id, member_id)
+
+    def incomplete(self, part: str, reason: str) -> None:
+        """Record a part not read, and say so."""
+        line = f"{part}: {reason}"
+        if line not in self._incomplete:
+            self._incomplete.append(line)
+            self._log(f"warning: {line}")
+
+    def delta_token(self, name: str, token: str) -> None:
+        """Keep a delta token for the next run."""
+        self._tokens[name] = token
+
+    def observed_at(self, when: datetime) -> None:
+        """Keep the tool's clock at discovery."""
+        self._observed = when
+
+    def stat(self, name: str, value: Any) -> None:
+        """Record a figure of the run's cost."""
+        self._stats[name] = value
+
+    def log(self, message: str) -> None:
+        """Pass a progress message on."""
+        self._log(message)
+
+    # --- staging ---------------------------------------------------------------------------
+    def _mark(self, kind: str, k1: str, k2: str = "", k3: str = "") -> None:
+        self._add(_stage_marks, kind=kind, k1=k1, k2=k2, k3=k3)
+
+    def _add(self, table: Table, **row: Any) -> None:
+        buf = self._buffers[table.name]
+        buf.append(row)
+        if len(buf) >= BATCH:
+            self._flush(table)
+
+    def _flush(self, table: Table) -> None:
+        buf = self._buffers[table.name]
+        if not buf:
+            return
+        # Last write wins for a key seen twice (delta pages repeat objects).
+        keys = [c.name for c in table.primary_key.columns]
+        dedup = {tuple(r[k] for k in keys): r for r in buf}
+        stmt = _upsert(self.conn, table, keys)
+        self.conn.execute(stmt, list(dedup.values()))
+        buf.clear()
+
+    # --- finishing -------------------------------------------------------------------------
+    def finish(self, seq: int) -> Snapshot:
+        """Turn the staged run into validity intervals at snapshot ``seq``."""
+        for table in _STAGES:
+            self._flush(table)
+        full = self.mode is SnapshotMode.FULL
+        self._finish_principals(seq, full)
+        self._finish_communities(seq, full)
+        self._finish_grants(seq, full)
+        self._finish_memberships(seq, full)
+        if self._activity:
+            self.conn.execute(
+                insert(s.activity),
+                [
+                    {
+                        "snapshot_seq": seq,
+                        "community_id": a.community_id,
+                        "period": a.period,
+                        "data": a.model_dump(mode="json"),
+                    }
+                    for a in self._activity
+                ],
+            )
+        for table in _STAGES:
+            table.drop(self.conn)
+        return Snapshot(
+            id=self.snapshot_id,
+            seq=seq,
+            connector="",
+            scope="",
+            mode=self.mode,
+            started_at=self.started_at,
+            finished_at=utcnow(),
+            observed_at=self._observed,
+            complete=not self._incomplete,
+            incomplete=self._incomplete,
+            delta_tokens=self._tokens,
+            stats={**self._stats, **{f"{k}_seen": v for k, v in self.counts.items()}},
+        )
+
+    def _marked(self, kind: str, *cols: Any) -> Any:
+        m = _stage_marks.c
+        conds = [m.kind == kind] + [getattr(m, f"k{i + 1}") == col for i, col in enumerate(cols)]
+        return exists().where(and_(*conds))
+
+    def _close(self, table: Table, seq: int, condition: Any) -> None:
+        self.conn.execute(
+            update(table)
+            .where(table.c.scope_id == self.scope_id, table.c.valid_to.is_(None), condition)
+            .values(valid_to=seq)
+        )
+
+    def _insert_new(self, table: Table, stage: Table, cols: list[str], keys: list[str], seq: int) -> None:
+        t = table
+        current = exists().where(
+            t.c.scope_id == self.scope_id,
+            t.c.valid_to.is_(None),
+            *[t.c[k] == stage.c[k] for k in keys],
+        )
+        src = select(
+            *[self._column(stage, c) for c in cols],
+            _literal(self.scope_id).label("scope_id"),
+            _literal(seq).label("valid_from"),
+        ).where(not_(current))
+        self.conn.execute(insert(t).from_select([*cols, "scope_id", "valid_from"], src))
+
+    def _column(self, stage: Table, name: str) -> Any:
+        # Staged data is JSON text; PostgreSQL wants it cast to JSONB, SQLite stores text as is.
+        if name == "data" and self.conn.dialect.name == "postgresql":
+            return cast(stage.c[name], s.Json).label(name)
+        return stage.c[name]
+
+    def _finish_principals(self, seq: int, full: bool) -> None:
+        t, st = s.principals, _stage_principals
+        same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
+        changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
+        self._close(t, seq, not_(same) if full else or_(changed, self._marked("principal", t.c.id)))
+        self._insert_new(t, st, ["id", "fp", "kind", "email", "department", "data"], ["id"], seq)
+
+    def _finish_communities(self, seq: int, full: bool) -> None:
+        t, st = s.communities, _stage_communities
+        same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
+        changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
+        self._close(t, seq, not_(same) if full else or_(changed, self._marked("community", t.c.id)))
+        self._insert_new(t, st, ["id", "fp", "data"], ["id"], seq)
+
+    def _finish_grants(self, seq: int, full: bool) -> None:
+        t, st = s.grants, _stage_grants
+        same = exists().where(
+            st.c.community_id == t.c.community_id,
+            st.c.principal_id == t.c.principal_id,
+            st.c.role == t.c.role,
+            st.c.fp == t.c.fp,
+        )
+        if full:
+            self._close(t, seq, not_(same))
+        else:
+            restated = self._marked("restate", t.c.community_id)
+            staged = exists().where(
+                st.c.community_id == t.c.community_id,
+                st.c.principal_id == t.c.principal_id,
+                st.c.role == t.c.role,
+            )
+            gone = or_(
+                self._marked("grant", t.c.community_id, t.c.principal_id, t.c.role),
+                self._marked("community", t.c.community_id),
+                self._marked("principal", t.c.principal_id),
+                and_(restated, not_(same)),
+                and_(staged, not_(same)),
+            )
+            self._close(t, seq, gone)
+        self._insert_new(
+            t,
+            st,
+            ["community_id", "principal_id", "role", "fp", "since", "added_by", "source"],
+            ["community_id", "principal_id", "role"],
+            seq,
+        )
+
+    def _finish_memberships(self, seq: int, full: bool) -> None:
+        t, st = s.memberships, _stage_memberships
+        same = exists().where(st.c.group_id == t.c.group_id, st.c.member_id == t.c.member_id)
+        gone = (
+            not_(same)
+            if full
+            else or_(
+                self._marked("membership", t.c.group_id, t.c.member_id),
+                self._marked("principal", t.c.group_id),
+                self._marked("principal", t.c.member_id),
+            )
+        )
+        self._close(t, seq, gone)
+        self._insert_new(t, st, ["group_id", "member_id"], ["group_id", "member_id"], seq)
+
+
+def _literal(value: int) -> Any:
+    from sqlalchemy import literal
+
+    return literal(value, Integer)
+
+
+def _upsert(conn: Connection, table: Table, keys: list[str]) -> Any:
+    cols = [c.name for c in table.columns if c.name not in keys]
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(table)
+        if not cols:
+            return pg.on_conflict_do_nothing(index_elements=keys)
+        return pg.on_conflict_do_update(
+            index_elements=keys, set_={c: pg.excluded[c] for c in cols}
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    lite = sqlite_insert(table)
+    if not cols:
+        return lite.on_conflict_do_nothing(index_elements=keys)
+    return lite.on_conflict_do_update(index_elements=keys, set_={c: lite.excluded[c] for c in cols})
+
+
+def parse_time(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything govern stores is UTC."""
+    from datetime import UTC
+
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
