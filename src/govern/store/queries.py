@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 
 from govern.errors import StoreError
 from govern.model import Activity, Community, Grant, Membership, Principal, Role, Snapshot
@@ -21,9 +21,7 @@ def _valid(table: Table, seq: int | None) -> ColumnElement[bool]:
     """Rows valid now (seq None) or at snapshot ``seq``."""
     if seq is None:
         return table.c.valid_to.is_(None)
-    return and_(
-        table.c.valid_from <= seq, or_(table.c.valid_to.is_(None), table.c.valid_to > seq)
-    )
+    return and_(table.c.valid_from <= seq, or_(table.c.valid_to.is_(None), table.c.valid_to > seq))
 
 
 def _scope_filter(store: Store, table: Table, connector: str | None) -> list[ColumnElement[bool]]:
@@ -264,7 +262,13 @@ def diff(store: Store, before: Snapshot, after: Snapshot) -> SnapshotDiff:
             return {tuple(r[:n]): (r[n] if fp is not None else None) for r in conn.execute(q)}
 
         for table, keys, added, removed, changed in (
-            (s.communities, ["id"], out.communities_added, out.communities_removed, out.communities_changed),
+            (
+                s.communities,
+                ["id"],
+                out.communities_added,
+                out.communities_removed,
+                out.communities_changed,
+            ),
             (s.principals, ["id"], out.principals_added, out.principals_removed, None),
         ):
             a, b = state(table, keys, before.seq), state(table, keys, after.seq)
@@ -283,7 +287,8 @@ def _observed(row: Any) -> datetime:
     observed = (_json(row.data) or {}).get("observed_at")
     if observed:
         return datetime.fromisoformat(observed)
-    return parse_time(row.started_at) or row.started_at  # type: ignore[no-any-return]
+    started: datetime = parse_time(row.started_at) or row.started_at
+    return started
 
 
 def _json(value: Any) -> Any:
@@ -293,3 +298,29 @@ def _json(value: Any) -> Any:
 
         return json.loads(value)
     return value
+
+
+def grant_counts(store: Store, *, connector: str | None = None) -> dict[str, Counter[str]]:
+    """Current owners, members, viewers and guests per community, counted in the database."""
+    g, p = s.grants, s.principals
+    q = (
+        select(g.c.community_id, g.c.role, p.c.kind, func.count())
+        .select_from(
+            g.outerjoin(
+                p,
+                and_(
+                    p.c.id == g.c.principal_id, p.c.scope_id == g.c.scope_id, p.c.valid_to.is_(None)
+                ),
+            )
+        )
+        .where(g.c.valid_to.is_(None), *_scope_filter(store, g, connector))
+        .group_by(g.c.community_id, g.c.role, p.c.kind)
+    )
+    out: dict[str, Counter[str]] = {}
+    with store._connect() as conn:
+        for community_id, role, kind, n in conn.execute(q):
+            c = out.setdefault(community_id, Counter())
+            c[role] += n
+            if kind == "guest" or role == Role.GUEST.value:
+                c["guests"] += n
+    return out

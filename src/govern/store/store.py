@@ -86,7 +86,9 @@ class Store:
                 yield conn
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"store {self.where}: {reason}; check store_url and the server") from None
+            raise StoreError(
+                f"store {self.where}: {reason}; check store_url and the server"
+            ) from None
 
     # --- writing ---------------------------------------------------------------------------
     def _scope_id(self, conn: Any, connector: str, scope: str) -> int:
@@ -96,7 +98,9 @@ class Store:
         ).scalar()
         if found is not None:
             return int(found)
-        return int(conn.execute(insert(t).values(connector=connector, scope=scope)).inserted_primary_key[0])
+        return int(
+            conn.execute(insert(t).values(connector=connector, scope=scope)).inserted_primary_key[0]
+        )
 
     @contextmanager
     def snapshot(
@@ -164,7 +168,9 @@ class Store:
         with self._connect() as conn:
             row = conn.execute(q.where(cond)).first()
         if row is None:
-            raise StoreError(f"snapshot {snapshot_id} not found; `govern inventory snapshots` lists them")
+            raise StoreError(
+                f"snapshot {snapshot_id} not found; `govern inventory snapshots` lists them"
+            )
         return _snapshot(row)
 
     def latest(self) -> dict[tuple[str, str], Snapshot]:

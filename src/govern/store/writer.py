@@ -300,7 +300,9 @@ class SnapshotWriter:
             .values(valid_to=seq)
         )
 
-    def _insert_new(self, table: Table, stage: Table, cols: list[str], keys: list[str], seq: int) -> None:
+    def _insert_new(
+        self, table: Table, stage: Table, cols: list[str], keys: list[str], seq: int
+    ) -> None:
         t = table
         current = exists().where(
             t.c.scope_id == self.scope_id,
@@ -397,9 +399,7 @@ def _upsert(conn: Connection, table: Table, keys: list[str]) -> Any:
         pg = pg_insert(table)
         if not cols:
             return pg.on_conflict_do_nothing(index_elements=keys)
-        return pg.on_conflict_do_update(
-            index_elements=keys, set_={c: pg.excluded[c] for c in cols}
-        )
+        return pg.on_conflict_do_update(index_elements=keys, set_={c: pg.excluded[c] for c in cols})
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     lite = sqlite_insert(table)

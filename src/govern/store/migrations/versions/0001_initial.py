@@ -25,6 +25,7 @@ def _versioned(name: str, *columns: sa.Column) -> None:  # type: ignore[type-arg
 
 
 def upgrade() -> None:
+    """Apply this revision."""
     op.create_table(
         "scopes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -13,6 +13,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Apply this revision."""
     with op.batch_alter_table("principals") as batch:
         batch.add_column(sa.Column("email", sa.String(320)))
         batch.add_column(sa.Column("department", sa.String(256)))

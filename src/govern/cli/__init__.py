@@ -1,0 +1,121 @@
+"""The command line: thin, lazy, and the one place where errors become exit codes.
+
+Commands live one module each and are imported only when run, so ``govern --help`` imports none
+of the SDKs (msgraph, atlassian, casbin) nor the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from govern import __version__
+from govern.errors import ExitStatus, GovernError
+
+# name -> "module:attribute" (a click command or group), imported on first use.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("govern.cli.config:config", "Show the effective settings and where each came from."),
+    "connectors": (
+        "govern.cli.connectors:connectors",
+        "List installed connectors and permissions.",
+    ),
+    "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
+    "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
+}
+
+FORMATS = ("table", "json", "csv")
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when invoked, and which maps errors to exits."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, without importing any command module."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return one command."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target[0].split(":")
+        cmd: click.Command = getattr(importlib.import_module(module), attr)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands in --help."""
+        # Help text comes from COMMANDS so that `--help` imports no command module.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def main(self, args: Sequence[str] | None = None, *a: Any, **kw: Any) -> Any:
+        """Run the CLI; turn every error into one line on stderr and an exit status."""
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("GOVERN_DEBUG") == "1"
+        kw["standalone_mode"] = False
+        try:
+            rv = super().main(argv, *a, **kw)
+        except GovernError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(int(exc.exit_status))
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(int(ExitStatus.ERROR))
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(int(ExitStatus.INTERRUPTED))
+        except Exception as exc:  # a bug: one line, and the way to see more
+            if debug:
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+                    err=True,
+                )
+            sys.exit(int(ExitStatus.ERROR))
+        sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="govern")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs (never secrets).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format for data (default: table).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (default: ./govern.toml or $GOVERN_CONFIG).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, fmt: str | None, config_file: str | None) -> None:
+    """Govern the communities people built themselves in your collaboration tools.
+
+    govern discovers them, keeps their history, applies access policies written as code, and
+    reports on the shadow networks that went viral.
+    """
+    from govern.cli.app import App
+
+    ctx.obj = App(debug=debug, fmt=fmt, config_file=config_file)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="govern")

@@ -1,0 +1,80 @@
+"""What every command shares: settings, the connector registry, the store, the output format."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from govern.errors import ConfigError
+
+if TYPE_CHECKING:
+    from govern.connector import Connector
+    from govern.registry import Registry
+    from govern.settings import LoadedSettings
+    from govern.store import Store
+
+
+@dataclass
+class App:
+    """Lazily built shared state of one CLI invocation."""
+
+    debug: bool = False
+    fmt: str | None = None
+    config_file: str | None = None
+    _registry: Registry | None = field(default=None, repr=False)
+    _settings: LoadedSettings | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.debug:
+            logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+    def format(self, local: str | None = None) -> str:
+        """The output format: the command's own option, else the global one, else table."""
+        return local or self.fmt or "table"
+
+    @property
+    def registry(self) -> Registry:
+        """Installed connectors; plugins that failed to load are warned about once."""
+        if self._registry is None:
+            from govern import registry
+
+            self._registry = registry.load()
+            for problem in self._registry.problems:
+                click.echo(problem.warning(), err=True)
+        return self._registry
+
+    @property
+    def settings(self) -> LoadedSettings:
+        """Validated settings for the installed connectors."""
+        if self._settings is None:
+            from govern.settings import load_settings
+
+            models = {n: c.settings_model for n, c in self.registry.connectors.items()}
+            path = Path(self.config_file) if self.config_file else None
+            self._settings = load_settings(models, config_file=path)
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        """The inventory store, upgraded to the current schema."""
+        if self._store is None:
+            from govern.store import Store
+
+            self._store = Store(self.settings.values.database_url())
+        return self._store
+
+    def connector(self, name: str) -> Connector:
+        """An instance of one configured connector."""
+        cls = self.registry.get(name)
+        conf = self.settings.connector(name)
+        if conf is None:
+            raise ConfigError(
+                f"connector '{name}' is not configured; add a [{name}] table to govern.toml "
+                f"or set GOVERN_{name.upper()}__* variables (`govern connectors` lists settings)"
+            )
+        return cls(conf)

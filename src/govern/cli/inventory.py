@@ -1,0 +1,166 @@
+"""``govern inventory``: communities now, one community in detail, its history, and diffs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import click
+
+from govern.cli.app import App
+from govern.output import render, render_object
+
+FMT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+
+
+@click.group()
+def inventory() -> None:
+    """Browse the inventory store."""
+
+
+@inventory.command("list")
+@click.option("--connector", help="Only this connector's communities.")
+@click.option("--kind", help="Only communities of this kind (team, group, space, ...).")
+@click.option("--origin", help="Only this origin (self-service, it-provisioned, ...).")
+@FMT
+@click.pass_obj
+def list_(
+    app: App, connector: str | None, kind: str | None, origin: str | None, fmt: str | None
+) -> None:
+    """List current communities with their owners, members and guests."""
+    from govern.store import queries
+
+    counts = queries.grant_counts(app.store, connector=connector)
+    rows: list[dict[str, Any]] = []
+    for c in queries.communities(app.store, connector=connector):
+        if (kind and c.kind != kind) or (origin and c.origin.value != origin):
+            continue
+        n = counts.get(c.id) or Counter()
+        rows.append(
+            {
+                "id": c.id,
+                "path": c.path,
+                "kind": c.kind,
+                "name": c.name,
+                "visibility": c.visibility,
+                "label": c.sensitivity_label,
+                "origin": c.origin,
+                "lifecycle": c.lifecycle,
+                "owners": n.get("owner", 0),
+                "members": n.get("member", 0),
+                "guests": n.get("guests", 0),
+                "last_activity": c.last_activity_at,
+            }
+        )
+    rows.sort(key=lambda r: (-r["members"], r["path"]))
+    cols = ["path", "kind", "origin", "label", "owners", "members", "guests", "last_activity"]
+    click.echo(render(rows, cols, app.format(fmt), title="Communities"), nl=False)
+
+
+@inventory.command("show")
+@click.argument("community_id")
+@FMT
+@click.pass_obj
+def show(app: App, community_id: str, fmt: str | None) -> None:
+    """Show one community and who holds which role in it."""
+    from govern.store import queries
+
+    c = queries.community(app.store, community_id)
+    grants = sorted(queries.grants(app.store, community_id=community_id), key=lambda g: g.key)
+    f = app.format(fmt)
+    if f == "table":
+        click.echo(render_object(c, f), nl=False)
+        rows = [
+            {"principal": g.principal_id, "role": g.role, "since": g.since, "added_by": g.added_by}
+            for g in grants
+        ]
+        click.echo(
+            render(rows, ["principal", "role", "since", "added_by"], f, title="Grants"), nl=False
+        )
+    elif f == "json":
+        click.echo(render_object({"community": c, "grants": grants}, f), nl=False)
+    else:
+        rows = [g.model_dump(mode="json") for g in grants]
+        click.echo(
+            render(rows, ["community_id", "principal_id", "role", "since", "added_by"], f), nl=False
+        )
+
+
+@inventory.command("history")
+@click.argument("community_id")
+@FMT
+@click.pass_obj
+def history(app: App, community_id: str, fmt: str | None) -> None:
+    """Owners, members, guests and activity of one community at every snapshot."""
+    from govern.store import queries
+
+    h = queries.community_history(app.store, community_id)
+    rows = []
+    for p in h.points:
+        d30 = p.activity.get("D30")
+        rows.append(
+            {
+                "snapshot": p.seq,
+                "at": p.at,
+                "present": p.present,
+                "owners": p.owners,
+                "members": p.members,
+                "guests": p.guests,
+                "active_users_d30": d30.active_users if d30 else None,
+            }
+        )
+    cols = ["snapshot", "at", "present", "owners", "members", "guests", "active_users_d30"]
+    click.echo(
+        render(rows, cols, app.format(fmt), title=f"History of {h.community.path}"), nl=False
+    )
+
+
+@inventory.command("snapshots")
+@click.option("--connector", help="Only this connector's snapshots.")
+@FMT
+@click.pass_obj
+def snapshots(app: App, connector: str | None, fmt: str | None) -> None:
+    """List discovery snapshots, oldest first."""
+    rows = [
+        {
+            "seq": s.seq,
+            "id": s.id,
+            "connector": s.connector,
+            "scope": s.scope,
+            "mode": s.mode,
+            "at": s.at,
+            "complete": s.complete,
+            "incomplete": s.incomplete,
+        }
+        for s in app.store.snapshots(connector=connector)
+    ]
+    cols = ["seq", "connector", "scope", "mode", "at", "complete", "incomplete"]
+    click.echo(render(rows, cols, app.format(fmt), title="Snapshots"), nl=False)
+
+
+@inventory.command("diff")
+@click.argument("before")
+@click.argument("after")
+@FMT
+@click.pass_obj
+def diff(app: App, before: str, after: str, fmt: str | None) -> None:
+    """What changed between two snapshots (ids or seq numbers) of one scope."""
+    from govern.store import queries
+
+    d = queries.diff(app.store, app.store.snapshot_by_id(before), app.store.snapshot_by_id(after))
+    rows: list[dict[str, object]] = []
+    for what, items in (
+        ("community added", d.communities_added),
+        ("community removed", d.communities_removed),
+        ("community changed", d.communities_changed),
+        ("principal added", d.principals_added),
+        ("principal removed", d.principals_removed),
+    ):
+        rows += [{"change": what, "community": i, "principal": "", "role": ""} for i in items]
+    for what, keys in (("grant added", d.grants_added), ("grant removed", d.grants_removed)):
+        rows += [{"change": what, "community": c, "principal": p, "role": r} for c, p, r in keys]
+    title = f"Changes from snapshot {d.before.seq} to {d.after.seq}"
+    click.echo(
+        render(rows, ["change", "community", "principal", "role"], app.format(fmt), title=title),
+        nl=False,
+    )
