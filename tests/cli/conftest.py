@@ -1,0 +1,45 @@
+"""Run the whole CLI in-process with chosen plugins, settings and store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from govern import registry
+from govern.cli import cli
+
+HERE = Path(__file__).parent
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def plugins(monkeypatch: pytest.MonkeyPatch) -> list[EntryPoint]:
+    """The entry points the registry sees: the fake connector by default."""
+    monkeypatch.syspath_prepend(str(HERE))
+    eps = [EntryPoint("fake", "fake_plugin:FakeConnector", registry.GROUP)]
+    monkeypatch.setattr(registry, "entry_points", lambda group: list(eps))
+    return eps
+
+
+@pytest.fixture
+def invoke(
+    plugins: list[EntryPoint], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Invoke]:
+    """Invoke govern in a clean working directory with no GOVERN_* variables."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("GOVERN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    yield run

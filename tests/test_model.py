@@ -1,0 +1,54 @@
+"""The model: id conventions, validation, JSON Schema export."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from govern.model import Community, Grant, Principal, Role, json_schema, make_id, slug, split_id
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
+
+
+@given(names, names, st.text(min_size=1, max_size=40))
+def test_ids_split_back_into_their_parts(connector: str, kind: str, native: str) -> None:
+    assert split_id(make_id(connector, kind, native)) == (connector, kind, native)
+
+
+@pytest.mark.parametrize("bad", ["team-1", "m365:team", "M365:team:1", ":team:1", "m365::1"])
+def test_malformed_ids_are_refused(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        Community(id=bad, path="p", kind="team", name="x")
+
+
+def test_slug() -> None:
+    assert slug("Finance & Reporting (EMEA)") == "finance-reporting-emea"
+    assert slug("!!!") == "unnamed"
+
+
+def test_models_are_frozen_and_reject_unknown_fields() -> None:
+    g = Grant(community_id="m365:team:1", principal_id="m365:user:1", role=Role.OWNER)
+    with pytest.raises(ValidationError):
+        g.role = Role.MEMBER  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        Principal(id="m365:user:1", kind="employee", favourite_colour="blue")  # type: ignore[call-arg]
+
+
+def test_exported_schema_validates_model_json() -> None:
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    c = Community(
+        id="confluence:space:ENG",
+        path="confluence/site/space/eng",
+        kind="space",
+        name="Engineering",
+    )
+    sub = {"$defs": schema["$defs"], "$ref": "#/$defs/Community"}
+    jsonschema.validate(json.loads(c.model_dump_json()), sub)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x"}, sub)
