@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, SecretStr
 
 from govern.connector import Capability, Connector, DiscoveryRequest, DiscoverySink, Permission
-from govern.model import ChangeAction
+from govern.model import ChangeAction, Community, Grant, Principal, PrincipalKind, Role
 
 
 class FakeSettings(BaseModel):
@@ -32,4 +32,21 @@ class FakeConnector(Connector):
         return "contoso"
 
     def discover(self, request: DiscoveryRequest, sink: DiscoverySink) -> None:
-        return None
+        """A tiny tenant; an incremental run (token present) sees one join."""
+        for n in (1, 2):
+            sink.principal(Principal(id=f"fake:user:{n}", kind=PrincipalKind.EMPLOYEE))
+        sink.community(
+            Community(id="fake:team:1", path="fake/contoso/team/one", kind="team", name="One")
+        )
+        if request.full:
+            sink.grant(
+                Grant(community_id="fake:team:1", principal_id="fake:user:1", role=Role.OWNER)
+            )
+            sink.incomplete("activity", "missing permission Reports.Read.All")
+        else:
+            assert request.delta_tokens == {"groups": "token-1"}
+            sink.grant(
+                Grant(community_id="fake:team:1", principal_id="fake:user:2", role=Role.MEMBER)
+            )
+        sink.delta_token("groups", "token-1")
+        sink.stat("requests", 3)

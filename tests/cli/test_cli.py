@@ -210,3 +210,26 @@ def test_schema_exports_every_model(invoke: Invoke) -> None:
 def test_usage_error_exits_1(invoke: Invoke) -> None:
     r = invoke("inventory", "show")
     assert r.exit_code == 1 and "Missing argument" in r.stderr
+
+
+def test_discover_full_then_incremental(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "govern.toml").write_text(
+        f'[fake]\ntenant_id = "contoso"\nclient_secret = "{SECRET}"\n', encoding="utf-8"
+    )
+    first = invoke("--format", "json", "discover")
+    assert first.exit_code == 0, first.output
+    [row] = json.loads(first.stdout)
+    assert (row["mode"], row["complete"], row["grants"], row["requests"]) == ("full", False, 1, 3)
+    assert "incomplete: fake: activity: missing permission Reports.Read.All" in first.stderr
+    second = json.loads(invoke("--format", "json", "discover").stdout)
+    assert second[0]["mode"] == "incremental" and second[0]["complete"] is True
+    owners_members = json.loads(invoke("--format", "json", "inventory", "list").stdout)[0]
+    assert (owners_members["owners"], owners_members["members"]) == (1, 1)
+    assert SECRET not in first.output + invoke("inventory", "snapshots").output
+    assert SECRET.encode() not in (tmp_path / ".govern" / "inventory.db").read_bytes()
+
+
+def test_discover_without_configuration(invoke: Invoke) -> None:
+    r = invoke("discover")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: no connector is configured; add a table such as [m365]")

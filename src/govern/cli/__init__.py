@@ -21,6 +21,7 @@ from govern.errors import ExitStatus, GovernError
 # name -> "module:attribute" (a click command or group), imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("govern.cli.config:config", "Show the effective settings and where each came from."),
+    "discover": ("govern.cli.discover:discover", "Read the configured tools into the inventory."),
     "connectors": (
         "govern.cli.connectors:connectors",
         "List installed connectors and permissions.",

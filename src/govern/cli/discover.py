@@ -1,0 +1,74 @@
+"""``govern discover``: read the configured tools into the inventory store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from govern.cli.app import App
+from govern.errors import ConfigError
+from govern.output import render
+
+
+@click.command()
+@click.option(
+    "--connector",
+    "names",
+    multiple=True,
+    help="Only this connector (repeatable); default: every configured one.",
+)
+@click.option(
+    "--full", is_flag=True, help="Read everything even if an incremental run is possible."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@click.pass_obj
+def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> None:
+    """Discover communities, people, grants and activity; write one snapshot per scope."""
+    from govern.discovery import run_discovery
+
+    wanted = list(names) or [
+        n for n in sorted(app.registry.connectors) if app.settings.connector(n)
+    ]
+    if not wanted:
+        raise ConfigError(
+            "no connector is configured; add a table such as [m365] to govern.toml "
+            "(`govern connectors` lists installed connectors and their settings)"
+        )
+    rows: list[dict[str, Any]] = []
+    for name in wanted:
+        outcome = run_discovery(
+            app.store, app.connector(name), full=full, log=lambda m: click.echo(m, err=True)
+        )
+        snap = outcome.snapshot
+        rows.append(
+            {
+                "connector": name,
+                "scope": snap.scope,
+                "snapshot": snap.seq,
+                "mode": snap.mode,
+                "complete": snap.complete,
+                "communities": snap.stats.get("communities_seen", 0),
+                "principals": snap.stats.get("principals_seen", 0),
+                "grants": snap.stats.get("grants_seen", 0),
+                "requests": snap.stats.get("requests"),
+                "seconds": round(outcome.seconds, 1),
+                "incomplete": snap.incomplete,
+                "stats": snap.stats,
+            }
+        )
+    cols = [
+        "connector",
+        "scope",
+        "snapshot",
+        "mode",
+        "complete",
+        "communities",
+        "grants",
+        "requests",
+        "seconds",
+    ]
+    click.echo(render(rows, cols, app.format(fmt), title="Discovery"), nl=False)
+    for row in rows:
+        for part in row["incomplete"]:
+            click.echo(f"incomplete: {row['connector']}: {part}", err=True)

@@ -1,0 +1,54 @@
+"""Running a connector's discovery into the store: one snapshot, one transaction.
+
+A run is incremental when the connector's scope has a previous snapshot with delta tokens and the
+caller did not ask for a full run; otherwise it is full. The connector streams into the store's
+snapshot writer; if it raises (or the process dies), nothing of the run is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from govern.connector import Connector, DiscoveryRequest
+from govern.model import Snapshot, SnapshotMode
+from govern.store import Store
+
+
+@dataclass(frozen=True)
+class DiscoveryOutcome:
+    """The snapshot a run wrote, and how long it took."""
+
+    snapshot: Snapshot
+    seconds: float
+
+
+def previous_snapshot(store: Store, connector: str, scope: str) -> Snapshot | None:
+    """The newest snapshot of this connector scope, if any."""
+    return store.latest().get((connector, scope))
+
+
+def run_discovery(
+    store: Store,
+    connector: Connector,
+    *,
+    full: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> DiscoveryOutcome:
+    """Discover one connector scope into the store and return the snapshot written."""
+    scope = connector.scope()
+    prev = previous_snapshot(store, connector.name, scope)
+    incremental = not full and prev is not None and bool(prev.delta_tokens)
+    request = DiscoveryRequest(
+        scope=scope,
+        delta_tokens=dict(prev.delta_tokens) if incremental and prev else {},
+        full=not incremental,
+    )
+    mode = SnapshotMode.INCREMENTAL if incremental else SnapshotMode.FULL
+    started = time.perf_counter()
+    with store.snapshot(connector.name, scope, mode, log=log) as writer:
+        connector.discover(request, writer)
+    seconds = time.perf_counter() - started
+    assert writer.result is not None  # set when the transaction committed
+    return DiscoveryOutcome(writer.result, seconds)
