@@ -52,3 +52,60 @@ def test_exported_schema_validates_model_json() -> None:
     jsonschema.validate(json.loads(c.model_dump_json()), sub)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"id": "x"}, sub)
+
+
+def test_every_model_round_trips_through_json() -> None:
+    from datetime import UTC, datetime
+
+    from govern.model import (
+        Activity,
+        Change,
+        ChangeAction,
+        Finding,
+        JournalEntry,
+        JournalPhase,
+        Membership,
+        Plan,
+        PolicyRevision,
+        PolicySource,
+        Severity,
+        Snapshot,
+    )
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    change = Change(
+        id="c1",
+        action=ChangeAction.ADD_GRANT,
+        community_id="m365:team:1",
+        principal_id="m365:user:2",
+        role=Role.OWNER,
+        rule_id="REQ-2-OWNERS",
+        reason="confidential communities need two owners",
+    )
+    samples = [
+        Principal(id="m365:user:1", kind="guest", email="x@partner.example", created_at=now),
+        Community(id="m365:team:1", path="m365/t/team/x", kind="team", name="X", created_at=now),
+        Grant(community_id="m365:team:1", principal_id="m365:user:1", role=Role.MEMBER, since=now),
+        Membership(group_id="m365:group:it", member_id="m365:user:1"),
+        Activity(community_id="m365:team:1", period="D30", active_users=3),
+        Snapshot(id="s", connector="m365", scope="t", started_at=now, delta_tokens={"groups": "x"}),
+        Finding(
+            rule_id="R1",
+            severity=Severity.HIGH,
+            community_id="m365:team:1",
+            message="guest in confidential team",
+            source=PolicySource(file="policies/policy.csv", line=4),
+        ),
+        change,
+        Plan(
+            id="p",
+            created_at=now,
+            policy=PolicyRevision(content_hash="abc", git_commit="deadbeef"),
+            snapshots={"m365/t": "s"},
+            changes=[change],
+            checksum="x",
+        ),
+        JournalEntry(run_id="r", change_id="c1", phase=JournalPhase.DONE, at=now, actor="admin"),
+    ]
+    for obj in samples:
+        assert type(obj).model_validate_json(obj.model_dump_json()) == obj
