@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from govern.model import Community, Principal, PrincipalKind
+from govern.model import Community, Grant, Principal, PrincipalKind, Role
 from govern.store import Store, queries
 
 
@@ -48,7 +48,7 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
     old.dispose()
 
     new = Store(store_url)  # opening upgrades to head
-    assert new.schema_revision() == "0002"
+    assert new.schema_revision() == "0003"
     assert list(queries.principals(new)) == [alice]
     assert list(queries.communities(new)) == [space]
     with new.engine.connect() as conn:
@@ -60,5 +60,62 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
 def test_opening_a_current_store_is_a_no_op(store_url: str) -> None:
     Store(store_url).dispose()
     again = Store(store_url)
-    assert again.schema_revision() == "0002"
+    assert again.schema_revision() == "0003"
     again.dispose()
+
+
+def test_upgrade_0002_to_0003_keeps_inventory_and_adds_runs_and_journal(store_url: str) -> None:
+    old = Store(store_url, upgrade=False)
+    old.upgrade("0002")
+    with old.snapshot("m365", "contoso") as w:
+        w.principal(Principal(id="m365:user:a", kind=PrincipalKind.EMPLOYEE, email="a@c.example"))
+        w.community(
+            Community(id="m365:team:1", path="m365/contoso/team/one", kind="team", name="One")
+        )
+        w.grant(Grant(community_id="m365:team:1", principal_id="m365:user:a", role=Role.OWNER))
+    before = (
+        list(queries.principals(old)),
+        list(queries.communities(old)),
+        list(queries.grants(old)),
+    )
+    snaps = old.snapshots()
+    old.dispose()
+
+    new = Store(store_url)
+    assert new.schema_revision() == "0003"
+    after = (
+        list(queries.principals(new)),
+        list(queries.communities(new)),
+        list(queries.grants(new)),
+    )
+    assert after == before
+    assert new.snapshots() == snaps
+    with new.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO runs (id, plan_id, kind, status, actor, started_at, attempts, plan, "
+                "summary) VALUES ('r1', 'p1', 'apply', 'running', 'me', '2026-01-01 00:00:00', 1, "
+                "'{}', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO journal (run_id, change_id, phase, at, actor, message) "
+                "VALUES ('r1', 'c1', 'intent', '2026-01-01 00:00:00', 'me', '')"
+            )
+        )
+        assert conn.execute(text("SELECT count(*) FROM journal")).scalar() == 1
+    new.dispose()
+
+
+def test_schema_module_mirrors_the_migrations(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from govern.store.schema import metadata
+
+    store = Store(store_url)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    store.dispose()
+    assert diff == []

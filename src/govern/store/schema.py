@@ -128,3 +128,36 @@ activity = Table(
 
 VERSIONED = (principals, communities, grants, memberships)
 """Tables kept as validity intervals."""
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("plan_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False),
+    Column("plan", Json, nullable=False),
+    Column("summary", Json, nullable=False),
+    Index("ix_runs_plan", "plan_id"),
+)
+"""One application of one plan; applying the same plan again resumes it."""
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("seq", RowId, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("runs.id"), nullable=False),
+    Column("change_id", String(128), nullable=False),
+    Column("phase", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("before", Json),
+    Column("after", Json),
+    Column("message", Text, nullable=False),
+    Index("ix_journal_run", "run_id", "change_id"),
+)
+"""Append-only: a row per phase of a change (intent before, result after)."""
