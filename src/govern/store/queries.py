@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select
@@ -71,14 +71,18 @@ def community(store: Store, community_id: str) -> Community:
     return Community.model_validate(_json(row.data))
 
 
-def grants(
+GrantRow = tuple[str, str, str, datetime | None, str | None, str | None]
+"""(community_id, principal_id, role, since, added_by, source): grants without model objects."""
+
+
+def grant_rows(
     store: Store,
     *,
     community_id: str | None = None,
     connector: str | None = None,
     at: Snapshot | None = None,
-) -> Iterator[Grant]:
-    """Grants as of now or as of snapshot ``at``, optionally of one community."""
+) -> Iterator[GrantRow]:
+    """Grants as plain tuples, for code that reads millions of them (evaluation, reports)."""
     t = s.grants
     conds = _scope_filter(store, t, connector) + [_valid(t, at.seq if at else None)]
     if at is not None:
@@ -89,16 +93,35 @@ def grants(
         t.c.community_id, t.c.principal_id, t.c.role, t.c.since, t.c.added_by, t.c.source
     ).where(*conds)
     with store._connect() as conn:
+        naive = conn.dialect.name == "sqlite"
         for r in conn.execution_options(yield_per=20000).execute(q):
-            # Rows were validated when written; skip re-validation for speed on millions.
-            yield Grant.model_construct(
-                community_id=r.community_id,
-                principal_id=r.principal_id,
-                role=Role(r.role),
-                since=parse_time(r.since),
-                added_by=r.added_by,
-                source=r.source,
-            )
+            since = r[3]
+            if naive and since is not None:
+                since = since.replace(tzinfo=UTC)
+            yield (r[0], r[1], r[2], since, r[4], r[5])
+
+
+def grants(
+    store: Store,
+    *,
+    community_id: str | None = None,
+    connector: str | None = None,
+    at: Snapshot | None = None,
+) -> Iterator[Grant]:
+    """Grants as of now or as of snapshot ``at``, optionally of one community."""
+    roles = {r.value: r for r in Role}
+    for c, p, role, since, added_by, source in grant_rows(
+        store, community_id=community_id, connector=connector, at=at
+    ):
+        # Rows were validated when written; skip re-validation for speed.
+        yield Grant.model_construct(
+            community_id=c,
+            principal_id=p,
+            role=roles[role],
+            since=since,
+            added_by=added_by,
+            source=source,
+        )
 
 
 def memberships(store: Store, *, connector: str | None = None) -> Iterator[Membership]:

@@ -243,9 +243,12 @@ class SnapshotWriter:
             return
         # Last write wins for a key seen twice (delta pages repeat objects).
         keys = [c.name for c in table.primary_key.columns]
+        cols = [c.name for c in table.columns]
         dedup = {tuple(r[k] for k in keys): r for r in buf}
-        stmt = _upsert(self.conn, table, keys)
-        self.conn.execute(stmt, list(dedup.values()))
+        # Straight to the driver: SQLAlchemy's per-row parameter processing cost more than the
+        # database itself for millions of grants.
+        sql = _upsert_sql(self.conn.dialect.name, table.name, cols, keys)
+        self.conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in dedup.values()])
         buf.clear()
 
     # --- finishing -------------------------------------------------------------------------
@@ -391,21 +394,19 @@ def _literal(value: int) -> Any:
     return literal(value, Integer)
 
 
-def _upsert(conn: Connection, table: Table, keys: list[str]) -> Any:
-    cols = [c.name for c in table.columns if c.name not in keys]
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg = pg_insert(table)
-        if not cols:
-            return pg.on_conflict_do_nothing(index_elements=keys)
-        return pg.on_conflict_do_update(index_elements=keys, set_={c: pg.excluded[c] for c in cols})
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    lite = sqlite_insert(table)
-    if not cols:
-        return lite.on_conflict_do_nothing(index_elements=keys)
-    return lite.on_conflict_do_update(index_elements=keys, set_={c: lite.excluded[c] for c in cols})
+def _upsert_sql(dialect: str, table: str, cols: list[str], keys: list[str]) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE (last write wins), in the driver's parameter style."""
+    mark = "%s" if dialect == "postgresql" else "?"
+    others = [c for c in cols if c not in keys]
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)
+        if others
+        else "DO NOTHING"
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
+        f"ON CONFLICT ({', '.join(keys)}) {action}"
+    )
 
 
 def parse_time(value: datetime | None) -> datetime | None:
