@@ -140,7 +140,9 @@ class Community(_Model):
     """A place people gather: a team, group, Viva Engage community, site, space, channel."""
 
     id: Id
-    path: str = Field(description="Readable path for policy patterns: <connector>/<scope>/<kind>/<slug>")
+    path: str = Field(
+        description="Readable path for policy patterns: <connector>/<scope>/<kind>/<slug>"
+    )
     kind: str = Field(description="The tool's kind of place: team, group, engage, site, space, ...")
     name: str
     url: str | None = None
@@ -167,7 +169,9 @@ class Grant(_Model):
     principal_id: Id
     role: Role
     since: datetime | None = Field(default=None, description="When the grant began, if known.")
-    added_by: str | None = Field(default=None, description="Principal id of who added it, if known.")
+    added_by: str | None = Field(
+        default=None, description="Principal id of who added it, if known."
+    )
     source: str | None = Field(
         default=None, description="The tool's own name for the permission, kept as evidence."
     )

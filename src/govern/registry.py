@@ -27,8 +27,8 @@ class PluginProblem:
     def warning(self) -> str:
         """One line for stderr."""
         return (
-            f"warning: connector plugin '{self.name}' ({self.target}) failed to load: {self.error}; "
-            f"reinstall it or remove the package that provides it"
+            f"warning: connector plugin '{self.name}' ({self.target}) failed to load: "
+            f"{self.error}; reinstall it or remove the package that provides it"
         )
 
 
@@ -59,7 +59,9 @@ def load(discover: Callable[[], Iterable[EntryPoint]] | None = None) -> Registry
         try:
             obj = ep.load()
         except Exception as exc:  # a broken plugin must not take govern down with it
-            registry.problems.append(PluginProblem(ep.name, ep.value, f"{type(exc).__name__}: {exc}"))
+            registry.problems.append(
+                PluginProblem(ep.name, ep.value, f"{type(exc).__name__}: {exc}")
+            )
             continue
         if not (isinstance(obj, type) and issubclass(obj, Connector)):
             registry.problems.append(

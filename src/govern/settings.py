@@ -93,7 +93,9 @@ class _Sources:
             ("environment", EnvSettingsSource(self.cls)),
         ]
         if self.env_file is not None and self.env_file.is_file():
-            sources.append((str(self.env_file), DotEnvSettingsSource(self.cls, env_file=self.env_file)))
+            sources.append(
+                (str(self.env_file), DotEnvSettingsSource(self.cls, env_file=self.env_file))
+            )
         if self.config_file is not None and self.config_file.is_file():
             sources.append(
                 (str(self.config_file), TomlConfigSettingsSource(self.cls, self.config_file))
@@ -109,7 +111,7 @@ def _config_path(explicit: Path | None) -> Path | None:
 
 
 def _check_toml(path: Path | None) -> None:
-    """tomllib's errors carry line and column; report them as one line naming the file."""
+    """Tomllib's errors carry line and column; report them as one line naming the file."""
     if path is None or not path.is_file():
         return
     try:
@@ -209,7 +211,9 @@ def load_settings(
     """Load and validate settings; any problem becomes one :class:`ConfigError` line."""
     config_path = _config_path(config_file)
     if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"{config_file}: configuration file not found; create it or drop --config")
+        raise ConfigError(
+            f"{config_file}: configuration file not found; create it or drop --config"
+        )
     _check_toml(config_path)
     cls = settings_class(connectors or {})
     srcs = _Sources(cls, config_path, env_file).ordered(overrides or {})
