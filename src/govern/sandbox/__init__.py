@@ -1,0 +1,1 @@
+"""The simulated organisation behind ``govern demo``, the connectors' tests and the benchmarks."""

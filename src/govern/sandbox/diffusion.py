@@ -1,0 +1,124 @@
+"""Word-of-mouth spread, one day at a time: how planted viral stories grow, then and now.
+
+The same daily step builds a story's past (at generation, log off) and continues it when the
+clock moves (``advance``, log on), so history and future follow one model: the Bass diffusion
+model of notes/virality.md. Peer-added members are often from another department than the peer
+who added them, which is what gives viral communities their breadth.
+"""
+
+from __future__ import annotations
+
+import random
+
+from govern.sandbox import ids
+from govern.sandbox.changelog import Op
+from govern.sandbox.entities import ADDED_BY_SELF, MemberList
+from govern.sandbox.orgdata import Diffusion, OrgData
+
+CROSS_DEPARTMENT = 0.6  # a peer brings in someone outside their own department this often
+TRIES = 6
+
+
+class Population:
+    """Current employees, overall and per department; kept in step by the caller."""
+
+    def __init__(self, org: OrgData) -> None:
+        self.employees: list[int] = []
+        self.by_dept: list[list[int]] = [[] for _ in org.departments]
+        for p in org.people:
+            if not p.guest and p.deleted == -1:
+                self.employees.append(p.idx)
+                self.by_dept[p.department].append(p.idx)
+
+    def add(self, person: int, department: int) -> None:
+        """A new hire."""
+        self.employees.append(person)
+        self.by_dept[department].append(person)
+
+    def remove(self, person: int, department: int) -> None:
+        """A leaver."""
+        self.employees.remove(person)
+        self.by_dept[department].remove(person)
+
+
+def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
+    if d.kind == "group":
+        members = org.groups[d.index].members.ids
+    elif d.kind == "network":
+        members = org.networks[d.index].members.ids
+    else:
+        consents = org.consents
+        members = [
+            consents.principal[i]
+            for i in range(len(consents))
+            if consents.app[i] == d.index and consents.revoked[i] == -1
+        ]
+    listed = list(members)
+    return listed, set(listed)
+
+
+def _candidate(
+    rng: random.Random, org: OrgData, pop: Population, peer: int, joined: set[int]
+) -> int:
+    for _ in range(TRIES):
+        if peer >= 0 and rng.random() > CROSS_DEPARTMENT:
+            pool = pop.by_dept[org.people[peer].department]
+        else:
+            pool = pop.employees
+        if not pool:
+            continue
+        person = pool[int(rng.random() * len(pool))]
+        if person not in joined:
+            return person
+    return -1
+
+
+def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Population) -> int:
+    """Spread story ``d`` during absolute day ``day``; returns how many joined."""
+    if d.kind == "group" and org.groups[d.index].deleted != -1:
+        return 0
+    listed, joined = _adopters(org, d)
+    n, m = len(listed), d.target
+    if n >= m:
+        return 0
+    expected = (d.p + d.q * n / m) * (m - n)
+    count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
+    added = 0
+    for _ in range(count):
+        peer = listed[int(rng.random() * len(listed))] if listed and rng.random() < d.peer_share else -1
+        person = _candidate(rng, org, pop, peer, joined)
+        if person < 0:
+            continue
+        ts = day * ids.DAY + int(ids.DAY * rng.random())
+        by = peer if peer >= 0 else ADDED_BY_SELF
+        _join(org, d, person, ts, by, rng)
+        listed.append(person)
+        joined.add(person)
+        added += 1
+    return added
+
+
+def _join(org: OrgData, d: Diffusion, person: int, ts: int, by: int, rng: random.Random) -> None:
+    if d.kind == "group":
+        org.link_member(d.index, person, ts, by)
+        return
+    if d.kind == "network":
+        network = org.networks[d.index]
+        network.members.add(person, ts, by)
+        org.record_change(Op.NETWORK_MEMBER_ADDED, d.index, person, ts)
+        # Most people who join a network also join one or two of its communities.
+        names = sorted(network.communities)
+        for _ in range(int(rng.random() * 3)):
+            community: MemberList = network.communities[names[int(rng.random() * len(names))]]
+            if person not in community:
+                community.add(person, ts, by)
+        return
+    row = org.consents.add(d.index, person, ts)
+    org.record_change(Op.CONSENT_ADDED, row, d.index, ts)
+
+
+def run(org: OrgData, d: Diffusion, rng: random.Random, first_day: int, last_day: int) -> None:
+    """Spread ``d`` over days ``first_day .. last_day - 1`` (used to build a story's past)."""
+    pop = Population(org)
+    for day in range(first_day, last_day):
+        step(org, d, rng, day, pop)
