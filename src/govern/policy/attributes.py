@@ -1,0 +1,103 @@
+"""What Casbin sees: the request objects built from the model, and the names they offer.
+
+A matcher reads ``r.sub.kind`` or ``r.obj.cls``; these classes are the ``sub`` and ``obj`` of a
+request. They carry only flat, hashable values so that (a) the validator can check every
+attribute a matcher reads against :data:`SUBJECT_ATTRIBUTES` / :data:`RESOURCE_ATTRIBUTES`, and
+(b) the fast path can key decisions on exactly the attributes read.
+
+The request tokens govern fills are fixed by name: ``sub`` (a :class:`Subject`), ``obj`` (a
+:class:`Resource`), ``act`` (the role, a string) and ``req`` (a requirement kind, a string).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from govern.model import Community, Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A principal as a policy sees it."""
+
+    id: str
+    kind: str
+    """employee, guest, service, group, or ``unknown`` for a principal missing from the
+    inventory (a grant to someone the directory no longer lists)."""
+    department: str = ""
+    email: str = ""
+    domain: str = ""
+    """The part of the email after ``@``: lets a rule name a partner's domain."""
+    enabled: bool = True
+    connector: str = ""
+
+    @classmethod
+    def of(cls, principal: Principal) -> Subject:
+        """The subject for a principal of the inventory."""
+        email = (principal.email or "").lower()
+        return cls(
+            id=principal.id,
+            kind=principal.kind.value,
+            department=principal.department or "",
+            email=email,
+            domain=email.rpartition("@")[2] if "@" in email else "",
+            enabled=principal.enabled,
+            connector=principal.connector,
+        )
+
+    @classmethod
+    def unknown(cls, principal_id: str) -> Subject:
+        """The subject for a principal id that the inventory does not list."""
+        return cls(id=principal_id, kind="unknown", connector=principal_id.partition(":")[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A community as a policy sees it: the model's fields plus its class and lifecycle."""
+
+    id: str
+    path: str
+    kind: str
+    name: str
+    cls: str
+    """The classification from ``classification.yaml``."""
+    lifecycle: str
+    """The lifecycle state from ``lifecycle.yaml`` (unmanaged when nothing is decided)."""
+    visibility: str
+    label: str
+    origin: str
+    connector: str
+    anonymous: bool = False
+    """True when the tool reports anonymous access (links anyone can open)."""
+
+    @classmethod
+    def of(cls, community: Community, klass: str, lifecycle: str) -> Resource:
+        """The resource for a community, once classified and given its lifecycle state."""
+        return cls(
+            id=community.id,
+            path=community.path,
+            kind=community.kind,
+            name=community.name,
+            cls=klass,
+            lifecycle=lifecycle,
+            visibility=community.visibility.value,
+            label=community.sensitivity_label or "",
+            origin=community.origin.value,
+            connector=community.connector,
+            anonymous=bool(community.attributes.get(ANONYMOUS_ATTRIBUTE)),
+        )
+
+
+ANONYMOUS_ATTRIBUTE = "anonymous_access"
+"""The key in ``Community.attributes`` a connector sets when anyone with a link can get in."""
+
+SUBJECT_ATTRIBUTES: frozenset[str] = frozenset(f.name for f in fields(Subject))
+RESOURCE_ATTRIBUTES: frozenset[str] = frozenset(f.name for f in fields(Resource))
+
+REQUEST_TOKENS: dict[str, frozenset[str] | None] = {
+    "sub": SUBJECT_ATTRIBUTES,
+    "obj": RESOURCE_ATTRIBUTES,
+    "act": None,
+    "req": None,
+}
+"""Request token name -> the attributes it offers (None: a plain string with none)."""

@@ -1,0 +1,196 @@
+"""Casbin evaluation: one grant at a time, or millions through the fast path.
+
+The engine knows the model and the policy lines, nothing of any tool. It builds one Casbin
+enforcer from the policy set plus the role links of the named groups the caller resolved from
+the inventory (never the whole directory), and answers two questions:
+
+* :meth:`Engine.decide` - may this subject hold this role in this community, and which rule
+  says so (section ``m``);
+* :meth:`Engine.applies` - does this requirement apply to this community, and which rule says
+  so (section ``m2``).
+
+:meth:`Engine.decide_grants` runs :meth:`decide` once per distinct combination of what the
+matcher reads (:mod:`govern.policy.fastkey`) and joins the decision back onto every grant. The
+representative request it asks Casbin about is a real one, so the answer is Casbin's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from govern.errors import PolicyError
+from govern.policy.attributes import Resource, Subject
+from govern.policy.fastkey import Projection, projections
+from govern.policy.matcher import analyse
+from govern.policy.policyset import PolicySet, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Casbin's answer to one request, with the rule that decided it."""
+
+    allowed: bool
+    rule_id: str | None
+    """The id of the matched policy line; None when no line matched (the effect's default)."""
+
+
+class _Section:
+    """One request/policy/matcher section (``""`` for r/p/m, ``"2"`` for r2/p2/m2)."""
+
+    def __init__(self, engine: Engine, suffix: str) -> None:
+        model = engine.enforcer.get_model()
+        self.suffix = suffix
+        self.ptype = f"p{suffix}"
+        self.tokens: list[str] = [t.split("_", 1)[1] for t in model["r"][f"r{suffix}"].tokens]
+        columns = [t.split("_", 1)[1] for t in model["p"][self.ptype].tokens]
+        self.id_index = columns.index("id") if "id" in columns else -1
+        lines: list[list[str]] = model["p"][self.ptype].policy
+        text = engine.policies.matchers[f"m{suffix}"]
+
+        def column_values(col: str) -> list[str]:
+            i = columns.index(col)
+            # With no policy lines Casbin evaluates the matcher once with empty columns.
+            return sorted({line[i] for line in lines}) if lines else [""]
+
+        roles = {}
+        for gname, assertion in model.model.get("g", {}).items():
+            names = {name for link in assertion.policy for name in link}
+            roles[gname] = (assertion.rm.has_link, frozenset(names))
+        info = analyse(text, frozenset(roles))
+        self.projections: list[Projection] = projections(
+            info, self.tokens, column_values, engine.enforcer.fm.get_functions(), roles
+        )
+        self.context = engine.enforcer.new_enforce_context(suffix) if suffix else None
+        self.codes: dict[Hashable, int] = {}
+        self.cache: dict[tuple[int, ...], Decision] = {}
+
+    def code(self, index: int, value: Any) -> int:
+        """An integer standing for the key part of one request value."""
+        part = (index, self.projections[index](value))
+        found = self.codes.get(part)
+        if found is None:
+            found = self.codes[part] = len(self.codes)
+        return found
+
+
+class Engine:
+    """Casbin for one policy set, with the role links of its named groups."""
+
+    def __init__(self, policies: PolicySet, role_links: Iterable[tuple[str, str]] = ()) -> None:
+        import casbin
+        from casbin.model import Model
+        from casbin.persist.adapter import Adapter
+
+        self.policies = policies
+        links = list(role_links)
+
+        class _Lines(Adapter):  # type: ignore[misc]
+            """Hands Casbin the lines govern read (with positions) instead of re-reading."""
+
+            def load_policy(self, model: Any) -> None:
+                for rule in policies.rules.values():
+                    model.model["p"][rule.ptype].policy.append(list(rule.values))
+                for gtype, values in policies.role_lines:
+                    model.model["g"][gtype].policy.append(list(values))
+                if links and "g" in model.model and "g" in model.model["g"]:
+                    model.model["g"]["g"].policy.extend([[p, g] for p, g in links])
+
+        model = Model()
+        model.load_model_from_text(policies.model_text)
+        try:
+            self.enforcer = casbin.Enforcer(model, _Lines())
+        except Exception as exc:  # Casbin raises bare exceptions while loading
+            raise PolicyError(
+                f"{policies.root / 'model.conf'}:1:1: Casbin cannot load the policies: {exc}; "
+                f"run `govern policy validate`"
+            ) from None
+        self._sections: dict[str, _Section] = {}
+
+    def section(self, suffix: str) -> _Section:
+        """The (lazily built) fast-path state of one section."""
+        found = self._sections.get(suffix)
+        if found is None:
+            found = self._sections[suffix] = _Section(self, suffix)
+        return found
+
+    def _enforce(self, suffix: str, values: dict[str, Any]) -> Decision:
+        section = self.section(suffix)
+        args = [values[t] for t in section.tokens]
+        if section.context is not None:
+            args.insert(0, section.context)
+        try:
+            allowed, line = self.enforcer.enforce_ex(*args)
+        except Exception as exc:  # e.g. an attribute the request object lacks
+            raise PolicyError(
+                f"{self.policies.root / 'model.conf'}:1:1: matcher m{suffix} failed: {exc}; "
+                f"run `govern policy validate`"
+            ) from None
+        rule = line[section.id_index] if line and section.id_index >= 0 else None
+        return Decision(bool(allowed), rule)
+
+    # --- plain: one Casbin call per request --------------------------------------------------
+    def decide(self, sub: Subject, obj: Resource, role: str) -> Decision:
+        """May ``sub`` hold ``role`` in ``obj``? One plain Casbin ``enforce_ex``."""
+        return self._enforce("", {"sub": sub, "obj": obj, "act": role})
+
+    def applies(self, obj: Resource, requirement: str) -> Decision:
+        """Does requirement kind ``requirement`` apply to ``obj``? (allowed = it applies)."""
+        return self._enforce("2", {"obj": obj, "req": requirement})
+
+    def rule(self, decision: Decision) -> Rule | None:
+        """The policy line behind a decision."""
+        return self.policies.rules.get(decision.rule_id) if decision.rule_id else None
+
+    # --- fast: one Casbin call per distinct key ----------------------------------------------
+    def decide_grants(
+        self,
+        grants: Iterable[tuple[str, str, str]],
+        subject: Callable[[str], Subject],
+        resource: Callable[[str], Resource],
+    ) -> Iterator[Decision]:
+        """Decide ``(community_id, principal_id, role)`` triples, in order, via the fast path.
+
+        ``subject``/``resource`` build the request objects for an id; each is called once per
+        distinct id. Memory grows with distinct principals and communities, not with grants.
+        """
+        section = self.section("")
+        order = {t: i for i, t in enumerate(section.tokens)}
+        si, oi, ai = order["sub"], order["obj"], order["act"]
+        subs: dict[str, tuple[int, Subject]] = {}
+        objs: dict[str, tuple[int, Resource]] = {}
+        acts: dict[str, int] = {}
+        cache = section.cache
+        for cid, pid, role in grants:
+            s = subs.get(pid)
+            if s is None:
+                value = subject(pid)
+                s = subs[pid] = (section.code(si, value), value)
+            o = objs.get(cid)
+            if o is None:
+                res = resource(cid)
+                o = objs[cid] = (section.code(oi, res), res)
+            a = acts.get(role)
+            if a is None:
+                a = acts[role] = section.code(ai, role)
+            key = (s[0], o[0], a)
+            decision = cache.get(key)
+            if decision is None:
+                decision = cache[key] = self.decide(s[1], o[1], role)
+            yield decision
+
+    def applies_fast(self, obj: Resource, requirement: str) -> Decision:
+        """:meth:`applies`, cached per distinct key of ``m2``."""
+        section = self.section("2")
+        order = {t: i for i, t in enumerate(section.tokens)}
+        key = (section.code(order["obj"], obj), section.code(order["req"], requirement))
+        found = section.cache.get(key)
+        if found is None:
+            found = section.cache[key] = self.applies(obj, requirement)
+        return found
+
+    @property
+    def distinct_requests(self) -> int:
+        """How many distinct keys the fast path has asked Casbin about so far."""
+        return sum(len(s.cache) for s in self._sections.values())
