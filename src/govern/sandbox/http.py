@@ -239,8 +239,14 @@ def _quiet_dropped(record: logging.LogRecord) -> bool:
     return not isinstance(exc, ConnectionDropped)
 
 
-def serve(app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> RunningServer:
-    """Run ``app`` on ``host:port`` (0 picks a free port) in a daemon thread; wait until ready."""
+def serve(
+    app: ASGIApp, port: int = 0, host: str = "127.0.0.1", date_header: bool = True
+) -> RunningServer:
+    """Run ``app`` on ``host:port`` (0 picks a free port) in a daemon thread; wait until ready.
+
+    ``date_header=False`` leaves the ``Date`` header to the app: a server that answers on the
+    organisation's simulated clock must not get a second, wall-clock ``Date`` from uvicorn.
+    """
     import uvicorn
 
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped)
@@ -250,7 +256,12 @@ def serve(app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> RunningServer
     sock.bind((host, port))
     bound = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=30,
+        date_header=date_header,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
