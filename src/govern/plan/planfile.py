@@ -1,0 +1,147 @@
+"""The plan file: JSON that people review and ``govern apply`` applies exactly as written.
+
+The file holds a :class:`~govern.model.Plan`: its changes, the policy revision and inventory
+snapshots it was made from, when it was made, and a checksum over the canonical form of all of
+that. Reading a file checks, in order: that it is JSON, that it matches the JSON Schema shipped
+with the package (``plan.schema.json``), that every change is well formed, and that the checksum
+matches, so an edited or truncated file is refused before anything is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from govern.errors import PlanError
+from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision
+from govern.plan.changes import problem
+
+SCHEMA_FILE = "plan.schema.json"
+
+
+def canonical(plan: Plan) -> bytes:
+    """The bytes the checksum covers: every field but the checksum, keys sorted, no spaces."""
+    data = plan.model_dump(mode="json", exclude={"checksum"})
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def checksum(plan: Plan) -> str:
+    """``sha256:<hex>`` of the plan's canonical form."""
+    return "sha256:" + hashlib.sha256(canonical(plan)).hexdigest()
+
+
+def new_plan(
+    changes: list[Change],
+    *,
+    policy: PolicyRevision,
+    snapshots: dict[str, str],
+    created_at: datetime,
+) -> Plan:
+    """A sealed plan (id and checksum set) over ``changes`` in a stable order."""
+    ordered = sorted(changes, key=lambda c: (c.community_id, c.action.value, c.id))
+    plan = Plan(
+        id=uuid.uuid4().hex[:16],
+        created_at=created_at,
+        policy=policy,
+        snapshots=dict(sorted(snapshots.items())),
+        changes=ordered,
+    )
+    return plan.model_copy(update={"checksum": checksum(plan)})
+
+
+def dumps(plan: Plan) -> str:
+    """The file's text: indented JSON with a trailing newline, for people and diffs."""
+    return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(plan: Plan, path: Path) -> None:
+    """Write a plan file atomically: a reader never sees half a plan."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps(plan))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The plan file's JSON Schema, as shipped in the package."""
+    text = resources.files("govern.plan").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def generated_schema() -> dict[str, Any]:
+    """The JSON Schema derived from the model; the shipped file must equal it (a test checks)."""
+    data = Plan.model_json_schema(mode="validation")
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["$id"] = "https://govern.dev/schemas/plan.schema.json"
+    return data
+
+
+def loads(text: str, source: str) -> Plan:
+    """Parse and verify a plan file's text; ``source`` names the file in errors."""
+    remake = f"make a new one with `govern plan -o {source}`"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {remake}"
+        ) from None
+    if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise PlanError(
+            f"{source}: plan schema_version {data.get('schema_version')!r} is not "
+            f"{SCHEMA_VERSION!r}; {remake} with this version of govern"
+        )
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+    error = best_match(Draft202012Validator(schema()).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise PlanError(f"{source}: at {where}: {error.message}; {remake}")
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:  # the schema let through something the model refuses
+        err = exc.errors()[0]
+        where = "/".join(str(p) for p in err["loc"])
+        raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
+    for n, change in enumerate(plan.changes):
+        bad = problem(change)
+        if bad:
+            raise PlanError(f"{source}: at changes/{n}: {bad}; {remake}")
+    if plan.checksum != checksum(plan):
+        raise PlanError(
+            f"{source}: checksum does not match the content: the plan was changed after "
+            f"`govern plan` wrote it; review and {remake}"
+        )
+    if len({c.id for c in plan.changes}) != len(plan.changes):
+        raise PlanError(f"{source}: a change appears twice; {remake}")
+    return plan
+
+
+def read(path: Path) -> Plan:
+    """Read and verify a plan file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(
+            f"{path}: no such plan file; write one with `govern plan -o {path}`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read the plan file ({exc}); check the path") from None
+    return loads(text, str(path))
