@@ -1,0 +1,76 @@
+"""Building and serving the sandbox Confluence app for one flavour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from govern.sandbox.confluence import rest_v1, rest_v2, rpc
+from govern.sandbox.confluence.auth import Credentials
+from govern.sandbox.confluence.site import Flavour, Site
+from govern.sandbox.confluence.web import ApiError
+from govern.sandbox.http import FaultInjector, Faults, RequestLog, RunningServer, instrument, serve
+from govern.sandbox.writes import OrgWrites
+
+
+def create_app(
+    org: OrgWrites,
+    flavour: Flavour | str = Flavour.DATACENTER,
+    credentials: Credentials | None = None,
+) -> tuple[Starlette, Site]:
+    """The Starlette app of one flavour over ``org``, and the site it serves."""
+    site = Site(org, Flavour(flavour), credentials)
+    routes: list[Route] = rest_v1.routes(site)
+    routes += rest_v2.routes(site) if site.cloud else rpc.routes(site)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return ApiError(
+            404, f"null for uri: {request.url}", v2="/api/v2/" in request.url.path
+        ).response()
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    return app, site
+
+
+@dataclass
+class ConfluenceSandbox:
+    """A running sandbox Confluence server: its URL, site, request log and fault switch."""
+
+    server: RunningServer
+    site: Site
+    requests: RequestLog
+    faults: FaultInjector
+
+    @property
+    def url(self) -> str:
+        """The URL to configure govern with (Cloud: including ``/wiki``)."""
+        return self.server.url + ("/wiki" if self.site.cloud else "")
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.stop()
+
+    def __enter__(self) -> ConfluenceSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(
+    org: OrgWrites,
+    flavour: Flavour | str = Flavour.DATACENTER,
+    *,
+    credentials: Credentials | None = None,
+    faults: Faults | None = None,
+    port: int = 0,
+) -> ConfluenceSandbox:
+    """Serve ``org`` as a Confluence site of ``flavour`` on 127.0.0.1 (``port`` 0: any free)."""
+    app, site = create_app(org, flavour, credentials)
+    wrapped, log = instrument(app, faults)
+    running = serve(wrapped, port=port)
+    return ConfluenceSandbox(running, site, log, wrapped)

@@ -1,0 +1,232 @@
+"""The Confluence site over the organisation: lookups, permission rows, audit events, writes.
+
+The servers' route modules speak HTTP; this module speaks the organisation: it finds spaces,
+users and groups by the identifiers the two flavours use (Data Center: space key, username,
+userKey, group name; Cloud: numeric space id, accountId, group id), reads a space's permission
+rows, derives audit records from the change log and applies permission writes through the
+organisation's rules (``OrgWrites``), so "never remove the last space admin" holds here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from threading import RLock
+
+from govern.sandbox import ids
+from govern.sandbox.changelog import Op
+from govern.sandbox.confluence.auth import Account, Credentials
+from govern.sandbox.confluence.content import ContentIndex
+from govern.sandbox.entities import NEVER
+from govern.sandbox.spaces import (
+    ADMIN,
+    OPERATIONS,
+    PERMISSIONS,
+    ConfluenceGroup,
+    ConfluenceUser,
+    Space,
+    SpacePermission,
+    Subject,
+    unpack,
+)
+from govern.sandbox.writes import OrgWrites
+
+SPACE_ID_BASE = 65_536
+"""Numeric space ids are ``SPACE_ID_BASE + index``, so an id maps back without a table."""
+
+
+class Flavour(StrEnum):
+    """Which Confluence the server pretends to be."""
+
+    DATACENTER = "datacenter"
+    CLOUD = "cloud"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One audit record derived from the change log."""
+
+    ts: int
+    summary: str
+    category: str
+    space: Space
+    changes: tuple[tuple[str, str, str], ...]  # (name, old value, new value)
+
+
+class Site:
+    """One Confluence site: the organisation seen through Confluence's identifiers."""
+
+    def __init__(
+        self, org: OrgWrites, flavour: Flavour, credentials: Credentials | None = None
+    ) -> None:
+        self.org = org
+        self.flavour = flavour
+        self.credentials = credentials or Credentials()
+        self.content = ContentIndex(org)
+        self.lock = RLock()
+        """Held around reads and writes, as tests and time advance mutate the org concurrently."""
+
+    @property
+    def cloud(self) -> bool:
+        """Whether this is the Cloud flavour."""
+        return self.flavour is Flavour.CLOUD
+
+    @property
+    def now(self) -> int:
+        """The site's clock (the organisation's simulated time)."""
+        return self.org.now
+
+    # -- spaces ------------------------------------------------------------------------------
+
+    def space_id(self, space: Space) -> int:
+        """The numeric space id."""
+        return SPACE_ID_BASE + space.idx
+
+    def space_by_key(self, key: str) -> Space | None:
+        """A live space by key."""
+        i = self.org.space_index(key)
+        s = self.org.spaces[i] if i is not None else None
+        return s if s is not None and s.deleted == NEVER else None
+
+    def space_by_id(self, value: str) -> Space | None:
+        """A live space by numeric id."""
+        try:
+            i = int(value) - SPACE_ID_BASE
+        except ValueError:
+            return None
+        if not 0 <= i < len(self.org.spaces) or self.org.spaces[i].deleted != NEVER:
+            return None
+        return self.org.spaces[i]
+
+    def live_spaces(self, kind: str | None = None) -> list[Space]:
+        """Live spaces in index order, optionally only ``global`` or ``personal`` ones."""
+        return [
+            s
+            for s in self.org.spaces
+            if s.deleted == NEVER and (kind is None or s.space_type == kind)
+        ]
+
+    def permissions(self, space: Space) -> list[SpacePermission]:
+        """The permission rows of a space."""
+        return space.permissions()
+
+    # -- people ------------------------------------------------------------------------------
+
+    def user(self, index: int) -> ConfluenceUser:
+        """A Confluence user by index."""
+        return self.org.confluence_users[index]
+
+    def user_by_username(self, username: str) -> ConfluenceUser | None:
+        """A user by Data Center username."""
+        i = self.org.confluence_user_index(username)
+        return self.org.confluence_users[i] if i is not None else None
+
+    def user_by_key(self, key: str) -> ConfluenceUser | None:
+        """A user by Data Center userKey (32 hex digits)."""
+        guid = (
+            f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}" if len(key) == 32 else ""
+        )
+        i = ids.decode(self.org.salt, ids.IdKind.CONFLUENCE_USER, guid) if guid else None
+        return (
+            self.org.confluence_users[i]
+            if i is not None and i < len(self.org.confluence_users)
+            else None
+        )
+
+    def user_by_account_id(self, account_id: str) -> ConfluenceUser | None:
+        """A user by Cloud accountId."""
+        _, _, guid = account_id.partition(":")
+        i = ids.decode(self.org.salt, ids.IdKind.CONFLUENCE_USER, guid) if guid else None
+        return (
+            self.org.confluence_users[i]
+            if i is not None and i < len(self.org.confluence_users)
+            else None
+        )
+
+    def user_ref(self, value: str) -> ConfluenceUser | None:
+        """A user by whatever id this flavour uses (username or key; accountId)."""
+        if self.cloud:
+            return self.user_by_account_id(value)
+        return self.user_by_username(value) or self.user_by_key(value)
+
+    def group_by_name(self, name: str) -> ConfluenceGroup | None:
+        """A group by name."""
+        return next((g for g in self.org.confluence_groups if g.name == name), None)
+
+    def group_by_id(self, value: str) -> ConfluenceGroup | None:
+        """A group by Cloud id."""
+        i = ids.decode(self.org.salt, ids.IdKind.CONFLUENCE_GROUP, value)
+        groups = self.org.confluence_groups
+        return groups[i] if i is not None and i < len(groups) else None
+
+    def is_site_admin(self, account: Account) -> bool:
+        """Whether an account has Confluence administrator rights."""
+        return account.site_admin
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def audit(self, start: int, end: int) -> Iterator[AuditEvent]:
+        """Audit events from ``start`` (inclusive) to ``end`` (exclusive), oldest first."""
+        log = self.org.log
+        first = log.seq_at(start - 1)
+        for change in log.since(first):
+            if change.ts >= end:
+                break
+            if change.ts < start:
+                continue
+            space = self.org.spaces[change.target] if change.op in _SPACE_OPS else None
+            if space is None:
+                continue
+            if change.op in (Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED):
+                row = unpack(int(change.subject))
+                added = change.op == Op.SPACE_PERMISSION_ADDED
+                who = self.subject_label(row)
+                changes = (
+                    (
+                        "Permission",
+                        "" if added else row.permission,
+                        row.permission if added else "",
+                    ),
+                    (who[0], "" if added else who[1], who[1] if added else ""),
+                )
+                summary = "Space permission added" if added else "Space permission removed"
+                yield AuditEvent(change.ts, summary, "Permissions", space, changes)
+            elif change.op == Op.SPACE_ADDED:
+                yield AuditEvent(change.ts, "Space created", "Spaces", space, ())
+            elif change.op == Op.SPACE_REMOVED:
+                yield AuditEvent(change.ts, "Space deleted", "Spaces", space, ())
+
+    def subject_label(self, row: SpacePermission) -> tuple[str, str]:
+        """``(User|Group|Anonymous, name)`` of a permission row's subject."""
+        if row.subject_type == Subject.USER:
+            u = self.user(row.subject)
+            return ("User", self.org.confluence_account_id(u.idx) if self.cloud else u.username)
+        if row.subject_type == Subject.GROUP:
+            return ("Group", self.org.confluence_groups[row.subject].name)
+        return ("Anonymous", "anonymous")
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def grant(self, space: Space, permission: str, subject_type: Subject, subject: int) -> None:
+        """Add a permission row (raises ``WriteRefused``)."""
+        with self.lock:
+            self.org.add_space_permission(space.idx, permission, subject_type, subject)
+
+    def revoke(self, space: Space, permission: str, subject_type: Subject, subject: int) -> None:
+        """Remove a permission row (raises ``WriteRefused``, e.g. for the last admin)."""
+        with self.lock:
+            self.org.remove_space_permission(space.idx, permission, subject_type, subject)
+
+
+_SPACE_OPS = frozenset(
+    {Op.SPACE_ADDED, Op.SPACE_REMOVED, Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED}
+)
+
+OPERATION_OF: dict[str, tuple[str, str]] = OPERATIONS
+"""Permission name -> (operation key, target type), as REST and v2 name them."""
+
+PERMISSION_OF: dict[tuple[str, str], str] = {v: k for k, v in OPERATIONS.items()}
+"""(operation key, target type) -> permission name."""
+
+ADMIN_PERMISSION = PERMISSIONS[ADMIN]
