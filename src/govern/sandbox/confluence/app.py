@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import format_datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from govern.sandbox import ids
 from govern.sandbox.confluence import rest_v1, rest_v2, rpc
 from govern.sandbox.confluence.auth import Credentials
 from govern.sandbox.confluence.site import Flavour, Site
 from govern.sandbox.confluence.web import ApiError
-from govern.sandbox.http import FaultInjector, Faults, RequestLog, RunningServer, instrument, serve
+from govern.sandbox.http import (
+    ASGIApp,
+    FaultInjector,
+    Faults,
+    Message,
+    Receive,
+    RequestLog,
+    RunningServer,
+    Scope,
+    Send,
+    instrument,
+    serve,
+)
 from govern.sandbox.writes import OrgWrites
 
 
@@ -21,8 +35,8 @@ def create_app(
     org: OrgWrites,
     flavour: Flavour | str = Flavour.DATACENTER,
     credentials: Credentials | None = None,
-) -> tuple[Starlette, Site]:
-    """The Starlette app of one flavour over ``org``, and the site it serves."""
+) -> tuple[ASGIApp, Site]:
+    """The ASGI app of one flavour over ``org``, and the site it serves."""
     site = Site(org, Flavour(flavour), credentials)
     routes: list[Route] = rest_v1.routes(site)
     routes += rest_v2.routes(site) if site.cloud else rpc.routes(site)
@@ -33,7 +47,33 @@ def create_app(
         ).response()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found})
-    return app, site
+    return _SiteClock(app, site), site
+
+
+class _SiteClock:
+    """Adds the site's own clock as the ``Date`` header of every response.
+
+    The organisation's time is simulated (it moves forward on ``advance``), and clients measure
+    history on the tool's clock, which reaches them through ``Date``. The server adds its own
+    wall-clock ``Date`` before ours; clients read the last one.
+    """
+
+    def __init__(self, app: Starlette, site: Site) -> None:
+        self.app = app
+        self.site = site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stamp = format_datetime(ids.to_datetime(self.site.now), usegmt=True).encode()
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"date", stamp)]
+            await send(message)
+
+        await self.app(scope, receive, dated)
 
 
 @dataclass
