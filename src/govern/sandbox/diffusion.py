@@ -13,32 +13,11 @@ import random
 from govern.sandbox import ids
 from govern.sandbox.changelog import Op
 from govern.sandbox.entities import ADDED_BY_SELF, MemberList
+from govern.sandbox.gen_groups import Pools
 from govern.sandbox.orgdata import Diffusion, OrgData
 
 CROSS_DEPARTMENT = 0.6  # a peer brings in someone outside their own department this often
 TRIES = 6
-
-
-class Population:
-    """Current employees, overall and per department; kept in step by the caller."""
-
-    def __init__(self, org: OrgData) -> None:
-        self.employees: list[int] = []
-        self.by_dept: list[list[int]] = [[] for _ in org.departments]
-        for p in org.people:
-            if not p.guest and p.deleted == -1:
-                self.employees.append(p.idx)
-                self.by_dept[p.department].append(p.idx)
-
-    def add(self, person: int, department: int) -> None:
-        """A new hire."""
-        self.employees.append(person)
-        self.by_dept[department].append(person)
-
-    def remove(self, person: int, department: int) -> None:
-        """A leaver."""
-        self.employees.remove(person)
-        self.by_dept[department].remove(person)
 
 
 def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
@@ -58,7 +37,7 @@ def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
 
 
 def _candidate(
-    rng: random.Random, org: OrgData, pop: Population, peer: int, joined: set[int]
+    rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int]
 ) -> int:
     for _ in range(TRIES):
         if peer >= 0 and rng.random() > CROSS_DEPARTMENT:
@@ -73,7 +52,7 @@ def _candidate(
     return -1
 
 
-def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Population) -> int:
+def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Pools) -> int:
     """Spread story ``d`` during absolute day ``day``; returns how many joined."""
     if d.kind == "group" and org.groups[d.index].deleted != -1:
         return 0
@@ -119,6 +98,6 @@ def _join(org: OrgData, d: Diffusion, person: int, ts: int, by: int, rng: random
 
 def run(org: OrgData, d: Diffusion, rng: random.Random, first_day: int, last_day: int) -> None:
     """Spread ``d`` over days ``first_day .. last_day - 1`` (used to build a story's past)."""
-    pop = Population(org)
+    pop = Pools(org)
     for day in range(first_day, last_day):
         step(org, d, rng, day, pop)

@@ -119,6 +119,7 @@ class Person:
         "created",
         "deleted",
         "department",
+        "disabled",
         "enabled",
         "given",
         "guest",
@@ -151,6 +152,7 @@ class Person:
         self.job_title = job_title
         self.created = created
         self.deleted = NEVER
+        self.disabled = NEVER  # when the account was disabled (people leaving: disabled first)
         self.enabled = True
         self.guest = guest
         self.it_staff = False
@@ -310,19 +312,33 @@ class Consents:
 
     ``principal`` is a person index for consentType ``Principal`` and -1 for ``AllPrincipals``
     (admin consent). Revoked grants keep their row with ``revoked`` set, so indexes (and ids)
-    stay stable.
+    stay stable. A user holds at most one live grant per app (``has``).
     """
 
-    __slots__ = ("app", "granted", "principal", "revoked")
+    __slots__ = ("_pairs", "app", "granted", "principal", "revoked")
 
     def __init__(self) -> None:
         self.app = array("i")
         self.principal = array("i")
         self.granted = array("i")
         self.revoked = array("i")
+        self._pairs: set[int] | None = None
 
     def __len__(self) -> int:
         return len(self.app)
+
+    def _key(self, app: int, principal: int) -> int:
+        return (app << 32) | (principal & 0xFFFFFFFF)
+
+    def has(self, app: int, principal: int) -> bool:
+        """Whether ``principal`` holds a live grant to ``app`` (an index built on first use)."""
+        if self._pairs is None:
+            self._pairs = {
+                self._key(a, p)
+                for a, p, r in zip(self.app, self.principal, self.revoked)
+                if r == NEVER
+            }
+        return self._key(app, principal) in self._pairs
 
     def add(self, app: int, principal: int, ts: int) -> int:
         """Record a grant; returns its index."""
@@ -330,7 +346,15 @@ class Consents:
         self.principal.append(principal)
         self.granted.append(ts)
         self.revoked.append(NEVER)
+        if self._pairs is not None:
+            self._pairs.add(self._key(app, principal))
         return len(self.app) - 1
+
+    def revoke(self, row: int, ts: int) -> None:
+        """Mark a grant revoked at ``ts``."""
+        self.revoked[row] = ts
+        if self._pairs is not None:
+            self._pairs.discard(self._key(self.app[row], self.principal[row]))
 
 
 class Network:

@@ -47,6 +47,19 @@ class Pools:
         self.leavers = [p.idx for p in org.people if not p.guest and p.deleted != -1]
         self.guests = [p.idx for p in org.people if p.guest]
 
+    def hire(self, person: int, department: int) -> None:
+        """Someone joined the company (time advance keeps the pools current)."""
+        self.employees.append(person)
+        self.by_dept[department].append(person)
+
+    def leave(self, person: int, department: int) -> None:
+        """Someone left the company."""
+        self.employees.remove(person)
+        self.by_dept[department].remove(person)
+        self.leavers.append(person)
+        if person in self.it_staff:
+            self.it_staff.remove(person)
+
     @staticmethod
     def pick(rng: random.Random, pool: list[int]) -> int:
         """One element of a pool, uniformly."""
@@ -157,12 +170,15 @@ def fill_members(
 
 def new_community(
     org: OrgData, rng: random.Random, pools: Pools, kind: GroupKind, created: int,
-    nicknames: dict[str, int], inactive: float = INACTIVE_SHARE,
+    nicknames: dict[str, int], inactive: float = INACTIVE_SHARE, past: bool = True,
 ) -> Group:  # fmt: skip
-    """One community with members, owners, label, guests, site, apps and an activity profile."""
+    """One community with members, owners, label, guests, site, apps and an activity profile.
+
+    ``past`` communities may have lost their owner since; new ones (``past=False``) may not.
+    """
     size = org.size
     it = rng.random() < IT_SHARE
-    ownerless = rng.random() < OWNERLESS_SHARE and pools.leavers
+    ownerless = past and rng.random() < OWNERLESS_SHARE and bool(pools.leavers)
     if ownerless:
         creator = Pools.pick(rng, pools.leavers)
     elif it and rng.random() < 0.5:

@@ -114,9 +114,13 @@ class OrgData:
         self.diffusions: list[Diffusion] = []
         self.upns_taken: dict[str, int] = {}  # UPN bases in use, for unique new hires
         self.nicknames_taken: dict[str, int] = {}  # mailNicknames in use
-        self.events: list[dict[str, Any]] = []  # scheduled scenario events, by absolute day
+        self.events: list[dict[str, Any]] = []
+        self.aliases: dict[str, tuple[str, int]] = {}  # scenario local id -> (kind, index)  # scheduled scenario events, by absolute day
         self._space_keys: dict[str, int] = {}
         self._usernames: dict[str, int] = {}
+        self._account_of: dict[int, int] = {}  # person -> Confluence user with their email
+        self.start_day = ids.START_DAY  # day number of 'today' before any advance
+        self.background = True  # whether days bring random life (False: scenario events only)
         # person -> groups they are a member / owner of; built on first use, then kept in step
         self._reverse: tuple[dict[int, set[int]], dict[int, set[int]]] | None = None
 
@@ -125,12 +129,12 @@ class OrgData:
     @property
     def now(self) -> int:
         """The simulated current time (timestamp): midnight starting the current day + 12 h."""
-        return (ids.START_DAY + self.day) * ids.DAY + 12 * 3600
+        return (self.start_day + self.day) * ids.DAY + 12 * 3600
 
     @property
     def today(self) -> int:
         """Absolute day number of the simulated today (days since ``ids.EPOCH``)."""
-        return ids.START_DAY + self.day
+        return self.start_day + self.day
 
     # -- id conversions ----------------------------------------------------------------------
 
@@ -198,6 +202,10 @@ class OrgData:
     def confluence_user_index(self, username: str) -> int | None:
         """The Confluence user with this username, or None."""
         return self._usernames.get(username)
+
+    def confluence_account(self, person: int) -> int | None:
+        """The Confluence user matched to a person by email, or None."""
+        return self._account_of.get(person)
 
     def confluence_user_key(self, user: int) -> str:
         """The Data Center userKey (32 hex digits) of a Confluence user."""
@@ -269,6 +277,8 @@ class OrgData:
         assert user.idx == len(self.confluence_users)
         self.confluence_users.append(user)
         self._usernames[user.username] = user.idx
+        if user.person >= 0:
+            self._account_of[user.person] = user.idx
         self.record_change(Op.CONFLUENCE_USER_ADDED, user.idx, ts=user.created)
         return user
 
@@ -311,6 +321,23 @@ class OrgData:
             self._reverse[1].get(person, set()).discard(group)
         self.record_change(Op.OWNER_REMOVED, group, person)
         return True
+
+    def announce_group(self, group: int) -> None:
+        """Log the members and owners of a group that was filled without the primitives.
+
+        Generators fill member lists directly (fast); when they run after creation (a new
+        community during ``advance``), this makes the log and the reverse index catch up.
+        """
+        g = self.groups[group]
+        reverse = self._reverse
+        for who, ts in zip(g.members.ids, g.members.joined):
+            self.record_change(Op.MEMBER_ADDED, group, who, ts)
+            if reverse is not None:
+                reverse[0].setdefault(who, set()).add(group)
+        for who, ts in zip(g.owners.ids, g.owners.joined):
+            self.record_change(Op.OWNER_ADDED, group, who, ts)
+            if reverse is not None:
+                reverse[1].setdefault(who, set()).add(group)
 
     def remove_group(self, group: int) -> None:
         """Delete a group (soft: it stays in the list with ``deleted`` set, as ids must not move)."""

@@ -1,0 +1,250 @@
+"""Scenario files: an organisation written by hand in YAML or JSON, for tests and demos.
+
+``load_scenario(path)`` reads the file, validates it against ``scenario.schema.json`` (JSON
+Schema, draft 2020-12), checks what a schema cannot (ids defined once, references to defined
+people and communities, departments declared, space creators with a Confluence account) and
+builds an ``Organisation``. Every error names the file, line and column:
+
+    scenario.yaml:14:7: people[2].department: 'Saless' is not a declared department
+
+YAML is composed node by node so that every value keeps its position; JSON files go through
+the same path (JSON is YAML). Dates are kept as strings (the schema checks their format).
+See ``scenarios/example.yaml`` for the format.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from govern.sandbox import events, ids
+from govern.sandbox.entities import ADDED_BY_SYSTEM, App, GroupKind, Network, Origin, Visibility
+from govern.sandbox.errors import ScenarioError
+from govern.sandbox.org import Organisation
+from govern.sandbox.orgdata import StoryRef
+from govern.sandbox.sizes import Size
+from govern.sandbox.spaces import ConfluenceGroup
+
+Path_ = tuple[str | int, ...]
+Marks = dict[Path_, tuple[int, int]]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings: the schema, not YAML, decides what a date is."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _walk(node: yaml.Node, path: Path_, marks: Marks, loader: _Loader) -> Any:
+    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(loader.construct_object(key_node, deep=True))
+            out[key] = _walk(value_node, (*path, key), marks, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(child, (*path, i), marks, loader) for i, child in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def parse(text: str, name: str) -> tuple[Any, Marks]:
+    """The data of a YAML/JSON document and the (line, column) of every value in it."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        marks: Marks = {}
+        data = _walk(node, (), marks, loader) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
+        raise ScenarioError(f"{name}:{where}: not valid YAML or JSON: {exc.problem}") from None
+    finally:
+        loader.dispose()
+    return data, marks
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("govern.sandbox").joinpath("scenario.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _where(name: str, marks: Marks, path: Path_) -> str:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in marks:
+            line, column = marks[path[:cut]]
+            return f"{name}:{line}:{column}"
+    return f"{name}:1:1"
+
+
+def validate(data: Any, marks: Marks, name: str) -> None:
+    """Schema and reference checks; raises one ``ScenarioError`` listing every problem."""
+    problems: list[tuple[tuple[int, int], str]] = []
+
+    def add(path: Path_, message: str) -> None:
+        where = _where(name, marks, path)
+        line, col = (int(x) for x in where.rsplit(":", 2)[1:])
+        problems.append(((line, col), f"{where}: {_dotted(path)}: {message}"))
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    for error in validator.iter_errors(data):
+        # A oneOf/if-then failure has the specific reason in its context: use the deepest one.
+        best = jsonschema.exceptions.best_match([error])
+        add(tuple(best.absolute_path), best.message)
+    if not problems:
+        _check_references(data, add)
+    if problems:
+        problems.sort()
+        raise ScenarioError("\n".join(message for _, message in problems))
+
+
+def _check_references(data: dict[str, Any], add: Any) -> None:
+    departments = set(data["organisation"]["departments"])
+    defined: dict[str, str] = {}
+    confluence: set[str] = set()
+
+    def define(path: Path_, alias: str, kind: str) -> None:
+        if alias in defined:
+            add(path, f"id {alias!r} is defined twice")
+        defined[alias] = kind
+
+    def person(path: Path_, spec: dict[str, Any]) -> None:
+        define((*path, "id"), spec["id"], "person")
+        if spec.get("confluence", not spec.get("guest", False)):
+            confluence.add(spec["id"])
+        if not spec.get("guest") and spec.get("department") not in departments:
+            add((*path, "department"), f"{spec.get('department')!r} is not a declared department")
+
+    def need(path: Path_, alias: Any, kind: str) -> None:
+        if isinstance(alias, str) and alias not in ("self", "system") and defined.get(alias) != kind:
+            add(path, f"{alias!r} is not a {kind} defined above")
+
+    def community(path: Path_, spec: dict[str, Any]) -> None:
+        for key in ("created_by",):
+            if key in spec:
+                need((*path, key), spec[key], "person")
+        for i, owner in enumerate(spec.get("owners", [])):
+            need((*path, "owners", i), owner, "person")
+        for i, entry in enumerate(spec.get("members", [])):
+            alias = entry if isinstance(entry, str) else entry["person"]
+            need((*path, "members", i), alias, "person")
+            if isinstance(entry, dict) and "added_by" in entry:
+                need((*path, "members", i, "added_by"), entry["added_by"], "person")
+        for i, alias in enumerate(spec.get("contributors", [])):
+            need((*path, "contributors", i), alias, "person")
+        if spec["kind"] in ("space", "personal-space") and spec.get("created_by") not in confluence:
+            add((*path, "created_by"), "a space's creator needs a Confluence account")
+        define((*path, "id"), spec["id"], "space" if "space" in spec["kind"] else "group")
+
+    for i, spec in enumerate(data.get("people", [])):
+        person(("people", i), spec)
+    for i, spec in enumerate(data.get("apps", [])):
+        define(("apps", i, "id"), spec["id"], "app")
+    for i, spec in enumerate(data.get("consents", [])):
+        need(("consents", i, "app"), spec["app"], "app")
+        need(("consents", i, "person"), spec["person"], "person")
+    for i, spec in enumerate(data.get("communities", [])):
+        community(("communities", i), spec)
+    for story, alias in data.get("stories", {}).items():
+        if alias not in defined:
+            add(("stories", story), f"{alias!r} is not a community defined in this file")
+    ordered = sorted(enumerate(data.get("events", [])), key=lambda item: item[1]["day"])
+    for i, event in ordered:
+        path: Path_ = ("events", i)
+        action = event["action"]
+        if action == "hire":
+            person((*path, "person"), event["person"])
+        elif action == "create_community":
+            community((*path, "community"), event["community"])
+        else:
+            if "person" in event:
+                need((*path, "person"), event["person"], "person")
+            if "community" in event:
+                kind = "space" if action == "edit_space" else "group"
+                if action == "delete_community":
+                    kind = defined.get(event["community"], "group")
+                need((*path, "community"), event["community"], kind)
+            if "app" in event:
+                need((*path, "app"), event["app"], "app")
+            if "by" in event:
+                need((*path, "by"), event["by"], "person")
+
+
+def load_scenario(path: str | Path) -> Organisation:
+    """Read, validate and build the organisation a scenario file describes."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{file}:1:1: cannot read scenario: {exc.strerror}") from None
+    data, marks = parse(text, str(file))
+    validate(data, marks, str(file))
+    return build(data)
+
+
+def build(data: dict[str, Any]) -> Organisation:
+    """An organisation from validated scenario data."""
+    meta = data["organisation"]
+    people = data.get("people", [])
+    size = Size("scenario", len(people), len(meta["departments"]), 0, 0, 0, 0, 0, 0,
+                8.0, 1.0, 1.0, ())  # fmt: skip
+    org = Organisation(int(meta.get("seed", 0)), size)
+    org.start_day = events.parse_ts(meta["today"]) // ids.DAY
+    org.background = bool(meta.get("background", False))
+    org.tenant = meta["name"].lower().replace(" ", "")
+    org.domain = meta.get("domain", f"{org.tenant}.com")
+    org.departments = list(meta["departments"])
+    _directory(org)
+    it_staff = org.groups[org.directory.it_group].members
+    for spec in people:
+        person = events.make_person(org, spec, org.now)
+        if person.it_staff:
+            it_staff.add(person.idx, person.created, ADDED_BY_SYSTEM)
+    for spec in data.get("apps", []):
+        events.make_app(org, spec)
+    for spec in data.get("consents", []):
+        app, who = events.ref(org, "app", spec["app"]), events.ref(org, "person", spec["person"])
+        org.consents.add(app, who, events.parse_ts(spec.get("granted", meta["today"])))
+    for spec in data.get("communities", []):
+        events.make_community(org, spec, org.now)
+    for story, alias in data.get("stories", {}).items():
+        kind, index = org.aliases[alias]
+        org.stories[story] = StoryRef(story, kind, index, f"scenario community {alias}")
+    org.events = [dict(e, day=org.start_day + e["day"]) for e in data.get("events", [])]
+    org.recording = True
+    return org
+
+
+def _directory(org: Organisation) -> None:
+    """The records every organisation has: Graph's service principal, the IT group, Confluence
+    groups, the home network."""
+    org.directory.graph_app = 0
+    org.apps.append(App(0, "Microsoft Graph", "Microsoft", True, "", 0))
+    it = org.new_group(GroupKind.SECURITY, "IT Staff", "itstaff", 0, -1, Visibility.PRIVATE,
+                       Origin.IT_PROVISIONED)  # fmt: skip
+    org.directory.it_group = it.idx
+    org.networks.append(Network(0, org.tenant, org.domain, True, 0))
+    for name in ("confluence-users", "confluence-administrators"):
+        org.confluence_groups.append(ConfluenceGroup(len(org.confluence_groups), name))
+    org.directory.confluence_users, org.directory.confluence_admins = 0, 1
+    for dept in org.departments:
+        group = ConfluenceGroup(len(org.confluence_groups), "dept-" + dept.lower().replace(" ", "-"))
+        org.confluence_groups.append(group)
+        org.directory.department_groups.append(group.idx)
