@@ -146,7 +146,7 @@ def teams_rows(org: Organisation, period: str, conceal: bool = False) -> list[Ro
             a.messages + a.replies, a.messages // 40, a.messages // 8, 0,
             min(_guests(org, g), a.active_users),
         )  # fmt: skip
-        rows.append(dict(zip(TEAMS_COLUMNS, values)))
+        rows.append(dict(zip(TEAMS_COLUMNS, values, strict=True)))
     return rows
 
 
@@ -170,7 +170,7 @@ def groups_rows(org: Organisation, period: str, conceal: bool = False) -> list[R
             site.files if site else 0, site.storage if site else 0, org.group_id(g.idx),
             period[1:],
         )  # fmt: skip
-        rows.append(dict(zip(GROUPS_COLUMNS, values)))
+        rows.append(dict(zip(GROUPS_COLUMNS, values, strict=True)))
     return rows
 
 
@@ -187,7 +187,7 @@ def engage_rows(org: Organisation, period: str, conceal: bool = False) -> list[R
             _date_or_empty(a.last_activity), str(g.visibility), True, len(g.members),
             a.messages, a.posts_read, a.reactions, period[1:],
         )  # fmt: skip
-        rows.append(dict(zip(ENGAGE_COLUMNS, values)))
+        rows.append(dict(zip(ENGAGE_COLUMNS, values, strict=True)))
     return rows
 
 
@@ -217,5 +217,5 @@ def sites_rows(org: Organisation, period: str, conceal: bool = False) -> list[Ro
             a.posts_read // 10, min(s.files, a.active_users * 3), s.storage, 26_214_400 * 1024,
             s.template, _conceal(org.salt, upn) if conceal and upn else upn, period[1:],
         )  # fmt: skip
-        rows.append(dict(zip(SITES_COLUMNS, values)))
+        rows.append(dict(zip(SITES_COLUMNS, values, strict=True)))
     return rows

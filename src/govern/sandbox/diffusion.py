@@ -22,23 +22,20 @@ TRIES = 6
 
 def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
     if d.kind == "group":
-        members = org.groups[d.index].members.ids
+        listed = list(org.groups[d.index].members.ids)
     elif d.kind == "network":
-        members = org.networks[d.index].members.ids
+        listed = list(org.networks[d.index].members.ids)
     else:
-        consents = org.consents
-        members = [
-            consents.principal[i]
-            for i in range(len(consents))
-            if consents.app[i] == d.index and consents.revoked[i] == -1
+        c = org.consents
+        listed = [
+            who
+            for app, who, revoked in zip(c.app, c.principal, c.revoked, strict=True)
+            if app == d.index and revoked == -1
         ]
-    listed = list(members)
     return listed, set(listed)
 
 
-def _candidate(
-    rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int]
-) -> int:
+def _candidate(rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int]) -> int:
     for _ in range(TRIES):
         if peer >= 0 and rng.random() > CROSS_DEPARTMENT:
             pool = pop.by_dept[org.people[peer].department]
@@ -64,7 +61,11 @@ def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Pools) -
     count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
     added = 0
     for _ in range(count):
-        peer = listed[int(rng.random() * len(listed))] if listed and rng.random() < d.peer_share else -1
+        peer = (
+            listed[int(rng.random() * len(listed))]
+            if listed and rng.random() < d.peer_share
+            else -1
+        )
         person = _candidate(rng, org, pop, peer, joined)
         if person < 0:
             continue

@@ -97,7 +97,7 @@ class MemberList:
 
     def sort_by_time(self) -> None:
         """Restore join order after members were added out of order (generation only)."""
-        rows = sorted(zip(self.joined, self.ids, self.added_by))
+        rows = sorted(zip(self.joined, self.ids, self.added_by, strict=True))
         self.joined = array("i", (r[0] for r in rows))
         self.ids = array("i", (r[1] for r in rows))
         self.added_by = array("i", (r[2] for r in rows))
@@ -109,7 +109,12 @@ class MemberList:
     def page(self, start: int, size: int) -> list[tuple[int, int, int]]:
         """Entries ``[start, start + size)`` as ``(person, joined, added_by)`` tuples."""
         end = start + size
-        return list(zip(self.ids[start:end], self.joined[start:end], self.added_by[start:end]))
+        ids, joined, added_by = (
+            self.ids[start:end],
+            self.joined[start:end],
+            self.added_by[start:end],
+        )
+        return list(zip(ids, joined, added_by, strict=True))
 
 
 class Person:
@@ -335,7 +340,7 @@ class Consents:
         if self._pairs is None:
             self._pairs = {
                 self._key(a, p)
-                for a, p, r in zip(self.app, self.principal, self.revoked)
+                for a, p, r in zip(self.app, self.principal, self.revoked, strict=True)
                 if r == NEVER
             }
         return self._key(app, principal) in self._pairs

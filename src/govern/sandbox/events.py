@@ -83,9 +83,14 @@ def make_person(org: OrgData, spec: Spec, created: int) -> Person:
 
 def make_app(org: OrgData, spec: Spec) -> App:
     """A third-party service principal from an app spec."""
-    app = App(len(org.apps), spec["name"], spec.get("publisher", spec["name"]),
-              bool(spec.get("verified", False)), spec.get("scopes", "User.Read"),
-              parse_ts(spec.get("created", "2020-01-01")))  # fmt: skip
+    app = App(
+        len(org.apps),
+        str(spec["name"]),
+        str(spec.get("publisher", spec["name"])),
+        bool(spec.get("verified", False)),
+        str(spec.get("scopes", "User.Read")),
+        parse_ts(spec.get("created", "2020-01-01")),
+    )
     org.apps.append(app)
     org.aliases[spec["id"]] = ("app", app.idx)
     return app
@@ -119,9 +124,9 @@ def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
     if spec["kind"] in ("space", "personal-space"):
         _make_space(org, spec, created, creator)
         return
+    nickname = spec.get("nickname") or spec["id"].replace("-", "")
     group = org.new_group(
-        GROUP_KINDS[spec["kind"]], spec["name"], spec.get("nickname") or spec["id"].replace("-", ""),
-        created, creator,
+        GROUP_KINDS[spec["kind"]], spec["name"], nickname, created, creator,
         Visibility.PUBLIC if spec.get("visibility", "private") == "public" else Visibility.PRIVATE,
         Origin.IT_PROVISIONED if spec.get("origin") == "it-provisioned" else Origin.SELF_SERVICE,
     )  # fmt: skip
@@ -129,10 +134,15 @@ def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
     org.nicknames_taken.setdefault(group.nickname, 1)
     if "label" in spec:
         group.label = SENSITIVITY_LABELS.index(spec["label"])
-    owners = [ref(org, "person", o) for o in spec.get("owners", [spec.get("created_by")] if creator >= 0 else [])]
+    owners = [
+        ref(org, "person", o)
+        for o in spec.get("owners", [spec.get("created_by")] if creator >= 0 else [])
+    ]
     rows = [(created, o, ADDED_BY_SYSTEM) for o in owners]
     seen = set(owners)
-    for alias, ts, by in _member_entries(spec, created, creator if creator >= 0 else ADDED_BY_SYSTEM):
+    for alias, ts, by in _member_entries(
+        spec, created, creator if creator >= 0 else ADDED_BY_SYSTEM
+    ):
         person = ref(org, "person", alias)
         if person not in seen:
             seen.add(person)
@@ -229,9 +239,9 @@ def apply(org: OrgData, event: Spec, pools: Pools) -> None:
             space.contributors.append(user)
         org.record_change(Op.SPACE_UPDATED, space.idx)
     elif action == "consent":
-        app, person = ref(org, "app", event["app"]), ref(org, "person", event["person"])
-        if not org.consents.has(app, person):
-            org.record_change(Op.CONSENT_ADDED, org.consents.add(app, person, now), app)
+        app, who = ref(org, "app", event["app"]), ref(org, "person", event["person"])
+        if not org.consents.has(app, who):
+            org.record_change(Op.CONSENT_ADDED, org.consents.add(app, who, now), app)
     elif action == "set_activity":
         group = org.groups[ref(org, "group", event["community"])]
         group.alive, group.last_activity = bool(event["active"]), now

@@ -72,7 +72,9 @@ def generate_confluence(org: OrgData, rng: random.Random) -> list[int]:
     org.confluence_groups.append(admins)
     org.directory.confluence_admins = admins.idx
     for d, name in enumerate(org.departments):
-        group = ConfluenceGroup(len(org.confluence_groups), "dept-" + name.lower().replace(" & ", "-").replace(" ", "-"))
+        group = ConfluenceGroup(
+            len(org.confluence_groups), "dept-" + name.lower().replace(" & ", "-").replace(" ", "-")
+        )
         group.members.extend(account_of[p] for p in pools.by_dept[d] if account_of[p] >= 0)
         org.confluence_groups.append(group)
         org.directory.department_groups.append(group.idx)
@@ -81,8 +83,8 @@ def generate_confluence(org: OrgData, rng: random.Random) -> list[int]:
     for _ in range(org.size.global_spaces):
         global_space(org, rng, account_of, with_account, leavers)
     owners = rng.sample(with_account, min(org.size.personal_spaces, len(with_account)))
-    for p in sorted(owners):
-        personal_space(org, rng, account_of[p])
+    for owner in sorted(owners):
+        personal_space(org, rng, account_of[owner])
     return account_of
 
 
@@ -150,7 +152,9 @@ def global_space(
                 perms.extend(pack(code, Subject.USER, u) for code in EDITOR_SET)
                 space.contributors.append(u)
     if rng.random() < OPEN_SHARE:
-        perms.extend(pack(code, Subject.GROUP, org.directory.confluence_users) for code in VIEWER_SET)
+        perms.extend(
+            pack(code, Subject.GROUP, org.directory.confluence_users) for code in VIEWER_SET
+        )
         if rng.random() < ANONYMOUS_SHARE / OPEN_SHARE:
             perms.append(pack(VIEW, Subject.ANONYMOUS, 0))
     _content(space, rng, org.now)

@@ -185,7 +185,9 @@ def new_community(
         creator = -1  # the provisioning app created it
     else:
         creator = Pools.pick(rng, pools.it_staff if it else pools.employees)
-    dept = org.people[creator].department if creator >= 0 else int(rng.random() * len(pools.by_dept))
+    dept = (
+        org.people[creator].department if creator >= 0 else int(rng.random() * len(pools.by_dept))
+    )
     created = max(created, org.people[creator].created) if creator >= 0 else created
     name = community_name(rng, org, kind, dept)
     if it and rng.random() < 0.5:
@@ -285,10 +287,13 @@ def generate_groups(org: OrgData, rng: random.Random) -> dict[str, int]:
     for _ in range(size.standalone_sites):
         owner = Pools.pick(rng, pools.employees)
         created = history_ts(rng, 60)
-        title = f"{org.departments[org.people[owner].department]} {TOPICS[int(rng.random() * len(TOPICS))]} Hub"
+        dept = org.departments[org.people[owner].department]
+        title = f"{dept} {TOPICS[int(rng.random() * len(TOPICS))]} Hub"
         slug = unique_nickname(title, nicknames)
         template = "SITEPAGEPUBLISHING#0" if rng.random() < 0.7 else "STS#3"
-        site = Site(len(org.sites), f"{SHAREPOINT}/sites/{slug}", title, template, -1, owner, created)
+        site = Site(
+            len(org.sites), f"{SHAREPOINT}/sites/{slug}", title, template, -1, owner, created
+        )
         site.files = int(400 * rng.random() ** 2)
         site.storage = site.files * int(100_000 + 3_000_000 * rng.random())
         if rng.random() < INACTIVE_SHARE:

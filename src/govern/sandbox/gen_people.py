@@ -42,6 +42,7 @@ class DepartmentPicker:
         self.cumulative = list(accumulate(DEPARTMENT_WEIGHTS[:count]))
 
     def __call__(self, rng: random.Random) -> int:
+        """One department index."""
         return bisect(self.cumulative, rng.random() * self.cumulative[-1])
 
 

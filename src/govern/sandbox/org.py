@@ -154,7 +154,9 @@ class Organisation(OrgWrites):
         for p in self.people:
             h.update(f"{p.mail}|{p.department}|{p.created}|{p.deleted}|{p.enabled};".encode())
         for g in self.groups:
-            h.update(f"{g.name}|{g.kind}|{g.visibility}|{g.deleted}|{g.archived}|{g.label}|".encode())
+            h.update(
+                f"{g.name}|{g.kind}|{g.visibility}|{g.deleted}|{g.archived}|{g.label}|".encode()
+            )
             h.update(f"{g.last_activity}|{g.alive}|".encode())
             for arr in (g.members.ids, g.members.joined, g.members.added_by, g.owners.ids):
                 h.update(arr.tobytes())

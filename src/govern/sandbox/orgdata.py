@@ -30,7 +30,6 @@ from govern.sandbox.names import DOMAIN, TENANT
 from govern.sandbox.sizes import Size
 from govern.sandbox.spaces import ConfluenceGroup, ConfluenceUser, Space
 
-
 WriteListener = Callable[[str, tuple[Any, ...]], None]
 """Called after every successful write with the method name and its arguments."""
 
@@ -115,7 +114,9 @@ class OrgData:
         self.upns_taken: dict[str, int] = {}  # UPN bases in use, for unique new hires
         self.nicknames_taken: dict[str, int] = {}  # mailNicknames in use
         self.events: list[dict[str, Any]] = []
-        self.aliases: dict[str, tuple[str, int]] = {}  # scenario local id -> (kind, index)  # scheduled scenario events, by absolute day
+        self.aliases: dict[
+            str, tuple[str, int]
+        ] = {}  # scenario local id -> (kind, index)  # scheduled scenario events, by absolute day
         self._space_keys: dict[str, int] = {}
         self._usernames: dict[str, int] = {}
         self._account_of: dict[int, int] = {}  # person -> Confluence user with their email
@@ -330,17 +331,17 @@ class OrgData:
         """
         g = self.groups[group]
         reverse = self._reverse
-        for who, ts in zip(g.members.ids, g.members.joined):
+        for who, ts in zip(g.members.ids, g.members.joined, strict=True):
             self.record_change(Op.MEMBER_ADDED, group, who, ts)
             if reverse is not None:
                 reverse[0].setdefault(who, set()).add(group)
-        for who, ts in zip(g.owners.ids, g.owners.joined):
+        for who, ts in zip(g.owners.ids, g.owners.joined, strict=True):
             self.record_change(Op.OWNER_ADDED, group, who, ts)
             if reverse is not None:
                 reverse[1].setdefault(who, set()).add(group)
 
     def remove_group(self, group: int) -> None:
-        """Delete a group (soft: it stays in the list with ``deleted`` set, as ids must not move)."""
+        """Delete a group (soft: it stays listed with ``deleted`` set, as ids must not move)."""
         g = self.groups[group]
         if g.deleted != -1:
             return

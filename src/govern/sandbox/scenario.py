@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import yaml
 
 from govern.sandbox import events, ids
@@ -133,7 +133,11 @@ def _check_references(data: dict[str, Any], add: Any) -> None:
             add((*path, "department"), f"{spec.get('department')!r} is not a declared department")
 
     def need(path: Path_, alias: Any, kind: str) -> None:
-        if isinstance(alias, str) and alias not in ("self", "system") and defined.get(alias) != kind:
+        if (
+            isinstance(alias, str)
+            and alias not in ("self", "system")
+            and defined.get(alias) != kind
+        ):
             add(path, f"{alias!r} is not a {kind} defined above")
 
     def community(path: Path_, spec: dict[str, Any]) -> None:
@@ -233,8 +237,10 @@ def build(data: dict[str, Any]) -> Organisation:
 
 
 def _directory(org: Organisation) -> None:
-    """The records every organisation has: Graph's service principal, the IT group, Confluence
-    groups, the home network."""
+    """The records every organisation has.
+
+    Graph's service principal, the IT staff group, the home network, the Confluence groups.
+    """
     org.directory.graph_app = 0
     org.apps.append(App(0, "Microsoft Graph", "Microsoft", True, "", 0))
     it = org.new_group(GroupKind.SECURITY, "IT Staff", "itstaff", 0, -1, Visibility.PRIVATE,
@@ -245,6 +251,8 @@ def _directory(org: Organisation) -> None:
         org.confluence_groups.append(ConfluenceGroup(len(org.confluence_groups), name))
     org.directory.confluence_users, org.directory.confluence_admins = 0, 1
     for dept in org.departments:
-        group = ConfluenceGroup(len(org.confluence_groups), "dept-" + dept.lower().replace(" ", "-"))
+        group = ConfluenceGroup(
+            len(org.confluence_groups), "dept-" + dept.lower().replace(" ", "-")
+        )
         org.confluence_groups.append(group)
         org.directory.department_groups.append(group.idx)

@@ -43,40 +43,32 @@ class Size:
         )
 
 
+def _size(name: str, people: int, departments: int, teams: int, **rest: object) -> Size:
+    return Size(name=name, people=people, departments=departments, teams=teams, **rest)  # type: ignore[arg-type]
+
+
 SIZES: dict[str, Size] = {
-    "tiny": Size("tiny", 240, 10, 26, 8, 4, 10, 12, 4, 6.0, 0.9, 1.0, (60, 70, 80, 90)),
-    "demo": Size("demo", 2_000, 12, 222, 60, 25, 60, 80, 30, 12.0, 1.2, 1.5, (320, 450, 600, 380)),
-    "large": Size(
-        "large",
-        20_000,
-        16,
-        2_222,
-        250,
-        120,
-        250,
-        300,
-        100,
-        12.0,
-        1.25,
-        1.8,
-        (600, 900, 1_200, 1_500),
-    ),  # fmt: skip
-    "xl": Size(
-        "xl",
-        200_000,
-        18,
-        22_222,
-        8_000,
-        3_000,
-        5_000,
-        9_000,
-        2_778,
-        12.0,
-        1.3,
-        2.0,
-        (800, 1_100, 1_400, 1_500),
-    ),  # fmt: skip
-}
+    "tiny": _size(
+        "tiny", 240, 10, 26, unified_groups=8, engage_communities=4, global_spaces=10,
+        personal_spaces=12, standalone_sites=4, team_median=6.0, team_sigma=0.9,
+        consents_per_person=1.0, viral_members=(60, 70, 80, 90),
+    ),
+    "demo": _size(
+        "demo", 2_000, 12, 222, unified_groups=60, engage_communities=25, global_spaces=60,
+        personal_spaces=80, standalone_sites=30, team_median=12.0, team_sigma=1.2,
+        consents_per_person=1.5, viral_members=(320, 450, 600, 380),
+    ),
+    "large": _size(
+        "large", 20_000, 16, 2_222, unified_groups=250, engage_communities=120,
+        global_spaces=250, personal_spaces=300, standalone_sites=100, team_median=12.0,
+        team_sigma=1.25, consents_per_person=1.8, viral_members=(600, 900, 1_200, 1_500),
+    ),
+    "xl": _size(
+        "xl", 200_000, 18, 22_222, unified_groups=8_000, engage_communities=3_000,
+        global_spaces=5_000, personal_spaces=9_000, standalone_sites=2_778, team_median=12.0,
+        team_sigma=1.3, consents_per_person=2.0, viral_members=(800, 1_100, 1_400, 1_500),
+    ),
+}  # fmt: skip
 
 
 def size_named(name: str) -> Size:

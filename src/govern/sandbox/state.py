@@ -129,8 +129,7 @@ def _build(directory: Path) -> Organisation:
         state = json.loads((directory / STATE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SandboxError(
-            f"{directory} is not a sandbox state directory; create one with "
-            "'govern sandbox create'"
+            f"{directory} is not a sandbox state directory; create one with 'govern sandbox create'"
         ) from None
     if state.get("format") != FORMAT:
         raise SandboxError(f"{directory / STATE}: unsupported format {state.get('format')!r}")
@@ -142,7 +141,7 @@ def _build(directory: Path) -> Organisation:
 def _cached(directory: Path, lines: int) -> tuple[Organisation, int] | None:
     try:
         with open(directory / CACHE, "rb") as f:
-            payload = pickle.load(f)  # noqa: S301 - our own cache file, in our state directory
+            payload = pickle.load(f)  # our own cache, in our state directory
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
     if payload.get("source") != source_hash() or payload.get("lines", lines + 1) > lines:

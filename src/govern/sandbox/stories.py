@@ -112,7 +112,8 @@ def plant(org: OrgData, rng: random.Random) -> None:
 
 def _viral(org: OrgData, rng: random.Random, pools: Pools) -> None:
     start = org.today - VIRAL_DAYS
-    for (name, kind, title, nick, dept_name), target in zip(VIRAL, org.size.viral_members):
+    plan = zip(VIRAL, org.size.viral_members, strict=True)
+    for (name, kind, title, nick, dept_name), target in plan:
         creator = _founder(rng, pools, _dept(org, dept_name))
         created = start * ids.DAY + int(ids.DAY * rng.random())
         group = _group(org, kind, title, nick, created, creator)

@@ -113,7 +113,9 @@ def hire(org: Organisation, rng: random.Random, pools: Pools, department: int) -
     for _ in range(2):
         if len(colleagues) > 1:
             peer = colleagues[int(rng.random() * len(colleagues))]
-            options = sorted(g for g in org.person_groups(peer) if org.groups[g].kind == GroupKind.TEAM)
+            options = sorted(
+                g for g in org.person_groups(peer) if org.groups[g].kind == GroupKind.TEAM
+            )
             if options:
                 team = options[int(rng.random() * len(options))]
                 owners = org.groups[team].owners.ids

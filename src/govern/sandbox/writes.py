@@ -100,9 +100,11 @@ class OrgWrites(OrgData):
         if before and not self._enabled_owners(group):
             self.ownerless_moments.append(
                 OwnerlessMoment(
-                    self.now, f"group:{group}", "remove_owner",
+                    self.now,
+                    f"group:{group}",
+                    "remove_owner",
                     f"removed owner {person}; the remaining owners' accounts are disabled",
-                )  # fmt: skip
+                )
             )
         self._done("remove_owner", group, person)
 
@@ -163,7 +165,7 @@ class OrgWrites(OrgData):
     def add_space_permission(
         self, space: int, permission: str, subject_type: Subject, subject: int
     ) -> None:
-        """Grant a space permission (REST ``POST .../permission``, JSON-RPC addPermissionToSpace)."""
+        """Grant a space permission (REST ``POST .../permission``, RPC addPermissionToSpace)."""
         self._live_space(space)
         self._check_subject(subject_type, subject)
         if permission not in PERMISSIONS:
@@ -199,8 +201,10 @@ class OrgWrites(OrgData):
         if code == ADMIN and before and not self._active_user_admins(space):
             self.ownerless_moments.append(
                 OwnerlessMoment(
-                    self.now, f"space:{space}", "remove_space_permission",
+                    self.now,
+                    f"space:{space}",
+                    "remove_space_permission",
                     "no active user holds SETSPACEPERMISSIONS any more",
-                )  # fmt: skip
+                )
             )
         self._done("remove_space_permission", space, permission, int(subject_type), subject)
