@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from govern.errors import ConfigError
+from govern.plan.settings import PlanSettings
 
 ENV_PREFIX = "GOVERN_"
 CONFIG_ENV = "GOVERN_CONFIG"
@@ -58,6 +59,10 @@ class CoreSettings(BaseSettings):
     )
     policies_dir: Path = Field(
         default=Path("policies"), description="Directory of the policy repository"
+    )
+    plan: PlanSettings = Field(
+        default_factory=PlanSettings,
+        description="Safety limits of apply and sync, and the sync webhook ([plan] table)",
     )
 
     def database_url(self) -> str:
