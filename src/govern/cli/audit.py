@@ -1,0 +1,126 @@
+"""``govern audit``: findings for the latest inventory under the policies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from govern.cli.app import App
+from govern.errors import ExitStatus
+from govern.model import Severity
+
+FORMATS = ("table", "json", "csv", "markdown", "sarif")
+
+
+@click.command()
+@click.option("--connector", help="Only this connector's inventory.")
+@click.option(
+    "--community",
+    "communities",
+    multiple=True,
+    help="Only communities with this id or a path matching this glob (repeatable).",
+)
+@click.option("--rule", "rules", multiple=True, help="Only findings of this rule id (repeatable).")
+@click.option(
+    "--severity",
+    type=click.Choice([s.value for s in Severity]),
+    help="Only findings of this severity or worse.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    help="Findings listed per rule (table, markdown; 0: all).",
+)
+@click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(path_type=Path),
+    help="Policy directory (default: the policies_dir setting).",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are findings (0 clean, 1 error).",
+)
+@click.pass_obj
+def audit(
+    app: App,
+    connector: str | None,
+    communities: tuple[str, ...],
+    rules: tuple[str, ...],
+    severity: str | None,
+    fmt: str | None,
+    limit: int,
+    policies_dir: Path | None,
+    detailed_exitcode: bool,
+) -> int:
+    """Evaluate every grant and community of the latest inventory against the policies."""
+    from govern.policy.audit import NO_RULE, at_least
+    from govern.policy.audit import audit as run
+    from govern.policy.diagnostics import suggest
+    from govern.policy.inventory import Inventory
+    from govern.policy.patterns import glob_match
+    from govern.policy.report import render_findings
+    from govern.policy.validate import load_policies
+
+    root = policies_dir or app.settings.values.policies_dir
+    # Policies first: a broken policy stops the audit before the store is even opened.
+    policies = load_policies(root)
+    known = {*policies.rules, NO_RULE}
+    for rid in rules:
+        if rid not in known:
+            raise click.BadParameter(f"no rule '{rid}'{suggest(rid, known)}", param_hint="--rule")
+    inventory = Inventory.from_store(app.store, connector)
+
+    def wanted(res: object) -> bool:
+        rid, path = getattr(res, "id", ""), getattr(res, "path", "")
+        return any(c == rid or glob_match(path, c) for c in communities)
+
+    result = run(policies, inventory, community=wanted if communities else None)
+    findings = result.findings
+    if rules:
+        findings = [f for f in findings if f.rule_id in rules]
+    if severity:
+        keep = at_least(Severity(severity))
+        findings = [f for f in findings if keep(f)]
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _stale(app, policies.thresholds, inventory.at)
+    descriptions = {rid: r.description for rid, r in policies.rules.items()}
+    click.echo(
+        render_findings(
+            findings,
+            app.format(fmt),
+            policies_root=root,
+            descriptions=descriptions,
+            limit=limit,
+        ),
+        nl=False,
+    )
+    click.echo(
+        f"{len(findings)} finding(s) in {result.communities} communities and {result.grants} "
+        f"grants ({result.casbin_calls} distinct Casbin decisions)",
+        err=True,
+    )
+    if detailed_exitcode and findings:
+        return int(ExitStatus.CHANGES)
+    return int(ExitStatus.OK)
+
+
+def _stale(app: App, thresholds: dict[str, object], at: object) -> None:
+    from datetime import datetime
+
+    from govern.model import utcnow
+
+    section = thresholds.get("audit")
+    days = section.get("max_snapshot_age_days") if isinstance(section, dict) else None
+    if isinstance(days, int) and isinstance(at, datetime) and utcnow() - at > timedelta(days=days):
+        click.echo(
+            f"warning: the newest snapshot is from {at:%Y-%m-%d}, older than {days} days; "
+            f"run `govern discover` for a current audit",
+            err=True,
+        )
