@@ -20,13 +20,16 @@ from govern.errors import ExitStatus, GovernError
 
 # name -> "module:attribute" (a click command or group), imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("govern.cli.audit:audit", "Findings for the latest inventory under the policies."),
     "config": ("govern.cli.config:config", "Show the effective settings and where each came from."),
     "discover": ("govern.cli.discover:discover", "Read the configured tools into the inventory."),
     "connectors": (
         "govern.cli.connectors:connectors",
         "List installed connectors and permissions.",
     ),
+    "init": ("govern.cli.init:init", "Write a starter policy repository."),
     "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
+    "policy": ("govern.cli.policy:policy", "Validate and test the policy repository."),
     "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
 }
 
