@@ -18,8 +18,19 @@ from starlette.routing import BaseRoute, Route
 from govern.sandbox.graph import apps, batch, delta, directory, reports, writes
 from govern.sandbox.graph.core import Endpoint, GraphSettings, GraphState, Reply, respond, route
 from govern.sandbox.graph.errors import GraphError, error_body
-from govern.sandbox.http import ASGIApp, Faults, FaultInjector, Receive, RequestLog, RunningServer, Scope, Send, instrument, serve
-from govern.sandbox.orgdata import OrgData
+from govern.sandbox.http import (
+    ASGIApp,
+    FaultInjector,
+    Faults,
+    Receive,
+    RequestLog,
+    RunningServer,
+    Scope,
+    Send,
+    instrument,
+    serve,
+)
+from govern.sandbox.org import Organisation
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *directory.ENDPOINTS,
@@ -76,7 +87,7 @@ class GraphServer:
     name = "graph"
 
     def __init__(
-        self, org: OrgData, settings: GraphSettings | None = None, faults: Faults | None = None
+        self, org: Organisation, settings: GraphSettings | None = None, faults: Faults | None = None
     ) -> None:
         self.state = GraphState(org, settings)
         self.app = create_app(self.state)

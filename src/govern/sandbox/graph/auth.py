@@ -55,9 +55,12 @@ def require(who: Caller, accepted: tuple[str, ...]) -> None:
 # "Permissions" table in microsoft-graph-docs-contrib (api-reference/v1.0/api/*.md).
 USER_READ = ("User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
 GROUP_READ = (
-    "GroupMember.Read.All", "Group.Read.All", "Directory.Read.All", "Group.ReadWrite.All",
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Directory.Read.All",
+    "Group.ReadWrite.All",
     "Directory.ReadWrite.All",
-)  # fmt: skip
+)
 MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 TEAM_ARCHIVE = ("TeamSettings.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
@@ -65,15 +68,27 @@ REPORTS = ("Reports.Read.All",)
 REPORT_SETTINGS = ("ReportSettings.Read.All", "ReportSettings.ReadWrite.All")
 SITES = ("Sites.Read.All", "Sites.ReadWrite.All", "Sites.FullControl.All")
 SERVICE_PRINCIPALS = (
-    "Application.Read.All", "Directory.Read.All", "Application.ReadWrite.All",
+    "Application.Read.All",
+    "Directory.Read.All",
+    "Application.ReadWrite.All",
     "Directory.ReadWrite.All",
-)  # fmt: skip
+)
 GRANTS = ("DelegatedPermissionGrant.Read.All", "Directory.Read.All", "Directory.ReadWrite.All")
 INSTALLED_APPS = (
-    "TeamsAppInstallation.ReadForTeam.All", "TeamsAppInstallation.ReadWriteForTeam.All",
-    "TeamsAppInstallation.ReadWriteSelfForTeam.All", "Group.Read.All", "Group.ReadWrite.All",
-    "Directory.Read.All", "Directory.ReadWrite.All",
-)  # fmt: skip
+    "TeamsAppInstallation.ReadForTeam.All",
+    "TeamsAppInstallation.ReadWriteForTeam.All",
+    "TeamsAppInstallation.ReadWriteSelfForTeam.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
 COMMUNITIES = ("Community.Read.All", "Community.ReadWrite.All")
-TEAM_READ = ("Team.ReadBasic.All", "TeamSettings.Read.All", "TeamSettings.ReadWrite.All",
-             "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All")  # fmt: skip
+TEAM_READ = (
+    "Team.ReadBasic.All",
+    "TeamSettings.Read.All",
+    "TeamSettings.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+)

@@ -30,7 +30,7 @@ from govern.sandbox.graph.auth import Caller, caller, require
 from govern.sandbox.graph.errors import GraphError, error_body
 from govern.sandbox.graph.throttle import Limits, Throttle, request_cost
 from govern.sandbox.http import RequestLog
-from govern.sandbox.orgdata import OrgData
+from govern.sandbox.org import Organisation
 
 
 @dataclass
@@ -49,7 +49,7 @@ class GraphSettings:
 class GraphState:
     """The organisation served, the settings, throttling buckets and caches of one server."""
 
-    def __init__(self, org: OrgData, settings: GraphSettings | None = None) -> None:
+    def __init__(self, org: Organisation, settings: GraphSettings | None = None) -> None:
         self.org = org
         self.settings = settings or GraphSettings()
         self.throttle = Throttle(self.settings.limits)
@@ -96,7 +96,7 @@ class Call:
     version: str
 
     @property
-    def org(self) -> OrgData:
+    def org(self) -> Organisation:
         """The organisation."""
         return self.state.org
 
@@ -148,7 +148,10 @@ class Endpoint:
     versions: tuple[str, ...] = ("v1.0", "beta")
 
 
-JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+JSON_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
+    "charset=utf-8"
+)
 
 
 def http_date(ts: int) -> str:

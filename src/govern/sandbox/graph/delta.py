@@ -77,7 +77,9 @@ def groups_delta(call: Call) -> Reply:
         since, upto, cursor, offset = None, org.log.seq, -1, 0
         select = ",".join(q.select) if q.select else ""
     fields = [s for s in select.split(",") if s] if select else None
-    rels = [r for r in _RELATIONS if fields is None and r == "members" or (fields and r in fields)]
+    rels = [
+        r for r in _RELATIONS if (fields is None and r == "members") or (fields and r in fields)
+    ]
     plan = group_plan(tuple(f for f in fields if f not in _RELATIONS) if fields else None)
     deltas: dict[int, GroupDelta] = {}
     if since is None:
@@ -86,11 +88,14 @@ def groups_delta(call: Call) -> Reply:
         reached, deltas = _changes(call, "groups", since)
         upto = reached if upto is None else upto
         order = sorted(
-            gi for gi, d in deltas.items()
-            if d.added or d.removed or d.updated
+            gi
+            for gi, d in deltas.items()
+            if d.added
+            or d.removed
+            or d.updated
             or ("members" in rels and (d.members_added or d.members_removed))
             or ("owners" in rels and (d.owners_added or d.owners_removed))
-        )  # fmt: skip
+        )
     pos = bisect_left(order, cursor) if cursor >= 0 else 0
     value: list[dict[str, Any]] = []
     room = settings.delta_page_links
@@ -168,7 +173,9 @@ def users_delta(call: Call) -> Reply:
         token = encode_token(["users-delta", since, upto, select, order[pos + len(page)]])
         body["@odata.nextLink"] = f"{base}?$skiptoken={token}"
     else:
-        body["@odata.deltaLink"] = f"{base}?$deltatoken={encode_token(['users-round', upto, select])}"
+        body["@odata.deltaLink"] = (
+            f"{base}?$deltatoken={encode_token(['users-round', upto, select])}"
+        )
     body["value"] = value
     return Reply(body)
 

@@ -24,18 +24,38 @@ DEFAULT_TOP = 100
 MAX_TOP = 999
 
 # Properties Graph can filter on by default (without ConsistencyLevel), per resource.
-USER_FILTERS = frozenset({
-    "id", "userType", "accountEnabled", "mail", "userPrincipalName", "displayName", "givenName",
-    "surname", "department", "jobTitle", "mailNickname",
-})  # fmt: skip
-GROUP_FILTERS = frozenset({
-    "id", "groupTypes", "resourceProvisioningOptions", "displayName", "mail", "mailNickname",
-    "mailEnabled", "securityEnabled",
-})  # fmt: skip
+USER_FILTERS = frozenset(
+    {
+        "id",
+        "userType",
+        "accountEnabled",
+        "mail",
+        "userPrincipalName",
+        "displayName",
+        "givenName",
+        "surname",
+        "department",
+        "jobTitle",
+        "mailNickname",
+    }
+)
+GROUP_FILTERS = frozenset(
+    {
+        "id",
+        "groupTypes",
+        "resourceProvisioningOptions",
+        "displayName",
+        "mail",
+        "mailNickname",
+        "mailEnabled",
+        "securityEnabled",
+    }
+)
 
 
-def _predicate(clause: Clause, table: dict[str, Getter], allowed: frozenset[str], resource: str
-               ) -> Callable[[Any, Any], bool]:  # fmt: skip
+def _predicate(
+    clause: Clause, table: dict[str, Getter], allowed: frozenset[str], resource: str
+) -> Callable[[Any, Any], bool]:
     getter = table.get(clause.prop) if clause.prop in allowed else None
     if getter is None:
         raise unsupported_filter(clause.prop, resource)
@@ -59,8 +79,9 @@ def listing(call: Call, kind: str, q: Query) -> array[int]:
     def build() -> array[int]:
         org = call.org
         records = org.people if kind == "users" else org.groups
-        return array("i", (r.idx for r in records
-                           if r.deleted == -1 and all(t(org, r) for t in tests)))  # fmt: skip
+        return array(
+            "i", (r.idx for r in records if r.deleted == -1 and all(t(org, r) for t in tests))
+        )
 
     result: array[int] = call.state.cached(key, build)
     return result
@@ -223,13 +244,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/users", list_users, auth.USER_READ, cost=2),
     Endpoint("GET", "/groups/$count", count_groups, auth.GROUP_READ),
     Endpoint("GET", "/groups", list_groups, auth.GROUP_READ),
-    Endpoint("GET", "/groups/{gid}/members/microsoft.graph.user", list_member_users, auth.GROUP_READ, cost=3),
+    Endpoint(
+        "GET",
+        "/groups/{gid}/members/microsoft.graph.user",
+        list_member_users,
+        auth.GROUP_READ,
+        cost=3,
+    ),
     Endpoint("GET", "/groups/{gid}/members/graph.user", list_member_users, auth.GROUP_READ, cost=3),
     Endpoint("GET", "/groups/{gid}/members", list_members, auth.GROUP_READ, cost=3),
     Endpoint("GET", "/groups/{gid}/owners/microsoft.graph.user", list_owner_users, auth.GROUP_READ),
     Endpoint("GET", "/groups/{gid}/owners/graph.user", list_owner_users, auth.GROUP_READ),
     Endpoint("GET", "/groups/{gid}/owners", list_owners, auth.GROUP_READ),
-)  # fmt: skip
+)
 
 LATE_ENDPOINTS: tuple[Endpoint, ...] = (
     # After delta and the other fixed paths that share the /users/... and /groups/... prefixes.

@@ -14,7 +14,7 @@ from govern.sandbox import ids
 
 
 class GraphError(Exception):
-    """An error Graph would answer with; ``status``, ``code`` and ``message`` as Graph sends them."""
+    """An error Graph would answer with: ``status``, ``code`` and ``message`` as Graph sends."""
 
     def __init__(
         self, status: int, code: str, message: str, headers: dict[str, str] | None = None

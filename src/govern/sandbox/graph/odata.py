@@ -42,7 +42,9 @@ def parse_filter(text: str, resource: str) -> tuple[Clause, ...]:
         part = part.strip()
         if m := _EQ.match(part):
             value: str | bool = (
-                m.group(2).replace("''", "'") if m.group(3) is None else m.group(3).lower() == "true"
+                m.group(2).replace("''", "'")
+                if m.group(3) is None
+                else m.group(3).lower() == "true"
             )
             clauses.append(Clause(m.group(1), "eq", value))
         elif m := _ANY.match(part):
@@ -88,6 +90,7 @@ def parse_query(
     params: Mapping[str, str], headers: Mapping[str, str], resource: str, max_top: int = 999
 ) -> Query:
     """Validate the query options; ``$top`` above ``max_top`` answers Graph's 400."""
+
     # Graph accepts the options with or without the ``$`` prefix (the SDKs send ``%24select``).
     def get(name: str) -> str | None:
         return params.get("$" + name, params.get(name))

@@ -47,9 +47,18 @@ USER: dict[str, Getter] = {
     "userType": lambda o, p: "Guest" if p.guest else "Member",
 }
 USER_DEFAULT: tuple[str, ...] = (
-    "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-    "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id",
-)  # fmt: skip
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
 
 _CREATION = {
     GroupKind.TEAM: ["Team", "ExchangeProvisioningFlags:3552"],
@@ -114,7 +123,9 @@ GROUP: dict[str, Getter] = {
     ),
     "isArchived": lambda o, g: g.archived if g.kind == GroupKind.TEAM else None,
 }
-GROUP_DEFAULT: tuple[str, ...] = tuple(p for p in GROUP if p not in ("assignedLabels", "isArchived"))
+GROUP_DEFAULT: tuple[str, ...] = tuple(
+    p for p in GROUP if p not in ("assignedLabels", "isArchived")
+)
 
 
 def props(
@@ -184,7 +195,9 @@ def site(org: OrgData, index: int) -> dict[str, Any]:
     }
 
 
-def person_directory_object(org: OrgData, p: Person, plan: tuple[tuple[str, Getter], ...]) -> dict[str, Any]:
+def person_directory_object(
+    org: OrgData, p: Person, plan: tuple[tuple[str, Getter], ...]
+) -> dict[str, Any]:
     """A user as a member of a directory-object collection (typed, as Graph lists members)."""
     out: dict[str, Any] = {"@odata.type": "#microsoft.graph.user"}
     out.update(render(org, p, plan))

@@ -41,7 +41,12 @@ class Limits:
 
 def request_cost(base: int, select: bool, expand: bool, top: int | None) -> int:
     """The resource units one identity request costs, by the published rules."""
-    cost = base - (1 if select else 0) + (1 if expand else 0) - (1 if top is not None and top < 20 else 0)
+    cost = (
+        base
+        - (1 if select else 0)
+        + (1 if expand else 0)
+        - (1 if top is not None and top < 20 else 0)
+    )
     return max(cost, 1)
 
 
@@ -79,7 +84,7 @@ class Throttle:
         return bucket.take(amount, now)
 
     def level(self, app: str) -> float:
-        """Share of the resource-unit budget in use (0 to 1) for ``x-ms-throttle-limit-percentage``."""
+        """Share of the resource-unit budget in use, for ``x-ms-throttle-limit-percentage``."""
         bucket = self._buckets.get(("ru", app))
         if bucket is None or not self.limits.resource_units:
             return 0.0
@@ -94,7 +99,9 @@ class Throttle:
             if not wait and write and self.limits.writes:
                 wait = self._take(("write", app), self.limits.writes, 150.0, 1)
             if wait:
-                raise _throttled(wait, "WriteLimitExceeded" if write else "ResourceUnitLimitExceeded")
+                raise _throttled(
+                    wait, "WriteLimitExceeded" if write else "ResourceUnitLimitExceeded"
+                )
             self.spent[app] = self.spent.get(app, 0) + units
 
     def charge_report(self, app: str, report: str) -> None:

@@ -6,24 +6,23 @@ added object references already exist for the following modified properties: 'me
 removing an absent one is the matching "removed object references do not exist" 400; removing
 a group's last owner is refused with "The group must have at least one owner, hence this owner
 cannot be removed."; archiving answers 202 with the ``Location`` of a teamsAsyncOperation.
-Changes go through the organisation's primitives, so they land in the change log and the next
-delta round reports them.
+Changes go through the organisation's write methods (``govern.sandbox.writes``), so they land in
+the change log (the next delta round reports them) and in the state directory's journal.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from govern.sandbox import ids
-from govern.sandbox.changelog import Op
-from govern.sandbox.entities import ADDED_BY_SYSTEM, GroupKind, Visibility
+from govern.sandbox.entities import GroupKind
+from govern.sandbox.errors import NotFound, WriteRefused
 from govern.sandbox.graph import auth
 from govern.sandbox.graph.core import Call, Endpoint, Reply
 from govern.sandbox.graph.directory import group_index, person_index
 from govern.sandbox.graph.errors import GraphError, bad_request
-
-_UPDATABLE = {"visibility", "displayName", "description"}
 
 
 def _reference(call: Call) -> int:
@@ -34,89 +33,68 @@ def _reference(call: Call) -> int:
     return person_index(call, ref.rstrip("/").rsplit("/", 1)[-1])
 
 
-def _updated(call: Call, group: int) -> None:
-    org = call.org
-    if org.recording:
-        org.log.record(org.now, Op.GROUP_UPDATED, group)
-    call.state.writes += 1
-
-
-def _add(call: Call, rel: str) -> Reply:
-    gi = group_index(call, call.params["gid"])
-    pi = _reference(call)
-    org = call.org
-    link = org.link_member if rel == "members" else org.link_owner
-    if not link(gi, pi, org.now, ADDED_BY_SYSTEM):
-        raise bad_request(
-            "One or more added object references already exist for the following modified "
-            f"properties: '{rel}'."
-        )
-    call.state.writes += 1
-    return Reply(status=204)
-
-
-def _remove(call: Call, rel: str) -> Reply:
-    gi = group_index(call, call.params["gid"])
-    pi = person_index(call, call.params["uid"])
-    org = call.org
-    group = org.groups[gi]
-    if rel == "owners" and pi in group.owners and len(group.owners) == 1:
-        raise bad_request("The group must have at least one owner, hence this owner cannot be removed.")
-    unlink = org.unlink_member if rel == "members" else org.unlink_owner
-    if not unlink(gi, pi):
+def _apply(call: Call, rel: str, write: Callable[[], None]) -> Reply:
+    """Run one organisation write; its refusal becomes Graph's error for that rule."""
+    try:
+        write()
+    except NotFound:
         raise bad_request(
             "One or more removed object references do not exist for the following modified "
             f"properties: '{rel}'."
-        )
+        ) from None
+    except WriteRefused as refused:
+        if refused.code == "already_exists":
+            raise bad_request(
+                "One or more added object references already exist for the following modified "
+                f"properties: '{rel}'."
+            ) from None
+        if refused.code == "last_owner":
+            raise bad_request(
+                "The group must have at least one owner, hence this owner cannot be removed."
+            ) from None
+        if refused.code in ("hidden_membership", "invalid_value"):
+            raise bad_request(
+                "Invalid value specified for property 'visibility' of resource 'Group'."
+            ) from None
+        raise bad_request(str(refused)) from None
     call.state.writes += 1
     return Reply(status=204)
 
 
 def add_member(call: Call) -> Reply:
     """POST /groups/{id}/members/$ref."""
-    return _add(call, "members")
+    gi, pi = group_index(call, call.params["gid"]), _reference(call)
+    return _apply(call, "members", lambda: call.org.add_member(gi, pi))
 
 
 def remove_member(call: Call) -> Reply:
     """DELETE /groups/{id}/members/{memberId}/$ref."""
-    return _remove(call, "members")
+    gi, pi = group_index(call, call.params["gid"]), person_index(call, call.params["uid"])
+    return _apply(call, "members", lambda: call.org.remove_member(gi, pi))
 
 
 def add_owner(call: Call) -> Reply:
     """POST /groups/{id}/owners/$ref."""
-    return _add(call, "owners")
+    gi, pi = group_index(call, call.params["gid"]), _reference(call)
+    return _apply(call, "owners", lambda: call.org.add_owner(gi, pi))
 
 
 def remove_owner(call: Call) -> Reply:
-    """DELETE /groups/{id}/owners/{ownerId}/$ref."""
-    return _remove(call, "owners")
+    """DELETE /groups/{id}/owners/{ownerId}/$ref (never the last owner)."""
+    gi, pi = group_index(call, call.params["gid"]), person_index(call, call.params["uid"])
+    return _apply(call, "owners", lambda: call.org.remove_owner(gi, pi))
 
 
 def update_group(call: Call) -> Reply:
-    """PATCH /groups/{id}: visibility, displayName, description."""
+    """PATCH /groups/{id}: the sandbox applies ``visibility`` (what govern changes)."""
     gi = group_index(call, call.params["gid"])
     body = call.json()
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not body:
         raise bad_request("Empty Payload. JSON content expected.")
-    unknown = set(body) - _UPDATABLE
-    if unknown:
-        name = sorted(unknown)[0]
-        raise bad_request(f"Property '{name}' is read-only and cannot be set.")
-    group = call.org.groups[gi]
-    if "visibility" in body:
-        wanted = {"public": Visibility.PUBLIC, "private": Visibility.PRIVATE}.get(
-            str(body["visibility"]).lower()
-        )
-        if wanted is None or group.kind == GroupKind.SECURITY:
-            # HiddenMembership can only be set when a group is created (group-update.md).
-            raise bad_request(f"Invalid value specified for property 'visibility' of resource 'Group'.")
-        group.visibility = wanted
-    if "displayName" in body:
-        group.name = str(body["displayName"])
-    if "description" in body:
-        group.description = str(body["description"] or "")
-    _updated(call, gi)
-    return Reply(status=204)
+    other = sorted(set(body) - {"visibility"})
+    if other:
+        raise bad_request(f"The sandbox does not apply property '{other[0]}' of a group update.")
+    return _apply(call, "visibility", lambda: call.org.set_visibility(gi, str(body["visibility"])))
 
 
 def _team(call: Call) -> int:
@@ -129,12 +107,10 @@ def _team(call: Call) -> int:
 
 def _set_archived(call: Call, archived: bool) -> Reply:
     gi = _team(call)
-    group = call.org.groups[gi]
-    if not len(group.owners):
+    if not len(call.org.groups[gi].owners):
         # team-archive.md: "the team and group must have an owner".
-        raise bad_request("The team has no owner; a team must have an owner to be archived.", "BadRequest")
-    group.archived = archived
-    _updated(call, gi)
+        raise bad_request("A team must have an owner to be archived.", "BadRequest")
+    _apply(call, "isArchived", lambda: call.org.archive_team(gi, archived))
     op = str(uuid.uuid4())
     call.state.operations[op] = call.params["tid"]
     location = f"/teams('{call.params['tid']}')/operations('{op}')"
@@ -180,6 +156,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("PATCH", "/groups/{gid}", update_group, auth.GROUP_WRITE),
     Endpoint("POST", "/teams/{tid}/archive", archive_team, auth.TEAM_ARCHIVE, service="teams"),
     Endpoint("POST", "/teams/{tid}/unarchive", unarchive_team, auth.TEAM_ARCHIVE, service="teams"),
-    Endpoint("GET", "/teams('{tid}')/operations('{opid}')", get_operation, auth.TEAM_READ, service="teams"),
-    Endpoint("GET", "/teams/{tid}/operations/{opid}", get_operation, auth.TEAM_READ, service="teams"),
-)  # fmt: skip
+    Endpoint(
+        "GET",
+        "/teams('{tid}')/operations('{opid}')",
+        get_operation,
+        auth.TEAM_READ,
+        service="teams",
+    ),
+    Endpoint(
+        "GET", "/teams/{tid}/operations/{opid}", get_operation, auth.TEAM_READ, service="teams"
+    ),
+)
