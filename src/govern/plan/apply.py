@@ -92,7 +92,8 @@ class Report:
         }
 
 
-def _scope_key(key: str) -> tuple[str, str]:
+def scope_key(key: str) -> tuple[str, str]:
+    """``(connector, scope)`` of a plan's snapshot key ``<connector>/<scope>``."""
     connector, _, scope = key.partition("/")
     return connector, scope
 
@@ -118,7 +119,7 @@ def check_fresh(
     latest = store.latest()
     oldest: datetime | None = None
     for key, snapshot_id in plan.snapshots.items():
-        snap = latest.get(_scope_key(key))
+        snap = latest.get(scope_key(key))
         if snap is None or snap.id != snapshot_id:
             raise PlanError(
                 f"{source}: the inventory of {key} changed since the plan was made "
@@ -127,7 +128,7 @@ def check_fresh(
         oldest = snap.started_at if oldest is None else min(oldest, snap.started_at)
     # Another plan applied since this one was made changed the tools under it: its counts
     # (owners, blast radius) may no longer hold.
-    mine = {_scope_key(k)[0] for k in plan.snapshots}
+    mine = {scope_key(k)[0] for k in plan.snapshots}
     for run in journal.runs_since(plan.created_at):
         if run.plan_id == plan.id:
             continue

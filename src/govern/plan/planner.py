@@ -1,0 +1,362 @@
+"""From the inventory and the policies to changes: what to remove, add, change and archive.
+
+Casbin decides single grants; counting and choosing live here (DESIGN.md, "Policies as code"):
+
+* every grant Casbin denies is removed, except that an owner who may still be a member keeps
+  membership (a role change instead of losing access);
+* for each requirement that applies to a community (``m2`` section): a missing IT steward among
+  the owners or too few owners is met by adding an owner from the named group or the steward
+  pools, choosing the least-loaded person (fewest communities owned, then id: deterministic and
+  balanced), and only someone the policy allows to own that community; guests are removed where
+  none are allowed; a public community that must not be is made private; a required label is
+  set when the requirement names it;
+* a lifecycle decision ``archived`` archives a community the tool has not archived.
+
+What cannot be planned (no eligible steward, a label not named, an action the connector cannot
+make) is returned as a note for the people reviewing the plan, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from govern.model import Change, ChangeAction, Community, PrincipalKind, Role, Visibility
+from govern.plan.changes import make_change
+from govern.policy.attributes import Resource, Subject
+from govern.policy.classify import Classifier
+from govern.policy.engine import Engine
+from govern.policy.groups import resolve
+from govern.policy.inventory import Inventory
+from govern.policy.policyset import PolicySet, Rule
+
+DEFAULT_DENY = "DEFAULT-DENY"
+"""Rule id given when Casbin denies without naming a line (the effect's default)."""
+
+_OPEN = {Visibility.PUBLIC, Visibility.ORG}
+
+
+@dataclass
+class PlannerResult:
+    """The changes a plan should make, and what the reviewers should know it leaves undone."""
+
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Community:
+    """What the planner tracks of one community while it plans."""
+
+    community: Community
+    resource: Resource
+    owners: set[str] = field(default_factory=set)
+    removed_owners: set[str] = field(default_factory=set)
+    added_owners: list[str] = field(default_factory=list)
+    guests: list[tuple[str, Role]] = field(default_factory=list)
+
+    def owners_after(self) -> set[str]:
+        return (self.owners - self.removed_owners) | set(self.added_owners)
+
+
+class Planner:
+    """Plans changes for one inventory under one policy set."""
+
+    def __init__(
+        self,
+        policies: PolicySet,
+        inventory: Inventory,
+        *,
+        supported: Mapping[str, frozenset[ChangeAction]] | None = None,
+    ) -> None:
+        self.policies = policies
+        self.inventory = inventory
+        self.supported = supported
+        self.classifier = Classifier(policies)
+        self.groups = resolve(policies, inventory)
+        self.engine = Engine(policies, self.groups.links())
+        self._subjects: dict[str, Subject] = {}
+        self._load: dict[str, int] = defaultdict(int)
+        self._result = PlannerResult()
+        self._seen: set[str] = set()
+
+    # --- request objects -------------------------------------------------------------------
+    def subject(self, principal_id: str) -> Subject:
+        """The Casbin subject of a principal id (``unknown`` when not in the inventory)."""
+        found = self._subjects.get(principal_id)
+        if found is None:
+            p = self.inventory.principals.get(principal_id)
+            found = Subject.of(p) if p is not None else Subject.unknown(principal_id)
+            self._subjects[principal_id] = found
+        return found
+
+    # --- output ----------------------------------------------------------------------------
+    def _add(self, change: Change) -> bool:
+        connector = change.community_id.split(":", 1)[0]
+        if self.supported is not None and change.action not in self.supported.get(
+            connector, frozenset()
+        ):
+            self._result.notes.append(
+                f"{change.community_id}: not planned: the {connector} connector cannot "
+                f"{change.action.value} (asked by {change.rule_id})"
+            )
+            return False
+        if change.id in self._seen:  # two rules asking for the same change make one change
+            return True
+        self._seen.add(change.id)
+        self._result.changes.append(change)
+        return True
+
+    def _note(self, community_id: str, text: str) -> None:
+        self._result.notes.append(f"{community_id}: {text}")
+
+    def _reason(self, rule: Rule | None, default: str) -> str:
+        return (rule.description if rule and rule.description else default).rstrip(".")
+
+    # --- planning --------------------------------------------------------------------------
+    def plan(self) -> PlannerResult:
+        """Plan every community of the inventory."""
+        tracked = {
+            cid: _Community(c, self.classifier.resource(c))
+            for cid, c in sorted(self.inventory.communities.items())
+        }
+        denied = self._decide_grants(tracked)
+        for cid, pid, role, rule_id in denied:
+            self._remove_denied(tracked[cid], pid, role, rule_id)
+        kinds = sorted({r.fields.get("requirement", "") for r in self.policies.requirement_rules()})
+        for state in tracked.values():
+            self._requirements(state, kinds)
+            self._lifecycle(state)
+        self._result.changes.sort(key=lambda c: (c.community_id, c.action.value, c.id))
+        return self._result
+
+    def _decide_grants(self, tracked: dict[str, _Community]) -> list[tuple[str, str, Role, str]]:
+        triples: list[tuple[str, str, str]] = []
+        denied: list[tuple[str, str, Role, str]] = []
+        for g in self.inventory.grants():
+            state = tracked.get(g.community_id)
+            if state is None:
+                continue
+            if g.role is Role.OWNER:
+                state.owners.add(g.principal_id)
+                self._load[g.principal_id] += 1
+            if self.subject(g.principal_id).kind == PrincipalKind.GUEST.value:
+                state.guests.append((g.principal_id, g.role))
+            triples.append((g.community_id, g.principal_id, g.role.value))
+        decisions = self.engine.decide_grants(
+            triples, self.subject, lambda cid: tracked[cid].resource
+        )
+        for (cid, pid, role), decision in zip(triples, decisions, strict=True):
+            if not decision.allowed:
+                denied.append((cid, pid, Role(role), decision.rule_id or DEFAULT_DENY))
+        return denied
+
+    def _remove_denied(self, state: _Community, pid: str, role: Role, rule_id: str) -> None:
+        cid = state.community.id
+        rule = self.policies.rules.get(rule_id)
+        reason = self._reason(rule, f"denied by policy: {role.value} not allowed")
+        if role is Role.OWNER and self._demote(state, pid, rule_id, reason):
+            state.removed_owners.add(pid)
+            return
+        change = make_change(
+            ChangeAction.REMOVE_GRANT,
+            cid,
+            principal_id=pid,
+            role=role,
+            rule_id=rule_id,
+            reason=reason,
+        )
+        if self._add(change) and role is Role.OWNER:
+            state.removed_owners.add(pid)
+
+    def _demote(self, state: _Community, pid: str, rule_id: str, reason: str) -> bool:
+        """An owner who may not own but may be a member keeps membership; True if planned."""
+        cid = state.community.id
+        others = {g.role for g in self.inventory.community_grants(cid) if g.principal_id == pid}
+        if others - {Role.OWNER}:
+            return False  # already holds another role: removing ownership is enough
+        if not self.engine.decide(self.subject(pid), state.resource, Role.MEMBER.value).allowed:
+            return False
+        why = f"{reason}; kept as member"
+        connector = cid.split(":", 1)[0]
+        actions = self.supported.get(connector, frozenset()) if self.supported else None
+        if actions is None or ChangeAction.CHANGE_ROLE in actions:
+            return self._add(
+                make_change(
+                    ChangeAction.CHANGE_ROLE,
+                    cid,
+                    principal_id=pid,
+                    role=Role.MEMBER,
+                    from_role=Role.OWNER,
+                    rule_id=rule_id,
+                    reason=why,
+                )
+            )
+        add = make_change(
+            ChangeAction.ADD_GRANT,
+            cid,
+            principal_id=pid,
+            role=Role.MEMBER,
+            rule_id=rule_id,
+            reason=why,
+        )
+        remove = make_change(
+            ChangeAction.REMOVE_GRANT,
+            cid,
+            principal_id=pid,
+            role=Role.OWNER,
+            rule_id=rule_id,
+            reason=why,
+        )
+        return self._add(add) and self._add(remove)
+
+    def _requirements(self, state: _Community, kinds: list[str]) -> None:
+        rules: dict[str, Rule] = {}
+        for kind in kinds:
+            decision = self.engine.applies_fast(state.resource, kind)
+            rule = self.engine.rule(decision) if decision.allowed else None
+            if rule is not None:
+                rules[kind] = rule
+        archived = state.community.archived or state.resource.lifecycle == "archived"
+        # The steward first: it also counts towards the number of owners.
+        if "steward_owner" in rules and not archived:
+            self._steward(state, rules["steward_owner"])
+        if "min_owners" in rules and not archived:
+            self._min_owners(state, rules["min_owners"])
+        if "no_guests" in rules:
+            self._no_guests(state, rules["no_guests"])
+        if "no_public" in rules and state.community.visibility in _OPEN:
+            self._add(
+                make_change(
+                    ChangeAction.SET_VISIBILITY,
+                    state.community.id,
+                    value=Visibility.PRIVATE.value,
+                    rule_id=rules["no_public"].id,
+                    reason=self._reason(rules["no_public"], "must not be open to everyone"),
+                )
+            )
+        if "label_required" in rules and not state.community.sensitivity_label:
+            self._label(state, rules["label_required"])
+        if state.owners and not state.owners_after():
+            self._note(
+                state.community.id,
+                "its last owner is to be removed and no eligible owner could be added; "
+                "apply keeps that owner until another is added",
+            )
+
+    def _candidates(self, state: _Community, groups: Iterable[str]) -> list[str]:
+        """People in ``groups`` who may own this community and do not yet, least loaded first."""
+        connector = state.community.connector
+        current = state.owners_after()
+        found = set()
+        for name in groups:
+            for pid in self.groups.members.get(name, frozenset()):
+                p = self.inventory.principals.get(pid)
+                if (
+                    p is None
+                    or not p.enabled
+                    or p.kind is not PrincipalKind.EMPLOYEE
+                    or p.connector != connector
+                    or pid in current
+                ):
+                    continue
+                found.add(pid)
+        eligible = [
+            pid
+            for pid in found
+            if self.engine.decide(self.subject(pid), state.resource, Role.OWNER.value).allowed
+        ]
+        return sorted(eligible, key=lambda pid: (self._load[pid], pid))
+
+    def _add_owner(self, state: _Community, pid: str, rule: Rule, reason: str) -> None:
+        change = make_change(
+            ChangeAction.ADD_GRANT,
+            state.community.id,
+            principal_id=pid,
+            role=Role.OWNER,
+            rule_id=rule.id,
+            reason=reason,
+        )
+        if self._add(change):
+            state.added_owners.append(pid)
+            self._load[pid] += 1
+
+    def _steward(self, state: _Community, rule: Rule) -> None:
+        group = rule.fields.get("parameter", "")
+        members = self.groups.members.get(group, frozenset())
+        if state.owners_after() & members:
+            return
+        found = self._candidates(state, [group])
+        if not found:
+            self._note(state.community.id, f"{rule.id}: no eligible member of '{group}' to add")
+            return
+        reason = self._reason(rule, f"an owner from '{group}' is required")
+        self._add_owner(state, found[0], rule, reason)
+
+    def _min_owners(self, state: _Community, rule: Rule) -> None:
+        try:
+            need = int(rule.fields.get("parameter", "1"))
+        except ValueError:
+            need = 1
+        pools = sorted(self.policies.steward_pools())
+        while len(state.owners_after()) < need:
+            found = self._candidates(state, pools)
+            if not found:
+                have = len(state.owners_after())
+                self._note(
+                    state.community.id,
+                    f"{rule.id}: needs {need} owners, has {have}; no eligible steward to add",
+                )
+                return
+            reason = self._reason(rule, f"at least {need} owners are required")
+            self._add_owner(state, found[0], rule, reason)
+
+    def _no_guests(self, state: _Community, rule: Rule) -> None:
+        for pid, role in state.guests:
+            change = make_change(
+                ChangeAction.REMOVE_GRANT,
+                state.community.id,
+                principal_id=pid,
+                role=role,
+                rule_id=rule.id,
+                reason=self._reason(rule, "no guests allowed"),
+            )
+            if self._add(change) and role is Role.OWNER:
+                state.removed_owners.add(pid)
+
+    def _label(self, state: _Community, rule: Rule) -> None:
+        label = rule.fields.get("parameter", "-")
+        if label in ("", "-"):
+            self._note(
+                state.community.id,
+                f"{rule.id}: a sensitivity label is required but the rule names none; "
+                f"label it in the tool or name the label in the rule's parameter",
+            )
+            return
+        self._add(
+            make_change(
+                ChangeAction.SET_LABEL,
+                state.community.id,
+                value=label,
+                rule_id=rule.id,
+                reason=self._reason(rule, "a sensitivity label is required"),
+            )
+        )
+
+    def _lifecycle(self, state: _Community) -> None:
+        c = state.community
+        klass = self.classifier.classified(c)
+        if klass.lifecycle != "archived" or c.archived or klass.lifecycle_source is None:
+            return
+        src = klass.lifecycle_source
+        _, decision = self.classifier.lifecycle(c)
+        why = decision.reason if decision and decision.reason else "archived by lifecycle decision"
+        self._add(
+            make_change(
+                ChangeAction.ARCHIVE,
+                c.id,
+                rule_id=f"lifecycle:{src.file}:{src.line}",
+                reason=why,
+            )
+        )
