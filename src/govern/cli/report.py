@@ -1,0 +1,88 @@
+"""``govern report viral``: the shadow-IT report on the current inventory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from govern.cli.app import App
+
+FORMATS = ("table", "markdown", "json", "csv", "html")
+
+
+@click.group()
+def report() -> None:
+    """Reports on the inventory."""
+
+
+@report.command("viral")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    help="Communities shown in table, markdown and html (0: all; json and csv list all).",
+)
+@click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Policy directory with thresholds.yaml (default: the policies_dir setting).",
+)
+@click.option(
+    "--propose",
+    is_flag=True,
+    help="Append the lifecycle decisions to the policies' lifecycle.yaml (review them in a pull "
+    "request) and write the implied changes as a plan draft.",
+)
+@click.option(
+    "--plan-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("viral-plan.json"),
+    show_default=True,
+    help="Where --propose writes the plan draft.",
+)
+@click.pass_obj
+def viral(
+    app: App,
+    fmt: str | None,
+    output: Path | None,
+    limit: int,
+    policies_dir: Path | None,
+    propose: bool,
+    plan_out: Path,
+) -> None:
+    """Grassroots networks that went viral, why, and adopt / migrate / monitor / archive.
+
+    Each community is measured on reach, growth, breadth across departments, engagement,
+    organic versus broadcast spread and exposure, each with its percentile in the organisation.
+    """
+    from govern.virality.build import build_report
+    from govern.virality.render import render
+
+    policies = policies_dir or app.settings.values.policies_dir
+    rep = build_report(app.store, policies_dir=policies)
+    text = render(rep, app.format(fmt), limit=limit or None)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(rep.entries)} communities)", err=True)
+    else:
+        click.echo(text, nl=False)
+    if propose:
+        from govern.virality.propose import propose as write_proposal
+
+        done = write_proposal(rep, app.store, policies, plan_out)
+        click.echo(
+            f"proposed {len(done.decisions)} lifecycle decisions in {done.lifecycle_file} "
+            f"(review with `git diff`, merge in a pull request); plan draft with {done.changes} "
+            f"changes in {done.plan_file}",
+            err=True,
+        )

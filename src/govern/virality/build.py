@@ -1,0 +1,241 @@
+"""Building the shadow-IT report from the store: load, measure, rank, recommend.
+
+This is the library entry point (``govern report viral`` and ``govern demo`` both call
+:func:`build_report`); rendering lives in ``render`` and ``html``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from govern.model import Origin
+from govern.store.store import Store
+from govern.virality import history, thresholds
+from govern.virality.finders import Category, categorize
+from govern.virality.metrics import Measured, Percentiles, measure
+from govern.virality.recommend import Planner, decide, score
+from govern.virality.report import (
+    Bucket,
+    CurvePoint,
+    Entry,
+    Measure,
+    Organisation,
+    Recommendation,
+    Report,
+    Share,
+)
+from govern.virality.stewards import requirements, steward_pool
+
+GROUPS = {
+    "reach": ("members", "active_users"),
+    "growth": ("growth_30d", "growth_90d", "doubling_days"),
+    "breadth": ("departments", "entropy"),
+    "engagement": ("active_ratio", "posts_per_member"),
+    "spread": ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days"),
+    "exposure": ("guests", "external_share", "owners", "labelled"),
+}
+"""The report's component groups, in the order the issue names them."""
+
+ORDER = {
+    Recommendation.ADOPT: 0,
+    Recommendation.MIGRATE: 0,
+    Recommendation.MONITOR: 1,
+    Recommendation.ARCHIVE: 2,
+    None: 3,
+}
+SIZE_BANDS = ((0, "0"), (1, "1-9"), (10, "10-49"), (50, "50-199"), (200, "200-499"), (500, "500+"))
+
+CURVES = 12
+"""Entries that get a growth curve (the charts of the HTML report)."""
+
+
+def build_report(store: Store, *, policies_dir: Path | None = None, curves: int = CURVES) -> Report:
+    """Measure every community in the store and recommend what to do with the shadow IT.
+
+    ``policies_dir`` is the policy repository (thresholds, requirements, steward pool); without
+    it the built-in defaults apply. The report's time is the tools' clock at the newest snapshot.
+    """
+    th = thresholds.load(policies_dir)
+    inv = history.load(store)
+    measured: dict[str, Measured] = {cid: measure(f, inv, th) for cid, f in inv.facts.items()}
+    pcts = Percentiles(measured.values())
+    req = requirements(policies_dir)
+    pool = steward_pool(store, policies_dir, req.steward_group)
+    ids_by_email = {
+        (pid.split(":", 1)[0], p.email): pid
+        for pid, p in inv.people.by_id.items()
+        if p.email and p.kind == "employee"
+    }
+    planner = Planner(inv.people, req, pool, _it_label(inv), ids_by_email, inv.now)
+
+    rows = []
+    categories: Counter[str] = Counter()
+    for cid, f in inv.facts.items():
+        m = measured[cid]
+        others = len(set(m.members) - f.owners)
+        cat = categorize(f.community, others, th.personal_space_members)
+        if cat is None:
+            continue
+        categories[cat.value] += 1
+        pct = {name: pcts.of(name, v) for name, v in m.values.items()}
+        verdict = decide(cat, m, pct, th)
+        members = m.values["members"].value or 0
+        if verdict.recommendation is None and not (
+            cat is Category.GRASSROOTS and members >= th.reach_members
+        ):
+            continue
+        rows.append((cid, cat, m, pct, verdict))
+    rows.sort(
+        key=lambda r: (
+            ORDER[r[4].recommendation],
+            -(score(r[3]) or 0.0),
+            -(r[2].values["members"].value or 0),
+            r[0],
+        )
+    )
+    top = [r[0] for r in rows[:curves]]
+    observed = history.curves(store, inv, top)
+    entries = []
+    for rank, (cid, cat, m, pct, verdict) in enumerate(rows, 1):
+        f = inv.facts[cid]
+        c = f.community
+        implied = planner.implied(verdict.recommendation, cat, f, m)
+        entries.append(
+            Entry(
+                rank=rank,
+                id=c.id,
+                path=c.path,
+                name=c.name,
+                kind=c.kind,
+                connector=c.connector,
+                url=c.url,
+                origin=c.origin,
+                lifecycle=c.lifecycle,
+                created_at=c.created_at,
+                category=cat.value,
+                recommendation=verdict.recommendation,
+                viral=verdict.viral,
+                score=score(pct),
+                reasons=verdict.reasons[:4],
+                evidence=verdict.evidence,
+                metrics={
+                    group: {
+                        n: Measure(
+                            value=m.values[n].value, percentile=pct.get(n), note=m.values[n].note
+                        )
+                        for n in names
+                    }
+                    for group, names in GROUPS.items()
+                },
+                departments=[
+                    Share(department=d, members=n) for d, n in m.departments.most_common()
+                ],
+                owners=implied.notify,
+                last_activity_at=_dt(m.last_activity),
+                inactive_days=round(m.inactive_days, 1) if m.inactive_days is not None else None,
+                changes=implied.changes,
+                decision=implied.decision,
+                migration=implied.migration,
+                notify=implied.notify,
+                curve=_curve(f, observed.get(cid, [])) if cid in observed else [],
+            )
+        )
+    return Report(
+        generated_at=inv.now_dt,
+        thresholds=th.values(),
+        thresholds_source=th.source,
+        organisation=_organisation(inv, measured, categories, entries),
+        entries=entries,
+        notes=_notes(inv),
+    )
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if ts is not None else None
+
+
+def _curve(f: history.Facts, observed: list[tuple[float, int]]) -> list[CurvePoint]:
+    """Observed members per snapshot, and before them, cumulative joins from join dates."""
+    points = []
+    first = observed[0][0] if observed else float("inf")
+    joins = sorted(ts for ts, _, own in f.members.values() if ts is not None and own)
+    if joins and joins[0] < first:
+        # Down-sample to at most 60 points: enough for a smooth curve, small in the HTML.
+        before = [t for t in joins if t < first]
+        step = max(1, len(before) // 60)
+        base = sum(1 for ts, _, _ in f.members.values() if ts is None)
+        for i in range(0, len(before), step):
+            points.append(
+                CurvePoint(at=_dt(before[i]) or datetime.min, members=base + i + 1, source="joins")
+            )
+    points += [
+        CurvePoint(at=_dt(at) or datetime.min, members=n, source="snapshot") for at, n in observed
+    ]
+    return points
+
+
+def _it_label(inv: history.Inventory) -> str | None:
+    """The sensitivity label IT uses most on the communities it provisioned or adopted."""
+    labels = Counter(
+        f.community.sensitivity_label
+        for f in inv.facts.values()
+        if f.community.sensitivity_label
+        and (
+            f.community.origin is Origin.IT_PROVISIONED
+            or f.community.lifecycle.value != "unmanaged"
+        )
+    )
+    if not labels:
+        labels = Counter(
+            f.community.sensitivity_label
+            for f in inv.facts.values()
+            if f.community.sensitivity_label
+        )
+    return labels.most_common(1)[0][0] if labels else None
+
+
+def _organisation(
+    inv: history.Inventory,
+    measured: dict[str, Measured],
+    categories: Counter[str],
+    entries: list[Entry],
+) -> Organisation:
+    origins = Counter(f.community.origin.value for f in inv.facts.values())
+    recs = Counter(e.recommendation.value for e in entries if e.recommendation)
+    sizes: Counter[str] = Counter()
+    for m in measured.values():
+        n = m.values["members"].value or 0
+        band = [name for low, name in SIZE_BANDS if n >= low][-1]
+        sizes[band] += 1
+    return Organisation(
+        communities=len(inv.facts),
+        people=inv.people.distinct,
+        history_days=round(inv.history_days, 1),
+        snapshots=sum(len(c.seqs) for c in inv.clocks.values()),
+        by_origin=[Bucket(name=k, count=n) for k, n in origins.most_common()],
+        by_category=[Bucket(name=c.value, count=categories.get(c.value, 0)) for c in Category],
+        by_recommendation=[
+            Bucket(name=r.value, count=recs.get(r.value, 0)) for r in Recommendation
+        ],
+        size_distribution=[Bucket(name=name, count=sizes.get(name, 0)) for _, name in SIZE_BANDS],
+        departments=[
+            Share(department=d, members=n) for d, n in inv.people.departments.most_common()
+        ],
+    )
+
+
+def _notes(inv: history.Inventory) -> list[str]:
+    notes = []
+    if not inv.clocks:
+        notes.append("the inventory is empty: run `govern discover` first")
+    elif inv.history_days < 30:
+        need = 30 - inv.history_days
+        notes.append(
+            f"history covers {inv.history_days:.0f} days: growth needs {need:.0f} more days of "
+            "snapshots unless the tools report join dates (run `govern discover` on a schedule)"
+        )
+    if not inv.people.departments:
+        notes.append("no departments known: configure the m365 connector to match people by email")
+    return notes

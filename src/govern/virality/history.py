@@ -1,0 +1,279 @@
+"""Reading what the report needs from the store in a few set-based queries.
+
+``queries.community_history`` answers for one community; the report needs every community at
+once (50,000 of them and millions of grants on a large tenant), so this module reads each table
+once: current communities, current principals, current grants with their join facts, member
+counts at the snapshots that lie 30 and 90 days back, and the newest activity reports.
+
+Time is the tools' clock (``Snapshot.at``), never the wall clock: the sandbox moves simulated
+time, and a report made today about data read last week must measure last week.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, cast, func, or_, select
+
+from govern.model import Activity, Community, Role
+from govern.store import schema as s
+from govern.store.store import Store
+from govern.virality.people import People, load_people
+
+WINDOWS = (30, 90)
+"""The growth windows, in days."""
+
+
+@dataclass
+class Clock:
+    """The snapshots of one connector scope, on the tool's clock."""
+
+    scope_id: int
+    connector: str
+    scope: str
+    seqs: list[int] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def first_seq(self) -> int:
+        """The scope's first snapshot: everything it saw was there before history began."""
+        return self.seqs[0]
+
+    @property
+    def first_at(self) -> float:
+        """When history begins for this scope (epoch seconds)."""
+        return self.times[0]
+
+    @property
+    def last_at(self) -> float:
+        """The newest snapshot's time (epoch seconds)."""
+        return self.times[-1]
+
+    def time_of(self, seq: int) -> float:
+        """The time of snapshot ``seq`` of this scope."""
+        return self.times[bisect.bisect_left(self.seqs, seq)]
+
+    def seq_at(self, when: float) -> int | None:
+        """The newest snapshot taken at or before ``when``, or None if history starts later."""
+        # Snapshot times are not guaranteed monotonic in seq (clocks), so search by time.
+        best: tuple[float, int] | None = None
+        for t, seq in zip(self.times, self.seqs, strict=True):
+            if t <= when and (best is None or (t, seq) > best):
+                best = (t, seq)
+        return best[1] if best else None
+
+
+Join = tuple[float | None, str | None, bool]
+"""How a member came in: (when, epoch seconds or None if unknown; added by; from the tool's
+own ``since`` (True) or from the snapshot that first saw the grant (False))."""
+
+
+@dataclass
+class Facts:
+    """One current community and who is in it."""
+
+    community: Community
+    clock: Clock
+    members: dict[str, Join] = field(default_factory=dict)
+    """Every principal holding any role, with how they joined."""
+    owners: set[str] = field(default_factory=set)
+    past: dict[int, int | None] = field(default_factory=dict)
+    """Members ``window`` days ago from snapshots; None when history does not reach back."""
+    activity: dict[str, Activity] = field(default_factory=dict)
+    """The newest activity report per period (D7, D30, D90, D180)."""
+
+
+@dataclass
+class Inventory:
+    """Everything the report measures, read once."""
+
+    now: float
+    """The newest snapshot time across scopes (epoch seconds): the report's "today"."""
+    clocks: dict[int, Clock]
+    people: People
+    facts: dict[str, Facts]
+
+    @property
+    def now_dt(self) -> datetime:
+        """``now`` as a datetime."""
+        return datetime.fromtimestamp(self.now, UTC)
+
+    @property
+    def history_days(self) -> float:
+        """How far back the oldest snapshot goes, in days."""
+        if not self.clocks:
+            return 0.0
+        return (self.now - min(c.first_at for c in self.clocks.values())) / 86400
+
+
+def load(store: Store) -> Inventory:
+    """Read the current inventory and the history the report needs."""
+    clocks = _clocks(store)
+    people = load_people(store)
+    with store._connect() as conn:
+        facts = _communities(conn, clocks)
+        _grants(conn, facts, clocks)
+        now = max((c.last_at for c in clocks.values()), default=0.0)
+        _past(conn, facts, clocks, now)
+        _activity(conn, facts)
+    return Inventory(now=now, clocks=clocks, people=people, facts=facts)
+
+
+def _clocks(store: Store) -> dict[int, Clock]:
+    clocks: dict[int, Clock] = {}
+    scopes = store.scope_ids()
+    for snap in store.snapshots():
+        scope_id = next(k for k, v in scopes.items() if v == (snap.connector, snap.scope))
+        clock = clocks.setdefault(scope_id, Clock(scope_id, snap.connector, snap.scope))
+        clock.seqs.append(snap.seq)
+        clock.times.append(snap.at.timestamp())
+        clock.ids.append(snap.id)
+    return clocks
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _communities(conn: Any, clocks: dict[int, Clock]) -> dict[str, Facts]:
+    t = s.communities
+    out: dict[str, Facts] = {}
+    for scope_id, data in conn.execute(
+        select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None))
+    ):
+        if scope_id not in clocks:
+            continue
+        c = Community.model_validate(_json(data))
+        out[c.id] = Facts(c, clocks[scope_id])
+    return out
+
+
+def epoch(conn: Any, column: Any) -> ColumnElement[Any]:
+    """A timestamp column as epoch seconds, computed by the database.
+
+    Parsing millions of timestamps in Python costs seconds; the database does it for free.
+    """
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(column) - 2440587.5) * 86400.0
+    return cast(func.extract("epoch", column), Float)
+
+
+def _grants(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock]) -> None:
+    t = s.grants
+    q = select(
+        t.c.scope_id,
+        t.c.community_id,
+        t.c.principal_id,
+        t.c.role,
+        epoch(conn, t.c.since),
+        t.c.added_by,
+        t.c.valid_from,
+    ).where(t.c.valid_to.is_(None))
+    owner = Role.OWNER.value
+    first = {k: c.first_seq for k, c in clocks.items()}
+    for scope_id, cid, pid, role, since, added_by, valid_from in conn.execution_options(
+        yield_per=50000
+    ).execute(q):
+        f = facts.get(cid)
+        if f is None or f.clock.scope_id != scope_id:
+            continue
+        if since is not None:
+            join: Join = (float(since), added_by, True)
+        elif valid_from > first[scope_id]:
+            # Not there at the first snapshot: it joined between two snapshots.
+            join = (f.clock.time_of(valid_from), added_by, False)
+        else:
+            join = (None, added_by, False)
+        old = f.members.get(pid)
+        if old is None or (join[0] is not None and (old[0] is None or join[0] < old[0])):
+            f.members[pid] = join
+        if role == owner:
+            f.owners.add(pid)
+
+
+def _past(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock], now: float) -> None:
+    """Members ``window`` days ago, counted by the database at the snapshot of that day."""
+    t = s.grants
+    for clock in clocks.values():
+        for window in WINDOWS:
+            seq = clock.seq_at(now - window * 86400)
+            ids = [cid for cid, f in facts.items() if f.clock is clock]
+            if seq is None:
+                for cid in ids:
+                    facts[cid].past[window] = None
+                continue
+            for cid in ids:
+                facts[cid].past[window] = 0
+            q = (
+                select(t.c.community_id, func.count(func.distinct(t.c.principal_id)))
+                .where(
+                    t.c.scope_id == clock.scope_id,
+                    t.c.valid_from <= seq,
+                    or_(t.c.valid_to.is_(None), t.c.valid_to > seq),
+                )
+                .group_by(t.c.community_id)
+            )
+            for cid, n in conn.execute(q):
+                f = facts.get(cid)
+                if f is not None and f.clock is clock:
+                    f.past[window] = int(n)
+
+
+def _activity(conn: Any, facts: dict[str, Facts]) -> None:
+    """The newest report of each community and period (reports are append-only per snapshot)."""
+    t = s.activity
+    newest = (
+        select(t.c.community_id, t.c.period, func.max(t.c.snapshot_seq).label("seq"))
+        .group_by(t.c.community_id, t.c.period)
+        .subquery()
+    )
+    q = select(t.c.data).join(
+        newest,
+        and_(
+            t.c.community_id == newest.c.community_id,
+            t.c.period == newest.c.period,
+            t.c.snapshot_seq == newest.c.seq,
+        ),
+    )
+    for (data,) in conn.execution_options(yield_per=20000).execute(q):
+        a = Activity.model_validate(_json(data))
+        f = facts.get(a.community_id)
+        if f is not None:
+            f.activity[a.period] = a
+
+
+def curves(
+    store: Store, inventory: Inventory, community_ids: Iterable[str]
+) -> dict[str, list[tuple[float, int]]]:
+    """Members at every snapshot of each community's scope, for the growth charts."""
+    wanted = [cid for cid in community_ids if cid in inventory.facts]
+    out: dict[str, list[tuple[float, int]]] = {cid: [] for cid in wanted}
+    if not wanted:
+        return out
+    t = s.grants
+    rows: dict[str, list[tuple[str, int, int | None]]] = {cid: [] for cid in wanted}
+    with store._connect() as conn:
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            q = select(t.c.community_id, t.c.principal_id, t.c.valid_from, t.c.valid_to).where(
+                t.c.community_id.in_(chunk)
+            )
+            for cid, pid, vf, vt in conn.execute(q):
+                rows[cid].append((pid, vf, vt))
+    for cid in wanted:
+        clock = inventory.facts[cid].clock
+        for seq, at in zip(clock.seqs, clock.times, strict=True):
+            alive = {p for p, vf, vt in rows[cid] if vf <= seq and (vt is None or vt > seq)}
+            out[cid].append((at, len(alive)))
+    return out
+
+
+def days_ago(now: float, days: float) -> float:
+    """``now`` minus ``days``, in epoch seconds."""
+    return now - timedelta(days=days).total_seconds()

@@ -1,0 +1,241 @@
+"""The report as one self-contained HTML page: no script, no font, no request leaves the file.
+
+It opens offline from a mail attachment or a CI artefact. Charts are inline SVG (``svg``); the
+per-community details fold with ``<details>`` so the page stays readable on a laptop screen.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from govern.virality import svg
+from govern.virality.metrics import Value
+from govern.virality.recommend import LABELS, format_value
+from govern.virality.report import Entry, Measure, Report
+
+CSS = """
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
+  margin: 0; background: #f6f8fa; }
+main { max-width: 1200px; margin: 0 auto; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; }
+.sub { color: #57606a; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; }
+.card b { display: block; font-size: 20px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px; }
+.panel { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px; }
+.panel h3 { font-size: 14px; margin: 0 0 6px; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { border-bottom: 1px solid #d8dee4; padding: 5px 8px; text-align: left;
+  vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; } td.n { text-align: right; white-space: nowrap; }
+.rec { border-radius: 10px; padding: 1px 8px; color: #fff; font-weight: 600; font-size: 12px; }
+.adopt { background: #2da44e; } .migrate { background: #1f6feb; } .monitor { background: #bf8700; }
+.archive { background: #6e7781; } .none { background: #afb8c1; }
+code { font-size: 12px; } .reasons { margin: 0; padding-left: 16px; color: #424a53; }
+details { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; margin: 8px 0;
+  padding: 6px 12px; }
+summary { cursor: pointer; font-weight: 600; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg .tick { font-size: 10px; fill: #57606a; } svg .lbl { font-size: 11px; fill: #1f2328; }
+.note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 6px 10px; }
+.muted { color: #8c959f; }
+"""
+
+
+def _rec(e: Entry) -> str:
+    r = e.recommendation.value if e.recommendation else "none"
+    return f'<span class="rec {r}">{r}</span>'
+
+
+def _metric(e: Entry, name: str) -> Measure:
+    for group in e.metrics.values():
+        if name in group:
+            return group[name]
+    raise KeyError(name)
+
+
+def _cell(name: str, m: Measure) -> str:
+    if m.value is None:
+        return f'<span class="muted" title="{escape(m.note or "")}">-</span>'
+    return escape(format_value(name, Value(m.value, m.note)))
+
+
+def _organisation(report: Report) -> str:
+    org = report.organisation
+    cards = [
+        ("communities", f"{org.communities:,}"),
+        ("people (matched by email)", f"{org.people:,}"),
+        ("days of history", f"{org.history_days:.0f}"),
+        *((f"to {b.name}", f"{b.count:,}") for b in org.by_recommendation),
+    ]
+    out = ['<div class="cards">']
+    out += [f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards]
+    out.append("</div>")
+    points = [
+        (
+            _metric(e, "members").value or 0.0,
+            _metric(e, "organic_share").value or 0.0,
+            e.recommendation.value if e.recommendation else "none",
+            f"{e.path}: {_metric(e, 'members').value or 0:.0f} members, "
+            f"{e.recommendation.value if e.recommendation else 'no recommendation'}",
+        )
+        for e in report.entries
+        if _metric(e, "organic_share").value is not None
+    ][:2000]  # a scatter of more points says nothing more and weighs the page down
+    out.append('<div class="grid">')
+    out.append(
+        '<div class="panel"><h3>Reach and organic spread of the listed communities</h3>'
+        + svg.scatter(
+            points,
+            "Members against organic share of joins",
+            "members (log scale)",
+            "organic share of joins",
+        )
+        + '<p class="sub">Green adopt, blue migrate, amber monitor, grey archive or none. '
+        "Broadcasts sit low: most members were added at once.</p></div>"
+    )
+    out.append(
+        '<div class="panel"><h3>Communities by size</h3>'
+        + svg.bar_chart(
+            [(b.name, b.count) for b in org.size_distribution], "Communities per member band"
+        )
+        + "<h3>Shadow IT found</h3>"
+        + svg.bar_chart(
+            [(b.name, b.count) for b in org.by_category],
+            "Communities per category",
+            colour=svg.PALETTE[1],
+        )
+        + "</div>"
+    )
+    out.append(
+        '<div class="panel"><h3>People per department</h3>'
+        + svg.bar_chart(
+            [(s.department, s.members) for s in org.departments[:12]],
+            "Employees per department",
+            colour=svg.PALETTE[2],
+        )
+        + "</div>"
+    )
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _ranking(entries: list[Entry]) -> str:
+    head = (
+        "<tr><th>#</th><th>community</th><th>category</th><th>do</th><th>members</th>"
+        "<th>growth 30 d</th><th>depts</th><th>organic</th><th>active</th><th>score</th>"
+        "<th>why</th></tr>"
+    )
+    rows = []
+    for e in entries:
+        nums = "".join(
+            f'<td class="n">{_cell(n, _metric(e, n))}</td>'
+            for n in ("members", "growth_30d", "departments", "organic_share", "active_ratio")
+        )
+        reasons = "".join(f"<li>{escape(r)}</li>" for r in e.reasons[:3])
+        score = f"{e.score:.0f}" if e.score is not None else "-"
+        rows.append(
+            f'<tr><td class="n">{e.rank}</td><td><a href="#c{e.rank}">{escape(e.name)}</a><br>'
+            f"<code>{escape(e.path)}</code></td><td>{escape(e.category)}</td><td>{_rec(e)}</td>"
+            f'{nums}<td class="n">{score}</td><td><ul class="reasons">{reasons}</ul></td></tr>'
+        )
+    return f'<table class="ranking">{head}{"".join(rows)}</table>'
+
+
+def _details(e: Entry) -> str:
+    parts = [
+        f'<details id="c{e.rank}" {"open" if e.rank <= 3 else ""}>',
+        f"<summary>{e.rank}. {escape(e.name)} {_rec(e)}{' viral' if e.viral else ''}</summary>",
+        f'<p class="sub"><code>{escape(e.path)}</code> · {escape(e.kind)} · '
+        f"{escape(e.origin.value)} · {escape(e.category)}</p>",
+        '<div class="grid">',
+    ]
+    if e.curve:
+        joins = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "joins"]
+        seen = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "snapshot"]
+        chart = svg.line_chart(
+            [("from join dates", joins, True), ("observed at snapshots", seen, False)],
+            f"Members of {e.name} over time",
+        )
+        parts.append(
+            f'<div class="panel"><h3>Growth</h3>{chart}<p class="sub">Dashed: from the tool\'s '
+            "join dates; dots: observed at each discovery.</p></div>"
+        )
+    if e.departments:
+        top = [(s.department, float(s.members)) for s in e.departments[:9]]
+        rest = sum(s.members for s in e.departments[9:])
+        if rest:
+            top.append(("other", float(rest)))
+        parts.append(
+            '<div class="panel"><h3>Department mix</h3>'
+            + svg.stacked_bar(top, f"Departments of {e.name}")
+            + "</div>"
+        )
+    rows = "".join(
+        f"<tr><td>{escape(group)}</td><td>{escape(LABELS.get(n, n))}</td>"
+        f'<td class="n">{escape(format_value(n, Value(m.value, m.note)))}</td>'
+        f'<td class="n">{"" if m.percentile is None else f"p{m.percentile:.0f}"}</td></tr>'
+        for group, ms in e.metrics.items()
+        for n, m in ms.items()
+    )
+    parts.append(
+        '<div class="panel"><h3>Components</h3><table><tr><th>group</th><th>component</th>'
+        f"<th>value</th><th>percentile</th></tr>{rows}</table></div></div>"
+    )
+    parts.append("<h3>Why</h3><ul>" + "".join(f"<li>{escape(r)}</li>" for r in e.reasons) + "</ul>")
+    if e.owners:
+        parts.append(f"<p>Owners: {escape(', '.join(e.owners))}</p>")
+    if e.migration:
+        mg = e.migration
+        share = f"{mg.matched_share:.0%}" if mg.matched_share is not None else "n/a"
+        parts.append(
+            f"<p><b>Migrate to</b> {escape(mg.target)}: {mg.matched} of {mg.members} members "
+            f"({share}) matched in {escape(mg.target_connector)}; move "
+            f"{escape(', '.join(mg.to_move))}.</p>"
+        )
+    if e.changes:
+        items = "".join(
+            f"<li><code>{escape(c.action.value)}</code> "
+            f"{escape(c.principal_id or '')} {escape(c.role.value if c.role else '')} "
+            f'{escape(c.value or "")} <span class="muted">({escape(c.rule_id)})</span>: '
+            f"{escape(c.reason)}</li>"
+            for c in e.changes
+        )
+        parts.append(f"<h3>Changes</h3><ul>{items}</ul>")
+    if e.decision:
+        parts.append(f"<p>Lifecycle decision: <code>{escape(e.decision.state.value)}</code></p>")
+    parts.append("</details>")
+    return "\n".join(parts)
+
+
+def to_html(report: Report, *, limit: int | None = 100) -> str:
+    """The whole report as one HTML document."""
+    shown = report.entries[:limit] if limit else report.entries
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in report.notes)
+    more = (
+        f'<p class="sub">{len(report.entries) - len(shown):,} more in the JSON and CSV outputs.</p>'
+        if len(report.entries) > len(shown)
+        else ""
+    )
+    src = escape(report.thresholds_source or "built-in defaults")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Shadow-IT report {report.generated_at:%Y-%m-%d}</title>
+<style>{CSS}</style></head>
+<body><main>
+<h1>Shadow-IT report</h1>
+<p class="sub">As of {report.generated_at:%Y-%m-%d %H:%M} UTC (the tools' clock). Thresholds from
+{src}. Each figure shows its percentile in the organisation; a dash means not measurable yet.</p>
+{notes}
+<h2>The organisation</h2>
+{_organisation(report)}
+<h2>Ranking</h2>
+{_ranking(shown)}
+{more}
+<h2>Communities</h2>
+{"".join(_details(e) for e in shown)}
+</main></body></html>
+"""

@@ -1,0 +1,332 @@
+"""The explainable components of "went viral", one function each, on plain inputs.
+
+Every component is a :class:`Value`: a figure, or None with a note that says why there is no
+figure (typically "not measurable yet: needs N more days of history"). Nothing is estimated to
+fill a gap. Components are kept side by side and never folded into one opaque number: growth,
+retention and activity are only weakly correlated (Cunha et al. 2019).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from govern.virality.history import WINDOWS, Facts, Inventory, Join
+from govern.virality.people import PEOPLE_KINDS, People
+from govern.virality.thresholds import Thresholds
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Value:
+    """One measured figure, or the reason there is none."""
+
+    value: float | None
+    note: str | None = None
+    rank_as: float | None = None
+    """What to rank by when there is no figure but an order is clear (a community that had no
+    members 30 days ago grew faster than any that had some)."""
+
+    @property
+    def rank_key(self) -> float | None:
+        """The figure used for percentiles."""
+        return self.value if self.value is not None else self.rank_as
+
+
+LOWER_IS_MORE = frozenset({"doubling_days"})
+"""Components where a smaller figure means more (faster doubling)."""
+
+
+@dataclass
+class Measured:
+    """Every component of one community."""
+
+    values: dict[str, Value] = field(default_factory=dict)
+    departments: Counter[str] = field(default_factory=Counter)
+    members: list[str] = field(default_factory=list)
+    inactive_days: float | None = None
+    last_activity: float | None = None
+    growth_method: str | None = None
+
+
+def history_note(window: float, history_days: float) -> str:
+    """The note for a figure that needs ``window`` days of history."""
+    need = max(1, math.ceil(window - history_days))
+    return f"not measurable yet: needs {need} more days of history"
+
+
+def reach(members: int, active_users: int | None) -> dict[str, Value]:
+    """Reach: distinct people holding a role, and people active in the last 30 days."""
+    active = (
+        Value(float(active_users))
+        if active_users is not None
+        else Value(None, "no 30-day activity report from the tool")
+    )
+    return {"members": Value(float(members)), "active_users": active}
+
+
+def growth(
+    now_members: int,
+    past: dict[int, int | None],
+    history_days: float,
+) -> dict[str, Value]:
+    """Growth over 30 and 90 days and the doubling time, from members ``window`` days ago.
+
+    ``past[window]`` is None when the history does not reach back that far. The doubling time
+    is ``ln 2 / ln(1 + weekly growth)`` with the weekly rate implied by the shortest window
+    that has a figure.
+    """
+    out: dict[str, Value] = {}
+    rate: tuple[float, int] | None = None
+    for window in WINDOWS:
+        then = past.get(window)
+        key = f"growth_{window}d"
+        if then is None:
+            out[key] = Value(None, history_note(window, history_days))
+        elif then == 0:
+            out[key] = Value(
+                None,
+                f"new in the last {window} days (0 -> {now_members} members)",
+                rank_as=math.inf if now_members else 0.0,
+            )
+        else:
+            out[key] = Value(100.0 * (now_members - then) / then)
+            if rate is None:
+                rate = (now_members / then, window)
+    if rate is None:
+        new = any(past.get(w) == 0 for w in WINDOWS)
+        out["doubling_days"] = (
+            Value(None, "new: no earlier size to double from", rank_as=0.0)
+            if new and now_members
+            else Value(None, out[f"growth_{WINDOWS[-1]}d"].note or "no growth figure")
+        )
+    elif rate[0] <= 1.0:
+        out["doubling_days"] = Value(None, "not growing", rank_as=math.inf)
+    else:
+        weekly = rate[0] ** (7.0 / rate[1]) - 1.0
+        out["doubling_days"] = Value(math.log(2) / math.log(1.0 + weekly))
+    return out
+
+
+def past_from_joins(
+    joins: Sequence[Join], now: float, created: float | None
+) -> dict[int, int | None]:
+    """Members ``window`` days ago from the tool's own join dates, when every member has one.
+
+    People who joined and left before the first snapshot are unknown, so this counts the
+    current members who were already in: a floor, said as such by the caller.
+    """
+    out: dict[int, int | None] = {}
+    for window in WINDOWS:
+        then = now - window * DAY
+        if created is not None and created > then:
+            out[window] = 0
+        elif joins and all(ts is not None and own for ts, _, own in joins):
+            out[window] = sum(1 for ts, _, _ in joins if ts is not None and ts <= then)
+        else:
+            out[window] = None
+    return out
+
+
+def breadth(mix: Counter[str], org_departments: int) -> dict[str, Value]:
+    """Breadth: distinct departments and the normalized Shannon entropy of the mix.
+
+    Entropy is normalized by ``ln(departments in the organisation)``, so 1.0 means members are
+    spread evenly over every department and a two-department community cannot score 1.0.
+    """
+    total = sum(mix.values())
+    if total == 0:
+        note = "no member's department is known (needs the directory connector to match by email)"
+        return {"departments": Value(None, note), "entropy": Value(None, note)}
+    h = -sum((n / total) * math.log(n / total) for n in mix.values() if n)
+    k = max(org_departments, len(mix))
+    entropy = h / math.log(k) if k > 1 else 0.0
+    return {"departments": Value(float(len(mix))), "entropy": Value(round(entropy, 6))}
+
+
+def engagement(
+    members: int, active_users: int | None, posts: int | None, page_edits: int | None
+) -> dict[str, Value]:
+    """Engagement: active / members and contributions (posts or page edits) / members."""
+    if members == 0:
+        none = Value(None, "no members")
+        return {"active_ratio": none, "posts_per_member": none}
+    if active_users is None:
+        note = "no 30-day activity report from the tool"
+        return {"active_ratio": Value(None, note), "posts_per_member": Value(None, note)}
+    contributions = (posts or 0) + (page_edits or 0)
+    have = posts is not None or page_edits is not None
+    return {
+        "active_ratio": Value(min(1.0, active_users / members)),
+        "posts_per_member": Value(contributions / members)
+        if have
+        else Value(None, "the tool reports no post or edit counts"),
+    }
+
+
+def spread(
+    joins: dict[str, Join],
+    owners: set[str],
+    people: People,
+    th: Thresholds,
+    first_at: float,
+) -> dict[str, Value]:
+    """Organic versus broadcast growth, from when and by whom members were added.
+
+    A join is broadcast when it is part of a bulk add (at least ``burst_members`` people, and
+    ``burst_share`` of the members, added by one adder within ``burst_hours``) or was made by a
+    service account (provisioning, directory sync); the rest joined one by one, over time:
+    organic. An all-company invite is one large broadcast and must not look viral (Goel et al.,
+    "structural virality", 2016). Joins seen only as "appeared between two snapshots" with no
+    adder are left out: a weekly snapshot would make any week's joins look like one burst.
+    """
+    members = len(joins)
+    usable = [
+        (ts, adder, pid)
+        for pid, (ts, adder, own) in joins.items()
+        if ts is not None and (own or adder is not None)
+    ]
+    keys = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
+    if members == 0 or len(usable) * 2 < members:
+        since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
+        note = (
+            f"not measurable yet: join dates known for {len(usable)} of {members} members "
+            f"(the tool does not report them; joins after the first snapshot on {since} count)"
+        )
+        return {k: Value(None, note) for k in keys}
+    window = th.burst_hours * 3600
+    need = max(th.burst_members, th.burst_share * members)
+    by_adder: dict[str, list[float]] = {}
+    system = 0
+    for ts, adder, pid in usable:
+        who = people.get(adder) if adder else None
+        if who is not None and who.kind == "service":
+            system += 1
+        elif adder is not None and adder != pid:
+            by_adder.setdefault(adder, []).append(ts)
+    broadcast, largest = 0, 0
+    for times in by_adder.values():
+        times.sort()
+        start = 0
+        for end in range(len(times) + 1):
+            # Close a run when the next add is more than `window` after the run's first.
+            if end == len(times) or times[end] - times[start] > window:
+                size = end - start
+                largest = max(largest, size)
+                if size >= need:
+                    broadcast += size
+                start = end
+    organic = len(usable) - broadcast - system
+    with_adder = [(adder, pid) for _, adder, pid in usable if adder is not None]
+    peers = sum(1 for adder, pid in with_adder if adder == pid or adder not in owners)
+    times = sorted(ts for ts, _, _ in usable)
+    span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
+    return {
+        "organic_share": Value(organic / len(usable)),
+        "largest_burst_share": Value(largest / members),
+        "peer_share": Value(peers / len(with_adder))
+        if with_adder
+        else Value(None, "the tool does not say who added members"),
+        "adders": Value(float(len({a for a, p in with_adder if a != p}))),
+        "join_span_days": Value(span),
+    }
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[idx]
+
+
+def exposure(
+    member_ids: Iterable[str], owners: set[str], people: People, label: str | None
+) -> dict[str, Value]:
+    """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
+    ids = list(member_ids)
+    external = sum(1 for pid in ids if (p := people.get(pid)) is not None and p.external)
+    n = len(ids)
+    return {
+        "guests": Value(float(external)),
+        "external_share": Value(external / n) if n else Value(None, "no members"),
+        "owners": Value(float(len(owners))),
+        "labelled": Value(1.0 if label else 0.0),
+    }
+
+
+def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
+    """Every component of one community, from its facts."""
+    people = inv.people
+    joins = {
+        pid: j
+        for pid, j in f.members.items()
+        if (p := people.get(pid)) is None or p.kind in PEOPLE_KINDS
+    }
+    owners = {o for o in f.owners if o in joins}
+    n = len(joins)
+    d30 = f.activity.get("D30")
+    active = d30.active_users if d30 else None
+    out = Measured(members=list(joins))
+    out.values.update(reach(n, active))
+    history_days = (inv.now - f.clock.first_at) / DAY
+    created = f.community.created_at.timestamp() if f.community.created_at else None
+    past = dict(f.past)
+    for window in WINDOWS:
+        if created is not None and created > inv.now - window * DAY:
+            past[window] = 0
+    if any(v is not None for v in past.values()):
+        out.growth_method = "snapshots"
+    if any(past.get(w) is None for w in WINDOWS):
+        from_joins = past_from_joins(list(joins.values()), inv.now, created)
+        for window in WINDOWS:
+            if past.get(window) is None and from_joins[window] is not None:
+                past[window] = from_joins[window]
+                out.growth_method = "join dates (people who left before history began unknown)"
+    out.values.update(growth(n, past, history_days))
+    for pid in joins:
+        p = people.get(pid)
+        if p is not None and p.department and not p.external:
+            out.departments[p.department] += 1
+    out.values.update(breadth(out.departments, len(people.departments)))
+    out.values.update(
+        engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None)
+    )
+    out.values.update(spread(joins, owners, people, th, f.clock.first_at))
+    out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
+    last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
+    stamps = [t.timestamp() for t in last if t is not None]
+    if stamps:
+        out.last_activity = max(stamps)
+        out.inactive_days = max(0.0, (inv.now - out.last_activity) / DAY)
+    return out
+
+
+class Percentiles:
+    """Each component's distribution over the organisation, to place one community in it."""
+
+    def __init__(self, measured: Iterable[Measured]) -> None:
+        cols: dict[str, list[float]] = {}
+        for m in measured:
+            for name, v in m.values.items():
+                key = v.rank_key
+                if key is not None:
+                    cols.setdefault(name, []).append(-key if name in LOWER_IS_MORE else key)
+        for values in cols.values():
+            values.sort()
+        self._cols = cols
+
+    def of(self, name: str, value: Value) -> float | None:
+        """The percentile (0-100, mid-rank) of a value among the organisation's communities."""
+        import bisect
+
+        key = value.rank_key
+        col = self._cols.get(name)
+        if key is None or not col:
+            return None
+        if name in LOWER_IS_MORE:
+            key = -key
+        below = bisect.bisect_left(col, key)
+        equal = bisect.bisect_right(col, key) - below
+        return round(100.0 * (below + 0.5 * equal) / len(col), 1)

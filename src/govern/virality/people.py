@@ -1,0 +1,109 @@
+"""People matched across tools by email, with their department from the directory.
+
+A Confluence account rarely carries a department; the same person's Microsoft 365 account does.
+Matching by (lowercased) email lets a Confluence space's department mix be measured, and lets
+the report count one person once across tools. Where both tools know a department, the
+directory's (Microsoft 365) wins: it is the HR-fed source.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from govern.store import schema as s
+from govern.store.store import Store
+
+DIRECTORY = "m365"
+"""The connector whose departments win when tools disagree."""
+
+PEOPLE_KINDS = frozenset({"employee", "guest"})
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One principal as the report needs it."""
+
+    kind: str
+    email: str | None
+    department: str | None
+    external: bool
+    """A guest, or an email outside the organisation's domains."""
+
+
+@dataclass
+class People:
+    """Every current principal, with departments resolved across tools."""
+
+    by_id: dict[str, Person] = field(default_factory=dict)
+    domains: frozenset[str] = frozenset()
+    """The organisation's email domains (those of its directory's employees)."""
+    departments: Counter[str] = field(default_factory=Counter)
+    """Employees per department, each person (email) counted once."""
+    directory_emails: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Enabled employee emails per connector: who could be matched in a migration target."""
+
+    def get(self, principal_id: str) -> Person | None:
+        """The person behind a principal id, if the inventory lists it."""
+        return self.by_id.get(principal_id)
+
+    @property
+    def distinct(self) -> int:
+        """People counted once across tools (by email; principals without email each once)."""
+        emails = {p.email for p in self.by_id.values() if p.email and p.kind in PEOPLE_KINDS}
+        no_email = sum(1 for p in self.by_id.values() if not p.email and p.kind in PEOPLE_KINDS)
+        return len(emails) + no_email
+
+
+def _domain(email: str | None) -> str | None:
+    return email.rpartition("@")[2] if email and "@" in email else None
+
+
+def load_people(store: Store) -> People:
+    """Read every current principal and resolve departments by email."""
+    t, sc = s.principals, s.scopes
+    q = select(t.c.id, t.c.kind, t.c.email, t.c.department, sc.c.connector).join(
+        sc, sc.c.id == t.c.scope_id
+    )
+    rows = []
+    with store._connect() as conn:
+        rows = conn.execute(q.where(t.c.valid_to.is_(None))).all()
+    dept_by_email: dict[str, str] = {}
+    directory_dept: dict[str, str] = {}
+    employee_domains: Counter[str] = Counter()
+    directory_domains: Counter[str] = Counter()
+    emails: dict[str, set[str]] = {}
+    for _pid, kind, email, dept, connector in rows:
+        email = email.lower() if email else None
+        if kind == "employee" and email:
+            emails.setdefault(connector, set()).add(email)
+            d = _domain(email)
+            if d:
+                employee_domains[d] += 1
+                if connector == DIRECTORY:
+                    directory_domains[d] += 1
+        if email and dept:
+            if connector == DIRECTORY:
+                directory_dept[email] = dept
+            else:
+                dept_by_email.setdefault(email, dept)
+    dept_by_email.update(directory_dept)
+    # Without a directory connector, every employee domain counts as the organisation's.
+    domains = frozenset(directory_domains or employee_domains)
+    people = People(domains=domains)
+    counted: set[str] = set()
+    for pid, kind, email, dept, _connector in rows:
+        email = email.lower() if email else None
+        department = dept_by_email.get(email, dept) if email else dept
+        d = _domain(email)
+        external = kind == "guest" or (kind == "employee" and d is not None and d not in domains)
+        people.by_id[pid] = Person(kind, email, department, external)
+        if kind == "employee" and department and not external:
+            key = email or pid
+            if key not in counted:
+                counted.add(key)
+                people.departments[department] += 1
+    people.directory_emails = {k: frozenset(v) for k, v in emails.items()}
+    return people

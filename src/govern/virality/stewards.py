@@ -1,0 +1,153 @@
+"""What adopting a community requires, read from the policies, and which IT steward to add.
+
+The requirements (an IT steward among the owners, at least two owners) are policy lines in
+``policy.csv`` (``p2`` lines for the ``adopted`` lifecycle), so the report's proposed changes cite
+the same rule ids the audit will check them against. The steward pool is a group in
+``groups.yaml`` marked ``steward_pool``; its members are resolved from the inventory here only
+as far as the report needs a concrete person to name in a draft (``govern plan`` re-checks).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.store import schema as s
+from govern.store.store import Store
+
+DEFAULT_STEWARD_RULE = "REQ-ADOPTED-STEWARD"
+DEFAULT_OWNERS_RULE = "REQ-ADOPTED-OWNERS"
+DEFAULT_OWNER_RULE = "REQ-OWNER"
+
+
+@dataclass
+class Requirements:
+    """What an adopted community must have, with the rule that says so."""
+
+    steward_group: str | None = "it-stewards"
+    steward_rule: str = DEFAULT_STEWARD_RULE
+    min_owners: int = 2
+    owners_rule: str = DEFAULT_OWNERS_RULE
+    owner_rule: str = DEFAULT_OWNER_RULE
+
+
+def requirements(policies_dir: Path | None) -> Requirements:
+    """The adopted-lifecycle requirements of ``policy.csv``, or the documented defaults."""
+    req = Requirements()
+    path = Path(policies_dir) / "policy.csv" if policies_dir else None
+    if path is None or not path.is_file():
+        return req
+    from govern.policy.files import read_policy_csv
+
+    lines, _problems = read_policy_csv(path)  # validation is `govern policy validate`'s job
+    for line in lines:
+        v = line.values
+        # p2, priority, id, severity, class, lifecycle, path, requirement, parameter, effect
+        if line.ptype != "p2" or len(v) < 9 or v[3] != "*" or v[8] == "deny":
+            continue
+        rule, lifecycle, kind, param = v[1], v[4], v[6], v[7]
+        if lifecycle == "adopted" and kind == "steward_owner":
+            req.steward_group, req.steward_rule = param, rule
+        elif lifecycle == "adopted" and kind == "min_owners" and param.isdigit():
+            req.min_owners, req.owners_rule = int(param), rule
+        elif lifecycle == "*" and kind == "min_owners":
+            req.owner_rule = rule
+    return req
+
+
+@dataclass
+class StewardPool:
+    """The people who may be added as IT co-owners, by email, and how many each got."""
+
+    group: str | None
+    emails: list[str] = field(default_factory=list)
+    load: Counter[str] = field(default_factory=Counter)
+
+    def pick(self, connector: str, ids_by_email: dict[tuple[str, str], str]) -> str | None:
+        """The least-loaded steward with an account in ``connector`` (matched by email)."""
+        candidates = [e for e in self.emails if (connector, e) in ids_by_email]
+        if not candidates:
+            return None
+        email = min(candidates, key=lambda e: (self.load[e], e))
+        self.load[email] += 1
+        return ids_by_email[(connector, email)]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def steward_pool(store: Store, policies_dir: Path | None, group: str | None) -> StewardPool:
+    """Resolve the steward group's members (principals, directory groups, departments)."""
+    pool = StewardPool(group)
+    path = Path(policies_dir) / "groups.yaml" if policies_dir else None
+    if group is None or path is None or not path.is_file():
+        return pool
+    from govern.policy.files import read_yaml
+
+    doc, _ = read_yaml(path)
+    spec = ((doc.data if doc else {}) or {}).get("groups", {}).get(group) or {}
+    p, m = s.principals, s.memberships
+    emails: set[str] = set()
+    with store._connect() as conn:
+        rows = conn.execute(
+            select(p.c.id, p.c.kind, p.c.email, p.c.department).where(p.c.valid_to.is_(None))
+        ).all()
+        by_id = {r.id: r for r in rows}
+        # Display names are only in the JSON document; read it for groups alone.
+        group_names = {
+            gid: str(_json(data).get("display_name", "")).lower()
+            for gid, data in conn.execute(
+                select(p.c.id, p.c.data).where(p.c.valid_to.is_(None), p.c.kind == "group")
+            )
+        }
+        edges: dict[str, set[str]] = {}
+        for gid, mid in conn.execute(
+            select(m.c.group_id, m.c.member_id).where(m.c.valid_to.is_(None))
+        ):
+            edges.setdefault(gid, set()).add(mid)
+    for item in spec.get("members", []):
+        for ref in item.get("principals", []):
+            ref = str(ref).lower()
+            if "@" in ref:
+                emails.add(ref)
+            elif ref in by_id and by_id[ref].email:
+                emails.add(by_id[ref].email.lower())
+        if dept := item.get("department"):
+            emails |= {
+                r.email.lower()
+                for r in rows
+                if r.kind == "employee" and r.department == dept and r.email
+            }
+        if name := item.get("directory_group"):
+            key = str(name).lower()
+            groups = [
+                r.id
+                for r in rows
+                if r.kind == "group"
+                and key
+                in {
+                    r.id.lower(),
+                    (r.email or "").lower(),
+                    group_names.get(r.id, ""),
+                }
+            ]
+            seen: set[str] = set()
+            while groups:  # nested groups count, as the policy engine resolves them
+                gid = groups.pop()
+                if gid in seen:
+                    continue
+                seen.add(gid)
+                for mid in edges.get(gid, ()):
+                    r = by_id.get(mid)
+                    if r is not None and r.kind == "group":
+                        groups.append(mid)
+                    elif r is not None and r.email:
+                        emails.add(r.email.lower())
+    pool.emails = sorted(emails)
+    return pool
