@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("govern.cli.init:init", "Write a starter policy repository."),
     "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
     "policy": ("govern.cli.policy:policy", "Validate and test the policy repository."),
+    "report": ("govern.cli.report:report", "Shadow-IT report: what went viral and what to do."),
     "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
 }
 
