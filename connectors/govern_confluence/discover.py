@@ -1,0 +1,262 @@
+"""One discovery run: full, or incremental from the previous run's tokens.
+
+Full: groups and their members, every space with its permissions (Data Center: one call per
+page of spaces with permissions expanded; Cloud: the v2 permissions of each space, in
+parallel), each space's content figures, the last 90 days of edits, and users with emails.
+
+Incremental (tokens ``since``, the site's clock at the previous run, and ``spaces``, the keys
+it saw): the space list (cheap, no permissions) shows new and deleted spaces; the edits of the
+last 90 days show whose content changed; the audit log shows whose permissions changed. Only
+those spaces are re-read and restated. Without the right to read the audit log, permissions of
+every space are re-read instead (the run says so). Activity figures are refreshed every run,
+as their 30- and 90-day windows move on their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from govern.connector import DiscoveryRequest, DiscoverySink
+from govern.model import Activity, Membership
+from govern_confluence import activity, mapping, people
+from govern_confluence.audit import changed_space_names
+from govern_confluence.people import Directory
+from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
+from govern_confluence.settings import ConfluenceSettings
+from govern_confluence.transport import Meter
+
+PERMS_RIGHT = "space admin or Confluence administrator rights"
+MAX_INCREMENTAL_AGE = timedelta(days=80)
+"""Older tokens fall back to a full run: the edits window (90 days) must cover the gap."""
+
+
+class Run:
+    """State of one run."""
+
+    def __init__(self, settings: ConfluenceSettings, sink: DiscoverySink) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.meter = Meter()
+        self.reader = Reader(settings, self.meter)
+        self.directory = Directory()
+        self.it_creators: set[str] = set()
+        self.perms_forbidden = False
+
+    # -- entry -------------------------------------------------------------------------------
+
+    def discover(self, request: DiscoveryRequest) -> None:
+        """Run, then record the run's cost."""
+        started = time.perf_counter()
+        try:
+            since = _since(request)
+            if since is None:
+                self._full()
+            else:
+                self._incremental(
+                    since, set(filter(None, request.delta_tokens.get("spaces", "").split("\n")))
+                )
+        finally:
+            self.sink.stat("requests", self.meter.requests)
+            self.sink.stat("retries", self.meter.retries)
+            self.sink.stat("throttled", self.meter.throttled)
+            self.sink.stat("seconds", round(time.perf_counter() - started, 3))
+            self.sink.log(
+                f"confluence: {self.meter.requests} requests ({self.meter.retries} retried) in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+
+    def _full(self) -> None:
+        self._groups(expand=True)
+        spaces = self._spaces_with_permissions()
+        edits = self._edits()
+        self._emit_spaces(spaces, edits)
+        self._activity([s.key for s in spaces], edits)
+        users = set(self.directory.users) | self._grant_users(spaces)
+        self._emit_users(users)
+        self._tokens(spaces)
+
+    def _incremental(self, since: datetime, previous: set[str]) -> None:
+        listed = list(self.reader.spaces(with_permissions=False))
+        now = self.meter.server_time
+        if now is not None and now - since > MAX_INCREMENTAL_AGE:
+            self.sink.log("confluence: the last run is too old for an incremental one; reading all")
+            self._full()
+            return
+        self._groups(expand=False)
+        by_key = {s.key: s for s in listed}
+        for gone in sorted(previous - set(by_key)):
+            self.sink.remove_community(mapping.space_id(gone))
+        edits = self._edits()
+        changed = {k for k in by_key if k not in previous}
+        changed |= {e.space for e in edits if e.when >= since and e.space in by_key}
+        try:
+            names = changed_space_names(self.reader, since)
+            changed |= {s.key for s in listed if s.name in names}
+        except Forbidden:
+            self.sink.log(
+                "confluence: the audit log needs Confluence administrator rights; "
+                "re-reading every space's permissions instead"
+            )
+            changed = set(by_key)
+        self.sink.stat("spaces_reread", len(changed))
+        reread = self._read_permissions([by_key[k] for k in sorted(changed)])
+        self._emit_spaces(reread, edits)
+        self._activity(list(by_key), edits)
+        self._emit_users(self._grant_users(reread))
+        self._tokens(listed)
+
+    # -- parts -------------------------------------------------------------------------------
+
+    def _groups(self, expand: bool) -> None:
+        try:
+            self.directory.groups = people.groups(self.reader)
+        except Forbidden:
+            self.sink.incomplete(
+                "groups", "listing groups needs 'Can use' rights; groups not expanded"
+            )
+            return
+        if expand:
+            members = people.all_members(self.reader, self.directory)
+            for name, ids in members.items():
+                self.sink.principal(mapping.group_principal(name))
+                for uid in ids:
+                    self.sink.membership(
+                        Membership(group_id=mapping.group_id(name), member_id=mapping.user_id(uid))
+                    )
+            it = [members.get(g, []) for g in self.settings.it_groups]
+        else:
+            it = [
+                [u.id for u in people.members(self.reader, g, self.directory.groups[g])]
+                for g in self.settings.it_groups
+                if g in self.directory.groups
+            ]
+        self.it_creators = {u for ids in it for u in ids}
+
+    def _spaces_with_permissions(self) -> list[SpaceInfo]:
+        if self.reader.cloud:
+            return self._read_permissions(list(self.reader.spaces(with_permissions=False)))
+        try:
+            return list(self.reader.spaces(with_permissions=True))
+        except Forbidden:
+            self._forbidden()
+            return list(self.reader.spaces(with_permissions=False))
+
+    def _read_permissions(self, spaces: list[SpaceInfo]) -> list[SpaceInfo]:
+        """Fill each space's permissions (Cloud: v2 call per space; DC: get_space)."""
+
+        def read(space: SpaceInfo) -> SpaceInfo:
+            if self.perms_forbidden:
+                return space
+            try:
+                if self.reader.cloud:
+                    space.perms = self.reader.permissions_v2(space.id)
+                    return space
+                fresh = self.reader.space(space.key)
+                return fresh or space
+            except Forbidden:
+                self.perms_forbidden = True
+                return space
+
+        with ThreadPoolExecutor(self.settings.concurrency) as pool:
+            out = list(pool.map(read, spaces))
+        if self.perms_forbidden:
+            self._forbidden()
+        return out
+
+    def _forbidden(self) -> None:
+        self.perms_forbidden = True
+        self.sink.incomplete(
+            "space permissions", f"reading them needs {PERMS_RIGHT}; grants and visibility not read"
+        )
+
+    def _edits(self) -> list[Edit]:
+        return list(activity.recent_edits(self.reader, 90))
+
+    def _emit_spaces(self, spaces: list[SpaceInfo], edits: list[Edit]) -> None:
+        contributors: dict[str, set[str]] = defaultdict(set)
+        for e in edits:
+            if e.editor:
+                contributors[e.space].add(e.editor)
+        with ThreadPoolExecutor(self.settings.concurrency) as pool:
+            stats = list(pool.map(lambda s: activity.space_stats(self.reader, s.key), spaces))
+        for space, (count, last) in zip(spaces, stats, strict=True):
+            grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
+            self.sink.community(
+                mapping.community(
+                    self.settings,
+                    space,
+                    anonymous=anonymous,
+                    viewing_groups=viewing,
+                    it_creators=self.it_creators,
+                    content_count=count,
+                    last_modified=last,
+                    contributors_90d=len(contributors[space.key]),
+                )
+            )
+            for g in grants:
+                self.sink.grant(g)
+            if space.perms is not None:
+                self.sink.restate(mapping.space_id(space.key))
+
+    def _activity(self, keys: Iterable[str], edits: list[Edit]) -> None:
+        now = self.meter.server_time
+        if now is None:
+            return
+        report = now.date()
+        windows = {"D30": now - timedelta(days=30), "D90": now - timedelta(days=90)}
+        grouped: dict[str, list[Edit]] = defaultdict(list)
+        for e in edits:
+            grouped[e.space].append(e)
+        for key in keys:
+            for period, start in windows.items():
+                recent = [e for e in grouped.get(key, []) if e.when >= start]
+                self.sink.activity(
+                    Activity(
+                        community_id=mapping.space_id(key),
+                        period=period,
+                        report_date=report,
+                        active_users=len({e.editor for e in recent if e.editor}),
+                        page_edits=len(recent),
+                        last_activity_at=max((e.when for e in recent), default=None),
+                    )
+                )
+
+    def _grant_users(self, spaces: list[SpaceInfo]) -> set[str]:
+        users = {p.subject for s in spaces for p in s.perms or [] if p.subject_type == "user"}
+        return users | {s.creator for s in spaces if s.creator}
+
+    def _emit_users(self, users: set[str]) -> None:
+        for uid, info in self.reader.seen_users.items():
+            self.directory.users.setdefault(uid, info)
+        people.fill_emails(self.reader, self.directory, sorted(users))
+        for uid in sorted(users):
+            found = self.directory.users.get(uid)
+            if found is not None:
+                self.sink.principal(mapping.user_principal(found))
+        for name in sorted(self.directory.groups):
+            self.sink.principal(mapping.group_principal(name))
+
+    def _tokens(self, spaces: list[SpaceInfo]) -> None:
+        # The clock of the first answer: changes made while this run was reading are seen next time.
+        if self.meter.first_time is not None:
+            self.sink.observed_at(self.meter.first_time)
+            self.sink.delta_token("since", self.meter.first_time.isoformat())
+        self.sink.delta_token("spaces", "\n".join(sorted(s.key for s in spaces)))
+
+
+def _since(request: DiscoveryRequest) -> datetime | None:
+    if request.full or "since" not in request.delta_tokens:
+        return None
+    return datetime.fromisoformat(request.delta_tokens["since"])
+
+
+def discover(settings: ConfluenceSettings, request: DiscoveryRequest, sink: DiscoverySink) -> None:
+    """Discover one site into ``sink``."""
+    Run(settings, sink).discover(request)
+
+
+__all__ = ["Meter", "discover"]

@@ -1,0 +1,325 @@
+"""Reading one Confluence site through atlassian-python-api, in neutral records.
+
+Data Center speaks REST v1 (``Confluence``): spaces page by page with their permissions
+expanded, groups and members by name, users by username (emails through the JSON-RPC
+``getUser`` call, as DC's REST user objects carry none). Cloud speaks v2 (``ConfluenceV2``) for
+spaces and their permission assignments (cursor paging), and the v1 calls Cloud still serves
+for groups, members (by group id), users in bulk, CQL search and the audit log. The library is
+imported inside the methods, so ``govern --help`` never pays for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from govern_confluence.settings import ConfluenceSettings, Deployment
+from govern_confluence.transport import Meter, RetryingSession
+
+SEARCH_PAGE = 100
+RPC = "rpc/json-rpc/confluenceservice-v2"
+
+
+@dataclass(frozen=True)
+class Perm:
+    """One permission row: subject type (user, group, anonymous), subject id, permission name."""
+
+    subject_type: str
+    subject: str
+    permission: str
+
+
+@dataclass
+class SpaceInfo:
+    """A space as listed, with its permission rows when they were read."""
+
+    key: str
+    id: str
+    name: str
+    type: str
+    status: str
+    created_at: datetime | None
+    creator: str | None
+    webui: str | None
+    perms: list[Perm] | None = None
+
+
+@dataclass
+class UserInfo:
+    """A user: native id (DC username, Cloud accountId), name, email, guest/app flags."""
+
+    id: str
+    display_name: str = ""
+    email: str | None = None
+    guest: bool = False
+    app: bool = False
+
+
+@dataclass
+class Edit:
+    """One content item's latest edit: space, editor, when."""
+
+    space: str
+    editor: str | None
+    when: datetime
+
+
+class Forbidden(Exception):
+    """The credentials lack the right for a read (HTTP 403)."""
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO timestamp as Confluence writes it, or None."""
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+# Operation key and target of the REST forms -> the permission names Data Center uses.
+OPERATION_NAMES: dict[tuple[str, str], str] = {
+    ("read", "space"): "VIEWSPACE",
+    ("create", "page"): "EDITSPACE",
+    ("export", "space"): "EXPORTSPACE",
+    ("administer", "space"): "SETSPACEPERMISSIONS",
+    ("delete_own", "space"): "REMOVEOWNCONTENT",
+    ("create", "comment"): "COMMENT",
+    ("delete", "comment"): "REMOVECOMMENT",
+    ("create", "blogpost"): "EDITBLOG",
+    ("delete", "blogpost"): "REMOVEBLOG",
+    ("create", "attachment"): "CREATEATTACHMENT",
+    ("delete", "attachment"): "REMOVEATTACHMENT",
+    ("delete", "page"): "REMOVEPAGE",
+    ("restrict_content", "space"): "SETPAGEPERMISSIONS",
+    ("delete_mail", "space"): "REMOVEMAIL",
+}
+NAME_OPERATIONS = {v: k for k, v in OPERATION_NAMES.items()}
+
+
+def _http_status(exc: BaseException) -> int | None:
+    resp = getattr(exc, "response", None)
+    if resp is None and exc.args and hasattr(exc.args[-1], "response"):
+        resp = exc.args[-1].response
+    reason = getattr(exc, "reason", None)
+    if resp is None and reason is not None:
+        resp = getattr(reason, "response", None)
+    return getattr(resp, "status_code", None)
+
+
+class Reader:
+    """Reads one site; safe to use from several threads (one client per thread)."""
+
+    def __init__(self, settings: ConfluenceSettings, meter: Meter) -> None:
+        self.settings = settings
+        self.meter = meter
+        self.cloud = settings.deployment is Deployment.CLOUD
+        self._local = threading.local()
+        self._seen_lock = threading.Lock()
+        self.seen_users: dict[str, UserInfo] = {}
+        """Users met in permission expansions (Data Center), with their display names."""
+
+    # -- clients -------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The site URL the library is given (Cloud: ending in ``/wiki``)."""
+        url = self.settings.url.rstrip("/")
+        if self.cloud and not url.endswith("/wiki"):
+            url += "/wiki"
+        return url
+
+    def client(self) -> Any:
+        """The calling thread's client: ``Confluence`` (Data Center) or ``ConfluenceV2``."""
+        c = getattr(self._local, "client", None)
+        if c is None:
+            c = self._build()
+            self._local.client = c
+        return c
+
+    def _build(self) -> Any:
+        s = self.settings
+        session = RetryingSession(self.meter, s.max_retries)
+        common: dict[str, Any] = {"session": session, "timeout": s.timeout}
+        if self.cloud:
+            from atlassian import ConfluenceV2
+
+            assert s.email and s.api_token
+            return ConfluenceV2(
+                url=self.base_url,
+                username=s.email,
+                password=s.api_token.get_secret_value(),
+                **common,
+            )
+        from atlassian import Confluence
+
+        if s.token is not None:
+            return Confluence(url=self.base_url, token=s.token.get_secret_value(), **common)  # type: ignore[no-untyped-call]
+        assert s.username and s.password
+        return Confluence(  # type: ignore[no-untyped-call]
+            url=self.base_url,
+            username=s.username,
+            password=s.password.get_secret_value(),
+            **common,
+        )
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """A GET through the library; a 403 becomes :class:`Forbidden`."""
+        from requests import HTTPError
+
+        try:
+            return self.client().get(path, params=params)
+        except HTTPError as exc:
+            if _http_status(exc) == 403:
+                raise Forbidden(path) from None
+            raise
+        except Exception as exc:  # the library wraps some HTTP errors in its own types
+            if _http_status(exc) == 403 or type(exc).__name__ == "ApiPermissionError":
+                raise Forbidden(path) from None
+            raise
+
+    def offset_pages(self, path: str, params: dict[str, Any], limit: int) -> Iterator[Any]:
+        """Every result of a v1 collection, following ``start`` until ``_links.next`` ends."""
+        start = 0
+        while True:
+            page = self.get(path, {**params, "start": start, "limit": limit})
+            results = page.get("results", [])
+            yield from results
+            if not results or "next" not in page.get("_links", {}):
+                return
+            start += len(results)
+
+    # -- spaces ------------------------------------------------------------------------------
+
+    def spaces(self, with_permissions: bool) -> Iterator[SpaceInfo]:
+        """Every space; Data Center includes permissions when asked (one call per page)."""
+        if self.cloud:
+            for raw in self.get_v2_spaces():
+                yield self._space_v2(raw)
+            return
+        expand = "permissions,history" if with_permissions else "history"
+        start = 0
+        limit = 50 if with_permissions else 500
+        while True:
+            try:
+                page = self.client().get_all_spaces(start=start, limit=limit, expand=expand)
+            except Exception as exc:
+                if _http_status(exc) == 403:
+                    raise Forbidden("space permissions") from None
+                raise
+            for raw in page.get("results", []):
+                yield self._space_v1(raw, with_permissions)
+            if "next" not in page.get("_links", {}) or not page.get("results"):
+                return
+            start += len(page["results"])
+
+    def get_v2_spaces(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
+        """Cloud v2 spaces (the library follows the cursor)."""
+        result: list[dict[str, Any]] = self.client().get_spaces(keys=keys, limit=250)
+        return result
+
+    def space(self, key: str) -> SpaceInfo | None:
+        """One space with its permissions (None when it no longer exists)."""
+        if self.cloud:
+            found = self.get_v2_spaces([key])
+            if not found:
+                return None
+            info = self._space_v2(found[0])
+            info.perms = self.permissions_v2(info.id)
+            return info
+        from atlassian.errors import ApiError
+
+        try:
+            raw = self.client().get_space(key, expand="permissions,history")
+        except ApiError:
+            return None
+        except Exception as exc:
+            if _http_status(exc) == 403:
+                raise Forbidden("space permissions") from None
+            if _http_status(exc) == 404:
+                return None
+            raise
+        return self._space_v1(raw, True)
+
+    def permissions_v2(self, space_id: str) -> list[Perm]:
+        """Cloud: a space's permission assignments (cursor-paged v2 call, no wrapper exists)."""
+        out: list[Perm] = []
+        try:
+            rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/permissions"))
+        except Exception as exc:
+            if _http_status(exc) == 403:
+                raise Forbidden("space permissions") from None
+            raise
+        for row in rows:
+            op = row.get("operation", {})
+            name = OPERATION_NAMES.get((op.get("key"), op.get("targetType")))
+            name = name or f"{op.get('key')}:{op.get('targetType')}"
+            principal = row.get("principal", {})
+            kind = principal.get("type", "")
+            if kind == "access_class" and principal.get("id") == "anonymous-users":
+                out.append(Perm("anonymous", "", name))
+            elif kind in ("user", "group"):
+                out.append(Perm(kind, str(principal.get("id")), name))
+        return out
+
+    def _space_v1(self, raw: dict[str, Any], with_permissions: bool) -> SpaceInfo:
+        history = raw.get("history") or {}
+        creator = (history.get("createdBy") or {}).get("username")
+        info = SpaceInfo(
+            key=raw["key"],
+            id=str(raw.get("id", "")),
+            name=raw.get("name", raw["key"]),
+            type=raw.get("type", "global"),
+            status=raw.get("status", "current"),
+            created_at=parse_time(history.get("createdDate")),
+            creator=creator,
+            webui=(raw.get("_links") or {}).get("webui"),
+        )
+        if with_permissions:
+            info.perms = []
+            for entry in raw.get("permissions", []):
+                op = entry.get("operation", {})
+                name = OPERATION_NAMES.get((op.get("operation"), op.get("targetType")))
+                if name is None:
+                    continue
+                if entry.get("anonymousAccess"):
+                    info.perms.append(Perm("anonymous", "", name))
+                subjects = entry.get("subjects") or {}
+                for u in (subjects.get("user") or {}).get("results", []):
+                    info.perms.append(Perm("user", u["username"], name))
+                    self._remember(u)
+                for g in (subjects.get("group") or {}).get("results", []):
+                    info.perms.append(Perm("group", g["name"], name))
+        return info
+
+    def _space_v2(self, raw: dict[str, Any]) -> SpaceInfo:
+        return SpaceInfo(
+            key=raw["key"],
+            id=str(raw["id"]),
+            name=raw.get("name", raw["key"]),
+            type=raw.get("type", "global"),
+            status=raw.get("status", "current"),
+            created_at=parse_time(raw.get("createdAt")),
+            creator=raw.get("authorId"),
+            webui=(raw.get("_links") or {}).get("webui"),
+        )
+
+    def _remember(self, raw: dict[str, Any]) -> None:
+        """Keep display names of users met in permission expansions (DC)."""
+        uid = raw.get("accountId") if self.cloud else raw.get("username")
+        if uid:
+            with self._seen_lock:
+                self.seen_users.setdefault(uid, self.user_info(raw))
+
+    def user_info(self, raw: dict[str, Any]) -> UserInfo:
+        """A user object of either flavour as :class:`UserInfo`."""
+        if self.cloud:
+            return UserInfo(
+                id=raw["accountId"],
+                display_name=raw.get("displayName") or raw.get("publicName", ""),
+                email=(raw.get("email") or None),
+                guest=bool(raw.get("isGuest") or raw.get("isExternalCollaborator")),
+                app=raw.get("accountType") == "app",
+            )
+        return UserInfo(id=raw["username"], display_name=raw.get("displayName", ""))
