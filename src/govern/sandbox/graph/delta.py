@@ -58,7 +58,8 @@ def _group_links(org: Any, gi: int, delta: GroupDelta | None, rel: str) -> list[
         return [(p, False) for p in (g.members if rel == "members" else g.owners).ids]
     added = delta.members_added if rel == "members" else delta.owners_added
     removed = delta.members_removed if rel == "members" else delta.owners_removed
-    return [(p, False) for p in sorted(added)] + [(p, True) for p in sorted(removed)]
+    # Removals first, as in the documented example.
+    return [(p, True) for p in sorted(removed)] + [(p, False) for p in sorted(added)]
 
 
 def groups_delta(call: Call) -> Reply:
@@ -121,7 +122,8 @@ def groups_delta(call: Call) -> Reply:
             offset += len(chunk)
             break
         pos, offset = pos + 1, 0
-    body: dict[str, Any] = {"@odata.context": f"{call.root}/$metadata#groups"}
+    context = f"{call.root}/$metadata#groups" + (f"({select})" if select else "")
+    body: dict[str, Any] = {"@odata.context": context}
     base = f"{call.origin}{call.path}"
     start_seq = since if since is not None else upto
     if pos < len(order):

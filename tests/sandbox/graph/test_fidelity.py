@@ -1,0 +1,141 @@
+"""Every endpoint's answer has the shape of the documented example (examples/*.json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+
+from govern.sandbox.entities import GroupKind
+from govern.sandbox.graph import GraphServer
+from tests.sandbox.graph.conftest import example, same_shape
+
+
+def _team(server: GraphServer) -> str:
+    org = server.state.org
+    g = next(g for g in org.groups if g.kind == GroupKind.TEAM and len(g.apps) and len(g.owners))
+    return org.group_id(g.idx)
+
+
+def test_users_list(client: httpx.Client) -> None:
+    got = client.get("/users", params={"$top": "5"}).json()
+    same_shape(example("user-list")["response"], got)
+    assert "@odata.nextLink" in got
+
+
+def test_users_count_with_eventual(client: httpx.Client) -> None:
+    got = client.get(
+        "/users",
+        params={"$filter": "userType eq 'Member'", "$count": "true",
+                "$select": "displayName,givenName,jobTitle,mail,userPrincipalName,id"},
+        headers={"ConsistencyLevel": "eventual"},
+    ).json()  # fmt: skip
+    same_shape(example("user-list-count")["response"], got)
+
+
+def test_count_error_without_eventual(client: httpx.Client) -> None:
+    r = client.get("/users/$count")
+    assert r.status_code == 400
+    same_shape(example("count-error")["response"], r.json())
+    assert r.json()["error"]["message"] == "$count is not currently supported."
+
+
+def test_group_get(client: httpx.Client, server: GraphServer) -> None:
+    got = client.get(f"/groups/{_team(server)}").json()
+    same_shape(example("group-get")["response"], got)
+
+
+def test_members(client: httpx.Client, server: GraphServer) -> None:
+    got = client.get(f"/groups/{_team(server)}/members").json()
+    same_shape(example("group-list-members")["response"], got)
+    assert got["value"][0]["@odata.type"] == "#microsoft.graph.user"
+
+
+def test_groups_delta_initial_and_changes(client: httpx.Client, server: GraphServer) -> None:
+    server.state.settings.delta_page_objects = 5
+    first = client.get("/groups/delta", params={"$select": "displayName,description,members"})
+    page = first.json()
+    same_shape(example("group-delta-initial")["response"], {**page, "value": [
+        g for g in page["value"] if "members@delta" in g]})  # fmt: skip
+    while "@odata.nextLink" in page:
+        page = client.get(page["@odata.nextLink"]).json()
+    org = server.state.org
+    gi = org.group_index(_team(server))
+    assert gi is not None
+    leaving = org.groups[gi].members.ids[-1]
+    joining = next(p.idx for p in org.people if p.alive and p.idx not in org.groups[gi].members)
+    org.remove_member(gi, leaving)
+    org.add_member(gi, joining)
+    changes = client.get(page["@odata.deltaLink"]).json()
+    same_shape(example("group-delta-changes")["response"], changes)
+    refs = changes["value"][0]["members@delta"]
+    assert {r["id"] for r in refs if "@removed" in r} == {org.user_id(leaving)}
+    assert {r["id"] for r in refs if "@removed" not in r} == {org.user_id(joining)}
+
+
+def test_users_delta(client: httpx.Client, server: GraphServer) -> None:
+    server.state.settings.delta_page_objects = 50
+    got = client.get("/users/delta").json()
+    same_shape(example("user-delta")["response"], got)
+
+
+def test_batch(server: GraphServer) -> None:
+    body = {"requests": [
+        {"id": "1", "method": "GET", "url": f"/groups/{_team(server)}/members?$top=1"},
+        {"id": "3", "method": "GET", "url": "/oauth2PermissionGrants"},
+    ]}  # fmt: skip
+    headers = {"Authorization": "Bearer sandbox-scoped:GroupMember.Read.All"}
+    got = httpx.post(f"{server.url}/$batch", json=body, headers=headers).json()
+    same_shape(example("json-batching")["response"], got)
+    assert [r["status"] for r in got["responses"]] == [200, 403]
+
+
+def test_reports_csv_headers_and_redirect(client: httpx.Client) -> None:
+    doc = example("reports")
+    for report, header in doc["headers"].items():
+        r = client.get(f"/reports/{report}(period='D30')")
+        assert r.status_code == doc["redirect"]["status"]
+        assert r.headers["content-type"].startswith("text/plain")
+        download = httpx.get(r.headers["location"])  # pre-authenticated: no Authorization
+        assert download.status_code == 200
+        assert download.content.startswith(b"\xef\xbb\xbf")
+        text = download.content[3:].decode()
+        assert text.splitlines()[0] == header
+        rows = list(csv.reader(io.StringIO(text)))
+        assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_communities(client: httpx.Client) -> None:
+    got = client.get("/employeeExperience/communities", params={"$top": "2"}).json()
+    same_shape(example("communities")["response"], got)
+
+
+def test_grants_and_service_principals(client: httpx.Client) -> None:
+    same_shape(example("oauth2permissiongrant-list")["response"],
+               client.get("/oauth2PermissionGrants").json())  # fmt: skip
+    same_shape(example("serviceprincipal-list")["response"],
+               client.get("/servicePrincipals").json())  # fmt: skip
+
+
+def test_installed_apps(client: httpx.Client, server: GraphServer) -> None:
+    team = _team(server)
+    got = client.get(f"/teams/{team}/installedApps", params={"$expand": "teamsAppDefinition"})
+    same_shape(example("team-list-installedapps")["response"], got.json())
+    both = client.get(f"/teams/{team}/installedApps",
+                      params={"$expand": "teamsApp,teamsAppDefinition"})  # fmt: skip
+    same_shape(example("team-list-installedapps-teamsapp")["response"], both.json())
+
+
+def test_group_site(client: httpx.Client, server: GraphServer) -> None:
+    got = client.get(f"/groups/{_team(server)}/sites/root").json()
+    same_shape(example("site-get")["response"], got)
+
+
+def test_team_archive(client: httpx.Client, server: GraphServer) -> None:
+    doc = example("team-archive")
+    r = client.post(f"/teams/{_team(server)}/archive")
+    assert r.status_code == doc["status"]
+    assert set(doc["headers"]) <= {k.title() for k in r.headers}
+    op = client.get(r.headers["location"])
+    assert op.json()["status"] == "succeeded"
