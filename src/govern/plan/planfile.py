@@ -120,15 +120,15 @@ def loads(text: str, source: str) -> Plan:
         err = exc.errors()[0]
         where = "/".join(str(p) for p in err["loc"])
         raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
-    for n, change in enumerate(plan.changes):
-        bad = problem(change)
-        if bad:
-            raise PlanError(f"{source}: at changes/{n}: {bad}; {remake}")
     if plan.checksum != checksum(plan):
         raise PlanError(
             f"{source}: checksum does not match the content: the plan was changed after "
             f"`govern plan` wrote it; review and {remake}"
         )
+    for n, change in enumerate(plan.changes):
+        bad = problem(change)
+        if bad:
+            raise PlanError(f"{source}: at changes/{n}: {bad}; {remake}")
     if len({c.id for c in plan.changes}) != len(plan.changes):
         raise PlanError(f"{source}: a change appears twice; {remake}")
     return plan
