@@ -20,6 +20,7 @@ from govern.errors import ExitStatus, GovernError
 
 # name -> "module:attribute" (a click command or group), imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": ("govern.cli.apply:apply", "Apply a reviewed plan file (resumes an interrupted run)."),
     "audit": ("govern.cli.audit:audit", "Findings for the latest inventory under the policies."),
     "config": ("govern.cli.config:config", "Show the effective settings and where each came from."),
     "discover": ("govern.cli.discover:discover", "Read the configured tools into the inventory."),
@@ -27,11 +28,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.connectors:connectors",
         "List installed connectors and permissions.",
     ),
+    "history": ("govern.cli.history:history", "Runs that applied changes, and their journal."),
     "init": ("govern.cli.init:init", "Write a starter policy repository."),
     "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
+    "plan": ("govern.cli.plan:plan", "Compute the changes the policies ask for, as a plan file."),
     "policy": ("govern.cli.policy:policy", "Validate and test the policy repository."),
     "report": ("govern.cli.report:report", "Shadow-IT report: what went viral and what to do."),
+    "rollback": ("govern.cli.rollback:rollback", "Write the reverse plan of a run, to review."),
     "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
+    "sync": ("govern.cli.sync:sync", "Discover, plan and (with --apply) apply, for schedulers."),
 }
 
 FORMATS = ("table", "json", "csv")
