@@ -35,7 +35,9 @@ def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
     return listed, set(listed)
 
 
-def _candidate(rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int]) -> int:
+def _candidate(
+    rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int], ts: int
+) -> int:
     for _ in range(TRIES):
         if peer >= 0 and rng.random() > CROSS_DEPARTMENT:
             pool = pop.by_dept[org.people[peer].department]
@@ -44,7 +46,8 @@ def _candidate(rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: 
         if not pool:
             continue
         person = pool[int(rng.random() * len(pool))]
-        if person not in joined:
+        # When building the past, people hired later cannot have joined yet.
+        if person not in joined and org.people[person].created <= ts:
             return person
     return -1
 
@@ -60,16 +63,17 @@ def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Pools) -
     expected = (d.p + d.q * n / m) * (m - n)
     count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
     added = 0
-    for _ in range(count):
+    # Draw the day's join times first, in order, so that member lists stay in join order.
+    times = sorted(day * ids.DAY + int(ids.DAY * rng.random()) for _ in range(count))
+    for ts in times:
         peer = (
             listed[int(rng.random() * len(listed))]
             if listed and rng.random() < d.peer_share
             else -1
         )
-        person = _candidate(rng, org, pop, peer, joined)
+        person = _candidate(rng, org, pop, peer, joined, ts)
         if person < 0:
             continue
-        ts = day * ids.DAY + int(ids.DAY * rng.random())
         by = peer if peer >= 0 else ADDED_BY_SELF
         _join(org, d, person, ts, by, rng)
         listed.append(person)

@@ -30,7 +30,7 @@ from govern.sandbox.spaces import (
 
 ACCOUNT_SHARE = 0.75  # employees with a Confluence account
 UNMATCHED_SHARE = 0.05  # accounts (per employee) whose email matches no Entra user
-ANONYMOUS_SHARE = 0.02
+ANONYMOUS_EVERY = 40  # one global space in 40 is readable without logging in
 OPEN_SHARE = 0.6  # global spaces readable by every Confluence user
 
 
@@ -80,8 +80,9 @@ def generate_confluence(org: OrgData, rng: random.Random) -> list[int]:
         org.directory.department_groups.append(group.idx)
     with_account = [p for p in pools.employees if account_of[p] >= 0]
     leavers = [p for p in pools.leavers if account_of[p] >= 0]
-    for _ in range(org.size.global_spaces):
-        global_space(org, rng, account_of, with_account, leavers)
+    for i in range(org.size.global_spaces):
+        anonymous = i % ANONYMOUS_EVERY == ANONYMOUS_EVERY // 2
+        global_space(org, rng, account_of, with_account, leavers, anonymous)
     owners = rng.sample(with_account, min(org.size.personal_spaces, len(with_account)))
     for owner in sorted(owners):
         personal_space(org, rng, account_of[owner])
@@ -109,7 +110,12 @@ def _content(space: Space, rng: random.Random, now: int) -> None:
 
 
 def global_space(
-    org: OrgData, rng: random.Random, account_of: list[int], pool: list[int], leavers: list[int]
+    org: OrgData,
+    rng: random.Random,
+    account_of: list[int],
+    pool: list[int],
+    leavers: list[int],
+    anonymous: bool = False,
 ) -> Space:
     """A team or project space with its permission scheme and contributors."""
     # ~6% were created by someone who has left: only the site admins group can manage them.
@@ -151,12 +157,12 @@ def global_space(
             if not space.has(VIEW, Subject.USER, u):
                 perms.extend(pack(code, Subject.USER, u) for code in EDITOR_SET)
                 space.contributors.append(u)
-    if rng.random() < OPEN_SHARE:
+    if rng.random() < OPEN_SHARE or anonymous:
         perms.extend(
             pack(code, Subject.GROUP, org.directory.confluence_users) for code in VIEWER_SET
         )
-        if rng.random() < ANONYMOUS_SHARE / OPEN_SHARE:
-            perms.append(pack(VIEW, Subject.ANONYMOUS, 0))
+    if anonymous:
+        perms.append(pack(VIEW, Subject.ANONYMOUS, 0))
     _content(space, rng, org.now)
     if ownerless:
         space.alive, space.last_modified = False, min(space.last_modified, org.now - INACTIVE_AFTER)

@@ -27,7 +27,7 @@ from govern.sandbox.names import CITIES, CODENAMES, INTERESTS, SHAREPOINT, TOPIC
 from govern.sandbox.orgdata import OrgData
 
 IT_SHARE = 0.12
-INACTIVE_SHARE = 0.58
+INACTIVE_SHARE = 0.63
 OWNERLESS_SHARE = 0.07
 GUEST_SHARE = 0.11
 LABEL_WEIGHTS = ((-1, 0.40), (0, 0.05), (1, 0.30), (2, 0.20), (3, 0.05))
@@ -221,9 +221,10 @@ def new_community(
         group.members.remove(creator)
     else:
         first = creator if creator >= 0 else Pools.pick(rng, pools.it_staff)
-        group.owners.add(first, created, ADDED_BY_SYSTEM)
+        since = max(created, org.people[first].created)
+        group.owners.add(first, since, ADDED_BY_SYSTEM)
         if first not in group.members:
-            group.members.add(first, created, ADDED_BY_SYSTEM)
+            group.members.add(first, since, ADDED_BY_SYSTEM)
         if rng.random() < 0.45 and len(group.members) > 2:
             co = group.members.ids[1 + int(rng.random() * (len(group.members) - 1))]
             if co not in group.owners:
@@ -235,6 +236,7 @@ def new_community(
                 ts = max(created, org.people[guest].created) + int(ids.DAY * 30 * rng.random())
                 inviter = group.owners.ids[0] if len(group.owners) else ADDED_BY_SYSTEM
                 group.members.add(guest, min(ts, now), inviter)
+    group.members.sort_by_time()  # owners and guests were added after the others
     set_activity(group, rng, now, 1.0 if ownerless else inactive)
     if kind in (GroupKind.TEAM, GroupKind.UNIFIED):
         add_site(org, group, rng)
@@ -257,7 +259,7 @@ def generate_groups(org: OrgData, rng: random.Random) -> dict[str, int]:
         GroupKind.SECURITY, "IT Staff", "itstaff", 0, -1, Visibility.PRIVATE, Origin.IT_PROVISIONED
     )
     nicknames["itstaff"] = 1
-    for p in pools.it_staff:
+    for p in sorted(pools.it_staff, key=lambda i: (org.people[i].created, i)):
         it.members.add(p, org.people[p].created, ADDED_BY_SYSTEM)
     org.directory.it_group = it.idx
     home = Network(0, "Contoso", org.domain, True, 0)
@@ -273,7 +275,8 @@ def generate_groups(org: OrgData, rng: random.Random) -> dict[str, int]:
         everyone.members.add(p, org.people[p].created, ADDED_BY_SYSTEM)
         home.members.add(p, org.people[p].created, ADDED_BY_SYSTEM)
     # An IT admin owns it; as an employee they are already among the members.
-    everyone.owners.add(pools.it_staff[0], 0, ADDED_BY_SYSTEM)
+    admin = pools.it_staff[0]
+    everyone.owners.add(admin, org.people[admin].created, ADDED_BY_SYSTEM)
     set_activity(everyone, rng, org.now, 0.0)
     org.directory.all_company = everyone.idx
     size = org.size

@@ -81,6 +81,14 @@ def generate_people(org: OrgData, rng: random.Random) -> dict[str, int]:
             span = ids.START_DAY * ids.DAY - person.created
             person.deleted = person.created + int(span * (0.2 + 0.8 * rng.random()))
             person.enabled = False
+    # Small organisations may draw too few IT staff: IT must be able to own and provision.
+    staff = [p for p in org.people if p.it_staff]
+    for person in org.people:
+        if len(staff) >= 3:
+            break
+        if person.deleted == -1 and not person.it_staff:
+            person.department, person.it_staff = it_dept, True
+            staff.append(person)
     guests = int(size.people * GUEST_SHARE)
     for _ in range(guests):
         given = GIVEN[int(rng.random() * len(GIVEN))]

@@ -61,12 +61,12 @@ SIZES: dict[str, Size] = {
     "large": _size(
         "large", 20_000, 16, 2_222, unified_groups=250, engage_communities=120,
         global_spaces=250, personal_spaces=300, standalone_sites=100, team_median=12.0,
-        team_sigma=1.25, consents_per_person=1.8, viral_members=(600, 900, 1_200, 1_500),
+        team_sigma=1.25, consents_per_person=1.8, viral_members=(600, 900, 1_200, 1_350),
     ),
     "xl": _size(
         "xl", 200_000, 18, 22_222, unified_groups=8_000, engage_communities=3_000,
         global_spaces=5_000, personal_spaces=9_000, standalone_sites=2_778, team_median=12.0,
-        team_sigma=1.3, consents_per_person=2.0, viral_members=(800, 1_100, 1_400, 1_500),
+        team_sigma=1.3, consents_per_person=2.0, viral_members=(800, 1_100, 1_300, 1_400),
     ),
 }  # fmt: skip
 

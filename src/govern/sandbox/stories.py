@@ -79,8 +79,10 @@ def _dept(org: OrgData, name: str) -> int:
     return org.departments.index(name) if name in org.departments else 0
 
 
-def _founder(rng: random.Random, pools: Pools, dept: int) -> int:
-    return Pools.pick(rng, pools.by_dept[dept] or pools.employees)
+def _founder(org: OrgData, rng: random.Random, pools: Pools, dept: int, before: int) -> int:
+    """Someone of ``dept`` (or anyone) who already worked here at ``before``."""
+    pool = [p for p in (pools.by_dept[dept] or pools.employees) if org.people[p].created < before]
+    return Pools.pick(rng, pool or [p for p in pools.employees if org.people[p].created < before])
 
 
 def _group(
@@ -114,30 +116,32 @@ def _viral(org: OrgData, rng: random.Random, pools: Pools) -> None:
     start = org.today - VIRAL_DAYS
     plan = zip(VIRAL, org.size.viral_members, strict=True)
     for (name, kind, title, nick, dept_name), target in plan:
-        creator = _founder(rng, pools, _dept(org, dept_name))
         created = start * ids.DAY + int(ids.DAY * rng.random())
+        creator = _founder(org, rng, pools, _dept(org, dept_name), created)
         group = _group(org, kind, title, nick, created, creator)
         group.label = 1
         if kind == GroupKind.TEAM:
             add_site(org, group, rng)
         # Saturation above the target: the community is still growing today.
-        d = Diffusion("group", group.idx, int(target * 1.25), 0.0008, 0.075, 0.8)
+        d = Diffusion("group", group.idx, int(target * 1.5), 0.0008, 0.05, 0.8)
         org.diffusions.append(d)
-        diffusion.run(org, d, rng, start, org.today)
+        diffusion.run(org, d, rng, start + 1, org.today)
         _note(org, name, "group", group.idx, f"viral {kind.name.lower()} '{title}'")
 
 
 def _broadcast(org: OrgData, rng: random.Random, pools: Pools) -> None:
-    owner = Pools.pick(rng, pools.it_staff)
     day = org.today - 40
     created = day * ids.DAY + 9 * 3600
+    staff = [p for p in pools.it_staff if org.people[p].created < created]
+    owner = Pools.pick(rng, staff or pools.it_staff)
     group = _group(
         org, GroupKind.TEAM, "Sales Kickoff 2025", "saleskickoff2025", created, owner,
         Visibility.PRIVATE, Origin.IT_PROVISIONED,
     )  # fmt: skip
     group.level, group.active_share = 0.05, 0.2
     target = org.size.viral_members[1]
-    for person in sorted(rng.sample(pools.employees, min(target, len(pools.employees)))):
+    there = [p for p in pools.employees if org.people[p].created < created]
+    for person in sorted(rng.sample(there, min(target, len(there)))):
         if person != owner:
             group.members.add(person, created + int(3600 * rng.random()), owner)
     group.members.sort_by_time()  # all joined within the same hour, in random order
@@ -202,7 +206,7 @@ def _hygiene(org: OrgData, rng: random.Random, pools: Pools) -> None:
     fin = _dept(org, "Finance")
     created = (org.today - 700) * ids.DAY
     g = _group(org, GroupKind.TEAM, "Project Phoenix Launch", "projectphoenixlaunch", created,
-               _founder(rng, pools, eng), Visibility.PRIVATE)  # fmt: skip
+               _founder(org, rng, pools, eng, created), Visibility.PRIVATE)  # fmt: skip
     members(g, 40, eng)
     g.alive, g.last_activity = False, (org.today - 430) * ids.DAY
     add_site(org, g, rng)
@@ -225,11 +229,13 @@ def _hygiene(org: OrgData, rng: random.Random, pools: Pools) -> None:
     ):
         kind = GroupKind.TEAM if label == 3 else GroupKind.UNIFIED
         created = (org.today - 120) * ids.DAY
-        g = _group(org, kind, title, nick, created, _founder(rng, pools, dept), Visibility.PRIVATE)
+        founder = _founder(org, rng, pools, dept, created)
+        g = _group(org, kind, title, nick, created, founder, Visibility.PRIVATE)
         g.label = label
         members(g, 12, dept)
         for guest in sorted(rng.sample(pools.guests, guests)):
-            g.members.add(guest, created + 5 * ids.DAY, g.created_by)
+            invited = min(max(created + 5 * ids.DAY, org.people[guest].created), org.now)
+            g.members.add(guest, invited, g.created_by)
         g.members.sort_by_time()
         add_site(org, g, rng)
         _note(org, name, "group", g.idx, f"guests in a {title} community labelled {label}")

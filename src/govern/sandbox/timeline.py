@@ -10,7 +10,7 @@ they touch. A day, in order:
 3. people leave (account disabled) and are hired (added to All Company, the home network, a
    Confluence account, a couple of their department's teams), ~10% turnover a year;
 4. membership churn in live communities;
-5. new communities appear (~50 a month per 1,000 people) and old inactive ones expire;
+5. new communities appear at the pace of the recent past and old inactive ones expire;
 6. activity changes: live communities go quiet, quiet ones revive, spaces get edited;
 7. the planted stories keep spreading (``diffusion``), and a few new app consents appear.
 """
@@ -31,7 +31,6 @@ from govern.sandbox.org import COMMUNITY_KINDS, Organisation
 
 TURNOVER = 0.10 / 365  # leavers (and hires) per person per day
 GRACE_DAYS = 30  # a leaver's account is disabled, then deleted this many days later
-NEW_PER_PERSON = 50 / 1000 / 30  # new communities per person per day (Orchestry's figure)
 
 
 def _count(rng: random.Random, expected: float) -> int:
@@ -165,7 +164,10 @@ def _communities(org: Organisation, rng: random.Random, pools: Pools) -> None:
     size = org.size
     kinds = (GroupKind.TEAM, GroupKind.UNIFIED, GroupKind.ENGAGE)
     weights = list(accumulate((size.teams, size.unified_groups, size.engage_communities)))
-    for _ in range(_count(rng, len(pools.employees) * NEW_PER_PERSON)):
+    # Generation spreads creations with a density rising linearly to today, where it is twice
+    # the average: keep that pace, so the shape (active share, ownerless share) stays stable.
+    made = size.teams + size.unified_groups + size.engage_communities
+    for _ in range(_count(rng, 2 * made / ids.START_DAY)):
         kind = kinds[bisect(weights, rng.random() * weights[-1])]
         created = org.today * ids.DAY + int(ids.DAY / 2 * rng.random())
         group = new_community(org, rng, pools, kind, created, org.nicknames_taken, past=False)
