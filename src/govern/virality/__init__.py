@@ -33,7 +33,7 @@ def build_report(store: Store, *, policies_dir: Path | None = None) -> Report:
 
 def render(report: Report, fmt: str, *, limit: int | None = None) -> str:
     """The report as text in ``fmt``: table, markdown, json, csv or html."""
-    from govern.virality.render import render as render_
+    from govern.virality.formats import render as render_
 
     return render_(report, fmt, limit=limit)
 

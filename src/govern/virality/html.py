@@ -24,7 +24,8 @@ h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 18px; margin: 28px 0 
 .card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; }
 .card b { display: block; font-size: 20px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px; }
-.panel { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px; }
+.panel { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px;
+  min-width: 0; overflow-x: auto; }
 .panel h3 { font-size: 14px; margin: 0 0 6px; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 5px 8px; text-align: left;
@@ -175,7 +176,7 @@ def _details(e: Entry) -> str:
         )
     rows = "".join(
         f"<tr><td>{escape(group)}</td><td>{escape(LABELS.get(n, n))}</td>"
-        f'<td class="n">{escape(format_value(n, Value(m.value, m.note)))}</td>'
+        f"<td>{escape(format_value(n, Value(m.value, m.note)))}</td>"
         f'<td class="n">{"" if m.percentile is None else f"p{m.percentile:.0f}"}</td></tr>'
         for group, ms in e.metrics.items()
         for n, m in ms.items()

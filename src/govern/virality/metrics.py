@@ -108,7 +108,8 @@ def growth(
         out["doubling_days"] = Value(None, "not growing", rank_as=math.inf)
     else:
         weekly = rate[0] ** (7.0 / rate[1]) - 1.0
-        out["doubling_days"] = Value(math.log(2) / math.log(1.0 + weekly))
+        # ln 2 / ln(1 + weekly growth) is in weeks; the report speaks days.
+        out["doubling_days"] = Value(7.0 * math.log(2) / math.log(1.0 + weekly))
     return out
 
 
@@ -145,7 +146,7 @@ def breadth(mix: Counter[str], org_departments: int) -> dict[str, Value]:
     h = -sum((n / total) * math.log(n / total) for n in mix.values() if n)
     k = max(org_departments, len(mix))
     entropy = h / math.log(k) if k > 1 else 0.0
-    return {"departments": Value(float(len(mix))), "entropy": Value(round(entropy, 6))}
+    return {"departments": Value(float(len(mix))), "entropy": Value(entropy)}
 
 
 def engagement(

@@ -22,7 +22,7 @@ REC_COLOURS = {
     "migrate": "#1f6feb",
     "monitor": "#bf8700",
     "archive": "#6e7781",
-    "none": "#d0d7de",
+    "none": "#afb8c1",
 }
 
 
@@ -175,6 +175,7 @@ def scatter(
         colour = REC_COLOURS.get(key, PALETTE[0])
         body.append(
             f'<circle class="dot" cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{colour}" '
-            f'fill-opacity="0.75"><title>{escape(label)}</title></circle>'
+            f'fill-opacity="0.8" stroke="#57606a" stroke-width="0.5">'
+            f"<title>{escape(label)}</title></circle>"
         )
     return _svg(width, height, title, "".join(body), "scatter")

@@ -76,7 +76,7 @@ def load(policies_dir: Path | None) -> Thresholds:
     path = Path(policies_dir) / FILE
     if not path.is_file():
         return Thresholds()
-    from govern.policy.diagnostics import raise_first, suggest
+    from govern.policy.diagnostics import display_path, raise_first, suggest
     from govern.policy.files import read_yaml
 
     doc, problems = read_yaml(path)
@@ -85,7 +85,7 @@ def load(policies_dir: Path | None) -> Thresholds:
         return Thresholds()
     section = (doc.data or {}).get(SECTION) if isinstance(doc.data, dict) else None
     if section is None:
-        return Thresholds(source=str(path))
+        return Thresholds(source=display_path(path))
     if not isinstance(section, dict):
         raise PolicyError(doc.pos((SECTION,)).at(f"'{SECTION}' must be a mapping").render())
     props = schema()["properties"]
@@ -100,7 +100,7 @@ def load(policies_dir: Path | None) -> Thresholds:
         if problem:
             raise PolicyError(doc.pos((SECTION, key)).at(f"{SECTION}.{key}: {problem}").render())
         values[key] = float(value)
-    return Thresholds(**values, source=str(path))
+    return Thresholds(**values, source=display_path(path))
 
 
 def _check_value(value: Any, prop: dict[str, Any]) -> str | None:

@@ -1,0 +1,147 @@
+"""The report on the hand-built organisation: every planted story gets its recommendation."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from govern.model import ChangeAction, Plan, Role
+from govern.store import Store
+from govern.virality import FILE_NAMES, write_reports
+from govern.virality.build import build_report
+from govern.virality.formats import render
+from govern.virality.propose import propose
+from govern.virality.report import Entry, Recommendation, Report, generated_schema, json_schema
+from tests.virality import org
+from tests.virality.conftest import POLICIES
+
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def entry(report: Report, key: str) -> Entry:
+    return next(e for e in report.entries if e.path.endswith("/" + key))
+
+
+def test_the_viral_grassroots_community_ranks_first_with_adopt(report: Report) -> None:
+    guild = report.entries[0]
+    assert guild.path == "m365/contoso/team/guild"
+    assert guild.recommendation is Recommendation.ADOPT and guild.viral
+    assert guild.metrics["spread"]["organic_share"].value == 1.0
+    assert guild.metrics["breadth"]["departments"].value == 8
+    assert guild.metrics["growth"]["growth_30d"].value == pytest.approx(100 * 50 / 110)
+
+
+def test_adopt_implies_a_steward_co_owner_and_a_label(report: Report) -> None:
+    changes = entry(report, "guild").changes
+    steward = [c for c in changes if c.action is ChangeAction.ADD_GRANT]
+    # The steward pool is the directory group "IT Stewards", whose one member is user 0.
+    assert [(c.principal_id, c.role, c.rule_id) for c in steward] == [
+        ("m365:user:0", Role.OWNER, "REQ-ADOPTED-STEWARD")
+    ]
+    label = [c for c in changes if c.action is ChangeAction.SET_LABEL]
+    assert [c.value for c in label] == ["General"]  # the label on IT's own communities
+    assert entry(report, "guild").decision is not None
+
+
+def test_the_broadcast_control_of_similar_size_is_not_viral(report: Report) -> None:
+    control = entry(report, "allhands")
+    assert not control.viral
+    assert control.recommendation is None
+    assert control.reasons[0].startswith("broadcast, not viral")
+    assert control.metrics["reach"]["members"].value == pytest.approx(151)
+
+
+def test_inactive_and_ownerless_is_archived_after_an_owner_is_found(report: Report) -> None:
+    old = entry(report, "old")
+    assert old.recommendation is Recommendation.ARCHIVE
+    assert [c.action for c in old.changes] == [ChangeAction.ADD_GRANT, ChangeAction.ARCHIVE]
+    assert old.changes[0].rule_id == "REQ-OWNER"
+
+
+def test_external_network_personal_space_and_app_are_migrated(report: Report) -> None:
+    ext = entry(report, "net-fabrikam")
+    assert (ext.category, ext.recommendation) == ("external-network", Recommendation.MIGRATE)
+    assert ext.migration is not None and ext.migration.matched_share == 1.0
+    space = entry(report, "~p470")
+    assert (space.category, space.recommendation) == ("personal-space", Recommendation.MIGRATE)
+    # Confluence accounts carry no department: it comes from M365 by email.
+    assert space.metrics["breadth"]["departments"].value == 8
+    app = entry(report, "whiteboardz")
+    assert (app.category, app.recommendation) == ("unsanctioned-app", Recommendation.MIGRATE)
+    top = [e.recommendation for e in report.entries[:4]]
+    assert set(top) == {Recommendation.ADOPT, Recommendation.MIGRATE}
+
+
+def test_small_fast_growing_is_monitored_and_it_provisioned_is_not_listed(report: Report) -> None:
+    assert entry(report, "rust").recommendation is Recommendation.MONITOR
+    assert not [e for e in report.entries if e.path.endswith("/hr")]
+    assert report.organisation.communities == 8
+
+
+def test_first_run_says_what_is_not_measurable_yet(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'first.db'}")
+    org.write(store, org.build(), [org.REPORT_DAY], with_since=False)
+    rep = build_report(store, policies_dir=POLICIES)
+    guild = entry(rep, "guild")
+    growth = guild.metrics["growth"]["growth_30d"]
+    assert growth.value is None
+    assert growth.note == "not measurable yet: needs 30 more days of history"
+    assert guild.metrics["spread"]["organic_share"].value is None
+    # Big and broad, but not provably organic: watch it, do not adopt it yet.
+    assert guild.recommendation is Recommendation.MONITOR and not guild.viral
+    assert any("history covers 0 days" in n for n in rep.notes)
+    store.dispose()
+
+
+def test_markdown_matches_the_golden_file(report: Report) -> None:
+    text = render(report, "markdown")
+    golden = GOLDEN / "report.md"
+    if os.environ.get("GOVERN_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_json_validates_against_the_shipped_schema(report: Report) -> None:
+    assert json_schema() == generated_schema(), "regenerate schemas/report.schema.json"
+    data = json.loads(render(report, "json"))
+    jsonschema.Draft202012Validator(json_schema()).validate(data)
+    assert Report.model_validate(data) == report
+
+
+def test_csv_has_one_row_per_entry(report: Report) -> None:
+    lines = render(report, "csv").splitlines()
+    assert len(lines) == 1 + len(report.entries)
+    assert lines[1].startswith("1,m365:team:guild,")
+
+
+def test_table_is_a_ranked_summary(report: Report) -> None:
+    text = render(report, "table", limit=3)
+    assert "guild" in text and "adopt" in text
+    assert "top 3 shown" in text
+
+
+def test_write_reports_writes_every_format(org_store: Store, tmp_path: Path) -> None:
+    paths = write_reports(org_store, tmp_path, policies_dir=POLICIES)
+    assert {p.name for p in paths.values()} == set(FILE_NAMES.values())
+    assert paths["html"].read_text().startswith("<!DOCTYPE html>")
+
+
+def test_propose_appends_lifecycle_decisions_once_and_writes_a_plan(
+    report: Report, org_store: Store, policies: Path, tmp_path: Path
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    done = propose(report, org_store, policies, plan_file)
+    decided = {e.id for e in report.entries if e.decision}
+    assert set(done.decisions) == decided and len(decided) == 5
+    text = (policies / "lifecycle.yaml").read_text()
+    assert "state: adopted" in text and text.startswith("# Lifecycle decisions.")
+    plan = Plan.model_validate_json(plan_file.read_text())
+    assert len(plan.changes) == sum(len(e.changes) for e in report.entries)
+    assert set(plan.snapshots) == {"m365/contoso", "confluence/contoso"}
+    again = propose(report, org_store, policies, plan_file)
+    assert again.decisions == []
+    assert (policies / "lifecycle.yaml").read_text() == text
