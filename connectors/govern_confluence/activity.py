@@ -18,7 +18,12 @@ from govern_confluence.reader import SEARCH_PAGE, Edit, Reader, parse_time
 def space_stats(reader: Reader, key: str) -> tuple[int, datetime | None]:
     """A space's content count and last modification."""
     cql = f'space = "{key}" and type in (page, blogpost) order by lastmodified desc'
-    page = reader.client().cql(cql, limit=1)
+    if reader.cloud:
+        # ConfluenceV2 has no v1 CQL wrapper (its search() targets a v2 path); Cloud still
+        # serves v1 search, so the call goes through the client's plain get.
+        page = reader.get("rest/api/search", {"cql": cql, "limit": 1})
+    else:
+        page = reader.client().cql(cql, limit=1)
     results = page.get("results", [])
     last = parse_time(results[0].get("lastModified")) if results else None
     return int(page.get("totalSize", len(results))), last
