@@ -91,7 +91,8 @@ def update_group(call: Call) -> Reply:
     body = call.json()
     if not isinstance(body, dict) or not body:
         raise bad_request("Empty Payload. JSON content expected.")
-    other = sorted(set(body) - {"visibility"})
+    # The SDK adds "@odata.type" to the body; annotations are not properties.
+    other = sorted(k for k in body if k != "visibility" and not k.startswith("@"))
     if other:
         raise bad_request(f"The sandbox does not apply property '{other[0]}' of a group update.")
     return _apply(call, "visibility", lambda: call.org.set_visibility(gi, str(body["visibility"])))
