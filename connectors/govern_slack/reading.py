@@ -1,0 +1,103 @@
+"""Reading one channel: its members and a bounded slice of its history.
+
+Runs in worker threads and returns plain data; only the discovery thread writes to the sink
+(the store's writer is not thread-safe). History is read newest first from ``oldest`` (the
+window's start, or where the previous run stopped) and never beyond ``history_max_messages``,
+so a channel costs at most ``1 + max / page_size`` history requests whatever its age.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from govern_slack.api import Api, SlackCallError
+
+DAY = 86_400
+
+
+@dataclass
+class Join:
+    """A ``channel_join`` seen in history: who, when (Unix seconds), invited by whom."""
+
+    user: str
+    ts: float
+    inviter: str | None
+
+
+@dataclass
+class ChannelRead:
+    """What was read of one channel in this run."""
+
+    channel: dict[str, Any]
+    members: list[str] | None = None  # None: not read (unchanged, or not readable)
+    history_read: bool = False
+    complete_window: bool = False  # the whole window was read (no truncation)
+    newest: str | None = None  # newest event ts seen (the next run reads after it)
+    newest_message: float | None = None  # newest real message (activity)
+    joins: list[Join] = field(default_factory=list)
+    leaves: list[str] = field(default_factory=list)
+    posts: dict[int, int] = field(default_factory=dict)  # days -> messages in the last N days
+    posters: dict[int, set[str]] = field(default_factory=dict)
+    problem: SlackCallError | None = None
+
+
+def read_members(api: Api, channel_id: str) -> list[str]:
+    """Every member id of a channel (``conversations.members``, paged)."""
+    members: list[str] = []
+    for page in api.pages("conversations.members", "members", channel=channel_id):
+        members.extend(str(m) for m in page)
+    return members
+
+
+def read_history(api: Api, read: ChannelRead, oldest: float, now: float, limit: int) -> None:
+    """Read history after ``oldest`` into ``read``: activity per 30/90 days, joins and leaves."""
+    read.history_read = True
+    read.posts = {30: 0, 90: 0}
+    read.posters = {30: set(), 90: set()}
+    seen = 0
+    cursor: str | None = None
+    oldest_arg = f"{oldest:.6f}" if oldest > 0 else None
+    while True:
+        page = min(api.settings.page_size, max(limit - seen, 1))
+        body = api.call(
+            "conversations.history",
+            channel=read.channel["id"],
+            oldest=oldest_arg,
+            limit=page,
+            cursor=cursor,
+        )
+        for msg in body.get("messages") or []:
+            seen += 1
+            _take(read, msg, now)
+        cursor = (body.get("response_metadata") or {}).get("next_cursor") or None
+        more = bool(body.get("has_more")) and cursor is not None
+        if not more:
+            read.complete_window = True
+            return
+        if seen >= limit:
+            return
+
+
+def _take(read: ChannelRead, msg: dict[str, Any], now: float) -> None:
+    ts = str(msg.get("ts", "0"))
+    if read.newest is None or float(ts) > float(read.newest):
+        read.newest = ts
+    subtype = msg.get("subtype")
+    user = str(msg.get("user", ""))
+    if subtype == "channel_join":
+        read.joins.append(Join(user, float(ts), msg.get("inviter")))
+        return
+    if subtype == "channel_leave":
+        read.leaves.append(user)
+        return
+    if subtype is not None:
+        return
+    when = float(ts)
+    if read.newest_message is None or when > read.newest_message:
+        read.newest_message = when
+    for days in (30, 90):
+        if when >= now - days * DAY:
+            read.posts[days] += 1
+            if user:
+                read.posters[days].add(user)
