@@ -1,0 +1,198 @@
+"""Activity from the four usage reports, matched to communities by id.
+
+Reports are CSV files behind a 302 to a download URL (the SDK's redirect middleware follows it).
+Since 2021 tenants conceal user, group and site names in reports by default; rows are therefore
+matched by id (Team Id, Group Id when the report has it, Site Id and URL), by name only when
+names are shown, and a run says how many rows it could not match because names were concealed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from govern.model import Activity
+from govern_m365.mapping import community_id, kind_of
+from govern_m365.permissions import Feature
+from govern_m365.run import Run
+
+REPORTS = {
+    "teams": "getTeamsTeamActivityDetail",
+    "groups": "getOffice365GroupsActivityDetail",
+    "engage": "getYammerGroupsActivityDetail",
+    "sites": "getSharePointSiteUsageDetail",
+}
+_CONCEALED = re.compile(r"^[0-9A-F]{32}$")
+
+
+@dataclass
+class SiteRow:
+    """A SharePoint site as the usage report lists it (standalone sites come from here)."""
+
+    site_id: str
+    url: str
+    template: str
+    owner_upn: str
+    last_activity: str
+
+
+@dataclass
+class ReportTally:
+    """Rows matched and not, per report, for the run's figures and warnings."""
+
+    matched: int = 0
+    unmatched: int = 0
+    concealed: int = 0
+    sites: dict[str, SiteRow] = field(default_factory=dict)
+
+
+def rows(raw: bytes) -> Iterator[dict[str, str]]:
+    """The rows of a report CSV (UTF-8 with a BOM)."""
+    text = raw.decode("utf-8-sig")
+    yield from csv.DictReader(io.StringIO(text))
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _last(value: str | None) -> datetime | None:
+    day = _day(value)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+async def read_reports(run: Run, periods: list[str], tally: ReportTally) -> None:
+    """Every configured report and period; a 403 disables activity and says why."""
+    for period in periods:
+        for key, name in REPORTS.items():
+            raw = await run.guard(Feature.ACTIVITY, _download(run, name, period))
+            if raw is None:
+                return  # Reports.Read.All missing: recorded once, nothing more to try
+            _apply(run, key, period, raw, tally)
+    if tally.concealed:
+        run.sink.incomplete(
+            "activity names",
+            f"{tally.concealed} report rows had concealed names and no id to match them by; "
+            f"turn off 'Display concealed user, group, and site names in all reports' in the "
+            f"Microsoft 365 admin center (Settings > Org settings > Reports) to match them",
+        )
+
+
+async def _download(run: Run, name: str, period: str) -> bytes:
+    s = run.session
+    info = s.request_for_url(f"{s.base}/reports/{name}(period='{period}')")
+    info.headers.try_add("Accept", "text/csv")
+    raw = await s.send(info, Feature.ACTIVITY, f"usage report {name} {period}")
+    return raw or b""
+
+
+def _by_name(run: Run, kind: str) -> dict[str, str]:
+    """Display name -> group id of this kind, for names that are unique."""
+    seen: dict[str, str | None] = {}
+    for gid, info in run.groups.items():
+        if kind_of(info.props) != kind:
+            continue
+        name = str(info.props.get("displayName") or "")
+        seen[name] = None if name in seen else gid
+    return {n: g for n, g in seen.items() if g}
+
+
+def _apply(run: Run, key: str, period: str, raw: bytes, tally: ReportTally) -> None:
+    names: dict[str, dict[str, str]] = {}
+    urls = {info.url.rstrip("/").lower(): gid for gid, info in run.groups.items() if info.url}
+    for row in rows(raw):
+        cid = _match(run, key, row, names, urls, tally)
+        if cid is None:
+            continue
+        tally.matched += 1
+        run.sink.activity(_activity(key, cid, period, row))
+
+
+def _match(
+    run: Run,
+    key: str,
+    row: dict[str, str],
+    names: dict[str, dict[str, str]],
+    urls: dict[str, str],
+    tally: ReportTally,
+) -> str | None:
+    if key == "teams":
+        tid = row.get("Team Id")
+        return community_id(tid, "team") if tid else None
+    if key == "sites":
+        url = (row.get("Site URL") or "").rstrip("/").lower()
+        gid = urls.get(url)
+        if gid:
+            return community_id(gid, kind_of(run.groups[gid].props))
+        sid = row.get("Site Id") or ""
+        if not sid:
+            return None
+        template = row.get("Root Web Template") or ""
+        if template.lower().startswith("group"):
+            tally.unmatched += 1  # the site of a group this run did not read
+            return None
+        tally.sites[sid] = SiteRow(
+            sid, row.get("Site URL") or "", template, row.get("Owner Principal Name") or "",
+            row.get("Last Activity Date") or "",
+        )  # fmt: skip
+        return community_id(sid, "site")
+    if row.get("Group Id"):
+        gid = row["Group Id"]
+        info = run.groups.get(gid)
+        return community_id(gid, kind_of(info.props) if info else "group")
+    kind = "engage" if key == "engage" else "group"
+    name = row.get("Group Display Name") or ""
+    if _CONCEALED.match(name):
+        tally.concealed += 1
+        return None
+    table = names.setdefault(kind, _by_name(run, kind))
+    gid = table.get(name) or (_by_name(run, "team").get(name) if kind == "group" else None)
+    if gid is None:
+        tally.unmatched += 1
+        return None
+    return community_id(gid, kind_of(run.groups[gid].props))
+
+
+_POSTS = {
+    "teams": ("Post Messages", "Channel Messages"),
+    "groups": ("Exchange Received Email Count", "Yammer Posted Message Count"),
+    "engage": ("Posted Count",),
+    "sites": (),
+}
+
+
+def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
+    posts = [v for v in (_int(row.get(col)) for col in _POSTS[key]) if v is not None]
+    attrs: dict[str, Any] = {"report": REPORTS[key]}
+    for col in ("Member Count", "Guest Count", "External Member Count", "Guests", "Reactions",
+                "Meetings Organized", "Read Count", "Liked Count", "File Count",
+                "Active File Count", "Page View Count", "Storage Used (Byte)"):  # fmt: skip
+        value = _int(row.get(col))
+        if value is not None:
+            attrs[col.lower().replace(" ", "_").replace("(", "").replace(")", "")] = value
+    active = _int(row.get("Active Users"))
+    return Activity(
+        community_id=cid,
+        period=period,
+        report_date=_day(row.get("Report Refresh Date")),
+        active_users=active,
+        posts=sum(posts) if posts else None,
+        page_edits=_int(row.get("Active File Count")) if key == "sites" else None,
+        last_activity_at=_last(row.get("Last Activity Date")),
+        attributes=attrs,
+    )

@@ -1,0 +1,96 @@
+"""One discovery run, part by part, in the order the parts depend on each other.
+
+People first (guests are known before grants are written), then the origin rules' inputs,
+groups with owners and members, their sites, apps and Engage ids, then the communities, then
+activity, then what has no delta (consents, standalone sites). Each part that Graph refuses
+with a 403 is recorded as incomplete and the run goes on. The run ends with its cost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from govern.connector import DiscoveryRequest, DiscoverySink
+from govern.model import utcnow
+from govern_m365 import activity, apps, communities, groups, people
+from govern_m365.cost import Cost
+from govern_m365.mapping import OriginJudge
+from govern_m365.permissions import Feature
+from govern_m365.run import Run
+from govern_m365.session import Session
+from govern_m365.settings import FirstLoad, M365Settings
+
+REFRESHED = "refreshed_at"
+"""Delta token holding Graph's clock at the last read of the parts that have no delta."""
+
+
+def _incremental(request: DiscoveryRequest) -> bool:
+    tokens = request.delta_tokens
+    return not request.full and people.TOKEN in tokens and groups.TOKEN in tokens
+
+
+def _refresh_due(request: DiscoveryRequest, now: datetime, hours: float) -> bool:
+    last = request.delta_tokens.get(REFRESHED)
+    if last is None:
+        return True
+    try:
+        return now - datetime.fromisoformat(last) >= timedelta(hours=hours)
+    except ValueError:
+        return True
+
+
+async def discover(settings: M365Settings, request: DiscoveryRequest, sink: DiscoverySink) -> None:
+    """Read the tenant into ``sink``: everything, or what changed since the delta tokens."""
+    cost = Cost()
+    incremental = _incremental(request)
+    async with Session(settings, cost) as session:
+        run = Run(session, sink, settings, full=not incremental, judge=OriginJudge(settings.origin))
+        sink.log(f"m365: {'incremental' if incremental else 'full'} discovery of {run.tenant}")
+        try:
+            await _parts(run, request)
+        finally:
+            if session.first_date is not None:
+                sink.observed_at(session.first_date)
+            for name, value in cost.figures().items():
+                sink.stat(name, value)
+    figures = cost.figures()
+    sink.log(
+        f"m365: {figures['requests']} requests ({figures['batched_requests']} in $batch), "
+        f"{figures['resource_units']} resource units, {figures['retries']} retries, "
+        f"{figures['seconds']} s"
+    )
+
+
+async def _parts(run: Run, request: DiscoveryRequest) -> None:
+    tokens = request.delta_tokens
+    delta_first = run.settings.first_load is FirstLoad.DELTA
+    if run.full:
+        users = people.user_changes(run, None) if delta_first else people.list_users(run)
+    else:
+        users = people.user_changes(run, tokens[people.TOKEN])
+    await run.guard(Feature.PEOPLE, users)
+    await run.guard(Feature.GROUPS, communities.prepare_origin(run))
+    if run.full:
+        found = groups.group_changes(run, None) if delta_first else groups.list_groups(run)
+    else:
+        found = groups.group_changes(run, tokens[groups.TOKEN])
+    await run.guard(Feature.GROUPS, found)
+    run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'changed'}")
+    await communities.read_sites_and_apps(run)
+    await run.guard(Feature.ENGAGE, communities.read_engage(run))
+    communities.write_communities(run)
+
+    periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
+    tally = activity.ReportTally()
+    await activity.read_reports(run, periods, tally)
+    run.sink.stat("report_rows_matched", tally.matched)
+    run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
+
+    now = run.session.first_date or utcnow()
+    if run.full or _refresh_due(request, now, run.settings.refresh_hours):
+        await apps.read_apps(run)
+        if run.full:
+            await apps.read_standalone_sites(run, tally, run.upns)
+        run.sink.delta_token(REFRESHED, now.isoformat())
+    else:
+        run.sink.delta_token(REFRESHED, tokens[REFRESHED])
