@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("govern.cli.policy:policy", "Validate and test the policy repository."),
     "report": ("govern.cli.report:report", "Shadow-IT report: what went viral and what to do."),
     "rollback": ("govern.cli.rollback:rollback", "Write the reverse plan of a run, to review."),
-    "sandbox": ("govern.cli.sandbox:sandbox", "Serve a simulated organisation as Graph, Confluence."),
+    "sandbox": ("govern.cli.sandbox:sandbox", "Serve a simulated organisation over HTTP."),
     "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
     "sync": ("govern.cli.sync:sync", "Discover, plan and (with --apply) apply, for schedulers."),
 }
