@@ -84,7 +84,9 @@ def measure(
     if last_day < start or members == 0:
         return Activity(last, 0, 0, 0, 0, 0, 0)
     active_days = last_day - first_day + 1
-    j = _jitter(org.salt, idx, days, end)
+    # One jitter per community and day, the same for every period, so that a longer period
+    # never shows fewer active users or messages than a shorter one (as in the real reports).
+    j = _jitter(org.salt, idx, end)
     ramp = min(1.0, 0.35 + 0.65 * active_days / 30)
     active = max(1, round(members * share * ramp * j))
     messages = round(level * active * active_days * j)

@@ -39,12 +39,17 @@ class Pools:
     """People available to generation: current employees overall, per department, IT staff."""
 
     def __init__(self, org: OrgData) -> None:
-        self.employees = [p.idx for p in org.people if not p.guest and p.deleted == -1]
+        # Leaving people (account disabled, not yet deleted) are no longer drawn.
+        self.employees = [
+            p.idx for p in org.people if not p.guest and p.deleted == -1 and p.disabled == -1
+        ]
         self.by_dept: list[list[int]] = [[] for _ in org.departments]
         for p in self.employees:
             self.by_dept[org.people[p].department].append(p)
         self.it_staff = [p for p in self.employees if org.people[p].it_staff]
-        self.leavers = [p.idx for p in org.people if not p.guest and p.deleted != -1]
+        self.leavers = [
+            p.idx for p in org.people if not p.guest and (p.deleted != -1 or p.disabled != -1)
+        ]
         self.guests = [p.idx for p in org.people if p.guest]
 
     def hire(self, person: int, department: int) -> None:

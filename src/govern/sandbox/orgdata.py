@@ -129,8 +129,12 @@ class OrgData:
 
     @property
     def now(self) -> int:
-        """The simulated current time (timestamp): midnight starting the current day + 12 h."""
-        return (self.start_day + self.day) * ids.DAY + 12 * 3600
+        """The simulated current time: the last second of the current day.
+
+        Everything that happens during a simulated day happens before it, so a delta token
+        issued 'now' covers the whole day.
+        """
+        return (self.start_day + self.day + 1) * ids.DAY - 1
 
     @property
     def today(self) -> int:

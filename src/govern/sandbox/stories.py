@@ -172,8 +172,8 @@ def _network(org: OrgData, rng: random.Random) -> None:
     for community in ("Innovation Lab", "Hackathon 2024", "Makers", "Random"):
         network.communities[community] = type(network.members)()
     org.networks.append(network)
-    target = max(org.size.viral_members) // 2 + org.size.people // 40
-    d = Diffusion("network", network.idx, target, 0.001, 0.03, 0.85)
+    target = max(org.size.viral_members) + org.size.people // 20
+    d = Diffusion("network", network.idx, target, 0.001, 0.02, 0.85)
     org.diffusions.append(d)
     diffusion.run(org, d, rng, start, org.today)
     _note(org, "external-network-contoso-labs", "network", network.idx, "non-home Engage network")
