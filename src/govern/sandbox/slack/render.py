@@ -59,6 +59,7 @@ def user(data: SlackData, u: SlackUser, email: bool) -> dict[str, Any]:
         "is_ultra_restricted": u.ultra_restricted,
         "is_bot": u.bot,
         "is_app_user": False,
+        "has_2fa": False,
         "updated": unix(u.created),
         "is_email_confirmed": not u.bot,
     }
@@ -93,6 +94,7 @@ def channel(data: SlackData, c: Channel, caller_user: int) -> dict[str, Any]:
         "created": unix(c.created),
         "is_archived": c.archived(now),
         "is_general": c.general,
+        "is_read_only": False,
         "unlinked": 0,
         "name_normalized": c.name,
         "is_shared": bool(c.shared_with),
