@@ -27,10 +27,13 @@ def test_users_list(client: httpx.Client) -> None:
 def test_users_count_with_eventual(client: httpx.Client) -> None:
     got = client.get(
         "/users",
-        params={"$filter": "userType eq 'Member'", "$count": "true",
-                "$select": "displayName,givenName,jobTitle,mail,userPrincipalName,id"},
+        params={
+            "$filter": "userType eq 'Member'",
+            "$count": "true",
+            "$select": "displayName,givenName,jobTitle,mail,userPrincipalName,id",
+        },
         headers={"ConsistencyLevel": "eventual"},
-    ).json()  # fmt: skip
+    ).json()
     same_shape(example("user-list-count")["response"], got)
 
 
@@ -56,8 +59,10 @@ def test_groups_delta_initial_and_changes(client: httpx.Client, server: GraphSer
     server.state.settings.delta_page_objects = 5
     first = client.get("/groups/delta", params={"$select": "displayName,description,members"})
     page = first.json()
-    same_shape(example("group-delta-initial")["response"], {**page, "value": [
-        g for g in page["value"] if "members@delta" in g]})  # fmt: skip
+    same_shape(
+        example("group-delta-initial")["response"],
+        {**page, "value": [g for g in page["value"] if "members@delta" in g]},
+    )
     while "@odata.nextLink" in page:
         page = client.get(page["@odata.nextLink"]).json()
     org = server.state.org
@@ -81,10 +86,12 @@ def test_users_delta(client: httpx.Client, server: GraphServer) -> None:
 
 
 def test_batch(server: GraphServer) -> None:
-    body = {"requests": [
-        {"id": "1", "method": "GET", "url": f"/groups/{_team(server)}/members?$top=1"},
-        {"id": "3", "method": "GET", "url": "/oauth2PermissionGrants"},
-    ]}  # fmt: skip
+    body = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": f"/groups/{_team(server)}/members?$top=1"},
+            {"id": "3", "method": "GET", "url": "/oauth2PermissionGrants"},
+        ]
+    }
     headers = {"Authorization": "Bearer sandbox-scoped:GroupMember.Read.All"}
     got = httpx.post(f"{server.url}/$batch", json=body, headers=headers).json()
     same_shape(example("json-batching")["response"], got)
@@ -112,18 +119,22 @@ def test_communities(client: httpx.Client) -> None:
 
 
 def test_grants_and_service_principals(client: httpx.Client) -> None:
-    same_shape(example("oauth2permissiongrant-list")["response"],
-               client.get("/oauth2PermissionGrants").json())  # fmt: skip
-    same_shape(example("serviceprincipal-list")["response"],
-               client.get("/servicePrincipals").json())  # fmt: skip
+    same_shape(
+        example("oauth2permissiongrant-list")["response"],
+        client.get("/oauth2PermissionGrants").json(),
+    )
+    same_shape(
+        example("serviceprincipal-list")["response"], client.get("/servicePrincipals").json()
+    )
 
 
 def test_installed_apps(client: httpx.Client, server: GraphServer) -> None:
     team = _team(server)
     got = client.get(f"/teams/{team}/installedApps", params={"$expand": "teamsAppDefinition"})
     same_shape(example("team-list-installedapps")["response"], got.json())
-    both = client.get(f"/teams/{team}/installedApps",
-                      params={"$expand": "teamsApp,teamsAppDefinition"})  # fmt: skip
+    both = client.get(
+        f"/teams/{team}/installedApps", params={"$expand": "teamsApp,teamsAppDefinition"}
+    )
     same_shape(example("team-list-installedapps-teamsapp")["response"], both.json())
 
 

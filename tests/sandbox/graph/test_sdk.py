@@ -36,9 +36,10 @@ def _client(url: str, token: str = "sdk-token") -> Any:
     from msgraph_core import GraphClientFactory
 
     auth = AzureIdentityAuthenticationProvider(
-        _Credential(token), scopes=["https://graph.microsoft.com/.default"],
+        _Credential(token),
+        scopes=["https://graph.microsoft.com/.default"],
         allowed_hosts=["127.0.0.1"],
-    )  # fmt: skip
+    )
     http = GraphClientFactory.create_with_default_middleware(client=httpx.AsyncClient())
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = url.rstrip("/")
@@ -65,16 +66,19 @@ def test_users_and_groups_with_query_options(server: GraphServer) -> None:
 
     async def go(c: Any) -> tuple[Any, Any, Any]:
         users_q = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
-            select=["id", "displayName", "userType"], top=10, filter="userType eq 'Guest'",
+            select=["id", "displayName", "userType"],
+            top=10,
+            filter="userType eq 'Guest'",
             count=True,
-        )  # fmt: skip
+        )
         cfg = RequestConfiguration(query_parameters=users_q)
         cfg.headers.add("ConsistencyLevel", "eventual")
         guests = await c.users.get(request_configuration=cfg)
         teams_q = GroupsRequestBuilder.GroupsRequestBuilderGetQueryParameters(
-            filter="resourceProvisioningOptions/Any(x:x eq 'Team')", top=5,
+            filter="resourceProvisioningOptions/Any(x:x eq 'Team')",
+            top=5,
             select=["id", "displayName", "resourceProvisioningOptions", "creationOptions"],
-        )  # fmt: skip
+        )
         teams = await c.groups.get(RequestConfiguration(query_parameters=teams_q))
         more = await c.groups.with_url(teams.odata_next_link).get()
         return guests, teams, more
@@ -94,8 +98,12 @@ def test_members_owners_and_casts(server: GraphServer) -> None:
 
     async def go(c: Any) -> tuple[Any, Any, Any, Any]:
         group = c.groups.by_group_id(gid)
-        return (await group.get(), await group.members.get(), await group.members.graph_user.get(),
-                await group.owners.get())  # fmt: skip
+        return (
+            await group.get(),
+            await group.members.get(),
+            await group.members.graph_user.get(),
+            await group.owners.get(),
+        )
 
     group, members, users, owners = run(go, server.url)
     g = server.state.org.groups[gi]
@@ -224,13 +232,21 @@ def test_apps_sites_communities(server: GraphServer) -> None:
             RequestConfiguration(query_parameters=q)
         )
         site = await c.groups.by_group_id(gid).sites.by_site_id("root").get()
-        return (apps, site, await c.employee_experience.communities.get(),
-                await c.oauth2_permission_grants.get(), await c.service_principals.get())  # fmt: skip
+        return (
+            apps,
+            site,
+            await c.employee_experience.communities.get(),
+            await c.oauth2_permission_grants.get(),
+            await c.service_principals.get(),
+        )
 
     apps, site, communities, grants, sps = run(go, server.url)
     org = server.state.org
     assert {a.teams_app.distribution_method.value for a in apps.value} <= {
-        "store", "organization", "sideloaded"}  # fmt: skip
+        "store",
+        "organization",
+        "sideloaded",
+    }
     assert len(apps.value) == len(org.groups[gi].apps)
     assert site.web_url == org.sites[org.groups[gi].site].url
     assert communities.value and all(c.group_id for c in communities.value)
@@ -246,10 +262,12 @@ def test_batch_through_send_primitive(server: GraphServer) -> None:
 
     async def go(c: Any) -> Any:
         batch = BatchRequestContent()
-        for i, info in enumerate([
-            c.groups.by_group_id(gid).members.to_get_request_information(),
-            c.groups.by_group_id(gid).owners.to_get_request_information(),
-        ]):  # fmt: skip
+        for i, info in enumerate(
+            [
+                c.groups.by_group_id(gid).members.to_get_request_information(),
+                c.groups.by_group_id(gid).owners.to_get_request_information(),
+            ]
+        ):
             item = BatchRequestItem(request_information=info)
             item.id = str(i + 1)
             batch.add_request(item.id, item)
