@@ -36,7 +36,9 @@ def test_inactive_community_reports_zero_and_viral_one_is_busy(demo: Organisatio
     viral = rows[demo.group_id(demo.story("viral-ai-builders").index)]
     assert int(viral["Active Users"]) > 50 and int(viral["Post Messages"]) > 100
     active = [
-        next(int(r["Active Users"]) for r in teams_rows(demo, p) if r["Team Id"] == viral["Team Id"])
+        next(
+            int(r["Active Users"]) for r in teams_rows(demo, p) if r["Team Id"] == viral["Team Id"]
+        )
         for p in PERIODS
     ]
     assert active == sorted(active)  # D7 <= D30 <= D90 <= D180

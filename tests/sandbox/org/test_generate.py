@@ -42,7 +42,9 @@ def test_team_sizes_are_heavy_tailed(demo: Organisation) -> None:
     sizes = sorted(len(g.members) for g in communities(demo) if g.kind == GroupKind.TEAM)
     median = sizes[len(sizes) // 2]
     assert sizes[-1] > 10 * median  # the biggest teams dwarf the typical one
-    per_person = Counter(p for g in communities(demo) if g.kind == GroupKind.TEAM for p in g.members)
+    per_person = Counter(
+        p for g in communities(demo) if g.kind == GroupKind.TEAM for p in g.members
+    )
     mean = sum(per_person.values()) / len(per_person)
     assert 1.5 <= mean <= 6
 

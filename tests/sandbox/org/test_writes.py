@@ -116,7 +116,9 @@ def test_space_permission_rules(fresh_demo: Organisation) -> None:
     assert org.ownerless_moments == []
 
 
-def test_losing_the_last_active_space_admin_is_an_ownerless_moment(fresh_demo: Organisation) -> None:
+def test_losing_the_last_active_space_admin_is_an_ownerless_moment(
+    fresh_demo: Organisation,
+) -> None:
     org = fresh_demo
     s = next(x for x in org.spaces if x.personal and len(x.admins()) == 1)
     owner = s.creator
