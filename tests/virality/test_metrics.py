@@ -90,7 +90,7 @@ def test_engagement() -> None:
 def _people(*services: str) -> People:
     p = People()
     for s in services:
-        p.by_id[s] = Person("service", None, None, False)
+        p.add(s, Person("service", None, None, False))
     return p
 
 
@@ -136,8 +136,8 @@ def test_spread_ignores_snapshot_joins_without_an_adder() -> None:
 
 def test_exposure() -> None:
     p = People()
-    p.by_id["g"] = Person("guest", "g@x.example", None, True)
-    p.by_id["e"] = Person("employee", "e@contoso.example", "Sales", False)
+    p.add("g", Person("guest", "g@x.example", None, True))
+    p.add("e", Person("employee", "e@contoso.example", "Sales", False))
     x = metrics.exposure(["g", "e"], {"e"}, p, None)
     assert x["guests"].value == 1 and x["external_share"].value == 0.5
     assert x["owners"].value == 1 and x["labelled"].value == 0.0

@@ -15,7 +15,7 @@ from govern.store.store import Store
 from govern.virality import history, thresholds
 from govern.virality.finders import Category, categorize
 from govern.virality.metrics import Measured, Percentiles, measure
-from govern.virality.recommend import Planner, decide, score
+from govern.virality.recommend import DECIDING, Planner, decide, evidence, score
 from govern.virality.report import (
     Bucket,
     CurvePoint,
@@ -79,7 +79,8 @@ def build_report(store: Store, *, policies_dir: Path | None = None, curves: int 
         if cat is None:
             continue
         categories[cat.value] += 1
-        pct = {name: pcts.of(name, v) for name, v in m.values.items()}
+        # Percentiles of the deciding components only: the rest is computed for listed ones.
+        pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
         verdict = decide(cat, m, pct, th)
         members = m.values["members"].value or 0
         if verdict.recommendation is None and not (
@@ -101,6 +102,7 @@ def build_report(store: Store, *, policies_dir: Path | None = None, curves: int 
     for rank, (cid, cat, m, pct, verdict) in enumerate(rows, 1):
         f = inv.facts[cid]
         c = f.community
+        pct = {name: pcts.of(name, v) for name, v in m.values.items()}
         implied = planner.implied(verdict.recommendation, cat, f, m)
         entries.append(
             Entry(
@@ -119,7 +121,7 @@ def build_report(store: Store, *, policies_dir: Path | None = None, curves: int 
                 viral=verdict.viral,
                 score=score(pct),
                 reasons=verdict.reasons[:4],
-                evidence=verdict.evidence,
+                evidence=evidence(m, pct),
                 metrics={
                     group: {
                         n: Measure(

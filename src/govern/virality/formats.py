@@ -27,20 +27,20 @@ CSV_COLUMNS = (
 def render(report: Report, fmt: str, *, limit: int | None = None) -> str:
     """The report in ``fmt`` (table, markdown, json, csv or html).
 
-    ``limit`` caps the entries shown in the human formats (table, markdown, html); JSON and CSV
-    always carry every entry.
+    ``limit`` caps the entries shown in the human formats (table 25, markdown 50, html 100 by
+    default); JSON and CSV always carry every entry.
     """
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
         return to_csv(report)
     if fmt == "markdown":
-        return to_markdown(report, limit=limit)
+        return to_markdown(report, limit=limit or 50)
     if fmt == "html":
         from govern.virality.html import to_html
 
-        return to_html(report, limit=limit)
-    return to_table(report, limit=limit)
+        return to_html(report, limit=limit or 100)
+    return to_table(report, limit=limit or 25)
 
 
 def _fmt(name: str, m: Measure) -> str:

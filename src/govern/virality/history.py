@@ -167,33 +167,47 @@ def epoch(conn: Any, column: Any) -> ColumnElement[Any]:
 def _grants(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock]) -> None:
     t = s.grants
     q = select(
-        t.c.scope_id,
         t.c.community_id,
         t.c.principal_id,
-        t.c.role,
+        t.c.role == Role.OWNER.value,
         epoch(conn, t.c.since),
         t.c.added_by,
         t.c.valid_from,
     ).where(t.c.valid_to.is_(None))
-    owner = Role.OWNER.value
-    first = {k: c.first_seq for k, c in clocks.items()}
-    for scope_id, cid, pid, role, since, added_by, valid_from in conn.execution_options(
-        yield_per=50000
-    ).execute(q):
-        f = facts.get(cid)
-        if f is None or f.clock.scope_id != scope_id:
+    # Millions of rows: read them as plain tuples from the driver, not as SQLAlchemy rows.
+    compiled = q.compile(dialect=conn.dialect)
+    params: Any = (
+        [compiled.params[k] for k in compiled.positiontup]
+        if compiled.positiontup
+        else compiled.params
+    )
+    cursor = conn.connection.dbapi_connection.cursor()
+    cursor.execute(str(compiled), params)
+    try:
+        while batch := cursor.fetchmany(100_000):
+            _add_grants(batch, facts)
+    finally:
+        cursor.close()
+
+
+def _add_grants(batch: list[tuple[Any, ...]], facts: dict[str, Facts]) -> None:
+    get = facts.get
+    for cid, pid, owner, since, added_by, valid_from in batch:
+        f = get(cid)
+        if f is None:
             continue
+        members = f.members
         if since is not None:
             join: Join = (float(since), added_by, True)
-        elif valid_from > first[scope_id]:
+        elif valid_from > f.clock.first_seq:
             # Not there at the first snapshot: it joined between two snapshots.
             join = (f.clock.time_of(valid_from), added_by, False)
         else:
             join = (None, added_by, False)
-        old = f.members.get(pid)
+        old = members.get(pid)
         if old is None or (join[0] is not None and (old[0] is None or join[0] < old[0])):
-            f.members[pid] = join
-        if role == owner:
+            members[pid] = join
+        if owner:
             f.owners.add(pid)
 
 

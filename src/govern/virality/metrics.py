@@ -8,6 +8,7 @@ retention and activity are only weakly correlated (Cunha et al. 2019).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from govern.virality.history import WINDOWS, Facts, Inventory, Join
-from govern.virality.people import PEOPLE_KINDS, People
+from govern.virality.people import People
 from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
@@ -203,12 +204,16 @@ def spread(
     need = max(th.burst_members, th.burst_share * members)
     by_adder: dict[str, list[float]] = {}
     system = 0
+    services = people.services
     for ts, adder, pid in usable:
-        who = people.get(adder) if adder else None
-        if who is not None and who.kind == "service":
+        if adder is None or adder == pid:
+            continue
+        if adder in services:
             system += 1
-        elif adder is not None and adder != pid:
-            by_adder.setdefault(adder, []).append(ts)
+        elif adder in by_adder:
+            by_adder[adder].append(ts)
+        else:
+            by_adder[adder] = [ts]
     broadcast, largest = 0, 0
     for times in by_adder.values():
         times.sort()
@@ -246,8 +251,8 @@ def exposure(
     member_ids: Iterable[str], owners: set[str], people: People, label: str | None
 ) -> dict[str, Value]:
     """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
-    ids = list(member_ids)
-    external = sum(1 for pid in ids if (p := people.get(pid)) is not None and p.external)
+    ids = member_ids if isinstance(member_ids, dict | set) else set(member_ids)
+    external = len(people.external.intersection(ids))
     n = len(ids)
     return {
         "guests": Value(float(external)),
@@ -260,11 +265,12 @@ def exposure(
 def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     """Every component of one community, from its facts."""
     people = inv.people
-    joins = {
-        pid: j
-        for pid, j in f.members.items()
-        if (p := people.get(pid)) is None or p.kind in PEOPLE_KINDS
-    }
+    not_people = people.not_people
+    joins = (
+        {pid: j for pid, j in f.members.items() if pid not in not_people}
+        if not_people.intersection(f.members)
+        else f.members
+    )
     owners = {o for o in f.owners if o in joins}
     n = len(joins)
     d30 = f.activity.get("D30")
@@ -286,10 +292,10 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
                 past[window] = from_joins[window]
                 out.growth_method = "join dates (people who left before history began unknown)"
     out.values.update(growth(n, past, history_days))
-    for pid in joins:
-        p = people.get(pid)
-        if p is not None and p.department and not p.external:
-            out.departments[p.department] += 1
+    # Counter over map() counts in C; members with no known department map to None.
+    depts: Counter[str | None] = Counter(map(people.department_of.get, joins))
+    depts.pop(None, None)
+    out.departments = Counter({k: n for k, n in depts.items() if k is not None})
     out.values.update(breadth(out.departments, len(people.departments)))
     out.values.update(
         engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None)
@@ -320,8 +326,6 @@ class Percentiles:
 
     def of(self, name: str, value: Value) -> float | None:
         """The percentile (0-100, mid-rank) of a value among the organisation's communities."""
-        import bisect
-
         key = value.rank_key
         col = self._cols.get(name)
         if key is None or not col:

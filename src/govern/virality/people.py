@@ -43,7 +43,26 @@ class People:
     departments: Counter[str] = field(default_factory=Counter)
     """Employees per department, each person (email) counted once."""
     directory_emails: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Enabled employee emails per connector: who could be matched in a migration target."""
+    """Employee emails per connector: who could be matched in a migration target."""
+    # Indexes for the per-member loops (millions of lookups): sets and a dict beat objects.
+    not_people: set[str] = field(default_factory=set)
+    """Principals that are groups or service accounts, not people."""
+    services: set[str] = field(default_factory=set)
+    external: set[str] = field(default_factory=set)
+    department_of: dict[str, str] = field(default_factory=dict)
+    """Department of each internal employee principal (resolved by email)."""
+
+    def add(self, principal_id: str, person: Person) -> None:
+        """Add one principal and keep the indexes in step."""
+        self.by_id[principal_id] = person
+        if person.kind not in PEOPLE_KINDS:
+            self.not_people.add(principal_id)
+            if person.kind == "service":
+                self.services.add(principal_id)
+        elif person.external:
+            self.external.add(principal_id)
+        elif person.department:
+            self.department_of[principal_id] = person.department
 
     def get(self, principal_id: str) -> Person | None:
         """The person behind a principal id, if the inventory lists it."""
@@ -99,7 +118,7 @@ def load_people(store: Store) -> People:
         department = dept_by_email.get(email, dept) if email else dept
         d = _domain(email)
         external = kind == "guest" or (kind == "employee" and d is not None and d not in domains)
-        people.by_id[pid] = Person(kind, email, department, external)
+        people.add(pid, Person(kind, email, department, external))
         if kind == "employee" and department and not external:
             key = email or pid
             if key not in counted:

@@ -32,6 +32,8 @@ from govern.virality.thresholds import Thresholds
 
 RULE_ADOPT = "VIRAL-ADOPT"
 RULE_ARCHIVE = "VIRAL-ARCHIVE"
+DECIDING = ("members", "growth_30d", "entropy", "organic_share", "active_ratio")
+"""The components whose percentiles the decision's reasons quote."""
 SCORED = ("members", "growth_30d", "entropy", "active_ratio", "organic_share")
 """The components whose mean percentile ranks communities (reach, growth, breadth, engagement,
 organic spread): one per question, so no question counts twice."""
@@ -71,7 +73,7 @@ def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresho
     )
     big = members >= th.reach_members
     viral = big and broad and organic is not None and organic >= th.organic_share
-    evidence = _evidence(m, pct)
+    evidence: list[str] = []  # filled by the caller for the communities it lists
 
     if m.inactive_days is not None and m.inactive_days >= th.inactive_days:
         reasons.append(
@@ -183,7 +185,8 @@ def format_value(name: str, value: Value) -> str:
     return _num(x)
 
 
-def _evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
+def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
+    """Every component of a community with its percentile, as lines of text."""
     out = []
     for name, value in m.values.items():
         out.append(f"{LABELS.get(name, name)}: {format_value(name, value)}{_pct(pct.get(name))}")
