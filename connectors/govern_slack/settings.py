@@ -6,7 +6,9 @@ to hand it to slack-sdk.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 SLACK_API = "https://slack.com/api/"
 
@@ -59,3 +61,11 @@ class SlackSettings(BaseModel):
         default=6, ge=0, le=20, description="Retries of one request (429, 5xx, dropped)"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="Timeout of one request")
+
+    @field_validator("workspace_tokens", "sanctioned_workspaces", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        # A TOML string or environment variable may list them comma-separated.
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value

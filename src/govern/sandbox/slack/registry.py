@@ -1,0 +1,35 @@
+"""How the sandbox server registry (``govern.sandbox.servers``) starts the Slack server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from govern.sandbox.http import Faults
+    from govern.sandbox.org import Organisation
+    from govern.sandbox.servers import Started
+
+
+def start(org: Organisation, faults: Faults | None, port: int, options: dict[str, Any]) -> Started:
+    """Serve the organisation's Slack; the settings point govern's ``[slack]`` table at it."""
+    from govern.sandbox.servers import Started
+    from govern.sandbox.slack.server import SlackServer, SlackSettings
+
+    server = SlackServer(org, options.get("slack_settings") or SlackSettings(), faults).start(port)
+    return Started(
+        name="slack",
+        url=server.url,
+        log=server.log,
+        injector=server.asgi,
+        settings={
+            "organization": "contoso",
+            "token": "xoxb-sandbox",
+            # Lists as comma-separated text, which the connector's settings accept.
+            "workspace_tokens": "xoxb-free",
+            "sanctioned_workspaces": "contoso,contoso-support",
+            "base_url": server.url,
+        },
+        section="slack",
+        stop=server.stop,
+        server=server,
+    )
