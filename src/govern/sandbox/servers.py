@@ -18,6 +18,7 @@ from typing import Any
 from govern.sandbox.errors import SandboxError
 from govern.sandbox.http import FaultInjector, Faults, RequestLog
 from govern.sandbox.org import Organisation
+from govern.sandbox.slack.registry import start as _start_slack
 
 GRAPH_TOKEN = "sandbox-token"
 """The bearer token the printed settings use (any token works; ``sandbox-scoped:...`` limits)."""
@@ -120,6 +121,7 @@ SERVERS: dict[str, ServerKind] = {
     "confluence-cloud": ServerKind(
         "confluence-cloud", "Confluence Cloud (REST v2 and v1)", _confluence("cloud")
     ),
+    "slack": ServerKind("slack", "Slack Web API (Enterprise Grid, a free workspace)", _start_slack),
 }
 """Every server kind, by name; ``graph`` and ``confluence`` start by default."""
 
