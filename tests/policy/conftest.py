@@ -22,7 +22,9 @@ POLICIES = REPO / "policies"
 NOW = datetime.now(UTC)
 
 
-def person(name: str, kind: PrincipalKind = PrincipalKind.EMPLOYEE, domain: str = "contoso.com") -> Principal:
+def person(
+    name: str, kind: PrincipalKind = PrincipalKind.EMPLOYEE, domain: str = "contoso.com"
+) -> Principal:
     return Principal(
         id=f"m365:user:{name}",
         kind=kind,

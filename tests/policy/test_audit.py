@@ -15,9 +15,7 @@ def run(env: dict[str, str], *args: str, policies: Path = POLICIES) -> Result:
 
 
 def pairs(result: Result) -> set[tuple[str, str, str | None]]:
-    return {
-        (f["rule_id"], f["community_id"], f["principal_id"]) for f in json.loads(result.stdout)
-    }
+    return {(f["rule_id"], f["community_id"], f["principal_id"]) for f in json.loads(result.stdout)}
 
 
 def test_audit_finds_the_planted_problems_with_their_rules(env: dict[str, str]) -> None:
@@ -129,15 +127,19 @@ def test_broken_policies_stop_before_the_store_and_change_nothing(
 ) -> None:
     db = Path(store_url.removeprefix("sqlite:///"))
     before = hashlib.sha256(db.read_bytes()).hexdigest()
-    text = (policies_copy / "policy.csv").read_text().replace(
-        "guest, *, confidential,", "guest, *, confidental,"
+    text = (
+        (policies_copy / "policy.csv")
+        .read_text()
+        .replace("guest, *, confidential,", "guest, *, confidental,")
     )
     (policies_copy / "policy.csv").write_text(text)
     result = run(env, policies=policies_copy)
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr.count("\n") == 1
-    assert "column 'cls': 'confidental' is not a class; did you mean 'confidential'?" in result.stderr
+    assert (
+        "column 'cls': 'confidental' is not a class; did you mean 'confidential'?" in result.stderr
+    )
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 

@@ -50,7 +50,7 @@ class _Feature:
         if self.eq:
             parts.append(x if _hashable_in(x, self.eq) else OTHER)
         for fn, pattern in self.matches:
-            parts.append(bool(fn(x, pattern)))
+            parts.append(_safe_match(fn, x, pattern))
         for has_link, universe, linked in self.roles:
             if x in linked:
                 parts.append(tuple(bool(has_link(x, role)) for role in universe))
@@ -58,6 +58,20 @@ class _Feature:
                 # Not named in any role line: g(x, y) holds only for y == x (Casbin's rule).
                 parts.append(tuple(x == role for role in universe))
         return tuple(parts)
+
+
+def _safe_match(fn: Callable[[Any, Any], Any], x: Any, pattern: Any) -> Hashable:
+    """fn(x, pattern), or a marker when it raises.
+
+    A matcher often guards a pattern (``p.pat == "*" || regexMatch(..., p.pat)``) so Casbin
+    never calls the function with it, while the projection tries every value of the column:
+    '*' is no regular expression. The marker keeps the key exact either way: if Casbin does
+    reach the call, the representative request raises there just as every other would.
+    """
+    try:
+        return bool(fn(x, pattern))
+    except Exception as exc:  # any error of a user-supplied pattern
+        return ("error", type(exc).__name__)
 
 
 def _hashable_in(x: Any, values: set[Any]) -> bool:

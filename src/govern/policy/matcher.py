@@ -137,8 +137,11 @@ def to_python(expr: str) -> tuple[str, list[int]]:
 def analyse(expr: str, role_functions: frozenset[str] = frozenset({"g"})) -> MatcherInfo:
     """Read a matcher; raises :class:`MatcherSyntaxError` when it does not parse."""
     python, index = to_python(expr)
+    # `!x` becomes ` not x`: Python rejects the leading space, so drop it and its columns.
+    lead = len(python) - len(python.lstrip())
+    python, index = python[lead:], index[lead:]
     try:
-        tree = ast.parse(python.strip() and python, mode="eval")
+        tree = ast.parse(python, mode="eval")
     except SyntaxError as exc:
         col = max(0, min((exc.offset or 1) - 1, len(index) - 1))
         raise MatcherSyntaxError(exc.msg or "invalid syntax", index[col]) from None
