@@ -3,7 +3,7 @@
 A role is a set of Confluence permissions (``mapping.ROLE_PERMISSIONS``). Adding a grant adds
 the permissions of its role the subject lacks (view first: Confluence needs it before any other);
 removing one takes away what makes that role (administer for an owner, the content rights for a
-member, everything for a viewer). The space's permissions are read first, so a change already
+member, everything for a viewer); changing one leaves exactly the new role's set. The space's permissions are read first, so a change already
 made is reported done without a write, and removing the administer permission of the only
 subject holding it is refused before Confluence is asked. Data Center writes through JSON-RPC
 (``addPermissionToSpace`` / ``removePermissionFromSpace``); Cloud through REST v1
@@ -56,9 +56,9 @@ class Applier:
             else:
                 wanted = set(ROLE_PERMISSIONS[change.role])
                 after = self._add(key, pkind, subject, wanted, before)
-                if change.action is ChangeAction.CHANGE_ROLE and change.from_role is not None:
-                    extra = _removal(change.from_role) - wanted
-                    after = self._remove(key, pkind, subject, extra, after)
+                if change.action is ChangeAction.CHANGE_ROLE:
+                    # A changed role is exactly the new role's set: a downgrade drops the rest.
+                    after = self._remove(key, pkind, subject, after - wanted, after)
         except (Refused, Forbidden) as exc:
             reason = str(exc) if isinstance(exc, Refused) else "needs space admin rights"
             return ApplyResult(False, f"{key}: {reason}")
