@@ -70,10 +70,14 @@ def test_json_scenarios_work_too(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("members: [ben]", "members: [zed]"), r"s\.yaml:13:15: communities\[0\]\.members\[0\]: 'zed' is not a person"),
-        (("department: IT}", "department: Legal}"), r"s\.yaml:7:40: people\[1\]\.department: 'Legal' is not a declared department"),
-        (("kind: team", "kind: wiki"), r"s\.yaml:10:11: communities\[0\]\.kind: 'wiki' is not one of"),
-        (("today: 2025-03-03", "today: March 3rd"), r"s\.yaml:3:10: organisation\.today: 'March 3rd' does not match"),
+        (("members: [ben]", "members: [zed]"),
+         r"s\.yaml:13:15: communities\[0\]\.members\[0\]: 'zed' is not a person"),
+        (("department: IT}", "department: Legal}"),
+         r"s\.yaml:7:40: people\[1\]\.department: 'Legal' is not a declared department"),
+        (("kind: team", "kind: wiki"),
+         r"s\.yaml:10:11: communities\[0\]\.kind: 'wiki' is not one of"),
+        (("today: 2025-03-03", "today: March 3rd"),
+         r"s\.yaml:3:10: organisation\.today: 'March 3rd' does not match"),
         (("    name: Club\n", ""), r"s\.yaml:9:5: communities\[0\]: 'name' is a required property"),
         (("id: ben", "id: ann"), r"s\.yaml:7:10: people\[1\]\.id: id 'ann' is defined twice"),
         (("members: [ben]", "members: [ben"), r"s\.yaml:\d+:\d+: not valid YAML"),

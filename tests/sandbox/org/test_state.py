@@ -69,5 +69,5 @@ def test_state_directory_errors(tmp_path: Path) -> None:
         create(tmp_path, "tiny", 2)
     assert create(tmp_path, "tiny", 2, force=True).org.seed == 2
     (tmp_path / state.JOURNAL).write_text("{not json\n")
-    with pytest.raises(SandboxError, match="journal.jsonl:1"):
+    with pytest.raises(SandboxError, match=r"journal\.jsonl:1"):
         load(tmp_path)
