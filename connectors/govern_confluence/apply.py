@@ -3,9 +3,10 @@
 A role is a set of Confluence permissions (``mapping.ROLE_PERMISSIONS``). Adding a grant adds
 the permissions of its role the subject lacks (view first: Confluence needs it before any other);
 removing one takes away what makes that role (administer for an owner, the content rights for a
-member, everything for a viewer); changing one leaves exactly the new role's set. The space's permissions are read first, so a change already
-made is reported done without a write, and removing the administer permission of the only
-subject holding it is refused before Confluence is asked. Data Center writes through JSON-RPC
+member, everything for a viewer); changing one leaves exactly the new role's set. The space's
+permissions are read first, so a change already made is reported done without a write, and
+removing the administer permission of the only subject holding it is refused before Confluence
+is asked. Data Center writes through JSON-RPC
 (``addPermissionToSpace`` / ``removePermissionFromSpace``); Cloud through REST v1
 (``POST /space/{key}/permission``, ``DELETE /space/{key}/permission/{id}``). A refusal carries
 Confluence's own message.
