@@ -122,6 +122,17 @@ class ConfSection:
     name: str
     pos: Pos
     keys: dict[str, tuple[str, Pos]] = field(default_factory=dict)
+    spans: dict[str, list[tuple[int, Pos]]] = field(default_factory=dict)
+    """For values continued over lines with ``\\``: (offset in the joined value, its position)."""
+
+    def at(self, key: str, offset: int) -> Pos:
+        """The position of character ``offset`` of a (possibly continued) value."""
+        spans = self.spans.get(key) or [(0, self.keys[key][1])]
+        start, pos = spans[0]
+        for s, p in spans:
+            if s <= offset:
+                start, pos = s, p
+        return Pos(pos.file, pos.line, pos.col + offset - start)
 
 
 def read_model_conf(path: Path) -> tuple[dict[str, ConfSection], list[Diagnostic]]:
@@ -133,11 +144,13 @@ def read_model_conf(path: Path) -> tuple[dict[str, ConfSection], list[Diagnostic
         return sections, problems
     current: ConfSection | None = None
     pending: tuple[str, str, Pos] | None = None  # a value continued with a trailing backslash
+    spans: list[tuple[int, Pos]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if pending is not None:
             key, value, vpos = pending
             more = stripped.removesuffix("\\").strip()
+            spans.append((len(value) + 1, Pos(path, number, len(raw) - len(raw.lstrip()) + 1)))
             value = f"{value} {more}".strip()
             if stripped.endswith("\\"):
                 pending = (key, value, vpos)
@@ -145,6 +158,7 @@ def read_model_conf(path: Path) -> tuple[dict[str, ConfSection], list[Diagnostic
             pending = None
             assert current is not None
             current.keys[key] = (value, vpos)
+            current.spans[key] = spans
             continue
         if not stripped or stripped[0] in "#;":
             continue
@@ -193,6 +207,7 @@ def read_model_conf(path: Path) -> tuple[dict[str, ConfSection], list[Diagnostic
             )
         if value.strip().endswith("\\"):
             pending = (key, value.strip().removesuffix("\\").strip(), vpos)
+            spans = [(0, vpos)]
             continue
         current.keys[key] = (value.strip(), vpos)
     return sections, problems

@@ -57,11 +57,14 @@ def validate(root: Path, *, with_tests: bool = True) -> Validation:
         found = check_schema(doc, SCHEMAS[name])
         out += found
         usable[name] = not found
-    classes: set[str] = set()
-    groups: dict[str, bool] = {}
+    classes: set[str] | None = None
+    groups: dict[str, bool] | None = None
     if usable.get(r.CLASSIFICATION):
         classes = set(raw.docs[r.CLASSIFICATION].data.get("classes") or {})
+    if r.GROUPS not in raw.docs and not raw.path(r.GROUPS).exists():
+        groups = {}
     if usable.get(r.GROUPS):
+        groups = {}
         for name, g in (raw.docs[r.GROUPS].data.get("groups") or {}).items():
             groups[name] = bool(g.get("steward_pool", False))
         out += check_groups(raw.docs[r.GROUPS])
@@ -71,9 +74,9 @@ def validate(root: Path, *, with_tests: bool = True) -> Validation:
     if raw.path(r.MODEL).exists():
         out += problems
     names = Names(
-        classes=frozenset(classes),
-        groups=frozenset(groups),
-        steward_pools=frozenset(n for n, steward in groups.items() if steward),
+        classes=frozenset(classes) if classes is not None else None,
+        groups=frozenset(groups) if groups is not None else None,
+        steward_pools=frozenset(n for n, steward in (groups or {}).items() if steward),
     )
     ids, problems = check_lines(raw.lines, shape, names)
     out += problems
@@ -84,7 +87,7 @@ def validate(root: Path, *, with_tests: bool = True) -> Validation:
         known.update({rid: "cls" for rid in rule_ids - set(ids)})
     for doc in raw.tests:
         found = check_schema(doc, "tests")
-        out += found or check_tests(doc, known, classes, set(groups))
+        out += found or check_tests(doc, known, classes or set(), set(groups or {}))
     if not errors(out) and shape.text_ok:
         out += _casbin_loads(raw)
     result = Validation(sorted(set(out)), shape=shape)

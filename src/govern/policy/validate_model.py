@@ -8,7 +8,9 @@ size" and no line), a typo in a value (the rule never matches) and a typo in a m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from govern.policy import vocabulary as v
 from govern.policy.diagnostics import Diagnostic, suggest
@@ -45,6 +47,8 @@ class ModelShape:
     effects: dict[str, str] = field(default_factory=dict)
     text_ok: bool = True
     """False when a problem means Casbin itself should not be asked to load the model."""
+    bad_requests: set[str] = field(default_factory=set)
+    """Request definitions with a wrong token: matcher reads of them would only echo that."""
 
 
 def check_model(sections: dict[str, ConfSection], file: Pos) -> tuple[ModelShape, list[Diagnostic]]:
@@ -54,13 +58,20 @@ def check_model(sections: dict[str, ConfSection], file: Pos) -> tuple[ModelShape
     for name, section in sections.items():
         if name not in SECTIONS:
             out.append(
-                section.pos.at(f"unknown section [{name}]{suggest(name, SECTIONS)}", "unknown-name")
+                section.pos.at(
+                    f"unknown section [{name}]{_bracket(suggest(name, SECTIONS))}",
+                    "unknown-name",
+                )
             )
             shape.text_ok = False
+    misspelt = {suggest(n, SECTIONS) for n in sections if n not in SECTIONS}
     for name in REQUIRED_SECTIONS:
         if name not in sections:
-            out.append(file.at(f"missing section [{name}]; add it (see `govern init`)", "missing"))
             shape.text_ok = False
+            if f"; did you mean '{name}'?" not in misspelt:
+                out.append(
+                    file.at(f"missing section [{name}]; add it (see `govern init`)", "missing")
+                )
     for name, letter in SECTIONS.items():
         for key, (value, pos) in sections.get(name, ConfSection(name, file)).keys.items():
             m = _KEY.match(key)
@@ -78,10 +89,16 @@ def check_model(sections: dict[str, ConfSection], file: Pos) -> tuple[ModelShape
     if "r" not in shape.requests and "request_definition" in sections:
         out.append(sections["request_definition"].pos.at("missing 'r = sub, obj, act'", "missing"))
         shape.text_ok = False
-    for key, (value, pos) in sections.get("matchers", ConfSection("", file)).keys.items():
+    matchers = sections.get("matchers", ConfSection("", file))
+    for key, (value, pos) in matchers.keys.items():
         if _KEY.match(key):
-            out += _matcher(shape, key, value, pos)
+            out += _matcher(shape, key, value, pos, partial(matchers.at, key))
     return shape, out
+
+
+def _bracket(hint: str) -> str:
+    """'; did you mean 'matchers'?' as '; did you mean [matchers]?' for section names."""
+    return hint.replace("'", "[", 1).replace("'", "]", 1)
 
 
 def _tokens(shape: ModelShape, letter: str, key: str, value: str, pos: Pos) -> list[Diagnostic]:
@@ -115,10 +132,13 @@ def _tokens(shape: ModelShape, letter: str, key: str, value: str, pos: Pos) -> l
                             "unknown-name",
                         )
                     )
-            missing = sorted(wanted - set(tokens))
-            if missing:
-                need = ", ".join(missing)
-                out.append(pos.at(f"'{key}' lacks token(s) {need}; govern fills {key} = {need}"))
+            missing = [t for t in wanted if t not in tokens]
+            if missing and not any(t not in wanted for t in tokens):
+                out.append(
+                    pos.at(f"'{key}' lacks {', '.join(missing)}; write {key} = {', '.join(wanted)}")
+                )
+            if any(t not in wanted for t in tokens) or missing:
+                shape.bad_requests.add(key)
         shape.requests[key] = tokens
     else:
         if "id" not in tokens:
@@ -155,11 +175,9 @@ def _effects(shape: ModelShape, sections: dict[str, ConfSection]) -> list[Diagno
     return out
 
 
-def _at(pos: Pos, offset: int) -> Pos:
-    return Pos(pos.file, pos.line, pos.col + offset)
-
-
-def _matcher(shape: ModelShape, key: str, value: str, pos: Pos) -> list[Diagnostic]:
+def _matcher(
+    shape: ModelShape, key: str, value: str, pos: Pos, at: Callable[[int], Pos]
+) -> list[Diagnostic]:
     suffix = key[1:]
     rkey, pkey = f"r{suffix}", f"p{suffix}"
     out: list[Diagnostic] = []
@@ -167,7 +185,7 @@ def _matcher(shape: ModelShape, key: str, value: str, pos: Pos) -> list[Diagnost
         info = analyse(value, frozenset(shape.roles))
     except MatcherSyntaxError as exc:
         shape.text_ok = False
-        return [_at(pos, exc.offset).at(f"matcher '{key}': {exc}", "syntax")]
+        return [at(exc.offset).at(f"matcher '{key}': {exc}", "syntax")]
     shape.matchers[key] = info
     if rkey not in shape.requests:
         out.append(pos.at(f"matcher '{key}' has no request '{rkey}'; define it or remove '{key}'"))
@@ -176,14 +194,16 @@ def _matcher(shape: ModelShape, key: str, value: str, pos: Pos) -> list[Diagnost
     for root, offset in info.roots:
         if root not in (rkey, pkey):
             out.append(
-                _at(pos, offset).at(
+                at(offset).at(
                     f"matcher '{key}' reads '{root}'; it may only read {rkey} and {pkey}",
                     "unknown-name",
                 )
             )
     tokens = shape.requests.get(rkey, [])
     for a in info.accesses:
-        p = _at(pos, a.offset)
+        p = at(a.offset)
+        if rkey in shape.bad_requests:
+            continue
         if a.token not in tokens:
             out.append(
                 p.at(f"'{rkey}' has no token '{a.token}'{suggest(a.token, tokens)}", "unknown-name")
@@ -205,7 +225,7 @@ def _matcher(shape: ModelShape, key: str, value: str, pos: Pos) -> list[Diagnost
     for column, offset in info.columns:
         if column not in columns:
             out.append(
-                _at(pos, offset).at(
+                at(offset).at(
                     f"'{pkey}' has no column '{column}'{suggest(column, columns)}", "unknown-name"
                 )
             )
@@ -213,9 +233,9 @@ def _matcher(shape: ModelShape, key: str, value: str, pos: Pos) -> list[Diagnost
     for name, offset in info.calls:
         if name not in known:
             hint = suggest(name, known)
-            out.append(_at(pos, offset).at(f"unknown function '{name}'{hint}", "unknown-name"))
+            out.append(at(offset).at(f"unknown function '{name}'{hint}", "unknown-name"))
     for name, offset in info.names:
-        out.append(_at(pos, offset).at(f"unknown name '{name}'; quote text as \"{name}\""))
+        out.append(at(offset).at(f"unknown name '{name}'; quote text as \"{name}\""))
     if out:
         shape.text_ok = False
     return out
@@ -231,8 +251,9 @@ def _offered(token: str) -> frozenset[str] | None:
 class Names:
     """Names defined in the YAML files that policy lines may refer to."""
 
-    classes: frozenset[str]
-    groups: frozenset[str]
+    classes: frozenset[str] | None
+    """None when classification.yaml is itself broken: its error is the one to report."""
+    groups: frozenset[str] | None
     steward_pools: frozenset[str]
 
 
@@ -243,6 +264,8 @@ def check_lines(
     out: list[Diagnostic] = []
     ids: dict[str, CsvLine] = {}
     declared = {**shape.policies, **{g: ["_"] * n for g, n in shape.roles.items()}}
+    if not declared:
+        return ids, out  # no usable model: its own error says why
     for line in lines:
         columns = declared.get(line.ptype)
         if columns is None:
@@ -312,15 +335,23 @@ def _value_problem(
         "cls": names.classes,
         "group": names.groups,
     }.get(column)
-    if choices is not None:
-        if value == v.ANY or value in choices:
+    if column in ("kind", "act", "lifecycle", "cls", "group"):
+        if choices is None or value == v.ANY or value in choices:
             return None
-        what = {"cls": "a class", "group": "a group in groups.yaml"}.get(column, f"a {column}")
+        what = {
+            "cls": "a class",
+            "group": "a group in groups.yaml",
+            "act": "a role",
+            "kind": "a principal kind",
+            "lifecycle": "a lifecycle state",
+        }[column]
         return f"'{value}' is not {what}{suggest(value, choices)}"
     if column == "priority":
         return None if value.isdigit() else f"'{value}' is not a whole number (lower wins)"
     if column == "id":
-        return None if re.match(v.RULE_ID_PATTERN, value) else f"'{value}' is not a valid rule id"
+        if re.match(v.RULE_ID_PATTERN, value):
+            return None
+        return f"'{value}' is not a valid rule id; use letters, digits, '-', '_' and '.'"
     if column == "eft":
         if value in v.EFFECTS:
             return None
@@ -351,6 +382,8 @@ def _param_problem(req: str, value: str, eft: str, names: Names) -> str | None:
         ok = value.isdigit() and int(value) >= 1
         return None if ok else f"{req} needs a whole number of at least 1, not '{value}'"
     if kind == "group":
+        if names.groups is None:
+            return None
         if value in names.groups:
             if value not in names.steward_pools:
                 return f"group '{value}' is not a steward pool; set steward_pool: true for it"

@@ -31,9 +31,9 @@ REQUIREMENTS: dict[str, str] = {
 }
 """Requirement kind -> what its parameter is: a whole number, a named group, or nothing."""
 
-REQUEST_SHAPES: dict[str, frozenset[str]] = {
-    "r": frozenset({"sub", "obj", "act"}),
-    "r2": frozenset({"obj", "req"}),
+REQUEST_SHAPES: dict[str, tuple[str, ...]] = {
+    "r": ("sub", "obj", "act"),
+    "r2": ("obj", "req"),
 }
 """The request definitions govern fills, by name, and the tokens each must have."""
 
