@@ -14,9 +14,16 @@ from tests.connectors.confluence.inventory import grants_of
 
 
 def change(action: ChangeAction, key: str, principal: str, role: Role, **kw: object) -> Change:
-    return Change(id=f"{action}-{key}-{principal}", action=action,
-                  community_id=f"confluence:space:{key}", principal_id=principal, role=role,
-                  rule_id="test", reason="test", **kw)  # type: ignore[arg-type]  # fmt: skip
+    return Change(
+        id=f"{action}-{key}-{principal}",
+        action=action,
+        community_id=f"confluence:space:{key}",
+        principal_id=principal,
+        role=role,
+        rule_id="test",
+        reason="test",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def user_ref(site: ConfluenceSandbox, org: Organisation, index: int) -> str:
@@ -31,9 +38,13 @@ def test_grant_change_and_revoke(
     connector = ConfluenceConnector(settings_for(site))
     space = next(s for s in org.spaces if not s.personal and s.deleted == -1)
     outsider = next(
-        u.idx for u in org.confluence_users if u.active and not any(
-            p.subject == u.idx for p in space.permissions() if p.subject_type == Subject.USER)
-    )  # fmt: skip
+        u.idx
+        for u in org.confluence_users
+        if u.active
+        and not any(
+            p.subject == u.idx for p in space.permissions() if p.subject_type == Subject.USER
+        )
+    )
     who = user_ref(site, org, outsider)
     add = change(ChangeAction.ADD_GRANT, space.key, who, Role.MEMBER)
     first = connector.apply(add)

@@ -22,8 +22,11 @@ def test_every_space_with_its_grants(discover: Discover, store: Store, org: Orga
     communities = {c.id: c for c in q.communities(store)}
     assert set(communities) == {f"confluence:space:{s.key}" for s in live}
     for s in live:
-        subjects = {(p.subject_type, p.subject) for p in s.permissions()
-                    if p.subject_type != Subject.ANONYMOUS}  # fmt: skip
+        subjects = {
+            (p.subject_type, p.subject)
+            for p in s.permissions()
+            if p.subject_type != Subject.ANONYMOUS
+        }
         assert len(grants_of(store, s.key)) == len(subjects), s.key
         c = communities[f"confluence:space:{s.key}"]
         assert c.path == f"confluence/127.0.0.1/space/{s.key}"

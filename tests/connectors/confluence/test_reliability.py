@@ -27,8 +27,9 @@ def test_faults_give_the_same_inventory(
     discover()
     clean = inventory(store)
     # Retry-After 0 keeps the test fast; the waits themselves are checked below.
-    site.faults.set(Faults(throttle_rate=0.1, unavailable_rate=0.1, drop_rate=0.1,
-                           retry_after=0, seed=3))  # fmt: skip
+    site.faults.set(
+        Faults(throttle_rate=0.1, unavailable_rate=0.1, drop_rate=0.1, retry_after=0, seed=3)
+    )
     snap = discover(full=True).snapshot
     assert snap.stats["retries"] > 0 and site.requests.faults["drop"] > 0
     assert inventory(store) == clean
@@ -66,15 +67,20 @@ def test_killed_run_leaves_the_store_as_it_was(org: Organisation, tmp_path: Path
     creds = Credentials([Account("canary-admin", "s3cret-kill", site_admin=True)])
     with start(org, "datacenter", credentials=creds) as sb:
         env = _env(sb, tmp_path, "s3cret-kill")
-        done = subprocess.run(_govern("discover"), env=env, capture_output=True, text=True,
-                              timeout=120, check=False)  # fmt: skip
+        done = subprocess.run(
+            _govern("discover"), env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         assert done.returncode == 0, done.stderr
         store = Store(f"sqlite:///{tmp_path / 'inventory.db'}")
         before = (inventory(store), [s.id for s in store.snapshots()])
         sb.faults.set(Faults(latency_seconds=0.05))  # slow enough to be killed mid-run
         started = sb.requests.total
-        proc = subprocess.Popen(_govern("discover", "--full"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            _govern("discover", "--full"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while sb.requests.total < started + 20 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -95,9 +101,13 @@ def test_canary_secret_never_printed_logged_or_stored(
         if flavour == "cloud":
             env.pop("GOVERN_CONFLUENCE__USERNAME")
             env.pop("GOVERN_CONFLUENCE__PASSWORD")
-            env.update({"GOVERN_CONFLUENCE__DEPLOYMENT": "cloud",
-                        "GOVERN_CONFLUENCE__EMAIL": "canary-admin",
-                        "GOVERN_CONFLUENCE__API_TOKEN": canary})  # fmt: skip
+            env.update(
+                {
+                    "GOVERN_CONFLUENCE__DEPLOYMENT": "cloud",
+                    "GOVERN_CONFLUENCE__EMAIL": "canary-admin",
+                    "GOVERN_CONFLUENCE__API_TOKEN": canary,
+                }
+            )
         runs = [
             subprocess.run(
                 _govern("--debug", *args),
@@ -106,7 +116,7 @@ def test_canary_secret_never_printed_logged_or_stored(
                 text=True,
                 timeout=120,
                 check=False,
-            )  # fmt: skip
+            )
             for args in (["discover"], ["discover"], ["config", "show"])
         ]
         assert all(r.returncode == 0 for r in runs), [r.stderr[-500:] for r in runs]

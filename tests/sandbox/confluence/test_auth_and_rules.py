@@ -65,8 +65,12 @@ def test_last_space_admin_cannot_be_removed(dc: ConfluenceSandbox, org: Organisa
         if kind == Subject.USER
         else org.confluence_groups[who].name
     )
-    body = {"jsonrpc": "2.0", "method": "removePermissionFromSpace", "id": 1,
-            "params": ["SETSPACEPERMISSIONS", name, space.key]}  # fmt: skip
+    body = {
+        "jsonrpc": "2.0",
+        "method": "removePermissionFromSpace",
+        "id": 1,
+        "params": ["SETSPACEPERMISSIONS", name, space.key],
+    }
     err = requests.post(dc.url + RPC, json=body, headers=bearer(ADMIN_TOKEN)).json()["error"]
     assert "last administrator" in err["message"]
     assert len(space.admins()) == 1

@@ -147,8 +147,10 @@ def test_cloud_permission_add_and_delete(cloud: ConfluenceSandbox, org: Organisa
     c = cloud_client(cloud)
     space = org.spaces[2]
     gid = org.confluence_group_id(org.directory.department_groups[2])
-    body = {"subject": {"type": "group", "identifier": gid},
-            "operation": {"key": "read", "target": "space"}}  # fmt: skip
+    body = {
+        "subject": {"type": "group", "identifier": gid},
+        "operation": {"key": "read", "target": "space"},
+    }
     added = c.post(f"rest/api/space/{space.key}/permission", data=body)
     assert added["id"] in space.perms
     c.delete(f"rest/api/space/{space.key}/permission/{added['id']}")
