@@ -38,7 +38,7 @@ class SiteRow:
     url: str
     template: str
     owner_upn: str
-    last_activity: str
+    deleted: bool
 
 
 @dataclass
@@ -85,9 +85,8 @@ async def read_reports(run: Run, periods: list[str], tally: ReportTally) -> None
                 return  # Reports.Read.All missing: recorded once, nothing more to try
             _apply(run, key, period, raw, tally)
     if tally.concealed:
-        run.sink.incomplete(
-            "activity names",
-            f"{tally.concealed} report rows had concealed names and no id to match them by; "
+        run.sink.log(
+            f"m365: {tally.concealed} report rows had concealed names and no id to match them by; "
             f"turn off 'Display concealed user, group, and site names in all reports' in the "
             f"Microsoft 365 admin center (Settings > Org settings > Reports) to match them",
         )
@@ -148,7 +147,7 @@ def _match(
             return None
         tally.sites[sid] = SiteRow(
             sid, row.get("Site URL") or "", template, row.get("Owner Principal Name") or "",
-            row.get("Last Activity Date") or "",
+            (row.get("Is Deleted") or "").lower() == "true",
         )  # fmt: skip
         return community_id(sid, "site")
     if row.get("Group Id"):

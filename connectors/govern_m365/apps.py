@@ -116,10 +116,11 @@ async def read_standalone_sites(run: Run, tally: ReportTally, upns: dict[str, st
             if answer.status == 403:
                 run.forbidden(Feature.SITES, answer.error()[1])
                 return None
-            if not answer.ok:
-                return None  # deleted since the report was computed
-            body = answer.body
-            name = str(body.get("displayName") or body.get("name") or sid)
+            if row.deleted:
+                return None
+            # Without the site's own record, the report row still names it by URL.
+            body = answer.body if answer.ok else {"webUrl": row.url}
+            name = str(body.get("displayName") or body.get("name") or _url_name(row.url) or sid)
             cid = make_id(CONNECTOR, "site", sid)
             run.sink.community(
                 Community(
@@ -144,3 +145,9 @@ async def read_standalone_sites(run: Run, tally: ReportTally, upns: dict[str, st
     sel = "id,displayName,name,webUrl,createdDateTime"
     jobs = [Job(f"{base}/sites/{sid}?$select={sel}", reader(sid)) for sid in sorted(tally.sites)]
     await run_batched(run.session, jobs, Feature.SITES, "read standalone sites")
+
+
+def _url_name(url: str) -> str:
+    """The last path segment of a site URL (a concealed URL has none)."""
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    return tail if "/" in url else ""

@@ -205,6 +205,7 @@ async def _settle(run: Run, slices: dict[str, _Slices]) -> None:
 async def _reread_groups(run: Run, slices: dict[str, _Slices], gids: list[str]) -> None:
     """Read changed groups whole, with their owners (delta sends only what changed)."""
     base = run.session.base
+    unexpanded: list[str] = []
 
     def reread(gid: str) -> Any:
         def handle(answer: Answer) -> str | None:
@@ -216,11 +217,11 @@ async def _reread_groups(run: Run, slices: dict[str, _Slices], gids: list[str]) 
                 return None
             props = dict(answer.body)
             owners = props.pop("owners", None)
-            if owners is None:
-                raise MissingField("group", gid, "owners")
             slices[gid].props = props
             if is_community(props):
-                run.groups[gid] = GroupInfo(props=props, owners=_owners_of(owners))
+                run.groups[gid] = GroupInfo(props=props, owners=_owners_of(owners or []))
+                if owners is None or len(owners) >= EXPAND_LIMIT:
+                    unexpanded.append(gid)
             return None
 
         return handle
@@ -230,3 +231,4 @@ async def _reread_groups(run: Run, slices: dict[str, _Slices], gids: list[str]) 
     # decide its origin, and neither is in a delta entry that carries only members.
     jobs = [Job(url.format(gid), reread(gid)) for gid in set(gids) | set(slices)]
     await run_batched(run.session, jobs, Feature.GROUPS, "read changed groups")
+    await _read_members(run, [], unexpanded)
