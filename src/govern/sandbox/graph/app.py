@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from govern.sandbox.graph import apps, batch, delta, directory, reports, writes
+from govern.sandbox.graph import apps, batch, delta, directory, render, reports, writes
 from govern.sandbox.graph.core import Endpoint, GraphSettings, GraphState, Reply, respond, route
 from govern.sandbox.graph.errors import GraphError, error_body
 from govern.sandbox.http import (
@@ -90,6 +90,7 @@ class GraphServer:
         self, org: Organisation, settings: GraphSettings | None = None, faults: Faults | None = None
     ) -> None:
         self.state = GraphState(org, settings)
+        render.warm(org)
         self.app = create_app(self.state)
         self.asgi: FaultInjector
         self.asgi, self.log = instrument(_CollapseSlashes(self.app), faults)

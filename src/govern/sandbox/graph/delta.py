@@ -29,8 +29,8 @@ _RELATIONS = ("members", "owners")
 _CACHE_ROUNDS = 16  # incremental rounds whose netted changes stay cached
 
 
-def _link(org: Any, person: int, removed: bool) -> dict[str, Any]:
-    ref: dict[str, Any] = {"@odata.type": "#microsoft.graph.user", "id": org.user_id(person)}
+def _link(call: Call, person: int, removed: bool) -> dict[str, Any]:
+    ref: dict[str, Any] = {"@odata.type": "#microsoft.graph.user", "id": call.state.user_id(person)}
     if removed:
         ref["@removed"] = {"reason": "deleted"}
     return ref
@@ -113,7 +113,7 @@ def groups_delta(call: Call) -> Reply:
         links = [(rel, ref) for rel in rels for ref in _group_links(org, gi, d, rel)]
         chunk = links[offset : offset + room]
         for rel in rels:
-            refs = [_link(org, p, gone) for r, (p, gone) in chunk if r == rel]
+            refs = [_link(call, p, gone) for r, (p, gone) in chunk if r == rel]
             if refs:
                 obj[f"{rel}@delta"] = refs
         value.append(obj)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from govern.sandbox.entities import MemberList
@@ -108,8 +109,11 @@ def _collection(call: Call, kind: str, entity: str) -> Reply:
         body["@odata.count"] = len(idxs)
     if start + top < len(idxs):
         body["@odata.nextLink"] = call.next_link(encode_token([kind, page[-1]]))
-    body["value"] = [render(org, records[i], plan) for i in page]
-    return Reply(body)
+    key = (kind, q.select)
+    frag = call.state.fragment
+    return Reply(
+        body, fragments=[frag(key, i, partial(render, org, records[i], plan)) for i in page]
+    )
 
 
 def list_users(call: Call) -> Reply:
@@ -199,23 +203,27 @@ def _relation(call: Call, owners: bool, cast: bool) -> Reply:
     ids_ = people.ids[start : start + top]
     org = call.org
     plan = user_plan(q.select)
+    people_ = org.people
     if cast:
         context = f"{call.root}/$metadata#users"
-        value = [render(org, org.people[p], plan) for p in ids_]
+        key: tuple[Any, ...] = ("users", q.select)
+
+        def item(p: int) -> dict[str, Any]:
+            return render(org, people_[p], plan)
     else:
         context = f"{call.root}/$metadata#directoryObjects"
-        value = []
-        for p in ids_:
-            item = {"@odata.type": "#microsoft.graph.user"}
-            item.update(render(org, org.people[p], plan))
-            value.append(item)
+        key = ("directoryObjects", q.select)
+
+        def item(p: int) -> dict[str, Any]:
+            return {"@odata.type": "#microsoft.graph.user", **render(org, people_[p], plan)}
+
     body: dict[str, Any] = {"@odata.context": context}
     if q.count and q.eventual:
         body["@odata.count"] = len(people)
     if start + top < len(people):
         body["@odata.nextLink"] = call.next_link(encode_token([kind, start + top, ids_[-1]]))
-    body["value"] = value
-    return Reply(body)
+    frag = call.state.fragment
+    return Reply(body, fragments=[frag(key, p, partial(item, p)) for p in ids_])
 
 
 def list_members(call: Call) -> Reply:
