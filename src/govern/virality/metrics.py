@@ -38,6 +38,9 @@ class Value:
         return self.value if self.value is not None else self.rank_as
 
 
+ACTIVITY_PERIODS = ("D30", "D7", "D90", "D180")
+"""Activity periods in order of preference."""
+
 LOWER_IS_MORE = frozenset({"doubling_days"})
 """Components where a smaller figure means more (faster doubling)."""
 
@@ -273,7 +276,10 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     )
     owners = {o for o in f.owners if o in joins}
     n = len(joins)
-    d30 = f.activity.get("D30")
+    # The 30-day report is the reference; tools that report other periods only (Teams: D7,
+    # D90, D180) are read from the nearest one, and the figure says which.
+    period = next((p for p in ACTIVITY_PERIODS if p in f.activity), None)
+    d30 = f.activity.get(period) if period else None
     active = d30.active_users if d30 else None
     out = Measured(members=list(joins))
     out.values.update(reach(n, active))
@@ -300,6 +306,10 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out.values.update(
         engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None)
     )
+    if period not in (None, "D30"):
+        for key in ("active_users", "active_ratio", "posts_per_member"):
+            v = out.values[key]
+            out.values[key] = Value(v.value, f"from the {period} report (no D30 report)", v.rank_as)
     out.values.update(spread(joins, owners, people, th, f.clock.first_at))
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]

@@ -72,7 +72,15 @@ def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresho
         and entropy >= th.department_entropy
     )
     big = members >= th.reach_members
-    viral = big and broad and organic is not None and organic >= th.organic_share
+    # Without join dates and adders (Graph reports neither) organic spread cannot be measured;
+    # growth measured between snapshots after the community was already observed still shows
+    # members kept coming over time rather than in one creation-day broadcast. Said as such.
+    grew = g30.value is not None and g30.value >= th.growth_30d_percent
+    viral = (
+        big
+        and broad
+        and ((organic is not None and organic >= th.organic_share) or (organic is None and grew))
+    )
     evidence: list[str] = []  # filled by the caller for the communities it lists
 
     if m.inactive_days is not None and m.inactive_days >= th.inactive_days:
@@ -103,6 +111,11 @@ def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresho
             reasons.insert(0, _what(cat, members))
             return Verdict(Recommendation.MIGRATE, viral, reasons, evidence)
     elif viral and (active is None or active >= th.active_ratio):
+        if organic is None:
+            reasons.append(
+                "spread over time shown by growth between snapshots (the tool does not say who "
+                "added members, so the organic share is not measured)"
+            )
         if active is None:
             reasons.append("engagement not measured: the tool sent no activity report")
         return Verdict(Recommendation.ADOPT, True, reasons, evidence)
