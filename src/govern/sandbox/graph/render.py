@@ -229,3 +229,15 @@ def person_directory_object(
     out: dict[str, Any] = {"@odata.type": "#microsoft.graph.user"}
     out.update(render(org, p, plan))
     return out
+
+
+def warm(org: OrgData) -> None:
+    """Compute every user and group id once, up front (about 1 s per 100,000 records).
+
+    Encoding ids is most of the cost of rendering a record the first time; a full discovery
+    reads every record once, so paying it at start keeps every page fast.
+    """
+    for p in org.people:
+        _uid(org.salt, p.idx)
+    for g in org.groups:
+        _sid_of(org.salt, g.idx)
