@@ -145,7 +145,12 @@ async def _archive(session: Session, gid: str) -> ApplyResult:
     now = await session.json(session.request_for_url(url), Feature.GROUP_WRITE, "read group")
     if now.get("isArchived"):
         return ApplyResult(True, "already archived", {"archived": True}, {"archived": True})
-    info = session.client.teams.by_team_id(gid).archive.to_post_request_information(None)
+    from msgraph.generated.teams.item.archive.archive_post_request_body import (
+        ArchivePostRequestBody,
+    )
+
+    archive = session.client.teams.by_team_id(gid).archive
+    info = archive.to_post_request_information(ArchivePostRequestBody())
     try:
         await session.send(info, Feature.TEAM_ARCHIVE, f"archive team {gid}")
     except GraphFailure as exc:
