@@ -103,10 +103,24 @@ class RequestCounter:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve and count one request."""
-        try:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        counted = False
+
+        async def counting_send(message: Message) -> None:
+            # Count when the answer starts (routing is done, so the route is known), before the
+            # client can see it: a client reading the counts after a response sees its request.
+            nonlocal counted
+            if message["type"] == "http.response.start" and not counted:
+                counted = True
+                self.log.count(endpoint_name(scope))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
         finally:
-            if scope["type"] == "http":
+            if not counted:  # the app failed before answering
                 self.log.count(endpoint_name(scope))
 
 
