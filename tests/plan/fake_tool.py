@@ -24,6 +24,7 @@ from govern.model import (
     ChangeAction,
     Community,
     Grant,
+    Membership,
     Principal,
     PrincipalKind,
     Role,
@@ -205,6 +206,10 @@ class FakeToolConnector(Connector):
                     )
                 sink.grant(Grant(community_id=cid, principal_id=p, role=Role(r)))
             sink.restate(cid)
+        for gid, group in sorted(self.tool.state.get("groups", {}).items()):
+            sink.principal(Principal(id=gid, kind=PrincipalKind.GROUP, display_name=group["name"]))
+            for member in group["members"]:
+                sink.membership(Membership(group_id=gid, member_id=member))
         for p, kind in sorted(kinds.items()):
             if p not in seen:
                 sink.principal(

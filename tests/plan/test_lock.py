@@ -28,9 +28,11 @@ with lock.hold(store, ["scope:fake/contoso"], "sync"):
 def test_second_holder_is_refused_until_the_first_lets_go(store_url: str) -> None:
     store = Store(store_url)
     with lock.hold(store, ["scope:a", "scope:b"], "sync"):
-        with pytest.raises(LockedError, match=r"another govern run holds the lock on scope:b"):
-            with lock.hold(store, ["scope:b"], "apply"):
-                pass
+        with (
+            pytest.raises(LockedError, match=r"another govern run holds the lock on scope:b"),
+            lock.hold(store, ["scope:b"], "apply"),
+        ):
+            pass
         with lock.hold(store, ["scope:c"], "sync"):  # other scopes are free
             pass
     with lock.hold(store, ["scope:b"], "apply"):
@@ -45,9 +47,8 @@ def test_a_killed_holder_leaves_no_lock_behind(store_url: str) -> None:
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        with pytest.raises(LockedError) as err:
-            with lock.hold(store, ["scope:fake/contoso"], "sync"):
-                pass
+        with pytest.raises(LockedError) as err, lock.hold(store, ["scope:fake/contoso"], "sync"):
+            pass
         message = str(err.value)
         assert "\n" not in message and "govern history" in message
         if store.engine.dialect.name == "sqlite":
