@@ -27,7 +27,7 @@ from govern.plan import limits as blast
 from govern.plan import lock
 from govern.plan.journal import Journal, Run, RunKind, RunStatus
 from govern.plan.order import OwnerLedger, ordered
-from govern.plan.state import projected_grants
+from govern.plan.state import effective_owners, projected_grants
 from govern.store import Store
 
 Log = Callable[[str], None]
@@ -189,7 +189,9 @@ def apply_plan(
             run = journal.start(plan, options.kind, options.actor)
             say(f"run {run.id}")
         report = Report(run, resumed=existing is not None)
-        ledger = OwnerLedger.from_grants(g for gs in grants.values() for g in gs)
+        every = [g for gs in grants.values() for g in gs]
+        ledger = OwnerLedger.from_grants(effective_owners(store, every))
+        ledger.track(grants)  # communities with no effective owner are tracked too
         _run_changes(journal, run, plan, connectors, ledger, report, options.actor, say)
         journal.finish(run.id, report.status, dict(report.summary()))
         report.run = journal.get(run.id)

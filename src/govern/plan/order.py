@@ -70,6 +70,11 @@ class OwnerLedger:
                 owners[g.community_id].add(g.principal_id)
         return cls(owners)
 
+    def track(self, community_ids: Iterable[str]) -> None:
+        """Follow these communities too, starting from no owner where none is known."""
+        for c in community_ids:
+            self._owners.setdefault(c, set())
+
     def owners(self, community_id: str) -> frozenset[str]:
         """The owners of a community now, as far as this run knows."""
         return frozenset(self._owners.get(community_id, ()))

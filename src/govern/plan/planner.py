@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from govern.model import Change, ChangeAction, Community, PrincipalKind, Role, Visibility
 from govern.plan.changes import make_change
 from govern.policy.attributes import Resource, Subject
+from govern.policy.audit import NO_RULE
 from govern.policy.classify import Classifier
 from govern.policy.engine import Engine
 from govern.policy.groups import resolve
 from govern.policy.inventory import Inventory
 from govern.policy.policyset import PolicySet, Rule
-
-DEFAULT_DENY = "DEFAULT-DENY"
-"""Rule id given when Casbin denies without naming a line (the effect's default)."""
+from govern.policy.requirements import Requirement, applicable
 
 _OPEN = {Visibility.PUBLIC, Visibility.ORG}
 
@@ -124,9 +123,8 @@ class Planner:
         denied = self._decide_grants(tracked)
         for cid, pid, role, rule_id in denied:
             self._remove_denied(tracked[cid], pid, role, rule_id)
-        kinds = sorted({r.fields.get("requirement", "") for r in self.policies.requirement_rules()})
         for state in tracked.values():
-            self._requirements(state, kinds)
+            self._requirements(state)
             self._lifecycle(state)
         self._result.changes.sort(key=lambda c: (c.community_id, c.action.value, c.id))
         return self._result
@@ -138,10 +136,13 @@ class Planner:
             state = tracked.get(g.community_id)
             if state is None:
                 continue
-            if g.role is Role.OWNER:
+            sub = self.subject(g.principal_id)
+            # Owners counted as the audit counts them: a disabled, unknown or group owner owns
+            # nothing, so it neither meets a requirement nor keeps a community owned.
+            if g.role is Role.OWNER and sub.enabled and sub.kind not in ("unknown", "group"):
                 state.owners.add(g.principal_id)
                 self._load[g.principal_id] += 1
-            if self.subject(g.principal_id).kind == PrincipalKind.GUEST.value:
+            if sub.kind == PrincipalKind.GUEST.value or g.role is Role.GUEST:
                 state.guests.append((g.principal_id, g.role))
             triples.append((g.community_id, g.principal_id, g.role.value))
         decisions = self.engine.decide_grants(
@@ -149,7 +150,7 @@ class Planner:
         )
         for (cid, pid, role), decision in zip(triples, decisions, strict=True):
             if not decision.allowed:
-                denied.append((cid, pid, Role(role), decision.rule_id or DEFAULT_DENY))
+                denied.append((cid, pid, Role(role), decision.rule_id or NO_RULE))
         return denied
 
     def _remove_denied(self, state: _Community, pid: str, role: Role, rule_id: str) -> None:
@@ -211,13 +212,8 @@ class Planner:
         )
         return self._add(add) and self._add(remove)
 
-    def _requirements(self, state: _Community, kinds: list[str]) -> None:
-        rules: dict[str, Rule] = {}
-        for kind in kinds:
-            decision = self.engine.applies_fast(state.resource, kind)
-            rule = self.engine.rule(decision) if decision.allowed else None
-            if rule is not None:
-                rules[kind] = rule
+    def _requirements(self, state: _Community) -> None:
+        rules: dict[str, Requirement] = {r.kind: r for r in applicable(self.engine, state.resource)}
         archived = state.community.archived or state.resource.lifecycle == "archived"
         # The steward first: it also counts towards the number of owners.
         if "steward_owner" in rules and not archived:
@@ -232,8 +228,8 @@ class Planner:
                     ChangeAction.SET_VISIBILITY,
                     state.community.id,
                     value=Visibility.PRIVATE.value,
-                    rule_id=rules["no_public"].id,
-                    reason=self._reason(rules["no_public"], "must not be open to everyone"),
+                    rule_id=rules["no_public"].rule.id,
+                    reason=self._reason(rules["no_public"].rule, "must not be open to everyone"),
                 )
             )
         if "label_required" in rules and not state.community.sensitivity_label:
@@ -282,8 +278,8 @@ class Planner:
             state.added_owners.append(pid)
             self._load[pid] += 1
 
-    def _steward(self, state: _Community, rule: Rule) -> None:
-        group = rule.fields.get("parameter", "")
+    def _steward(self, state: _Community, req: Requirement) -> None:
+        rule, group = req.rule, req.param
         members = self.groups.members.get(group, frozenset())
         if state.owners_after() & members:
             return
@@ -294,10 +290,11 @@ class Planner:
         reason = self._reason(rule, f"an owner from '{group}' is required")
         self._add_owner(state, found[0], rule, reason)
 
-    def _min_owners(self, state: _Community, rule: Rule) -> None:
+    def _min_owners(self, state: _Community, req: Requirement) -> None:
+        rule = req.rule
         try:
-            need = int(rule.fields.get("parameter", "1"))
-        except ValueError:
+            need = req.count
+        except ValueError:  # validation rejects this; a plan must not fail on it regardless
             need = 1
         pools = sorted(self.policies.steward_pools())
         while len(state.owners_after()) < need:
@@ -312,7 +309,8 @@ class Planner:
             reason = self._reason(rule, f"at least {need} owners are required")
             self._add_owner(state, found[0], rule, reason)
 
-    def _no_guests(self, state: _Community, rule: Rule) -> None:
+    def _no_guests(self, state: _Community, req: Requirement) -> None:
+        rule = req.rule
         for pid, role in state.guests:
             change = make_change(
                 ChangeAction.REMOVE_GRANT,
@@ -325,8 +323,8 @@ class Planner:
             if self._add(change) and role is Role.OWNER:
                 state.removed_owners.add(pid)
 
-    def _label(self, state: _Community, rule: Rule) -> None:
-        label = rule.fields.get("parameter", "-")
+    def _label(self, state: _Community, req: Requirement) -> None:
+        rule, label = req.rule, req.param
         if label in ("", "-"):
             self._note(
                 state.community.id,

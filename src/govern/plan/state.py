@@ -84,3 +84,23 @@ def projected_grants(
         ]
         for c, gs in held.items()
     }
+
+
+def effective_owners(store: Store, grants: Iterable[Grant]) -> list[Grant]:
+    """The owner grants that really own: held by an enabled person or account the store knows.
+
+    A disabled account or a principal missing from the directory cannot manage a community, so
+    the owner guard does not count it: removing the last *enabled* owner is refused too.
+    """
+    owners = [g for g in grants if g.role is Role.OWNER]
+    ids = sorted({g.principal_id for g in owners})
+    able: set[str] = set()
+    t = s.principals
+    with store._connect() as conn:
+        for chunk in _chunks(ids):
+            q = select(t.c.id, t.c.kind, t.c.data).where(t.c.valid_to.is_(None), t.c.id.in_(chunk))
+            for r in conn.execute(q):
+                data = r.data if isinstance(r.data, dict) else {}
+                if r.kind != "group" and data.get("enabled", True):
+                    able.add(r.id)
+    return [g for g in owners if g.principal_id in able]
