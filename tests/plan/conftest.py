@@ -13,8 +13,11 @@ from govern.model import Change, Plan, PolicyRevision, utcnow
 from govern.plan.apply import ApplyOptions
 from govern.plan.limits import Limits
 from govern.plan.planfile import new_plan
+from govern.sandbox.pytest_plugin import pytest_configure, sandbox, sandbox_factory
 from govern.store import Store
 from tests.plan.fake_tool import FakeSettings, FakeTool, FakeToolConnector, community
+
+__all__ = ["pytest_configure", "sandbox", "sandbox_factory"]
 
 POLICY = PolicyRevision(content_hash="sha256:test", git_commit=None)
 
