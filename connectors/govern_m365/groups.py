@@ -178,12 +178,18 @@ async def _settle(run: Run, slices: dict[str, _Slices]) -> None:
             )
     else:
         await _reread_groups(run, slices, partial)
+    whole: list[str] = []
     for gid, sl in slices.items():
         if gid in run.groups:
             continue
         if is_community(sl.props):
             owners = (sl.owners_added - sl.owners_removed) if run.full else set()
             run.groups[gid] = GroupInfo(props=sl.props, owners=owners)
+            whole.append(gid)
+    if not run.full:
+        # Delta sent these groups whole, but only the owners that changed: the origin rules
+        # need them all (one request each, 20 to a $batch).
+        await _read_members(run, [], whole)
     if not run.full:
         new = {n for gid, sl in slices.items() if gid in run.groups for n in sl.added.values()}
         await classify_unknown(run, new)
@@ -227,8 +233,8 @@ async def _reread_groups(run: Run, slices: dict[str, _Slices], gids: list[str]) 
         return handle
 
     url = f"{base}/groups/{{}}?$select={GROUP_SELECT}&$expand=owners($select=id)"
-    # Every changed group is read whole: its kind decides its community id, and its owners
-    # decide its origin, and neither is in a delta entry that carries only members.
-    jobs = [Job(url.format(gid), reread(gid)) for gid in set(gids) | set(slices)]
+    # A delta entry may carry only members (Graph sends what changed): its kind, which decides
+    # the community id, and its owners, which decide its origin, are read here.
+    jobs = [Job(url.format(gid), reread(gid)) for gid in gids]
     await run_batched(run.session, jobs, Feature.GROUPS, "read changed groups")
     await _read_members(run, [], unexpanded)

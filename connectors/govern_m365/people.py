@@ -129,21 +129,13 @@ async def _reread(run: Run, natives: list[str]) -> None:
 async def classify_unknown(run: Run, natives: set[str]) -> None:
     """Learn which of these directory objects are guests (new members in incremental runs).
 
-    ``members@delta`` carries ids only; a batched GET per unknown id (20 per request) reads
-    ``userType``. An id that is not a user (a nested group, a device) is not a guest.
+    ``members@delta`` carries ids only. Listing the tenant's guests (``userType eq 'Guest'``,
+    999 a page, 1 resource unit each) costs less than reading each new member.
     """
-    from govern_m365.batching import Job, run_batched
-    from govern_m365.session import Answer
-
-    def handler(native: str) -> Any:
-        def handle(answer: Answer) -> str | None:
-            guest = answer.ok and str(answer.body.get("userType", "")).lower() == "guest"
-            (run.guests if guest else run.employees).add(native)
-            return None
-
-        return handle
-
-    base = run.session.base
-    unknown = sorted(natives - run.guests - run.employees)
-    jobs = [Job(f"{base}/users/{n}?$select=id,userType", handler(n)) for n in unknown]
-    await run_batched(run.session, jobs, Feature.PEOPLE, "read new members' user type")
+    if not natives - run.guests - run.employees:
+        return
+    s = run.session
+    url = f"{s.base}/users?$filter=userType eq 'Guest'&$select=id&$top=999"
+    async for page in s.pages(s.request_for_url(url), Feature.PEOPLE, "list guests"):
+        run.guests.update(str(u["id"]) for u in page.get("value", []))
+    run.employees.update(natives - run.guests)
