@@ -88,6 +88,18 @@ def _start_graph(
     )
 
 
+def _confluence_credentials(url: str, flavour: str) -> dict[str, Any]:
+    """Connector settings: Cloud signs in with email and API token, Data Center with a PAT."""
+    if flavour == "cloud":
+        return {
+            "url": url,
+            "deployment": flavour,
+            "email": "admin",
+            "api_token": "sandbox-admin-token",
+        }
+    return {"url": url, "deployment": flavour, "token": "sandbox-admin-token"}
+
+
 def _confluence(
     flavour: str,
 ) -> Callable[[Organisation, Faults | None, int, dict[str, Any]], Started]:
@@ -102,7 +114,7 @@ def _confluence(
             url=server.url,
             log=server.requests,
             injector=server.faults,
-            settings={"url": server.url, "deployment": flavour, "token": "sandbox-admin-token"},
+            settings=_confluence_credentials(server.url, flavour),
             section="confluence",
             stop=server.stop,
             server=server,
