@@ -117,7 +117,9 @@ def inverse(change: Change, before: dict[str, Any] | None, *, rule_id: str) -> C
         )
     if change.action in (ChangeAction.SET_VISIBILITY, ChangeAction.SET_LABEL):
         key = "visibility" if change.action is ChangeAction.SET_VISIBILITY else "sensitivity_label"
-        old = (before or {}).get(key)
+        # Tools report their own spelling (Graph: "Private"); the model's values are lowercase.
+        raw = (before or {}).get(key)
+        old = str(raw).lower() if key == "visibility" and raw else raw
         if not old or old == change.value:
             return None
         return make_change(
