@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern.policy.matcher import Access, MatcherInfo
+from govern.policy.patterns import compiled_glob
 
 OTHER = ("~other~",)
 """Stands for every value no policy line or literal names (a tuple, so it equals no string)."""
@@ -37,7 +38,7 @@ class _Feature:
     attr: str | None
     raw: bool = False
     eq: set[Any] = field(default_factory=set)
-    matches: list[tuple[Callable[[Any, Any], Any], Any]] = field(default_factory=list)
+    matches: list[Callable[[Any], Hashable]] = field(default_factory=list)
     roles: list[tuple[Callable[[Any, Any], bool], tuple[Any, ...], frozenset[Any]]] = field(
         default_factory=list
     )
@@ -49,8 +50,8 @@ class _Feature:
         parts: list[Hashable] = []
         if self.eq:
             parts.append(x if _hashable_in(x, self.eq) else OTHER)
-        for fn, pattern in self.matches:
-            parts.append(_safe_match(fn, x, pattern))
+        for match in self.matches:
+            parts.append(match(x))
         for has_link, universe, linked in self.roles:
             if x in linked:
                 parts.append(tuple(bool(has_link(x, role)) for role in universe))
@@ -58,6 +59,14 @@ class _Feature:
                 # Not named in any role line: g(x, y) holds only for y == x (Casbin's rule).
                 parts.append(tuple(x == role for role in universe))
         return tuple(parts)
+
+
+def _matcher(name: str, fn: Callable[[Any, Any], Any], pattern: Any) -> Callable[[Any], Hashable]:
+    """The function ``x -> fn(x, pattern)``, with Casbin's globMatch compiled once per pattern."""
+    if name == "globMatch" and isinstance(pattern, str):
+        compiled = compiled_glob(pattern)
+        return lambda x: _safe_match(lambda v, _p: compiled(v), x, pattern)
+    return lambda x: _safe_match(fn, x, pattern)
 
 
 def _safe_match(fn: Callable[[Any, Any], Any], x: Any, pattern: Any) -> Hashable:
@@ -150,7 +159,7 @@ def _add(
     elif usage.kind == "match":
         fn = functions[usage.function]
         for pattern in sorted(set(_comparands(a, column_values)), key=repr):
-            feature.matches.append((fn, pattern))
+            feature.matches.append(_matcher(usage.function, fn, pattern))
     elif usage.kind == "role":
         has_link, linked = role_links[usage.function]
         universe = tuple(sorted(set(_comparands(a, column_values)), key=repr))

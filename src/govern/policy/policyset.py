@@ -105,6 +105,7 @@ class PolicySet:
     """Policy type -> its column names, from model.conf."""
     matchers: dict[str, str] = field(default_factory=dict)
     """Matcher name (m, m2) -> its text as written (Casbin keeps only an escaped form)."""
+    _kinds: list[str] | None = field(default=None, repr=False, compare=False)
 
     def revision(self) -> PolicyRevision:
         """Content hash (and git commit) of this policy set."""
@@ -117,6 +118,13 @@ class PolicySet:
     def requirement_rules(self) -> list[Rule]:
         """The requirement rules (``p2`` lines) in file order."""
         return [x for x in self.rules.values() if x.ptype == "p2"]
+
+    def requirement_kinds(self) -> list[str]:
+        """Every requirement kind some ``p2`` line names, sorted."""
+        if self._kinds is None:
+            rules = self.requirement_rules()
+            self._kinds = sorted({r.fields["req"] for r in rules if "req" in r.fields})
+        return self._kinds
 
     def steward_pools(self) -> dict[str, Group]:
         """The groups the planner may draw owners from."""

@@ -47,9 +47,7 @@ class Facts:
 
 def requirement_kinds(engine: Engine) -> list[str]:
     """Every requirement kind some policy line names."""
-    return sorted(
-        {r.fields["req"] for r in engine.policies.requirement_rules() if "req" in r.fields}
-    )
+    return engine.policies.requirement_kinds()
 
 
 def applicable(engine: Engine, resource: Resource) -> list[Requirement]:
@@ -57,8 +55,8 @@ def applicable(engine: Engine, resource: Resource) -> list[Requirement]:
     if "m2" not in engine.policies.matchers:
         return []
     out = []
-    for kind in requirement_kinds(engine):
-        decision = engine.applies_fast(resource, kind)
+    kinds = engine.policies.requirement_kinds()
+    for kind, decision in zip(kinds, engine.requirement_decisions(resource, kinds), strict=True):
         rule = engine.rule(decision)
         if decision.allowed and rule is not None:
             out.append(Requirement(kind, rule.fields.get("param", "-"), rule))
