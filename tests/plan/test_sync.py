@@ -188,3 +188,25 @@ def test_an_unreachable_webhook_warns_without_failing_or_leaking(env: Env) -> No
     assert code == 0
     assert "warning: webhook ([plan] webhook_url) not reached" in err
     assert "secret-token" not in out + err
+
+
+def test_history_and_rollback_through_the_cli(env: Env) -> None:
+    before = FakeTool(path=env.state).snapshot()
+    assert env.run("sync", "--apply")[0] == 0
+    code, out, err = env.run("history", "--format", "json")
+    (run,) = json.loads(out)
+    code, out, err = env.run("history", run["run"][:12], "--format", "json")
+    assert code == 0, err
+    phases = [(e["phase"], e["action"]) for e in json.loads(out)]
+    assert phases.count(("intent", "add_grant")) == 1 and len(phases) == 6
+
+    code, out, err = env.run("rollback", run["run"], "-o", "undo.json")
+    assert code == 0, err
+    assert "Plan: 1 to add, 1 to remove, 1 to change" in out
+    assert "- owner" in out and "steward" in out
+    code, _, err = env.run("apply", "undo.json", "--auto-approve")
+    # The guest is back, the team public again, and the steward gone: alice still owns it.
+    assert code == 0, err
+    assert FakeTool(path=env.state).snapshot() == before
+    code, out, _ = env.run("history", "--format", "json")
+    assert [r["kind"] for r in json.loads(out)] == ["apply", "sync"]

@@ -21,7 +21,8 @@ from govern.cli.app import App
 )
 @click.pass_obj
 def rollback(app: App, run_id: str, out: Path) -> None:
-    """Write the plan that undoes what run RUN did; nothing changes until it is applied."""    from govern.model import utcnow
+    """Write the plan that undoes what run RUN did; nothing changes until it is applied."""
+    from govern.model import utcnow
     from govern.plan import planfile, summary
     from govern.plan.rollback import rollback_plan
     from govern.policy.repo import revision
