@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
 
 from govern.model import Activity, Community, Role
 from govern.store import schema as s
@@ -87,6 +87,8 @@ class Facts:
     """Members ``window`` days ago from snapshots; None when history does not reach back."""
     activity: dict[str, Activity] = field(default_factory=dict)
     """The newest activity report per period (D7, D30, D90, D180)."""
+    created: float | None = None
+    """``community.created_at`` in epoch seconds (converted once: it is read per window)."""
 
 
 @dataclass
@@ -150,7 +152,8 @@ def _communities(conn: Any, clocks: dict[int, Clock]) -> dict[str, Facts]:
         if scope_id not in clocks:
             continue
         c = Community.model_validate(_json(data))
-        out[c.id] = Facts(c, clocks[scope_id])
+        created = c.created_at.replace(tzinfo=UTC).timestamp() if c.created_at else None
+        out[c.id] = Facts(c, clocks[scope_id], created=created)
     return out
 
 
@@ -212,31 +215,45 @@ def _add_grants(batch: list[tuple[Any, ...]], facts: dict[str, Facts]) -> None:
 
 
 def _past(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock], now: float) -> None:
-    """Members ``window`` days ago, counted by the database at the snapshot of that day."""
+    """Members ``window`` days ago, counted by the database at the snapshot of that day.
+
+    One scan per scope counts every window at once (a distinct count per window's snapshot).
+    """
     t = s.grants
     for clock in clocks.values():
-        for window in WINDOWS:
-            seq = clock.seq_at(now - window * 86400)
-            ids = [cid for cid, f in facts.items() if f.clock is clock]
-            if seq is None:
-                for cid in ids:
-                    facts[cid].past[window] = None
-                continue
-            for cid in ids:
-                facts[cid].past[window] = 0
-            q = (
-                select(t.c.community_id, func.count(func.distinct(t.c.principal_id)))
-                .where(
-                    t.c.scope_id == clock.scope_id,
-                    t.c.valid_from <= seq,
-                    or_(t.c.valid_to.is_(None), t.c.valid_to > seq),
+        ids = [cid for cid, f in facts.items() if f.clock is clock]
+        seqs = {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
+        for cid in ids:
+            facts[cid].past = {w: (None if seq is None else 0) for w, seq in seqs.items()}
+        known = [(w, seq) for w, seq in seqs.items() if seq is not None]
+        if not known:
+            continue
+        counts = [
+            func.count(
+                func.distinct(
+                    case(
+                        (
+                            and_(
+                                t.c.valid_from <= seq,
+                                or_(t.c.valid_to.is_(None), t.c.valid_to > seq),
+                            ),
+                            t.c.principal_id,
+                        )
+                    )
                 )
-                .group_by(t.c.community_id)
             )
-            for cid, n in conn.execute(q):
-                f = facts.get(cid)
-                if f is not None and f.clock is clock:
-                    f.past[window] = int(n)
+            for _, seq in known
+        ]
+        q = (
+            select(t.c.community_id, *counts)
+            .where(t.c.scope_id == clock.scope_id, t.c.valid_from <= max(s for _, s in known))
+            .group_by(t.c.community_id)
+        )
+        for cid, *ns in conn.execute(q):
+            f = facts.get(cid)
+            if f is not None and f.clock is clock:
+                for (w, _), n in zip(known, ns, strict=True):
+                    f.past[w] = int(n)
 
 
 def _activity(conn: Any, facts: dict[str, Facts]) -> None:

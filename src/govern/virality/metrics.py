@@ -190,57 +190,67 @@ def spread(
     adder are left out: a weekly snapshot would make any week's joins look like one burst.
     """
     members = len(joins)
-    usable = [
-        (ts, adder, pid)
-        for pid, (ts, adder, own) in joins.items()
-        if ts is not None and (own or adder is not None)
-    ]
     keys = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
-    if members == 0 or len(usable) * 2 < members:
+    # One pass over the members (millions across the organisation): collect join times, adds
+    # per adder, and the peer and service-account counts together.
+    services = people.services
+    by_adder: dict[str, list[float]] = {}
+    times: list[float] = []
+    system = peers = with_adder = 0
+    system_adders: set[str] = set()
+    for pid, (ts, adder, own) in joins.items():
+        if ts is None or (adder is None and not own):
+            continue
+        times.append(ts)
+        if adder is None:
+            continue
+        with_adder += 1
+        if adder == pid:
+            peers += 1
+            continue
+        if adder not in owners:
+            peers += 1
+        if adder in services:
+            system += 1
+            system_adders.add(adder)
+        elif (added := by_adder.get(adder)) is not None:
+            added.append(ts)
+        else:
+            by_adder[adder] = [ts]
+    usable = len(times)
+    if members == 0 or usable * 2 < members:
         since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
         note = (
-            f"not measurable yet: join dates known for {len(usable)} of {members} members "
+            f"not measurable yet: join dates known for {usable} of {members} members "
             f"(the tool does not report them; joins after the first snapshot on {since} count)"
         )
         return {k: Value(None, note) for k in keys}
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
-    by_adder: dict[str, list[float]] = {}
-    system = 0
-    services = people.services
-    for ts, adder, pid in usable:
-        if adder is None or adder == pid:
-            continue
-        if adder in services:
-            system += 1
-        elif adder in by_adder:
-            by_adder[adder].append(ts)
-        else:
-            by_adder[adder] = [ts]
-    broadcast, largest = 0, 0
-    for times in by_adder.values():
-        times.sort()
+    broadcast, largest = 0, 1 if by_adder else 0
+    for added in by_adder.values():
+        if len(added) <= largest and len(added) < need:
+            continue  # cannot hold a burst nor a larger run than one already found
+        added.sort()
         start = 0
-        for end in range(len(times) + 1):
+        for end in range(len(added) + 1):
             # Close a run when the next add is more than `window` after the run's first.
-            if end == len(times) or times[end] - times[start] > window:
+            if end == len(added) or added[end] - added[start] > window:
                 size = end - start
                 largest = max(largest, size)
                 if size >= need:
                     broadcast += size
                 start = end
-    organic = len(usable) - broadcast - system
-    with_adder = [(adder, pid) for _, adder, pid in usable if adder is not None]
-    peers = sum(1 for adder, pid in with_adder if adder == pid or adder not in owners)
-    times = sorted(ts for ts, _, _ in usable)
+    organic = usable - broadcast - system
+    times.sort()
     span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
     return {
-        "organic_share": Value(organic / len(usable)),
+        "organic_share": Value(organic / usable),
         "largest_burst_share": Value(largest / members),
-        "peer_share": Value(peers / len(with_adder))
+        "peer_share": Value(peers / with_adder)
         if with_adder
         else Value(None, "the tool does not say who added members"),
-        "adders": Value(float(len({a for a, p in with_adder if a != p}))),
+        "adders": Value(float(len(by_adder) + len(system_adders))),
         "join_span_days": Value(span),
     }
 
@@ -284,7 +294,7 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out = Measured(members=list(joins))
     out.values.update(reach(n, active))
     history_days = (inv.now - f.clock.first_at) / DAY
-    created = f.community.created_at.timestamp() if f.community.created_at else None
+    created = f.created
     past = dict(f.past)
     for window in WINDOWS:
         if created is not None and created > inv.now - window * DAY:
@@ -313,9 +323,10 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out.values.update(spread(joins, owners, people, th, f.clock.first_at))
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
-    stamps = [t.timestamp() for t in last if t is not None]
+    stamps = [t for t in last if t is not None]
     if stamps:
-        out.last_activity = max(stamps)
+        # All stored times are UTC; replacing pydantic's tzinfo makes timestamp() cheap.
+        out.last_activity = max(stamps).replace(tzinfo=UTC).timestamp()
         out.inactive_days = max(0.0, (inv.now - out.last_activity) / DAY)
     return out
 
