@@ -65,7 +65,7 @@ def viral(
     organic versus broadcast spread and exposure, each with its percentile in the organisation.
     """
     from govern.virality.build import build_report
-    from govern.virality.render import render
+    from govern.virality.formats import render
 
     policies = policies_dir or app.settings.values.policies_dir
     rep = build_report(app.store, policies_dir=policies)
