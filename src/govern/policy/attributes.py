@@ -42,7 +42,7 @@ class Subject:
             kind=principal.kind._value_,
             department=principal.department or "",
             email=email,
-            domain=email.rpartition("@")[2],
+            domain=email.rpartition("@")[2] if "@" in email else "",
             enabled=principal.enabled,
             connector=principal.id.partition(":")[0],
         )

@@ -70,27 +70,40 @@ def _directory_groups(
 
 
 def _expand(directory: dict[str, set[str]], inventory: Inventory) -> dict[str, set[str]]:
-    """Members of the named directory groups, nested groups followed, in one membership pass."""
+    """Members of the named directory groups, nested groups followed.
+
+    Two streamed passes over the memberships: the first keeps only group-in-group edges to
+    find every group nested in a named one, the second keeps only those groups' edges. Neither
+    holds the whole directory in memory.
+    """
     targets = {gid for ids in directory.values() for gid in ids}
     if not targets:
         return {}
-    edges: dict[str, set[str]] = defaultdict(set)
     groups = {p.id for p in inventory.principals.values() if p.kind.value == "group"}
+    nested: dict[str, set[str]] = defaultdict(set)
     for m in inventory.memberships():
-        # Keep the named groups' edges and every group-in-group edge; drop the rest.
-        if m.group_id in targets or m.member_id in groups:
+        if m.member_id in groups:
+            nested[m.group_id].add(m.member_id)
+    inside = {gid: _closure(gid, nested) for gid in targets}
+    wanted = set(targets).union(*inside.values())
+    edges: dict[str, set[str]] = defaultdict(set)
+    for m in inventory.memberships():
+        if m.group_id in wanted:
             edges[m.group_id].add(m.member_id)
-    out: dict[str, set[str]] = {}
-    for gid in targets:
-        seen: set[str] = set()
-        todo = [gid]
-        while todo:
-            for member in edges.get(todo.pop(), ()):
-                if member not in seen:
-                    seen.add(member)
-                    todo.append(member)
-        out[gid] = seen
-    return out
+    return {
+        gid: set().union(*(edges.get(g, set()) for g in {gid} | inside[gid])) for gid in targets
+    }
+
+
+def _closure(gid: str, nested: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [gid]
+    while todo:
+        for child in nested.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
 
 
 def _members(
