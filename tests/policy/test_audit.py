@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from tests.policy.conftest import POLICIES
 
 from govern.cli import cli
+from tests.policy.conftest import POLICIES
 
 
 def run(env: dict[str, str], *args: str, policies: Path = POLICIES) -> Result:

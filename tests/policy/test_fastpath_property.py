@@ -138,7 +138,7 @@ def policy_set(s: dict[str, object]) -> PolicySet:
         rules[f"R{i}"] = Rule(
             "p",
             f"R{i}",
-            dict(zip(cols, values)),
+            dict(zip(cols, values, strict=True)),
             values,
             PolicySource(file="policy.csv", line=i + 1),
         )

@@ -126,6 +126,9 @@ def test_help_does_not_import_casbin() -> None:
     import subprocess
     import sys
 
-    code = "import sys; from govern.cli import cli; import click.testing as t; t.CliRunner().invoke(cli, ['--help']); print('casbin' in sys.modules)"
+    code = (
+        "import sys; from govern.cli import cli; import click.testing as t; "
+        "t.CliRunner().invoke(cli, ['--help']); print('casbin' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
