@@ -19,7 +19,7 @@ def _root(app: App, directory: Path | None) -> Path:
 
 @click.group()
 def policy() -> None:
-    """Validate and test the policy repository."""
+    """Validate and test the policy repository, and review the impact of a change."""
 
 
 @policy.command()
@@ -123,4 +123,87 @@ def test_(app: App, directory: Path | None, fmt: str, strict: bool, verbose: boo
     )
     if failed or (strict and unreached):
         return int(ExitStatus.ERROR)
+    return int(ExitStatus.OK)
+
+
+@policy.command()
+@click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
+@click.option("--head", default=None, help="Git revision with the change (default: working tree).")
+@click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(path_type=Path),
+    help="Policy directory inside the git repository (default: the policies_dir setting).",
+)
+@click.option("--connector", help="Only this connector's inventory.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "sarif", "table"]),
+    default=None,
+    help="Output (default: table). JSON and SARIF always hold every item.",
+)
+@click.option(
+    "--max-items",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Items listed per kind of change (markdown, table; 0: none in markdown, all in table).",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when anything would change (0 no impact, 1 error).",
+)
+@click.pass_obj
+def impact(
+    app: App,
+    base: str,
+    head: str | None,
+    policies_dir: Path | None,
+    connector: str | None,
+    fmt: str | None,
+    max_items: int,
+    detailed_exitcode: bool,
+) -> int:
+    """What a policy change would do to the latest inventory: grants, requirements, lifecycle.
+
+    Reads the policies at --base and --head from git without touching the working tree,
+    evaluates both against the same inventory and reports what differs.
+    """
+    from operator import itemgetter
+
+    from govern.policy.impact.compare import compare
+    from govern.policy.impact.markdown import headline, render_markdown, render_table
+    from govern.policy.impact.revisions import at_revision
+    from govern.policy.impact.sarif import impact_sarif
+    from govern.policy.inventory import Inventory
+    from govern.store import queries
+
+    root = policies_dir or app.settings.values.policies_dir
+    # Both revisions load before the store opens: a broken policy is reported first, alone.
+    with at_revision(root, base) as old, at_revision(root, head) as new:
+        store = app.store
+        inventory = Inventory.from_store(store, connector)
+        triples = itemgetter(0, 1, 2)
+        found = compare(
+            old,
+            new,
+            inventory,
+            grants=lambda: map(triples, queries.grant_rows(store, connector=connector)),
+        )
+    chosen = fmt or (app.fmt if app.fmt in ("json", "table") else "table")
+    if chosen == "json":
+        click.echo(json.dumps(found.as_json(), indent=2))
+    elif chosen == "sarif":
+        click.echo(impact_sarif(found), nl=False)
+    elif chosen == "markdown":
+        click.echo(render_markdown(found, max_items=max_items), nl=False)
+    else:
+        click.echo(render_table(found, max_items=max_items), nl=False)
+    for warning in found.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{found.base.short} -> {found.head.short}: {headline(found)}", err=True)
+    if detailed_exitcode and not found.empty:
+        return int(ExitStatus.CHANGES)
     return int(ExitStatus.OK)
