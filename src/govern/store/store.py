@@ -75,9 +75,25 @@ class Store:
             head = ScriptDirectory.from_config(cfg).get_current_head()
             if self.schema_revision() == head:
                 return
-        with self._connect() as conn, conn.begin():
+        with self._connect() as conn, self._write(conn):
+            # Two processes opening a new store at once: one migrates, the other waits for it
+            # and then finds the schema current (alembic re-reads the revision in the lock).
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+
+    @contextmanager
+    def _write(self, conn: Any) -> Iterator[Any]:
+        """A write transaction that takes the database's write lock up front.
+
+        SQLite: BEGIN IMMEDIATE, so a second writer waits (busy_timeout) instead of failing with
+        "database is locked" when its read lock cannot be upgraded. PostgreSQL: a transaction
+        advisory lock for the schema, so two migrations never run side by side.
+        """
+        conn = conn.execution_options(govern_immediate=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7204418)")
+            yield conn
 
     @contextmanager
     def _connect(self) -> Iterator[Any]:
@@ -118,34 +134,47 @@ class Store:
         snap = Snapshot(
             id=uuid.uuid4().hex, connector=connector, scope=scope, mode=mode, started_at=started
         )
-        with self._connect() as conn, conn.begin():
-            scope_id = self._scope_id(conn, connector, scope)
-            writer = SnapshotWriter(conn, snap, scope_id, log)
-            yield writer
-            # The snapshot row is inserted last so its seq orders it after any concurrent writer.
-            seq = conn.execute(
-                insert(s.snapshots).values(
-                    id=snap.id,
-                    scope_id=scope_id,
-                    mode=mode.value,
-                    started_at=started,
-                    complete=True,
-                    data={},
+        with self._connect() as conn:
+            # Stage in temporary tables first, outside any lock on the store: a discovery can
+            # take minutes, and other runs must be able to write meanwhile.
+            writer = SnapshotWriter(conn, snap, log)
+            try:
+                yield writer
+                writer.flush()
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                writer.discard()
+                conn.commit()
+                raise
+            with self._write(conn):
+                scope_id = self._scope_id(conn, connector, scope)
+                # The snapshot row is inserted under the write lock, so seq orders snapshots
+                # by when they were written.
+                seq = conn.execute(
+                    insert(s.snapshots).values(
+                        id=snap.id,
+                        scope_id=scope_id,
+                        mode=mode.value,
+                        started_at=started,
+                        complete=True,
+                        data={},
+                    )
+                ).inserted_primary_key[0]
+                done = writer.finish(int(seq), scope_id)
+                result = done.model_copy(update={"connector": connector, "scope": scope})
+                conn.execute(
+                    update(s.snapshots)
+                    .where(s.snapshots.c.seq == seq)
+                    .values(
+                        finished_at=result.finished_at,
+                        complete=result.complete,
+                        data=result.model_dump(
+                            mode="json",
+                            include={"incomplete", "delta_tokens", "stats", "observed_at"},
+                        ),
+                    )
                 )
-            ).inserted_primary_key[0]
-            done = writer.finish(int(seq))
-            result = done.model_copy(update={"connector": connector, "scope": scope})
-            conn.execute(
-                update(s.snapshots)
-                .where(s.snapshots.c.seq == seq)
-                .values(
-                    finished_at=result.finished_at,
-                    complete=result.complete,
-                    data=result.model_dump(
-                        mode="json", include={"incomplete", "delta_tokens", "stats", "observed_at"}
-                    ),
-                )
-            )
             writer.result = result
 
     # --- reading snapshots -----------------------------------------------------------------
@@ -246,7 +275,8 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            immediate = conn.get_execution_options().get("govern_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

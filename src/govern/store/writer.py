@@ -115,11 +115,10 @@ class SnapshotWriter:
         self,
         conn: Connection,
         snapshot: Snapshot,
-        scope_id: int,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.conn = conn
-        self.scope_id = scope_id
+        self.scope_id = 0  # known when the run is written (see finish)
         self.mode = snapshot.mode
         self.started_at = snapshot.started_at
         self.snapshot_id = snapshot.id
@@ -252,10 +251,20 @@ class SnapshotWriter:
         buf.clear()
 
     # --- finishing -------------------------------------------------------------------------
-    def finish(self, seq: int) -> Snapshot:
-        """Turn the staged run into validity intervals at snapshot ``seq``."""
+    def flush(self) -> None:
+        """Write every buffered record to the staging tables."""
         for table in _STAGES:
             self._flush(table)
+
+    def discard(self) -> None:
+        """Drop the staging tables of a run that will not be written."""
+        for table in _STAGES:
+            table.drop(self.conn, checkfirst=True)
+
+    def finish(self, seq: int, scope_id: int) -> Snapshot:
+        """Turn the staged run into validity intervals at snapshot ``seq`` of scope ``scope_id``."""
+        self.flush()
+        self.scope_id = scope_id
         full = self.mode is SnapshotMode.FULL
         self._finish_principals(seq, full)
         self._finish_communities(seq, full)
