@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("govern.cli.apply:apply", "Apply a reviewed plan file (resumes an interrupted run)."),
     "audit": ("govern.cli.audit:audit", "Findings for the latest inventory under the policies."),
     "config": ("govern.cli.config:config", "Show the effective settings and where each came from."),
+    "demo": ("govern.cli.demo:demo", "Run the whole story on a simulated company (no account)."),
     "discover": ("govern.cli.discover:discover", "Read the configured tools into the inventory."),
     "connectors": (
         "govern.cli.connectors:connectors",
