@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from itertools import compress, count, tee
-from operator import attrgetter, itemgetter, ne, or_
-from typing import Any
+from operator import attrgetter, itemgetter
 
 from govern.errors import PolicyError
 from govern.model import Community, PolicySource
@@ -29,6 +28,7 @@ from govern.policy.audit import NO_RULE
 from govern.policy.classify import DEFAULT, EXPLICIT, Classified, Classifier
 from govern.policy.engine import Decision, Engine
 from govern.policy.groups import ResolvedGroups, resolve
+from govern.policy.impact.joint import decide_both
 from govern.policy.impact.result import (
     CLASS_CHANGED,
     GRANT_ALLOWED,
@@ -46,13 +46,16 @@ from govern.policy.impact.result import (
 )
 from govern.policy.impact.revisions import Loaded
 from govern.policy.inventory import Inventory
+from govern.policy.policyset import PolicySet
 from govern.policy.requirements import Facts, Requirement, applicable, check
 
 Triples = Callable[[], Iterable[tuple[str, str, str]]]
 """A source of ``(community_id, principal_id, role)`` grants, called once."""
 
-_ALLOWED = attrgetter("allowed")
-_FIRST = itemgetter(0)
+_SELECTED = attrgetter("selected")
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_FACT_ROLES = frozenset({"owner", "guest"})
+"""The roles requirement checks count (owners; guests by role or by principal kind)."""
 
 
 class _Side:
@@ -71,12 +74,40 @@ class _Side:
         self.classified: dict[str, Classified] = {}
         self.resources: dict[str, Resource] = {}
         self._refs: dict[str, RuleRef] = {}
+        self.kinds = self.policies.requirement_kinds() if "m2" in self.policies.matchers else []
+        self._requirements: dict[int, list[Requirement]] = {}
 
-    def add(self, community: Community) -> Resource:
-        """Classify one community and keep its resource."""
-        c = self.classified[community.id] = self.classifier.classified(community)
+    def add(self, community: Community, like: _Side | None = None) -> Resource:
+        """Classify one community and keep its resource.
+
+        ``like``: a side known to classify exactly as this one does; its class is reused, and
+        its resource too when the lifecycle state agrees (the costly parts of a community are
+        the name patterns and the fast-path projection of a new resource).
+        """
+        if like is None:
+            c = self.classifier.classified(community)
+        else:
+            same = like.classified[community.id]
+            state, decision = self.classifier.lifecycle(community)
+            if state == same.lifecycle:
+                self.classified[community.id] = same
+                res = self.resources[community.id] = like.resources[community.id]
+                return res
+            c = Classified(same.klass, same.by, state, decision.source if decision else None)
+        self.classified[community.id] = c
         res = self.resources[community.id] = Resource.of(community, c.klass, c.lifecycle)
         return res
+
+    def requirements(self, resource: Resource) -> list[Requirement]:
+        """The requirements that apply to a resource, computed once per distinct m2 key."""
+        if not self.kinds:
+            return []
+        # The engine hands back one cached list per distinct key: it identifies the key.
+        decisions = self.engine.requirement_decisions(resource, self.kinds)
+        found = self._requirements.get(id(decisions))
+        if found is None:
+            found = self._requirements[id(decisions)] = applicable(self.engine, resource)
+        return found
 
     def ref(self, rule_id: str | None) -> RuleRef:
         """A rule of this revision with its repository-relative location."""
@@ -153,17 +184,89 @@ def compare(
     for warning in [*map(base.display, b.groups.warnings), *map(head.display, h.groups.warnings)]:
         if warning not in out.warnings:
             out.warnings.append(warning)
-    refs: dict[str, CommunityRef] = {}
-    pending: dict[str, list[tuple[str, Requirement | None, Requirement | None]]] = {}
-    for cid, community in inventory.communities.items():
-        rb, rh = b.add(community), h.add(community)
-        ref = refs[cid] = CommunityRef(cid, community.path, community.connector, rh.cls)
-        out.communities.extend(_community_changes(community, ref, b, h))
-        changed = _requirement_changes(applicable(b.engine, rb), applicable(h.engine, rh))
-        if changed:
-            pending[cid] = changed
-    out.communities_evaluated = len(inventory.communities)
+    refs, pending = _communities(b, h, inventory, out)
+    facts: dict[str, Facts] = {cid: Facts() for cid in pending}
+    source = grants or (
+        lambda: ((g.community_id, g.principal_id, g.role.value) for g in inventory.grants())
+    )
+    _grant_pass(b, h, inventory, source(), refs, facts, out)
+    for cid, changes in pending.items():
+        community = inventory.communities[cid]
+        for kind, old, new in changes:
+            side, req = (h, new) if new is not None else (b, old)
+            assert req is not None
+            problem = check(
+                req, community, side.resources[cid], facts[cid], side.groups.members, inventory.now
+            )
+            change = REQ_ADDED if old is None else REQ_REMOVED if new is None else REQ_CHANGED
+            out.requirements.append(
+                RequirementChange(
+                    change=change,
+                    community=refs[cid],
+                    kind=kind,
+                    before=(b.ref(old.rule.id), old.param) if old else None,
+                    after=(h.ref(new.rule.id), new.param) if new else None,
+                    failing=problem is not None,
+                )
+            )
+    out.sort()
+    return out
 
+
+Pending = dict[str, list[tuple[str, Requirement | None, Requirement | None]]]
+"""Community id -> (kind, base requirement, head requirement) of each changed requirement."""
+
+
+def _communities(
+    b: _Side, h: _Side, inventory: Inventory, out: Impact
+) -> tuple[dict[str, CommunityRef], Pending]:
+    """Class, lifecycle and requirements of every community under both revisions."""
+    refs: dict[str, CommunityRef] = {}
+    pending: Pending = {}
+    same_classes = _class_semantics(b.policies) == _class_semantics(h.policies)
+    changes: dict[tuple[int, int], list[tuple[str, Requirement | None, Requirement | None]]] = {}
+    for cid, community in inventory.communities.items():
+        rb = b.add(community)
+        rh = h.add(community, b if same_classes else None)
+        ref = refs[cid] = CommunityRef(cid, community.path, community.connector, rh.cls)
+        if rb.cls != rh.cls or rb.lifecycle != rh.lifecycle:
+            out.communities.extend(_community_changes(community, ref, b, h))
+        old, new = b.requirements(rb), h.requirements(rh)
+        key = (id(old), id(new))  # both lists live in their side's cache: ids are stable
+        found = changes.get(key)
+        if found is None:
+            found = changes[key] = _requirement_changes(old, new)
+        if found:
+            pending[cid] = found
+    out.communities_evaluated = len(inventory.communities)
+    return refs, pending
+
+
+def _class_semantics(policies: PolicySet) -> tuple[object, ...]:
+    """What decides classes, without where it is written."""
+    return (
+        policies.default_class,
+        [(r.id, r.klass, r.conditions) for r in policies.class_rules],
+        {ref: cls for ref, (cls, _) in policies.explicit.items()},
+    )
+
+
+def _grant_pass(
+    b: _Side,
+    h: _Side,
+    inventory: Inventory,
+    source: Iterable[tuple[str, str, str]],
+    refs: dict[str, CommunityRef],
+    facts: dict[str, Facts],
+    out: Impact,
+) -> None:
+    """Decide every grant under both revisions; keep flips and count requirement facts.
+
+    Everything up to the loop is C iteration over ``tee`` copies of the stream
+    (:func:`~govern.policy.impact.joint.decide_both`); a grant reaches Python only when its
+    decision flips, or when it is an owner or guest grant of a community whose requirements
+    changed (the owners and guests decide if one fails).
+    """
     subjects: dict[str, Subject] = {}
 
     def subject(pid: str) -> Subject:
@@ -173,57 +276,39 @@ def compare(
             found = subjects[pid] = Subject.of(p) if p is not None else Subject.unknown(pid)
         return found
 
-    facts: dict[str, Facts] = {cid: Facts() for cid in pending}
-    source = grants or (
-        lambda: ((g.community_id, g.principal_id, g.role.value) for g in inventory.grants())
-    )
     counter = count()
-    stream = map(_FIRST, zip(source(), counter, strict=False))
-    data, to_base, to_head, cids = tee(stream, 4)
+    stream = map(_FIRST, zip(source, counter, strict=False))
+    data, cids, pids, roles = tee(stream, 4)
     res_b = _Resources(b.resources, b.policies.default_class)
     res_h = _Resources(h.resources, h.policies.default_class)
-    base_a, base_b = tee(b.engine.decide_grants(to_base, subject, res_b.__getitem__))
-    head_a, head_b = tee(h.engine.decide_grants(to_head, subject, res_h.__getitem__))
-    # Everything up to the loop is C iteration; a grant reaches Python only when selected.
-    selected: Iterable[Any] = map(ne, map(_ALLOWED, base_a), map(_ALLOWED, head_a))
-    selected = map(or_, selected, map(facts.__contains__, map(_FIRST, cids)))
-    for (cid, pid, role), before, after in compress(
-        zip(data, base_b, head_b, strict=False), selected
+    guests = {pid for pid, p in inventory.principals.items() if p.kind.value == "guest"}
+    # Marked: the owner and guest grants of communities whose requirements changed.
+    outcomes, selection = tee(
+        decide_both(
+            b.engine,
+            h.engine,
+            map(_FIRST, cids),
+            map(_SECOND, pids),
+            map(_THIRD, roles),
+            subject,
+            res_b.__getitem__,
+            res_h.__getitem__,
+            mark_community=facts.__contains__,
+            mark_principal=guests.__contains__,
+            mark_roles=_FACT_ROLES,
+        )
+    )
+    for (cid, pid, role), outcome in compress(
+        zip(data, outcomes, strict=False), map(_SELECTED, selection)
     ):
-        if before.allowed != after.allowed:
+        if outcome.flipped:
             ref = refs.get(cid) or CommunityRef(cid, cid, cid.partition(":")[0], res_h[cid].cls)
-            out.grants.append(_grant_change(ref, subject(pid), role, before, after, b, h))
-        found = facts.get(cid)
-        if found is not None:
-            _count(found, subject(pid), role)
+            out.grants.append(
+                _grant_change(ref, subject(pid), role, outcome.before, outcome.after, b, h)
+            )
+        if outcome.marked:
+            _count(facts[cid], subject(pid), role)
     out.grants_evaluated = next(counter)
-
-    for cid, changes in pending.items():
-        community = inventory.communities[cid]
-        for kind, old, new in changes:
-            side, req = (h, new) if new is not None else (b, old)
-            assert req is not None
-            res = side.resources[cid]
-            failing = (
-                check(req, community, res, facts[cid], side.groups.members, inventory.now)
-                is not None
-            )
-            out.requirements.append(
-                RequirementChange(
-                    change=REQ_ADDED
-                    if old is None
-                    else REQ_REMOVED
-                    if new is None
-                    else REQ_CHANGED,
-                    community=refs[cid],
-                    kind=kind,
-                    before=(b.ref(old.rule.id), old.param) if old else None,
-                    after=(h.ref(new.rule.id), new.param) if new else None,
-                    failing=failing,
-                )
-            )
-    out.sort()
-    return out
 
 
 def _requirement_changes(
@@ -277,9 +362,9 @@ def _grant_change(
 
 
 def _count(facts: Facts, sub: Subject, role: str) -> None:
-    # As the audit counts: a disabled, unknown or group owner owns nothing.
+    # As the audit counts: a disabled, unknown or group owner owns nothing. Only owner and
+    # guest grants reach here, so ``members`` (which no check reads) is left alone.
     if role == "owner" and sub.enabled and sub.kind not in ("unknown", "group"):
         facts.owners.add(sub.id)
     if sub.kind == "guest" or role == "guest":
         facts.guests.add(sub.id)
-    facts.members += 1
