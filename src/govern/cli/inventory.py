@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -164,3 +165,67 @@ def diff(app: App, before: str, after: str, fmt: str | None) -> None:
         render(rows, ["change", "community", "principal", "role"], app.format(fmt), title=title),
         nl=False,
     )
+
+
+def _open(path: str, mode: str) -> Any:
+    """A text stream for FILE: ``-`` is stdin/stdout; ``.gz`` is gzip-compressed."""
+    import gzip
+
+    if path == "-":
+        return click.open_file("-", mode)
+    if path.endswith(".gz"):
+        return gzip.open(path, mode + "t", encoding="utf-8")
+    return open(path, mode, encoding="utf-8")
+
+
+@inventory.command("export")
+@click.argument("file")
+@click.option("--connector", help="Only this connector's scopes.")
+@click.pass_obj
+def export(app: App, file: str, connector: str | None) -> None:
+    """Write the latest state of every scope to FILE (JSON lines; .gz compresses; - stdout).
+
+    For CI jobs that review policy changes without access to the tools or the shared store:
+    `govern inventory import FILE` reads it back. No secrets or delta tokens are written.
+    """
+    from govern.store.portable import export_inventory
+
+    with _open(file, "w") as out:
+        counts = export_inventory(app.store, out, connector=connector)
+    for scope, n in counts.by_scope.items():
+        click.echo(
+            f"{scope}: {n['principal']} principals, {n['community']} communities, "
+            f"{n['grant']} grants, {n['membership']} memberships, {n['activity']} activity reports",
+            err=True,
+        )
+
+
+@inventory.command("import")
+@click.argument("file")
+@click.pass_obj
+def import_(app: App, file: str) -> None:
+    """Read an exported inventory FILE into the store, one snapshot per scope, one transaction."""
+    from govern.store.portable import import_inventory
+
+    if file == "-":
+        # Import reads the file twice (check, then write): keep stdin's lines.
+        import sys
+
+        kept = sys.stdin.readlines()
+        snaps = import_inventory(app.store, lambda: iter(kept), name="<stdin>")
+    else:
+
+        def lines() -> Iterator[str]:
+            with _open(file, "r") as f:
+                yield from f
+
+        snaps = import_inventory(app.store, lines, name=file)
+    for snap in snaps:
+        stats = snap.stats
+        click.echo(
+            f"{snap.connector}/{snap.scope}: snapshot {snap.seq} as of {snap.at:%Y-%m-%d %H:%M} "
+            f"({stats.get('principals_seen', 0)} principals, "
+            f"{stats.get('communities_seen', 0)} communities, "
+            f"{stats.get('grants_seen', 0)} grants)",
+            err=True,
+        )
