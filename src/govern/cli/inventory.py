@@ -204,7 +204,10 @@ def export(app: App, file: str, connector: str | None) -> None:
 @click.argument("file")
 @click.pass_obj
 def import_(app: App, file: str) -> None:
-    """Read an exported inventory FILE into the store, one snapshot per scope, one transaction."""
+    """Read an exported inventory FILE (.gz, - stdin) into the store: one snapshot per scope.
+
+    The whole file is checked first; an error names its line and nothing is written.
+    """
     from govern.store.portable import import_inventory
 
     if file == "-":
