@@ -31,7 +31,7 @@ async def read_apps(run: Run) -> None:
     s = run.session
     consents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     admin: set[str] = set()
-    url = f"{s.base}/oauth2PermissionGrants?$select=clientId,consentType,principalId,scope"
+    url = f"{s.base}/oauth2PermissionGrants?$select=clientId,consentType,principalId,scope&$top=999"
     pages = s.pages(s.request_for_url(url), Feature.CONSENTS, "oauth2PermissionGrants")
     ok = await run.guard(Feature.CONSENTS, _collect(pages, consents, admin))
     if ok is None:

@@ -118,7 +118,7 @@ async def read_engage(run: Run) -> None:
     if not engage:
         return
     s = run.session
-    url = f"{s.base}/employeeExperience/communities?$select=id,displayName,privacy,groupId"
+    url = f"{s.base}/employeeExperience/communities?$select=id,displayName,privacy,groupId&$top=100"
     async for page in s.pages(s.request_for_url(url), Feature.ENGAGE, "Viva Engage communities"):
         for c in page.get("value", []):
             info = engage.get(str(c.get("groupId")))
