@@ -2,8 +2,9 @@
 
 ``queries.community_history`` answers for one community; the report needs every community at
 once (50,000 of them and millions of grants on a large tenant), so this module reads each table
-once: current communities, current principals, current grants with their join facts, member
-counts at the snapshots that lie 30 and 90 days back, and the newest activity reports.
+once: current communities, current principals, every grant row (the current ones give members
+and their join facts; all of them give the member counts at the snapshots that lie 30 and 90
+days back, counted in the same pass), and the newest activity reports.
 
 Time is the tools' clock (``Snapshot.at``), never the wall clock: the sandbox moves simulated
 time, and a report made today about data read last week must measure last week.
@@ -12,18 +13,19 @@ time, and a report made today about data read last week must measure last week.
 from __future__ import annotations
 
 import bisect
-import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
+from sqlalchemy import and_, func, select
 
 from govern.model import Activity, Community, Role
 from govern.store import schema as s
 from govern.store.store import Store
 from govern.virality.people import People, load_people
+from govern.virality.rows import epoch, parse, tuples
 
 WINDOWS = (30, 90)
 """The growth windows, in days."""
@@ -120,9 +122,9 @@ def load(store: Store) -> Inventory:
     people = load_people(store)
     with store._connect() as conn:
         facts = _communities(conn, clocks)
-        _grants(conn, facts, clocks)
+        seen = _grants(conn, facts)
         now = max((c.last_at for c in clocks.values()), default=0.0)
-        _past(conn, facts, clocks, now)
+        _past(facts, seen, clocks, now)
         _activity(conn, facts)
     return Inventory(now=now, clocks=clocks, people=people, facts=facts)
 
@@ -139,35 +141,32 @@ def _clocks(store: Store) -> dict[int, Clock]:
     return clocks
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _communities(conn: Any, clocks: dict[int, Clock]) -> dict[str, Facts]:
     t = s.communities
     out: dict[str, Facts] = {}
-    for scope_id, data in conn.execute(
-        select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None))
-    ):
-        if scope_id not in clocks:
-            continue
-        c = Community.model_validate(_json(data))
-        created = c.created_at.replace(tzinfo=UTC).timestamp() if c.created_at else None
-        out[c.id] = Facts(c, clocks[scope_id], created=created)
+    q = select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None))
+    for batch in tuples(conn, q):
+        for scope_id, data in batch:
+            if scope_id not in clocks:
+                continue
+            c = parse(Community, data)
+            created = c.created_at.replace(tzinfo=UTC).timestamp() if c.created_at else None
+            out[c.id] = Facts(c, clocks[scope_id], created=created)
     return out
 
 
-def epoch(conn: Any, column: Any) -> ColumnElement[Any]:
-    """A timestamp column as epoch seconds, computed by the database.
+@dataclass
+class _Seen:
+    """What one community's grant rows say about its past, kept until its past is counted."""
 
-    Parsing millions of timestamps in Python costs seconds; the database does it for free.
-    """
-    if conn.dialect.name == "sqlite":
-        return (func.julianday(column) - 2440587.5) * 86400.0
-    return cast(func.extract("epoch", column), Float)
+    first: dict[str, int] = field(default_factory=dict)
+    """Each current member: the snapshot (seq) of its earliest current grant."""
+    ended: list[tuple[str, int, int]] = field(default_factory=list)
+    """Grants that have ended since: (principal, valid_from, valid_to)."""
 
 
-def _grants(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock]) -> None:
+def _grants(conn: Any, facts: dict[str, Facts]) -> dict[str, _Seen]:
+    """Read every grant row once: current ones become members, all of them count the past."""
     t = s.grants
     q = select(
         t.c.community_id,
@@ -176,30 +175,37 @@ def _grants(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock]) -> Non
         epoch(conn, t.c.since),
         t.c.added_by,
         t.c.valid_from,
-    ).where(t.c.valid_to.is_(None))
-    # Millions of rows: read them as plain tuples from the driver, not as SQLAlchemy rows.
-    compiled = q.compile(dialect=conn.dialect)
-    params: Any = (
-        [compiled.params[k] for k in compiled.positiontup]
-        if compiled.positiontup
-        else compiled.params
+        t.c.valid_to,
+        t.c.scope_id,
     )
-    cursor = conn.connection.dbapi_connection.cursor()
-    cursor.execute(str(compiled), params)
-    try:
-        while batch := cursor.fetchmany(100_000):
-            _add_grants(batch, facts)
-    finally:
-        cursor.close()
+    seen: dict[str, _Seen] = {cid: _Seen() for cid in facts}
+    # Millions of rows: read them as plain tuples from the driver, not as SQLAlchemy rows.
+    for batch in tuples(conn, q):
+        _add_grants(batch, facts, seen)
+    return seen
 
 
-def _add_grants(batch: list[tuple[Any, ...]], facts: dict[str, Facts]) -> None:
-    get = facts.get
-    for cid, pid, owner, since, added_by, valid_from in batch:
-        f = get(cid)
+def _add_grants(
+    batch: list[tuple[Any, ...]], facts: dict[str, Facts], seen: dict[str, _Seen]
+) -> None:
+    last: str | None = None
+    f: Facts | None = None
+    first: dict[str, int] = {}
+    ended: list[tuple[str, int, int]] = []
+    scope = -1
+    for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
+        # Rows come mostly grouped by community (as snapshots wrote them): comparing with the
+        # previous row's id is cheaper than a lookup in 50,000 communities.
+        if cid != last:
+            last, f = cid, facts.get(cid)
+            if f is not None:
+                first, ended, scope = seen[cid].first, seen[cid].ended, f.clock.scope_id
         if f is None:
             continue
-        members = f.members
+        if valid_to is not None:
+            if scope_id == scope:
+                ended.append((pid, valid_from, valid_to))
+            continue
         if since is not None:
             join: Join = (float(since), added_by, True)
         elif valid_from > f.clock.first_seq:
@@ -207,53 +213,44 @@ def _add_grants(batch: list[tuple[Any, ...]], facts: dict[str, Facts]) -> None:
             join = (f.clock.time_of(valid_from), added_by, False)
         else:
             join = (None, added_by, False)
-        old = members.get(pid)
-        if old is None or (join[0] is not None and (old[0] is None or join[0] < old[0])):
-            members[pid] = join
+        old = f.members.setdefault(pid, join)
+        # A second grant of the same person (owner and member): keep the earliest known join.
+        if old is not join and join[0] is not None and (old[0] is None or join[0] < old[0]):
+            f.members[pid] = join
         if owner:
             f.owners.add(pid)
+        if scope_id == scope and valid_from < first.get(pid, valid_from + 1):
+            first[pid] = valid_from
 
 
-def _past(conn: Any, facts: dict[str, Facts], clocks: dict[int, Clock], now: float) -> None:
-    """Members ``window`` days ago, counted by the database at the snapshot of that day.
+def _past(
+    facts: dict[str, Facts], seen: dict[str, _Seen], clocks: dict[int, Clock], now: float
+) -> None:
+    """Members ``window`` days ago: the distinct people holding a grant at that day's snapshot.
 
-    One scan per scope counts every window at once (a distinct count per window's snapshot).
+    None when the scope's history does not reach that far back.
     """
-    t = s.grants
-    for clock in clocks.values():
-        ids = [cid for cid, f in facts.items() if f.clock is clock]
-        seqs = {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
-        for cid in ids:
-            facts[cid].past = {w: (None if seq is None else 0) for w, seq in seqs.items()}
-        known = [(w, seq) for w, seq in seqs.items() if seq is not None]
-        if not known:
-            continue
-        counts = [
-            func.count(
-                func.distinct(
-                    case(
-                        (
-                            and_(
-                                t.c.valid_from <= seq,
-                                or_(t.c.valid_to.is_(None), t.c.valid_to > seq),
-                            ),
-                            t.c.principal_id,
-                        )
-                    )
-                )
-            )
-            for _, seq in known
-        ]
-        q = (
-            select(t.c.community_id, *counts)
-            .where(t.c.scope_id == clock.scope_id, t.c.valid_from <= max(s for _, s in known))
-            .group_by(t.c.community_id)
-        )
-        for cid, *ns in conn.execute(q):
-            f = facts.get(cid)
-            if f is not None and f.clock is clock:
-                for (w, _), n in zip(known, ns, strict=True):
-                    f.past[w] = int(n)
+    seqs = {
+        scope_id: {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
+        for scope_id, clock in clocks.items()
+    }
+    for cid, f in facts.items():
+        windows = seqs[f.clock.scope_id]
+        rows = seen[cid]
+        # Few distinct snapshots: count the members per first snapshot once, then sum.
+        firsts = Counter(rows.first.values())
+        for w, seq in windows.items():
+            if seq is None:
+                f.past[w] = None
+                continue
+            n = sum(k for first, k in firsts.items() if first <= seq)
+            # People in through a grant that has ended (left, or changed role) count once.
+            gone = {
+                pid
+                for pid, valid_from, valid_to in rows.ended
+                if valid_from <= seq < valid_to and not rows.first.get(pid, seq + 1) <= seq
+            }
+            f.past[w] = n + len(gone)
 
 
 def _activity(conn: Any, facts: dict[str, Facts]) -> None:
@@ -272,11 +269,12 @@ def _activity(conn: Any, facts: dict[str, Facts]) -> None:
             t.c.snapshot_seq == newest.c.seq,
         ),
     )
-    for (data,) in conn.execution_options(yield_per=20000).execute(q):
-        a = Activity.model_validate(_json(data))
-        f = facts.get(a.community_id)
-        if f is not None:
-            f.activity[a.period] = a
+    for batch in tuples(conn, q):
+        for (data,) in batch:
+            a = parse(Activity, data)
+            f = facts.get(a.community_id)
+            if f is not None:
+                f.activity[a.period] = a
 
 
 def curves(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from govern.store import schema as s
 from govern.store.store import Store
+from govern.virality.rows import tuples
 
 DIRECTORY = "m365"
 """The connector whose departments win when tools disagree."""
@@ -83,38 +84,42 @@ def _domain(email: str | None) -> str | None:
 def load_people(store: Store) -> People:
     """Read every current principal and resolve departments by email."""
     t, sc = s.principals, s.scopes
-    q = select(t.c.id, t.c.kind, t.c.email, t.c.department, sc.c.connector).join(
-        sc, sc.c.id == t.c.scope_id
+    q = (
+        select(t.c.id, t.c.kind, t.c.email, t.c.department, sc.c.connector)
+        .join(sc, sc.c.id == t.c.scope_id)
+        .where(t.c.valid_to.is_(None))
     )
-    rows = []
-    with store._connect() as conn:
-        rows = conn.execute(q.where(t.c.valid_to.is_(None))).all()
+    # (id, kind, lowercased email, department): emails are lowercased once, for both passes.
+    rows: list[tuple[str, str, str | None, str | None]] = []
     dept_by_email: dict[str, str] = {}
     directory_dept: dict[str, str] = {}
     employee_domains: Counter[str] = Counter()
     directory_domains: Counter[str] = Counter()
     emails: dict[str, set[str]] = {}
-    for _pid, kind, email, dept, connector in rows:
-        email = email.lower() if email else None
-        if kind == "employee" and email:
-            emails.setdefault(connector, set()).add(email)
-            d = _domain(email)
-            if d:
-                employee_domains[d] += 1
-                if connector == DIRECTORY:
-                    directory_domains[d] += 1
-        if email and dept:
-            if connector == DIRECTORY:
-                directory_dept[email] = dept
-            else:
-                dept_by_email.setdefault(email, dept)
+    with store._connect() as conn:
+        for batch in tuples(conn, q):
+            for pid, kind, email, dept, connector in batch:
+                email = email.lower() if email else None
+                rows.append((pid, kind, email, dept))
+                if not email:
+                    continue
+                if kind == "employee":
+                    emails.setdefault(connector, set()).add(email)
+                    if d := _domain(email):
+                        employee_domains[d] += 1
+                        if connector == DIRECTORY:
+                            directory_domains[d] += 1
+                if dept:
+                    if connector == DIRECTORY:
+                        directory_dept[email] = dept
+                    else:
+                        dept_by_email.setdefault(email, dept)
     dept_by_email.update(directory_dept)
     # Without a directory connector, every employee domain counts as the organisation's.
     domains = frozenset(directory_domains or employee_domains)
     people = People(domains=domains)
     counted: set[str] = set()
-    for pid, kind, email, dept, _connector in rows:
-        email = email.lower() if email else None
+    for pid, kind, email, dept in rows:
         department = dept_by_email.get(email, dept) if email else dept
         d = _domain(email)
         external = kind == "guest" or (kind == "employee" and d is not None and d not in domains)
