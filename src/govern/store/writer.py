@@ -15,14 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     Connection,
-    DateTime,
     Integer,
-    MetaData,
-    String,
     Table,
-    Text,
     and_,
     cast,
     exists,
@@ -44,60 +39,17 @@ from govern.model import (
     utcnow,
 )
 from govern.store import schema as s
+from govern.store.staging import (
+    STAGES,
+    stage_communities,
+    stage_grants,
+    stage_marks,
+    stage_memberships,
+    stage_principals,
+    upsert_sql,
+)
 
 BATCH = 5000
-
-_stage_md = MetaData()
-_stage_principals = Table(
-    "stage_principals",
-    _stage_md,
-    Column("id", String(512), primary_key=True),
-    Column("fp", String(32)),
-    Column("kind", String(16)),
-    Column("email", String(320)),
-    Column("department", String(256)),
-    Column("data", Text),
-    prefixes=["TEMPORARY"],
-)
-_stage_communities = Table(
-    "stage_communities",
-    _stage_md,
-    Column("id", String(512), primary_key=True),
-    Column("fp", String(32)),
-    Column("data", Text),
-    prefixes=["TEMPORARY"],
-)
-_stage_grants = Table(
-    "stage_grants",
-    _stage_md,
-    Column("community_id", String(512), primary_key=True),
-    Column("principal_id", String(512), primary_key=True),
-    Column("role", String(16), primary_key=True),
-    Column("fp", String(32)),
-    Column("since", DateTime(timezone=True)),
-    Column("added_by", String(512)),
-    Column("source", Text),
-    prefixes=["TEMPORARY"],
-)
-_stage_memberships = Table(
-    "stage_memberships",
-    _stage_md,
-    Column("group_id", String(512), primary_key=True),
-    Column("member_id", String(512), primary_key=True),
-    prefixes=["TEMPORARY"],
-)
-# Removals and restatements of incremental runs: kind is principal, community, grant, membership
-# or restate; k1..k3 hold the key.
-_stage_marks = Table(
-    "stage_marks",
-    _stage_md,
-    Column("kind", String(16), primary_key=True),
-    Column("k1", String(512), primary_key=True),
-    Column("k2", String(512), primary_key=True),
-    Column("k3", String(16), primary_key=True),
-    prefixes=["TEMPORARY"],
-)
-_STAGES = (_stage_principals, _stage_communities, _stage_grants, _stage_memberships, _stage_marks)
 
 
 def _grant_fp(g: Grant) -> str:
@@ -125,14 +77,14 @@ class SnapshotWriter:
         self._incomplete: list[str] = list(snapshot.incomplete)
         self._tokens: dict[str, str] = dict(snapshot.delta_tokens)
         self._stats: dict[str, Any] = dict(snapshot.stats)
-        self._buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _STAGES}
+        self._buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in STAGES}
         self._activity: list[Activity] = []
         self._log = log or (lambda m: print(m, file=sys.stderr))
         self.counts: dict[str, int] = {"principals": 0, "communities": 0, "grants": 0}
         self._observed: datetime | None = snapshot.observed_at
         self.result: Snapshot | None = None
         """The written snapshot, set once the transaction has committed."""
-        for table in _STAGES:
+        for table in STAGES:
             table.drop(conn, checkfirst=True)
             table.create(conn)
 
@@ -142,7 +94,7 @@ class SnapshotWriter:
         self.counts["principals"] += 1
         data = principal.model_dump_json()
         self._add(
-            _stage_principals,
+            stage_principals,
             id=principal.id,
             fp=principal.fingerprint(),
             kind=principal.kind.value,
@@ -155,7 +107,7 @@ class SnapshotWriter:
         """Stage a community."""
         self.counts["communities"] += 1
         self._add(
-            _stage_communities,
+            stage_communities,
             id=community.id,
             fp=community.fingerprint(),
             data=community.model_dump_json(),
@@ -165,7 +117,7 @@ class SnapshotWriter:
         """Stage a grant."""
         self.counts["grants"] += 1
         self._add(
-            _stage_grants,
+            stage_grants,
             community_id=grant.community_id,
             principal_id=grant.principal_id,
             role=grant.role.value,
@@ -177,7 +129,7 @@ class SnapshotWriter:
 
     def membership(self, membership: Membership) -> None:
         """Stage a group membership."""
-        self._add(_stage_memberships, group_id=membership.group_id, member_id=membership.member_id)
+        self._add(stage_memberships, group_id=membership.group_id, member_id=membership.member_id)
 
     def activity(self, activity: Activity) -> None:
         """Keep an activity report row (append-only, per snapshot)."""
@@ -228,7 +180,7 @@ class SnapshotWriter:
 
     # --- staging ---------------------------------------------------------------------------
     def _mark(self, kind: str, k1: str, k2: str = "", k3: str = "") -> None:
-        self._add(_stage_marks, kind=kind, k1=k1, k2=k2, k3=k3)
+        self._add(stage_marks, kind=kind, k1=k1, k2=k2, k3=k3)
 
     def _add(self, table: Table, **row: Any) -> None:
         buf = self._buffers[table.name]
@@ -246,19 +198,19 @@ class SnapshotWriter:
         dedup = {tuple(r[k] for k in keys): r for r in buf}
         # Straight to the driver: SQLAlchemy's per-row parameter processing cost more than the
         # database itself for millions of grants.
-        sql = _upsert_sql(self.conn.dialect.name, table.name, cols, keys)
+        sql = upsert_sql(self.conn.dialect.name, table.name, cols, keys)
         self.conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in dedup.values()])
         buf.clear()
 
     # --- finishing -------------------------------------------------------------------------
     def flush(self) -> None:
         """Write every buffered record to the staging tables."""
-        for table in _STAGES:
+        for table in STAGES:
             self._flush(table)
 
     def discard(self) -> None:
         """Drop the staging tables of a run that will not be written."""
-        for table in _STAGES:
+        for table in STAGES:
             table.drop(self.conn, checkfirst=True)
 
     def finish(self, seq: int, scope_id: int) -> Snapshot:
@@ -283,7 +235,7 @@ class SnapshotWriter:
                     for a in self._activity
                 ],
             )
-        for table in _STAGES:
+        for table in STAGES:
             table.drop(self.conn)
         return Snapshot(
             id=self.snapshot_id,
@@ -301,7 +253,7 @@ class SnapshotWriter:
         )
 
     def _marked(self, kind: str, *cols: Any) -> Any:
-        m = _stage_marks.c
+        m = stage_marks.c
         conds = [m.kind == kind] + [getattr(m, f"k{i + 1}") == col for i, col in enumerate(cols)]
         return exists().where(and_(*conds))
 
@@ -335,21 +287,21 @@ class SnapshotWriter:
         return stage.c[name]
 
     def _finish_principals(self, seq: int, full: bool) -> None:
-        t, st = s.principals, _stage_principals
+        t, st = s.principals, stage_principals
         same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
         changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
         self._close(t, seq, not_(same) if full else or_(changed, self._marked("principal", t.c.id)))
         self._insert_new(t, st, ["id", "fp", "kind", "email", "department", "data"], ["id"], seq)
 
     def _finish_communities(self, seq: int, full: bool) -> None:
-        t, st = s.communities, _stage_communities
+        t, st = s.communities, stage_communities
         same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
         changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
         self._close(t, seq, not_(same) if full else or_(changed, self._marked("community", t.c.id)))
         self._insert_new(t, st, ["id", "fp", "data"], ["id"], seq)
 
     def _finish_grants(self, seq: int, full: bool) -> None:
-        t, st = s.grants, _stage_grants
+        t, st = s.grants, stage_grants
         same = exists().where(
             st.c.community_id == t.c.community_id,
             st.c.principal_id == t.c.principal_id,
@@ -382,7 +334,7 @@ class SnapshotWriter:
         )
 
     def _finish_memberships(self, seq: int, full: bool) -> None:
-        t, st = s.memberships, _stage_memberships
+        t, st = s.memberships, stage_memberships
         same = exists().where(st.c.group_id == t.c.group_id, st.c.member_id == t.c.member_id)
         gone = (
             not_(same)
@@ -401,21 +353,6 @@ def _literal(value: int) -> Any:
     from sqlalchemy import literal
 
     return literal(value, Integer)
-
-
-def _upsert_sql(dialect: str, table: str, cols: list[str], keys: list[str]) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE (last write wins), in the driver's parameter style."""
-    mark = "%s" if dialect == "postgresql" else "?"
-    others = [c for c in cols if c not in keys]
-    action = (
-        "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in others)
-        if others
-        else "DO NOTHING"
-    )
-    return (
-        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
-        f"ON CONFLICT ({', '.join(keys)}) {action}"
-    )
 
 
 def parse_time(value: datetime | None) -> datetime | None:
