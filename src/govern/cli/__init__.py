@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,7 +75,7 @@ class LazyGroup(click.Group):
             rv = super().main(argv, *a, **kw)
         except GovernError as exc:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             click.echo(f"error: {exc}", err=True)
             sys.exit(int(exc.exit_status))
         except click.exceptions.Exit as exc:
@@ -89,7 +88,7 @@ class LazyGroup(click.Group):
             sys.exit(int(ExitStatus.INTERRUPTED))
         except Exception as exc:  # a bug: one line, and the way to see more
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             else:
                 click.echo(
                     f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
@@ -97,6 +96,13 @@ class LazyGroup(click.Group):
                 )
             sys.exit(int(ExitStatus.ERROR))
         sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _print_traceback() -> None:
+    # Imported here: traceback (and linecache) cost ~10 ms on every start otherwise.
+    import traceback
+
+    traceback.print_exc()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
