@@ -88,9 +88,10 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
     pcts = Percentiles(measured.values())
     req = requirements(policies_dir)
     pool = steward_pool(store, policies_dir, req.steward_group)
+    # Only stewards are looked up by email: without a pool, skip indexing every employee.
     ids_by_email = {
         (pid.split(":", 1)[0], p.email): pid
-        for pid, p in inv.people.by_id.items()
+        for pid, p in (inv.people.by_id.items() if pool.emails else ())
         if p.email and p.kind == "employee"
     }
     planner = Planner(inv.people, req, pool, _it_label(inv), ids_by_email, inv.now)
