@@ -146,6 +146,55 @@ def test_delta_after_advance_reports_joins_and_leaves(sandbox_factory) -> None: 
     assert changed and any("@removed" not in r for r in refs)
 
 
+@pytest.mark.parametrize("resource", ["groups", "users"])
+def test_deltatoken_latest_reports_only_later_changes(
+    client: httpx.Client, server: GraphServer, resource: str
+) -> None:
+    select = "displayName,members,owners" if resource == "groups" else "displayName"
+    latest = client.get(f"/{resource}/delta", params={"$deltatoken": "latest", "$select": select})
+    assert latest.status_code == 200 and latest.json()["value"] == []
+    org = server.state.org
+    quiet = client.get(latest.json()["@odata.deltaLink"]).json()
+    assert quiet["value"] == [] and "@odata.deltaLink" in quiet
+    if resource == "groups":
+        g = next(g for g in org.groups if g.kind == GroupKind.TEAM and g.deleted == -1)
+        joining = next(p.idx for p in org.people if p.alive and p.idx not in g.members)
+        org.add_member(g.idx, joining)
+        changed = client.get(latest.json()["@odata.deltaLink"]).json()["value"]
+        assert [c["id"] for c in changed] == [org.group_id(g.idx)]
+        assert changed[0]["members@delta"] == [
+            {"@odata.type": "#microsoft.graph.user", "id": org.user_id(joining)}
+        ]
+        assert "displayName" in changed[0]
+    bad = client.get(f"/{resource}/delta", params={"$deltatoken": "latest", "$select": "nope"})
+    assert bad.status_code == 400
+
+
+def test_expand_owners_and_members_within_documented_limits(
+    client: httpx.Client, server: GraphServer
+) -> None:
+    org = server.state.org
+    big = max((g for g in org.groups if g.deleted == -1), key=lambda g: len(g.members))
+    assert len(big.members) > 20
+    gid = org.group_id(big.idx)
+    got = client.get(f"/groups/{gid}", params={"$expand": "members($select=id,userType)"}).json()
+    # At most 20 expanded objects and no nextLink for them (query-parameters.md, known issues).
+    assert [m["id"] for m in got["members"]] == [org.user_id(p) for p in big.members.ids[:20]]
+    assert set(got["members"][0]) == {"@odata.type", "id", "userType"}
+    assert not any("nextLink" in k for k in got)
+    page = client.get(
+        "/groups", params={"$select": "id", "$expand": "owners($select=id)", "$top": "999"}
+    ).json()
+    for g in page["value"]:
+        owners = org.groups[org.group_index(g["id"])].owners.ids  # type: ignore[index]
+        assert [o["id"] for o in g["owners"]] == [org.user_id(p) for p in owners[:20]]
+    plain = client.get("/groups", params={"$select": "id", "$top": "5"}).json()["value"]
+    assert all("owners" not in g for g in plain)
+    two = client.get("/groups", params={"$expand": "owners,members"})
+    unknown = client.get(f"/groups/{gid}", params={"$expand": "drive"})
+    assert two.status_code == 400 and unknown.status_code == 400
+
+
 def test_concealed_names_hide_names_but_not_ids(client: httpx.Client, server: GraphServer) -> None:
     def rows() -> list[str]:
         r = client.get("/reports/getTeamsTeamActivityDetail(period='D30')", follow_redirects=True)

@@ -143,6 +143,40 @@ def test_group_site(client: httpx.Client, server: GraphServer) -> None:
     same_shape(example("site-get")["response"], got)
 
 
+def test_site_get_by_id(client: httpx.Client, server: GraphServer) -> None:
+    org = server.state.org
+    standalone = next(s for s in org.sites if s.group < 0 and s.deleted == -1)
+    site_id = org.site_id(standalone.idx)
+    got = client.get(f"/sites/{site_id}")
+    assert got.status_code == 200, got.text
+    same_shape(example("site-get")["response"], got.json())
+    assert got.json()["id"] == site_id and got.json()["webUrl"] == standalone.url
+    # The usage report names a site by its site-collection GUID; that id reads it too.
+    by_guid = client.get(f"/sites/{site_id.split(',')[1]}", params={"$select": "webUrl"})
+    assert by_guid.json()["webUrl"] == standalone.url and "displayName" not in by_guid.json()
+    missing = client.get(
+        f"/sites/{org.tenant}.sharepoint.com,{'0' * 8}-0000-0000-0000-{'0' * 12},x"
+    )
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "itemNotFound"
+
+
+def test_group_with_expanded_owners(client: httpx.Client, server: GraphServer) -> None:
+    gid = _team(server)
+    got = client.get(f"/groups/{gid}", params={"$expand": "owners"}).json()
+    same_shape(example("group-get")["response"], got)
+    # Expanded owners are directory objects, as a members or owners listing shows them.
+    same_shape(example("group-list-members")["response"]["value"], got["owners"])
+    assert got["owners"][0]["@odata.type"] == "#microsoft.graph.user"
+
+
+def test_users_delta_latest(client: httpx.Client) -> None:
+    # Documented "sync from now": a deltaLink and no resource data (delta-query-overview.md).
+    got = client.get("/users/delta", params={"$deltaToken": "latest"}).json()
+    doc = {k: v for k, v in example("user-delta")["response"].items() if k != "@odata.nextLink"}
+    same_shape(doc, got)
+    assert got["value"] == [] and "@odata.deltaLink" in got and "@odata.nextLink" not in got
+
+
 def test_team_archive(client: httpx.Client, server: GraphServer) -> None:
     doc = example("team-archive")
     r = client.post(f"/teams/{_team(server)}/archive")

@@ -232,15 +232,16 @@ def test_apps_sites_communities(server: GraphServer) -> None:
             RequestConfiguration(query_parameters=q)
         )
         site = await c.groups.by_group_id(gid).sites.by_site_id("root").get()
+        by_id = await c.sites.by_site_id(site.id).get()
         return (
             apps,
-            site,
+            (site, by_id),
             await c.employee_experience.communities.get(),
             await c.oauth2_permission_grants.get(),
             await c.service_principals.get(),
         )
 
-    apps, site, communities, grants, sps = run(go, server.url)
+    apps, (site, by_id), communities, grants, sps = run(go, server.url)
     org = server.state.org
     assert {a.teams_app.distribution_method.value for a in apps.value} <= {
         "store",
@@ -249,6 +250,11 @@ def test_apps_sites_communities(server: GraphServer) -> None:
     }
     assert len(apps.value) == len(org.groups[gi].apps)
     assert site.web_url == org.sites[org.groups[gi].site].url
+    assert (by_id.id, by_id.web_url, by_id.display_name) == (
+        site.id,
+        site.web_url,
+        site.display_name,
+    )
     assert communities.value and all(c.group_id for c in communities.value)
     assert grants.value[0].consent_type in ("Principal", "AllPrincipals")
     assert sps.value[0].app_id

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from govern.sandbox.graph import apps, batch, delta, directory, render, reports, writes
+from govern.sandbox.graph import apps, batch, delta, directory, render, reports, sites, writes
 from govern.sandbox.graph.core import Endpoint, GraphSettings, GraphState, Reply, respond, route
 from govern.sandbox.graph.errors import GraphError, error_body
 from govern.sandbox.http import (
@@ -38,6 +38,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *writes.ENDPOINTS,
     *reports.ENDPOINTS,
     *apps.ENDPOINTS,
+    *sites.ENDPOINTS,
     *directory.LATE_ENDPOINTS,
 )
 

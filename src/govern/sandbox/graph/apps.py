@@ -1,10 +1,10 @@
-"""Apps and places around groups: service principals, grants, team apps, sites, communities.
+"""Apps and places around groups: service principals, grants, team apps, communities.
 
-Service principals and OAuth2 permission grants, a team's installed apps, a group's SharePoint
-site and Viva Engage communities.
+Service principals and OAuth2 permission grants, a team's installed apps and Viva Engage
+communities (sites are in ``sites.py``).
 
 Shapes follow the documented examples (serviceprincipal-list.md, oauth2permissiongrant-list.md,
-team-list-installedapps.md, site-get.md, employeeexperience-list-communities.md). Grants are the
+team-list-installedapps.md, employeeexperience-list-communities.md). Grants are the
 shadow-IT signal: ``consentType`` ``Principal`` rows are one user consenting for themselves.
 """
 
@@ -20,10 +20,9 @@ from govern.sandbox import ids
 from govern.sandbox.entities import GroupKind
 from govern.sandbox.graph import auth
 from govern.sandbox.graph.core import Call, Endpoint, Reply
-from govern.sandbox.graph.directory import group_index
 from govern.sandbox.graph.errors import GraphError, bad_request, unsupported_filter
 from govern.sandbox.graph.odata import Clause, decode_token, encode_token, parse_query
-from govern.sandbox.graph.render import community, site
+from govern.sandbox.graph.render import community
 from govern.sandbox.orgdata import OrgData
 
 
@@ -251,17 +250,6 @@ def list_installed_apps(call: Call) -> Reply:
     return Reply({"@odata.context": context, "@odata.count": len(value), "value": value})
 
 
-def group_site(call: Call) -> Reply:
-    """GET /groups/{id}/sites/root: the group's team site."""
-    gi = group_index(call, call.params["gid"])
-    s = call.org.groups[gi].site
-    if s < 0:
-        raise GraphError(404, "itemNotFound", "Requested site could not be found")
-    body = {"@odata.context": f"{call.root}/$metadata#sites/$entity"}
-    body.update(site(call.org, s))
-    return Reply(body)
-
-
 def list_communities(call: Call) -> Reply:
     """GET /employeeExperience/communities: the home network's Viva Engage communities."""
     org = call.org
@@ -293,7 +281,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         auth.INSTALLED_APPS,
         service="teams",
     ),
-    Endpoint("GET", "/groups/{gid}/sites/root", group_site, auth.SITES, service="other"),
     Endpoint(
         "GET",
         "/employeeExperience/communities",

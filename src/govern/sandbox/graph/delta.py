@@ -9,6 +9,9 @@ ones marked ``"@removed": {"reason": "deleted"}`` (concepts/delta-query-groups.m
 more references than fit a page continues on the next page with the same properties, as the
 documentation describes for large groups. Query options are encoded in the tokens, so nextLinks
 and deltaLinks carry only ``$skiptoken`` / ``$deltatoken``.
+
+``$deltatoken=latest`` is "sync from now" (concepts/delta-query-overview.md): no objects, only a
+deltaLink from which the next round reports what changes after this request.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from govern.sandbox.graph.odata import decode_token, encode_token, parse_query
 from govern.sandbox.graph.render import group_plan, render, user_plan
 
 _RELATIONS = ("members", "owners")
+LATEST = "latest"
+"""The documented ``$deltatoken`` value that asks for a deltaLink without the current state."""
 _CACHE_ROUNDS = 16  # incremental rounds whose netted changes stay cached
 
 
@@ -38,14 +43,16 @@ def _link(call: Call, person: int, removed: bool) -> dict[str, Any]:
 
 def _changes(call: Call, kind: str, since: int) -> tuple[int, dict[int, Any]]:
     """(sequence number reached, netted changes per record) since ``since``, cached per round."""
-    cache: dict[tuple[str, int], tuple[int, dict[int, Any]]] = call.state.cache.setdefault(
+    cache: dict[tuple[str, int, int], tuple[int, dict[int, Any]]] = call.state.cache.setdefault(
         "delta-rounds", {}
     )
-    hit = cache.get((kind, since))
+    log = call.org.log
+    # Keyed by the log's end too: a deltaLink used again after more changes sees them.
+    key = (kind, since, log.seq)
+    hit = cache.get(key)
     if hit is None:
-        log = call.org.log
         found = log.group_changes(since) if kind == "groups" else log.user_changes(since)
-        hit = cache[(kind, since)] = (log.seq, found)
+        hit = cache[key] = (log.seq, found)
         while len(cache) > _CACHE_ROUNDS:
             cache.pop(next(iter(cache)))
     return hit
@@ -62,6 +69,25 @@ def _group_links(org: Any, gi: int, delta: GroupDelta | None, rel: str) -> list[
     return [(p, True) for p in sorted(removed)] + [(p, False) for p in sorted(added)]
 
 
+def _latest(call: Call, kind: str, select: tuple[str, ...] | None) -> Reply:
+    """An empty page whose deltaLink starts the next round at the current state."""
+    text = ",".join(select) if select else ""
+    if kind == "groups":
+        # Same validation as a first round: unknown properties are refused now, not later.
+        group_plan(tuple(f for f in select if f not in _RELATIONS) if select else None)
+    else:
+        user_plan(select)
+    token = encode_token([f"{kind}-round", call.org.log.seq, text])
+    context = f"{call.root}/$metadata#{kind}" + (f"({text})" if text else "")
+    return Reply(
+        {
+            "@odata.context": context,
+            "@odata.deltaLink": f"{call.origin}{call.path}?$deltatoken={token}",
+            "value": [],
+        }
+    )
+
+
 def groups_delta(call: Call) -> Reply:
     """GET /groups/delta."""
     q = parse_query(call.query, call.headers, "Group")
@@ -69,6 +95,8 @@ def groups_delta(call: Call) -> Reply:
         raise unsupported_filter(q.filter[0].prop, "Group")
     org = call.org
     settings = call.state.settings
+    if q.deltatoken and q.deltatoken.lower() == LATEST:
+        return _latest(call, "groups", q.select)
     if q.skiptoken:
         _, since, upto, select, cursor, offset = decode_token(q.skiptoken, "groups-delta")
     elif q.deltatoken:
@@ -143,6 +171,8 @@ def users_delta(call: Call) -> Reply:
     if q.filter:
         raise unsupported_filter(q.filter[0].prop, "User")
     org = call.org
+    if q.deltatoken and q.deltatoken.lower() == LATEST:
+        return _latest(call, "users", q.select)
     if q.skiptoken:
         _, since, upto, select, cursor = decode_token(q.skiptoken, "users-delta")
     elif q.deltatoken:

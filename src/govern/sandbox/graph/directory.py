@@ -18,6 +18,7 @@ from govern.sandbox.entities import MemberList
 from govern.sandbox.graph import auth
 from govern.sandbox.graph.core import Call, Endpoint, Reply
 from govern.sandbox.graph.errors import bad_request, not_found, unsupported_filter
+from govern.sandbox.graph.expand import Expansion, group_expansion
 from govern.sandbox.graph.odata import Clause, Query, decode_token, encode_token, parse_query
 from govern.sandbox.graph.render import GROUP, USER, Getter, group_plan, render, user_plan
 
@@ -97,10 +98,12 @@ def _collection(call: Call, kind: str, entity: str) -> Reply:
         start = bisect_right(idxs, int(decode_token(q.skiptoken, kind)[1]))
     page = idxs[start : start + top]
     org = call.org
+    expansion: Expansion | None = None
     if kind == "users":
         plan, records = user_plan(q.select), org.people
     else:
         plan, records = group_plan(q.select), org.groups  # type: ignore[assignment]
+        expansion = group_expansion(q.expand)
     context = f"{call.root}/$metadata#{kind}"
     if q.select:
         context += f"({','.join(q.select)})"
@@ -109,11 +112,14 @@ def _collection(call: Call, kind: str, entity: str) -> Reply:
         body["@odata.count"] = len(idxs)
     if start + top < len(idxs):
         body["@odata.nextLink"] = call.next_link(encode_token([kind, page[-1]]))
-    key = (kind, q.select)
+    key = (kind, q.select, expansion)
     frag = call.state.fragment
-    return Reply(
-        body, fragments=[frag(key, i, partial(render, org, records[i], plan)) for i in page]
-    )
+
+    def build(i: int) -> dict[str, Any]:
+        obj = render(org, records[i], plan)
+        return obj if expansion is None else expansion.apply(org, org.groups[i], obj)
+
+    return Reply(body, fragments=[frag(key, i, partial(build, i)) for i in page])
 
 
 def list_users(call: Call) -> Reply:
@@ -180,8 +186,11 @@ def get_group(call: Call) -> Reply:
     """GET /groups/{id}."""
     q = parse_query(call.query, call.headers, "Group")
     g = call.org.groups[group_index(call, call.params["gid"])]
+    expansion = group_expansion(q.expand)
     body = {"@odata.context": f"{call.root}/$metadata#groups/$entity"}
     body.update(render(call.org, g, group_plan(q.select)))
+    if expansion is not None:
+        expansion.apply(call.org, g, body)
     return Reply(body)
 
 

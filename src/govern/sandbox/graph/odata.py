@@ -86,14 +86,36 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip()) if value else ()
 
 
+def split_expand(value: str | None) -> tuple[str, ...]:
+    """The items of ``$expand``, split on commas outside parentheses.
+
+    ``owners($select=id,displayName),members`` is two items: nested options carry commas.
+    """
+    if not value:
+        return ()
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(value):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(value[start:i])
+            start = i + 1
+    items.append(value[start:])
+    return tuple(item.strip() for item in items if item.strip())
+
+
 def parse_query(
     params: Mapping[str, str], headers: Mapping[str, str], resource: str, max_top: int = 999
 ) -> Query:
     """Validate the query options; ``$top`` above ``max_top`` answers Graph's 400."""
+    # Graph accepts the options with or without the ``$`` prefix (the SDKs send ``%24select``),
+    # in any case: the documentation itself writes both ``$deltatoken`` and ``$deltaToken``.
+    options = {k.lstrip("$").lower(): v for k, v in params.items()}
 
-    # Graph accepts the options with or without the ``$`` prefix (the SDKs send ``%24select``).
     def get(name: str) -> str | None:
-        return params.get("$" + name, params.get(name))
+        return options.get(name)
 
     top_text = get("top")
     top: int | None = None
@@ -114,7 +136,7 @@ def parse_query(
         filter_text=filter_text,
         top=top,
         count=(get("count") or "").lower() == "true",
-        expand=_split(get("expand")),
+        expand=split_expand(get("expand")),
         skiptoken=get("skiptoken"),
         deltatoken=get("deltatoken"),
         eventual=headers.get("consistencylevel", "").lower() == "eventual",
