@@ -4,7 +4,8 @@ Resource units follow Graph's published identity-service table (throttling-limit
 and access service limits"): a base cost per path, minus 1 with ``$select``, plus 1 with
 ``$expand``, minus 1 with ``$top`` under 20, never below 1. Only identity paths (users, groups,
 service principals, grants, ...) draw on that budget; reports, Teams and SharePoint calls have
-limits of their own and are counted as requests only. A ``$batch`` costs what its requests cost.
+limits of their own and are counted as requests only, also when reached through a group
+(``/groups/{id}/sites/root`` is a SharePoint request). A ``$batch`` costs what its requests cost.
 """
 
 from __future__ import annotations
@@ -47,6 +48,30 @@ _BASE: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
     )
 )
 
+# Navigations from a user or group into another service's resources (SharePoint sites and
+# drives, Teams, Outlook, Planner, OneNote) are throttled by that service, not in resource units:
+# the identity limits list the entities they apply to, and a site is not one of them.
+_OTHER_SERVICES = frozenset(
+    {
+        "sites",
+        "drive",
+        "drives",
+        "team",
+        "joinedteams",
+        "calendar",
+        "calendarview",
+        "events",
+        "conversations",
+        "threads",
+        "onenote",
+        "planner",
+        "photo",
+        "photos",
+        "mailfolders",
+        "messages",
+    }
+)
+
 _VERSION = re.compile(r"^/?(v1\.0|beta)/", re.IGNORECASE)
 
 
@@ -55,8 +80,10 @@ def resource_units(method: str, url: str) -> int:
     parts = urlsplit(url)
     path = re.sub("/+", "/", "/" + parts.path)
     lowered = _VERSION.sub("", path).strip("/").lower()
-    root = lowered.split("/", 1)[0]
-    if root not in _IDENTITY_ROOTS:
+    segments = lowered.split("/")
+    if segments[0] not in _IDENTITY_ROOTS:
+        return 0
+    if len(segments) > 2 and segments[2] in _OTHER_SERVICES:
         return 0
     method = method.upper()
     cost = next((c for m, p, c in _BASE if m == method and p.match(lowered)), 1)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import utcnow
-from govern_m365 import activity, apps, communities, groups, people
+from govern_m365 import activity, apps, communities, group_delta, groups, people
 from govern_m365.cost import Cost
 from govern_m365.mapping import OriginJudge
 from govern_m365.permissions import Feature
@@ -26,7 +26,8 @@ REFRESHED = "refreshed_at"
 
 def _incremental(request: DiscoveryRequest) -> bool:
     tokens = request.delta_tokens
-    return not request.full and people.TOKEN in tokens and groups.TOKEN in tokens
+    needed = (people.TOKEN, groups.TOKEN, groups.PROPS_TOKEN)
+    return not request.full and all(name in tokens for name in needed)
 
 
 def _refresh_due(request: DiscoveryRequest, now: datetime, hours: float) -> bool:
@@ -70,11 +71,13 @@ async def _parts(run: Run, request: DiscoveryRequest) -> None:
         users = people.user_changes(run, tokens[people.TOKEN])
     await run.guard(Feature.PEOPLE, users)
     await run.guard(Feature.GROUPS, communities.prepare_origin(run))
-    if run.full:
-        found = groups.group_changes(run, None) if delta_first else groups.list_groups(run)
+    if not run.full:
+        await run.guard(Feature.GROUPS, group_delta.changes(run, tokens))
     else:
-        found = groups.group_changes(run, tokens[groups.TOKEN])
-    await run.guard(Feature.GROUPS, found)
+        listed = False if delta_first else await run.guard(Feature.GROUPS, groups.list_groups(run))
+        # False: Graph refused `$deltatoken=latest`, so walk the delta; None: a 403, recorded.
+        if listed is False:
+            await run.guard(Feature.GROUPS, group_delta.walk(run))
     run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'changed'}")
     await communities.read_sites_and_apps(run)
     await run.guard(Feature.ENGAGE, communities.read_engage(run))
