@@ -146,7 +146,7 @@ def measure(n_grants: int) -> dict[str, object]:
     from govern.policy.classify import Classifier
     from govern.policy.engine import Engine
     from govern.policy.groups import resolve
-    from govern.policy.requirements import applicable
+    from govern.policy.requirements import Applicable
 
     t0 = time.perf_counter()
     data = build(n_grants)
@@ -184,8 +184,9 @@ def measure(n_grants: int) -> dict[str, object]:
     denied = Counter(map(attrgetter("allowed"), decisions))[False]
     grants_s = time.perf_counter() - started
     applied = 0
+    applicable = Applicable(engine)  # as the audit asks: once per distinct m2 key
     for cid in cids:
-        applied += len(applicable(engine, resource_of(cid)))
+        applied += len(applicable(resource_of(cid)))
     fast_s = time.perf_counter() - started
     fast_cpu_s = time.process_time() - cpu
 

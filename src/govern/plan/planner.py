@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from govern.model import Change, ChangeAction, Community, PrincipalKind, Role, Visibility
 from govern.plan.changes import make_change
-from govern.policy.attributes import Resource, Subject
+from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.audit import NO_RULE
 from govern.policy.classify import Classifier
 from govern.policy.engine import Engine
@@ -75,7 +75,7 @@ class Planner:
         self.classifier = Classifier(policies)
         self.groups = resolve(policies, inventory)
         self.engine = Engine(policies, self.groups.links())
-        self._subjects: dict[str, Subject] = {}
+        self._subjects = Subjects(inventory.principals)
         self._load: dict[str, int] = defaultdict(int)
         self._result = PlannerResult()
         self._seen: set[str] = set()
@@ -83,12 +83,7 @@ class Planner:
     # --- request objects -------------------------------------------------------------------
     def subject(self, principal_id: str) -> Subject:
         """The Casbin subject of a principal id (``unknown`` when not in the inventory)."""
-        found = self._subjects.get(principal_id)
-        if found is None:
-            p = self.inventory.principals.get(principal_id)
-            found = Subject.of(p) if p is not None else Subject.unknown(principal_id)
-            self._subjects[principal_id] = found
-        return found
+        return self._subjects[principal_id]
 
     # --- output ----------------------------------------------------------------------------
     def _add(self, change: Change) -> bool:

@@ -11,6 +11,7 @@ The request tokens govern fills are fixed by name: ``sub`` (a :class:`Subject`),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from govern.model import Community, Principal
@@ -88,6 +89,22 @@ class Resource:
             connector=community.connector,
             anonymous=bool(community.attributes.get(ANONYMOUS_ATTRIBUTE)),
         )
+
+
+class Subjects(dict[str, Subject]):
+    """Principal id -> its subject, built on first use; ``unknown`` for an id the inventory lacks.
+
+    The fast path asks once per distinct principal; findings ask again for the few denied.
+    """
+
+    def __init__(self, principals: Mapping[str, Principal]) -> None:
+        super().__init__()
+        self.principals = principals
+
+    def __missing__(self, pid: str) -> Subject:
+        p = self.principals.get(pid)
+        found = self[pid] = Subject.of(p) if p is not None else Subject.unknown(pid)
+        return found
 
 
 ANONYMOUS_ATTRIBUTE = "anonymous_access"

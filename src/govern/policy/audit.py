@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from govern.model import Finding, Grant, Role, Severity
-from govern.policy.attributes import Resource, Subject
+from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.classify import Classifier
 from govern.policy.engine import Decision, Engine
 from govern.policy.groups import resolve
 from govern.policy.inventory import Inventory
 from govern.policy.policyset import PolicySet
-from govern.policy.requirements import Facts, applicable, check
+from govern.policy.requirements import Applicable, Facts, check
 
 NO_RULE = "NO-RULE"
 """The rule id of a denial no policy line made (the effect's default)."""
@@ -54,15 +54,7 @@ def audit(
         res = classifier.resource(c)
         if community is None or community(res):
             resources[cid] = res
-    subjects: dict[str, Subject] = {}
-
-    def subject(pid: str) -> Subject:
-        found = subjects.get(pid)
-        if found is None:
-            p = inventory.principals.get(pid)
-            found = subjects[pid] = Subject.of(p) if p is not None else Subject.unknown(pid)
-        return found
-
+    subject = Subjects(inventory.principals).__getitem__
     facts: dict[str, Facts] = {cid: Facts() for cid in resources}
     pending: deque[Grant] = deque()
 
@@ -80,9 +72,10 @@ def audit(
         if not decision.allowed:
             result.findings.append(_grant_finding(engine, decision, grant, sub, resources))
     pools = groups.members
+    applicable = Applicable(engine)
     for cid, res in resources.items():
         result.communities += 1
-        for req in applicable(engine, res):
+        for req in applicable(res):
             found = check(req, inventory.communities[cid], res, facts[cid], pools, inventory.now)
             if found is not None:
                 result.findings.append(found)

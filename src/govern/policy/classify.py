@@ -60,13 +60,20 @@ def _condition(key: str, values: tuple[str, ...]) -> Callable[[Community], bool]
     raise ValueError(f"unknown classification condition {key!r}")
 
 
+def _every(tests: list[Callable[[Community], bool]]) -> Callable[[Community], bool]:
+    """One test for a rule: every condition holds (most rules have one condition)."""
+    if len(tests) == 1:
+        return tests[0]
+    return lambda c: all(t(c) for t in tests)
+
+
 class Classifier:
     """Classifies communities and gives them their lifecycle, per a policy set."""
 
     def __init__(self, policies: PolicySet) -> None:
         self.policies = policies
-        self._rules: list[tuple[ClassRule, list[Callable[[Community], bool]]]] = [
-            (rule, [_condition(k, v) for k, v in rule.conditions.items()])
+        self._rules: list[tuple[ClassRule, Callable[[Community], bool]]] = [
+            (rule, _every([_condition(k, v) for k, v in rule.conditions.items()]))
             for rule in policies.class_rules
         ]
         self._by_id: dict[str, LifecycleDecision] = {}
@@ -83,8 +90,8 @@ class Classifier:
             hit = self.policies.explicit.get(ref)
             if hit is not None:
                 return hit[0], EXPLICIT
-        for rule, tests in self._rules:
-            if all(t(community) for t in tests):
+        for rule, test in self._rules:
+            if test(community):
                 return rule.klass, rule.id
         return self.policies.default_class, DEFAULT
 
@@ -109,5 +116,7 @@ class Classifier:
 
     def resource(self, community: Community) -> Resource:
         """The request object Casbin sees for a community."""
-        c = self.classified(community)
-        return Resource.of(community, c.klass, c.lifecycle)
+        # Once per community, hundreds of thousands of times: no Classified in between.
+        klass, _ = self.classify(community)
+        state, _ = self.lifecycle(community)
+        return Resource.of(community, klass, state)

@@ -65,38 +65,39 @@ class _Section:
             info, self.tokens, column_values, engine.enforcer.fm.get_functions(), roles
         )
         self.context = engine.enforcer.new_enforce_context(suffix) if suffix else None
-        self.codes: dict[Hashable, int] = {}
+        self.codes: list[dict[Hashable, int]] = [{} for _ in self.tokens]
+        """Per request token: key part -> its code (a small integer)."""
         self.cache: dict[tuple[int, ...], Decision] = {}
         self.by_code: dict[tuple[Any, ...], list[Decision]] = {}
         self.by_object: dict[tuple[int, Any], int] = {}
         """(token index, value) -> code, for values asked about repeatedly."""
 
     def code(self, index: int, value: Any) -> int:
-        """An integer standing for the key part of one request value."""
-        part = (index, self.projections[index](value))
-        found = self.codes.get(part)
+        """An integer standing for the key part of request value ``value`` of token ``index``."""
+        codes = self.codes[index]
+        part = self.projections[index](value)
+        found = codes.get(part)
         if found is None:
-            found = self.codes[part] = len(self.codes)
+            found = codes[part] = len(codes)
         return found
-
-
-def _coded(section: _Section, index: int, value: Any) -> tuple[int, Any]:
-    return section.code(index, value), value
 
 
 class _Codes(dict[str, int]):
     """Id -> key code; the first sight of an id computes its code (the only Python work)."""
 
-    def __init__(self, make: Callable[[str], tuple[int, Any]]) -> None:
+    def __init__(self, section: _Section, token: str, make: Callable[[str], Any]) -> None:
         super().__init__()
+        self.code = section.code
+        self.index = section.tokens.index(token)
         self.make = make
         self.reps: dict[int, Any] = {}
         """Code -> the first request value seen with it: the representative Casbin is asked."""
 
     def __missing__(self, key: str) -> int:
-        code, value = self.make(key)
-        self.reps.setdefault(code, value)
-        self[key] = code
+        value = self.make(key)
+        code = self[key] = self.code(self.index, value)
+        if code not in self.reps:
+            self.reps[code] = value
         return code
 
 
@@ -221,10 +222,9 @@ class Engine:
         costs more than everything else together.
         """
         section = self.section("")
-        si, oi, ai = (section.tokens.index(t) for t in ("sub", "obj", "act"))
-        subs = _Codes(lambda pid: _coded(section, si, subject(pid)))
-        objs = _Codes(lambda cid: _coded(section, oi, resource(cid)))
-        acts = _Codes(lambda role: _coded(section, ai, role))
+        subs = _Codes(section, "sub", subject)
+        objs = _Codes(section, "obj", resource)
+        acts = _Codes(section, "act", lambda role: role)
 
         def decide(key: tuple[int, int, int]) -> Decision:
             sub, obj, act = subs.reps[key[0]], objs.reps[key[1]], acts.reps[key[2]]

@@ -23,7 +23,9 @@ Projections are exact, not heuristics: a test compares the fast path with plain 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from govern.policy.matcher import Access, MatcherInfo
@@ -43,47 +45,82 @@ class _Feature:
         default_factory=list
     )
 
-    def project(self, value: Any) -> Hashable:
-        x = value if self.attr is None else getattr(value, self.attr)
+    def parts(self) -> list[Callable[[Any], Hashable]]:
+        """Functions ``attribute value -> key part``, built once.
+
+        They run once per distinct principal and community (hundreds of thousands of times),
+        so each is a plain closure chosen here rather than branches taken on every call.
+        """
         if self.raw:
-            return ("raw", x)
-        parts: list[Hashable] = []
-        if self.eq:
-            parts.append(x if _hashable_in(x, self.eq) else OTHER)
-        for match in self.matches:
-            parts.append(match(x))
-        for has_link, universe, linked in self.roles:
-            if x in linked:
-                parts.append(tuple(bool(has_link(x, role)) for role in universe))
-            else:
-                # Not named in any role line: g(x, y) holds only for y == x (Casbin's rule).
-                parts.append(tuple(x == role for role in universe))
-        return tuple(parts)
+            return [_raw]
+        return [*self._eq_part(), *self.matches, *map(_role_part, self.roles)]
+
+    def _eq_part(self) -> list[Callable[[Any], Hashable]]:
+        if not self.eq:
+            return []
+        eq = self.eq
+        return [lambda x: x if _hashable_in(x, eq) else OTHER]
+
+
+def _raw(x: Any) -> Hashable:
+    return ("raw", x)
+
+
+def _role_part(
+    role: tuple[Callable[[Any, Any], bool], tuple[Any, ...], frozenset[Any]],
+) -> Callable[[Any], Hashable]:
+    """Which of the named roles ``x`` holds in one role definition."""
+    has_link, universe, linked = role
+    names = frozenset(universe)
+    # Most principals appear in no role line and are no role's name: one shared answer.
+    nobody = tuple(False for _ in universe)
+
+    def part(x: Any) -> Hashable:
+        if x in linked:
+            return tuple(bool(has_link(x, name)) for name in universe)
+        if _hashable_in(x, names):
+            # Not named in any role line: g(x, y) holds only for y == x (Casbin's rule).
+            return tuple(x == name for name in universe)
+        return nobody
+
+    return part
 
 
 def _matcher(name: str, fn: Callable[[Any, Any], Any], pattern: Any) -> Callable[[Any], Hashable]:
-    """The function ``x -> fn(x, pattern)``, with Casbin's globMatch compiled once per pattern."""
-    if name == "globMatch" and isinstance(pattern, str):
-        compiled = compiled_glob(pattern)
-        return lambda x: _safe_match(lambda v, _p: compiled(v), x, pattern)
-    return lambda x: _safe_match(fn, x, pattern)
-
-
-def _safe_match(fn: Callable[[Any, Any], Any], x: Any, pattern: Any) -> Hashable:
-    """fn(x, pattern), or a marker when it raises.
+    """The function ``x -> fn(x, pattern)``, or a marker when it raises.
 
     A matcher often guards a pattern (``p.pat == "*" || regexMatch(..., p.pat)``) so Casbin
     never calls the function with it, while the projection tries every value of the column:
     '*' is no regular expression. The marker keeps the key exact either way: if Casbin does
     reach the call, the representative request raises there just as every other would.
+
+    Casbin's globMatch is compiled once per pattern (it recompiles on every call).
     """
-    try:
-        return bool(fn(x, pattern))
-    except Exception as exc:  # any error of a user-supplied pattern
-        return ("error", type(exc).__name__)
+    if name == "globMatch" and isinstance(pattern, str):
+        compiled = compiled_glob(pattern)
+
+        def glob(x: Any) -> Hashable:
+            try:
+                return compiled(x)
+            except Exception as exc:  # e.g. a value that is no string
+                return _error(exc)
+
+        return glob
+
+    def match(x: Any) -> Hashable:
+        try:
+            return bool(fn(x, pattern))
+        except Exception as exc:  # any error of a user-supplied pattern
+            return _error(exc)
+
+    return match
 
 
-def _hashable_in(x: Any, values: set[Any]) -> bool:
+def _error(exc: Exception) -> Hashable:
+    return ("error", type(exc).__name__)
+
+
+def _hashable_in(x: Any, values: AbstractSet[Any]) -> bool:
     try:
         return x in values
     except TypeError:  # an unhashable value equals no policy string
@@ -96,10 +133,36 @@ class Projection:
 
     token: str
     features: list[_Feature]
+    _parts: list[Callable[[Any], Hashable]] = field(init=False, repr=False)
+    _values: Callable[[Any], tuple[Any, ...]] = field(init=False, repr=False)
+    """Request value -> the attribute each part reads, in the order of ``_parts``."""
+
+    def __post_init__(self) -> None:
+        attrs: list[str | None] = []
+        self._parts = []
+        for feature in self.features:
+            parts = feature.parts()
+            self._parts += parts
+            attrs += [feature.attr] * len(parts)
+        # The key is flat (one tuple of parts in a fixed order) and the attributes are read
+        # by one attrgetter: this runs once per distinct id, hundreds of thousands of times.
+        names = [a for a in attrs if a is not None]
+        if len(names) == len(attrs) > 1:
+            self._values = attrgetter(*names)
+        elif len(names) == len(attrs) == 1:
+            get = attrgetter(names[0])
+            self._values = lambda value: (get(value),)
+        elif not names:
+            n = len(attrs)
+            self._values = lambda value: (value,) * n
+        else:
+            self._values = lambda value: tuple(
+                [value if a is None else getattr(value, a) for a in attrs]
+            )
 
     def __call__(self, value: Any) -> Hashable:
         """The key part of one request value."""
-        return tuple(f.project(value) for f in self.features)
+        return tuple([part(x) for part, x in zip(self._parts, self._values(value), strict=True)])
 
 
 def projections(

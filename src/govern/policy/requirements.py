@@ -14,7 +14,7 @@ from datetime import datetime
 
 from govern.model import Community, Finding, Visibility
 from govern.policy.attributes import Resource
-from govern.policy.engine import Engine
+from govern.policy.engine import Decision, Engine
 from govern.policy.policyset import Rule
 
 EVIDENCE_LIMIT = 20
@@ -54,13 +54,41 @@ def applicable(engine: Engine, resource: Resource) -> list[Requirement]:
     """The requirements that apply to a community (one per kind: the deciding line's)."""
     if "m2" not in engine.policies.matchers:
         return []
-    out = []
     kinds = engine.policies.requirement_kinds()
-    for kind, decision in zip(kinds, engine.requirement_decisions(resource, kinds), strict=True):
+    return _requirements(engine, kinds, engine.requirement_decisions(resource, kinds))
+
+
+def _requirements(engine: Engine, kinds: list[str], decisions: list[Decision]) -> list[Requirement]:
+    out = []
+    for kind, decision in zip(kinds, decisions, strict=True):
         rule = engine.rule(decision)
         if decision.allowed and rule is not None:
             out.append(Requirement(kind, rule.fields.get("param", "-"), rule))
     return out
+
+
+class Applicable:
+    """:func:`applicable` for every community of an inventory, once per distinct ``m2`` key.
+
+    Communities sharing what ``m2`` reads share one list: callers must not change it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.kinds = engine.policies.requirement_kinds() if "m2" in engine.policies.matchers else []
+        self._by_key: dict[int, list[Requirement]] = {}
+
+    def __call__(self, resource: Resource) -> list[Requirement]:
+        """The requirements that apply to ``resource``."""
+        if not self.kinds:
+            return []
+        # The engine hands back one cached list per distinct key: its identity names the key,
+        # and the engine keeps it alive, so the id is never reused.
+        decisions = self.engine.requirement_decisions(resource, self.kinds)
+        found = self._by_key.get(id(decisions))
+        if found is None:
+            found = self._by_key[id(decisions)] = _requirements(self.engine, self.kinds, decisions)
+        return found
 
 
 def check(

@@ -23,7 +23,7 @@ from operator import attrgetter, itemgetter
 
 from govern.errors import PolicyError
 from govern.model import Community, PolicySource
-from govern.policy.attributes import Resource, Subject
+from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.audit import NO_RULE
 from govern.policy.classify import DEFAULT, EXPLICIT, Classified, Classifier
 from govern.policy.engine import Decision, Engine
@@ -47,7 +47,7 @@ from govern.policy.impact.result import (
 from govern.policy.impact.revisions import Loaded
 from govern.policy.inventory import Inventory
 from govern.policy.policyset import PolicySet
-from govern.policy.requirements import Facts, Requirement, applicable, check
+from govern.policy.requirements import Applicable, Facts, Requirement, check
 
 Triples = Callable[[], Iterable[tuple[str, str, str]]]
 """A source of ``(community_id, principal_id, role)`` grants, called once."""
@@ -74,8 +74,8 @@ class _Side:
         self.classified: dict[str, Classified] = {}
         self.resources: dict[str, Resource] = {}
         self._refs: dict[str, RuleRef] = {}
-        self.kinds = self.policies.requirement_kinds() if "m2" in self.policies.matchers else []
-        self._requirements: dict[int, list[Requirement]] = {}
+        self.requirements = Applicable(self.engine)
+        """Resource -> the requirements that apply (one cached list per distinct m2 key)."""
 
     def add(self, community: Community, like: _Side | None = None) -> Resource:
         """Classify one community and keep its resource.
@@ -97,17 +97,6 @@ class _Side:
         self.classified[community.id] = c
         res = self.resources[community.id] = Resource.of(community, c.klass, c.lifecycle)
         return res
-
-    def requirements(self, resource: Resource) -> list[Requirement]:
-        """The requirements that apply to a resource, computed once per distinct m2 key."""
-        if not self.kinds:
-            return []
-        # The engine hands back one cached list per distinct key: it identifies the key.
-        decisions = self.engine.requirement_decisions(resource, self.kinds)
-        found = self._requirements.get(id(decisions))
-        if found is None:
-            found = self._requirements[id(decisions)] = applicable(self.engine, resource)
-        return found
 
     def ref(self, rule_id: str | None) -> RuleRef:
         """A rule of this revision with its repository-relative location."""
@@ -267,15 +256,7 @@ def _grant_pass(
     decision flips, or when it is an owner or guest grant of a community whose requirements
     changed (the owners and guests decide if one fails).
     """
-    subjects: dict[str, Subject] = {}
-
-    def subject(pid: str) -> Subject:
-        found = subjects.get(pid)
-        if found is None:
-            p = inventory.principals.get(pid)
-            found = subjects[pid] = Subject.of(p) if p is not None else Subject.unknown(pid)
-        return found
-
+    subject = Subjects(inventory.principals).__getitem__
     counter = count()
     stream = map(_FIRST, zip(source, counter, strict=False))
     data, cids, pids, roles = tee(stream, 4)
