@@ -46,6 +46,22 @@ MIGRATION_TARGETS: dict[Category, tuple[str, str]] = {
 }
 """Category -> (connector whose people must be matched, what the target is)."""
 
+EXTERNAL_TARGETS: dict[str, str] = {
+    "slack": (
+        "a team in Microsoft Teams, one per workspace of under 200 channels (channels become "
+        "channels; export the workspace's history first)"
+    ),
+}
+"""Connector of an external network -> its sanctioned target, where it is not Viva Engage."""
+
+
+def migration_target(cat: Category, source_connector: str) -> tuple[str, str]:
+    """(connector whose people must be matched, target) for a community of ``cat``."""
+    connector, target = MIGRATION_TARGETS[cat]
+    if cat is Category.EXTERNAL_NETWORK:
+        target = EXTERNAL_TARGETS.get(source_connector, target)
+    return connector, target
+
 
 def is_personal_space(c: Community) -> bool:
     """A Confluence personal space (its key starts with ``~``, or the tool says personal)."""

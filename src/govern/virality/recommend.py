@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from govern.model import Change, ChangeAction, Community, Lifecycle, Role
-from govern.virality.finders import MIGRATE_CATEGORIES, MIGRATION_TARGETS, Category
+from govern.virality.finders import MIGRATE_CATEGORIES, Category, migration_target
 from govern.virality.history import Facts
 from govern.virality.metrics import Measured, Value
 from govern.virality.people import People
@@ -277,7 +277,7 @@ class Planner:
                 f"{m.values['departments'].value or 0:.0f} departments",
             )
         elif rec is Recommendation.MIGRATE:
-            out.migration = self._migration(cat, m)
+            out.migration = self._migration(cat, m, c.connector)
             out.decision = Decision(
                 state=Lifecycle.MIGRATING,
                 reason=f"shadow-IT report {date}: {cat.value} to move to {out.migration.target}",
@@ -366,8 +366,8 @@ class Planner:
                 )
             )
 
-    def _migration(self, cat: Category, m: Measured) -> Migration:
-        connector, target = MIGRATION_TARGETS[cat]
+    def _migration(self, cat: Category, m: Measured, source: str) -> Migration:
+        connector, target = migration_target(cat, source)
         directory = self.people.directory_emails.get(connector, frozenset())
         matched = 0
         for pid in m.members:

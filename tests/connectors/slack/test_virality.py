@@ -44,6 +44,7 @@ def test_viral_free_workspace_is_to_migrate_with_its_email_match_share(
     assert entry.recommendation is not None and entry.recommendation.value == "migrate"
     assert entry.viral
     assert entry.migration is not None and entry.migration.target_connector == "m365"
+    assert entry.migration.target.startswith("a team in Microsoft Teams")
     assert entry.migration.matched_share is not None
     assert 0.8 < entry.migration.matched_share < 1.0  # some signed up with a personal email
     assert len(entry.departments) >= 8
