@@ -8,6 +8,7 @@ and prints requests, resource units, retries, wall time and peak memory beside t
 resource-unit floor (users and groups 999 per page, one members and one owners request per group).
 
     .venv/bin/python bench/m365_discovery.py --size large [--latency 0.05] [--concurrency 8]
+        [--first-load listing|delta] [--skip-naive]
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--first-load", default="listing", choices=["listing", "delta"], help="full run's method"
+    )
     args = parser.parse_args()
 
     from govern.sandbox.graph import GraphServer, GraphSettings
@@ -119,9 +123,15 @@ def main() -> None:
         "static_token": "sandbox-bench",
         "graph_url": server.url,
         "concurrency": args.concurrency,
+        "first_load": args.first_load,
         "origin": {"it_groups": ["IT Staff"], "naming_patterns": ["^IT-"]},
     }
-    results: dict[str, object] = {"size": args.size, "latency_s": args.latency, **floor}
+    results: dict[str, object] = {
+        "size": args.size,
+        "latency_s": args.latency,
+        "first_load": args.first_load,
+        **floor,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         store = f"sqlite:///{Path(tmp) / 'inventory.db'}"
         server.log.reset()

@@ -3,8 +3,9 @@
     .venv/bin/python bench/sandbox_graph_page.py [--size xl] [--seed 0] [--requests 200]
 
 Measures wall time per request from a keep-alive httpx client over real HTTP on 127.0.0.1
-(throttling off), walking the collections page by page: users, groups (default properties and
-``$select``), Teams via ``$filter``, the members of the largest group, and groups/delta pages.
+(throttling off), walking the collections page by page: users, groups (default properties,
+``$select``, owners expanded as the connector reads them), Teams via ``$filter``, the members
+of the largest group, and groups/delta pages.
 Prints median, p95 and max per kind, and the one-off cost of the first page (index build).
 """
 
@@ -69,6 +70,9 @@ def main() -> None:
         report("users $top=999 $select=id,displayName,mail",
                walk(client, "/users", {**top, "$select": "id,displayName,mail"}, n))  # fmt: skip
         report("groups $top=999", walk(client, "/groups", top, n))
+        report("groups $top=999 $select $expand=owners($select=id)",
+               walk(client, "/groups", {**top, "$select": "id,displayName",
+                    "$expand": "owners($select=id)"}, n))  # fmt: skip
         report("teams $filter resourceProvisioningOptions",
                walk(client, "/groups", {**top, "$filter":
                     "resourceProvisioningOptions/Any(x:x eq 'Team')"}, n))  # fmt: skip

@@ -78,7 +78,9 @@ async def _parts(run: Run, request: DiscoveryRequest) -> None:
         # False: Graph refused `$deltatoken=latest`, so walk the delta; None: a 403, recorded.
         if listed is False:
             await run.guard(Feature.GROUPS, group_delta.walk(run))
-    run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'changed'}")
+    # Incremental runs hold only the groups written again (properties or owners changed);
+    # joins and leaves elsewhere went straight to grants.
+    run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'written again'}")
     await communities.read_sites_and_apps(run)
     await run.guard(Feature.ENGAGE, communities.read_engage(run))
     communities.write_communities(run)
