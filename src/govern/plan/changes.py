@@ -80,6 +80,12 @@ def problem(change: Change) -> str | None:
     return None
 
 
+_OPPOSITE_GRANT = {
+    ChangeAction.ADD_GRANT: ChangeAction.REMOVE_GRANT,
+    ChangeAction.REMOVE_GRANT: ChangeAction.ADD_GRANT,
+}
+
+
 def inverse(change: Change, before: dict[str, Any] | None, *, rule_id: str) -> Change | None:
     """The change that undoes ``change``, or None when it cannot be undone.
 
@@ -87,18 +93,10 @@ def inverse(change: Change, before: dict[str, Any] | None, *, rule_id: str) -> C
     visibility or label. Archiving has no inverse action in the model, so it is not undone here.
     """
     reason = f"undo {change.action.value} {change.id}"
-    if change.action is ChangeAction.ADD_GRANT:
+    opposite = _OPPOSITE_GRANT.get(change.action)
+    if opposite is not None:
         return make_change(
-            ChangeAction.REMOVE_GRANT,
-            change.community_id,
-            principal_id=change.principal_id,
-            role=change.role,
-            rule_id=rule_id,
-            reason=reason,
-        )
-    if change.action is ChangeAction.REMOVE_GRANT:
-        return make_change(
-            ChangeAction.ADD_GRANT,
+            opposite,
             change.community_id,
             principal_id=change.principal_id,
             role=change.role,
