@@ -31,14 +31,22 @@ def _scope_filter(store: Store, table: Table, connector: str | None) -> list[Col
     return [table.c.scope_id.in_(ids)]
 
 
+def _state(
+    store: Store, table: Table, connector: str | None, at: Snapshot | None
+) -> list[ColumnElement[bool]]:
+    """Rows of ``connector`` now, or rows of ``at``'s own scope as that snapshot saw them."""
+    if at is None:
+        return [*_scope_filter(store, table, connector), _valid(table, None)]
+    ids = [i for i, key in store.scope_ids(at.connector).items() if key == (at.connector, at.scope)]
+    return [table.c.scope_id.in_(ids), _valid(table, at.seq)]
+
+
 def principals(
     store: Store, *, connector: str | None = None, at: Snapshot | None = None
 ) -> Iterator[Principal]:
     """Principals as of now, or as of snapshot ``at`` (within that snapshot's scope)."""
     t = s.principals
-    conds = _scope_filter(store, t, connector) + [_valid(t, at.seq if at else None)]
-    if at is not None:
-        conds += _scope_filter(store, t, at.connector)
+    conds = _state(store, t, connector, at)
     with store._connect() as conn:
         for row in conn.execution_options(yield_per=5000).execute(select(t.c.data).where(*conds)):
             yield Principal.model_validate(_json(row.data))
@@ -49,9 +57,7 @@ def communities(
 ) -> Iterator[Community]:
     """Communities as of now, or as of snapshot ``at``."""
     t = s.communities
-    conds = _scope_filter(store, t, connector) + [_valid(t, at.seq if at else None)]
-    if at is not None:
-        conds += _scope_filter(store, t, at.connector)
+    conds = _state(store, t, connector, at)
     with store._connect() as conn:
         for row in conn.execution_options(yield_per=5000).execute(select(t.c.data).where(*conds)):
             yield Community.model_validate(_json(row.data))
@@ -84,9 +90,7 @@ def grant_rows(
 ) -> Iterator[GrantRow]:
     """Grants as plain tuples, for code that reads millions of them (evaluation, reports)."""
     t = s.grants
-    conds = _scope_filter(store, t, connector) + [_valid(t, at.seq if at else None)]
-    if at is not None:
-        conds += _scope_filter(store, t, at.connector)
+    conds = _state(store, t, connector, at)
     if community_id is not None:
         conds.append(t.c.community_id == community_id)
     q = select(
