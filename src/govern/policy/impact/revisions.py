@@ -126,18 +126,44 @@ def commit_of(top: Path, ref: str) -> str:
         ) from None
 
 
+def _safe_name(name: str, commit: str, root: Path) -> str:
+    """``name`` if it is a plain relative path that stays below ``root``, else an error."""
+    parts = name.split("/")
+    if (
+        not name
+        or "\0" in name
+        or "\\" in name
+        or name.startswith("/")
+        or any(part in ("", ".", "..") for part in parts)
+        or (root / name).resolve().is_relative_to(root) is False
+    ):
+        raise RevisionError(
+            f"{name!r} at {commit[:7]}: not a plain relative file name; refusing a tree that "
+            f"would write outside the policy folder (inspect the commit with `git ls-tree`)"
+        )
+    return name
+
+
 def _write_tree(top: Path, commit: str, prefix: str, dest: Path) -> int:
     """Write the blobs under ``prefix`` at ``commit`` below ``dest``; the number written."""
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix or ".")
     entries: list[tuple[str, str]] = []
+    root = dest.resolve()
     for item in listing.split(b"\0"):
         if not item:
             continue
-        meta, _, name = item.partition(b"\t")
+        meta, _, raw_name = item.partition(b"\t")
         mode, kind, sha = meta.decode().split()
-        # Symlinks and submodules are not policy files: only regular blobs are written.
-        if kind == "blob" and mode in ("100644", "100755"):
-            entries.append((sha, name.decode()))
+        name = raw_name.decode(errors="replace")
+        # A crafted commit can hold any name and mode (git only warns about such trees); a
+        # name like ``../../venv/lib/site-packages/x.pth`` would be written outside the
+        # folder and run code at the next Python start. Only plain files with plain names.
+        if kind != "blob" or mode not in ("100644", "100755"):
+            raise RevisionError(
+                f"{name} at {commit[:7]}: mode {mode} ({kind}) is not a regular file; policy "
+                f"folders hold only regular files (no symlinks or submodules)"
+            )
+        entries.append((sha, _safe_name(name, commit, root)))
     if not entries:
         return 0
     blobs = _git(top, "cat-file", "--batch", input_="".join(f"{s}\n" for s, _ in entries).encode())
@@ -148,6 +174,9 @@ def _write_tree(top: Path, commit: str, prefix: str, dest: Path) -> int:
         start = header_end + 1
         target = dest / path
         target.parent.mkdir(parents=True, exist_ok=True)
+        # Checked again once the parents exist: nothing written so far may redirect it.
+        if not target.parent.resolve().is_relative_to(root):
+            raise RevisionError(f"{path!r} at {commit[:7]}: resolves outside the policy folder")
         target.write_bytes(blobs[start : start + size])
         offset = start + size + 1  # the content is followed by a newline
     return len(entries)
