@@ -13,7 +13,6 @@ consulted: adopting a community is a reviewed change in git.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from govern.model import Community, Lifecycle, PolicySource
 from govern.policy.attributes import Resource
 from govern.policy.patterns import glob_match, name_matcher
 from govern.policy.policyset import ClassRule, LifecycleDecision, PolicySet
+from govern.policy.regex import compile_policy_regex
 
 EXPLICIT = "explicit"
 DEFAULT = "default"
@@ -45,7 +45,8 @@ def _condition(key: str, values: tuple[str, ...]) -> Callable[[Community], bool]
         rx = name_matcher(list(values))
         return lambda c: rx.match(c.name.lower()) is not None
     if key == "name_regex":
-        rxs = [re.compile(v, re.IGNORECASE) for v in values]
+        # RE2, not re: a pattern from a pull request must not be able to hang the audit.
+        rxs = [compile_policy_regex(v, ignore_case=True) for v in values]
         return lambda c: any(r.search(c.name) for r in rxs)
     if key == "path":
         return lambda c: any(glob_match(c.path, p) for p in values)

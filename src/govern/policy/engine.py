@@ -27,6 +27,7 @@ from govern.policy.attributes import Resource, Subject
 from govern.policy.fastkey import Projection, projections
 from govern.policy.matcher import analyse
 from govern.policy.policyset import PolicySet, Rule
+from govern.policy.regex import regex_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,8 @@ class Engine:
                 f"{policies.root / 'model.conf'}:1:1: Casbin cannot load the policies: {exc}; "
                 f"run `govern policy validate`"
             ) from None
+        # Casbin's regexMatch runs Python's backtracking re on patterns from policy lines.
+        self.enforcer.add_function("regexMatch", regex_match)
         self._sections: dict[str, _Section] = {}
 
     def section(self, suffix: str) -> _Section:

@@ -2,7 +2,8 @@
 
 Casbin's ``globMatch`` quietly rewrites a pattern starting with ``*/`` to start with ``/``, so
 such a pattern never matches a community path; a ``regexMatch`` pattern that does not compile
-fails only at request time. Both are caught at validation.
+fails only at request time (and one RE2 refuses, see :mod:`govern.policy.regex`, never runs).
+Both are caught at validation.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from govern.policy.regex import regex_problem
+
 
 def pattern_problem(pattern: str, functions: set[str]) -> str | None:
     """What is wrong with ``pattern`` as used by ``functions`` (match function names), or None."""
     if "regexMatch" in functions:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            return f"regular expression '{pattern}' does not compile ({exc}); fix or escape it"
+        problem = regex_problem(pattern)
+        if problem:
+            return problem
     if "globMatch" in functions:
         return glob_problem(pattern)
     return None

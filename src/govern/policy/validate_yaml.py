@@ -17,6 +17,7 @@ from typing import Any
 from govern.policy.diagnostics import Diagnostic, suggest
 from govern.policy.files import YamlDoc
 from govern.policy.patterns import glob_problem
+from govern.policy.regex import regex_problem
 
 SCHEMAS = {
     "classification.yaml": "classification",
@@ -144,14 +145,9 @@ def _class_rule(
             )
         )
     for j, pattern in enumerate(rule.get("name_regex") or []):
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            out.append(
-                doc.pos((*base, "name_regex", j)).at(
-                    f"regular expression '{pattern}' does not compile ({exc})", "bad-pattern"
-                )
-            )
+        problem = regex_problem(str(pattern))
+        if problem:
+            out.append(doc.pos((*base, "name_regex", j)).at(problem, "bad-pattern"))
     for j, pattern in enumerate(rule.get("path") or []):
         problem = glob_problem(str(pattern))
         if problem:
