@@ -11,10 +11,18 @@ without ``file:line:col`` makes people hunt. So the three formats are read here,
   keys (which PyYAML silently lets the last one win) are reported.
 
 Columns and lines are 1-based, as editors show them.
+
+Policy files arrive in pull requests, so reading them is bounded: a policy file is a regular
+file (a symlink to ``../.git/config`` would be quoted into SARIF), at most :data:`MAX_FILE_BYTES`
+with lines of at most :data:`MAX_LINE_CHARS`, and YAML is composed with caps on nesting, aliases
+and the size aliases expand to (a 354-byte "billion laughs" file otherwise takes minutes and
+gigabytes), each refusal a ``file:line:col`` diagnostic before any schema check.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +33,18 @@ import yaml
 from govern.policy.diagnostics import Diagnostic
 
 YamlPath = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest policy file read (the default set is a few kilobytes; 2 MiB is thousands of rules)."""
+MAX_LINE_CHARS = 10_000
+"""Longest policy line: one rule, or one flow-style YAML list."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of YAML collections (policy files nest four or five levels)."""
+MAX_YAML_ALIASES = 100
+"""Most ``*alias`` references in one YAML file."""
+MAX_YAML_REPEATS = 10_000
+"""Most values a YAML file may add by following its aliases (values written out are bounded
+by the file size; aliases multiply)."""
 
 
 @dataclass(frozen=True)
@@ -241,28 +261,111 @@ def read_yaml(path: Path) -> tuple[YamlDoc | None, list[Diagnostic]]:
     text = _read_text(path, problems)
     if text is None:
         return None, problems
+    doc = YamlDoc(path, None)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if node is None:
+            doc.data = {}
+            doc.values[()] = Pos(path, 1, 1)
+            return doc, problems
+        doc.data = _build(node, (), doc, problems, _Budget())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        if isinstance(exc, _LimitError):
+            return None, [Pos(path, line, col).at(f"YAML refused: {what}", "too-large")]
         return None, [Pos(path, line, col).at(f"YAML syntax: {what}", "syntax")]
-    doc = YamlDoc(path, None)
-    if node is None:
-        doc.data = {}
-        doc.values[()] = Pos(path, 1, 1)
-        return doc, problems
-    doc.data = _build(node, (), doc, problems)
     return doc, problems
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A YAML file beyond one of the reading limits."""
+
+
+def _limit(message: str, mark: Any) -> _LimitError:
+    return _LimitError(None, None, message, mark)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with caps on nesting and aliases, checked while composing.
+
+    PyYAML's composer recurses once per nesting level (5,000 levels end in a RecursionError)
+    and shares aliased nodes, so the cost of an alias shows only when the tree is expanded:
+    both are bounded here, before anything is built.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _limit(
+                    f"more than {MAX_YAML_ALIASES} aliases; write the values out", event.start_mark
+                )
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _limit(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+@dataclass
+class _Budget:
+    """What building a YAML tree has cost so far.
+
+    Nodes built, values repeated through aliases, and the collections on the path being built
+    (for cycles). Nodes are compared by identity: an alias is the same node.
+    """
+
+    seen: set[int] = field(default_factory=set)
+    repeats: int = 0
+    open: set[int] = field(default_factory=set)
 
 
 def _mark(doc: YamlDoc, node: yaml.Node) -> Pos:
     return Pos(doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(node: yaml.Node, path: YamlPath, doc: YamlDoc, problems: list[Diagnostic]) -> Any:
+def _build(
+    node: yaml.Node, path: YamlPath, doc: YamlDoc, problems: list[Diagnostic], budget: _Budget
+) -> Any:
+    if id(node) in budget.seen:
+        budget.repeats += 1
+        if budget.repeats > MAX_YAML_REPEATS:
+            raise _limit(
+                f"aliases expand to more than {MAX_YAML_REPEATS:,} values; write them out",
+                node.start_mark,
+            )
+    budget.seen.add(id(node))
     doc.values[path] = _mark(doc, node)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if id(node) in budget.open:
+            raise _limit("an alias refers to its own value", node.start_mark)
+        budget.open.add(id(node))
+        try:
+            return _build_collection(node, path, doc, problems, budget)
+        finally:
+            budget.open.discard(id(node))
+    value = yaml.SafeLoader(stream="").construct_object(node, deep=True)
+    # Unquoted dates (``date: 2026-01-10``) become date objects; policies treat them as text.
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _build_collection(
+    node: yaml.Node, path: YamlPath, doc: YamlDoc, problems: list[Diagnostic], budget: _Budget
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for knode, vnode in node.value:
@@ -273,22 +376,55 @@ def _build(node: yaml.Node, path: YamlPath, doc: YamlDoc, problems: list[Diagnos
                     _mark(doc, knode).at(f"key '{key}' appears twice; keep one", "duplicate")
                 )
             doc.keys[kpath] = _mark(doc, knode)
-            out[key] = _build(vnode, kpath, doc, problems)
+            out[key] = _build(vnode, kpath, doc, problems, budget)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), doc, problems) for i, item in enumerate(node.value)]
-    value = yaml.SafeLoader(stream="").construct_object(node, deep=True)
-    # Unquoted dates (``date: 2026-01-10``) become date objects; policies treat them as text.
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    return [_build(item, (*path, i), doc, problems, budget) for i, item in enumerate(node.value)]
 
 
 def _read_text(path: Path, problems: list[Diagnostic]) -> str | None:
+    """The text of a policy file, or None with a problem saying why it cannot be one."""
     try:
-        return path.read_text(encoding="utf-8")
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(
+                Pos(path, 1, 1).at(
+                    "is a symbolic link; policy files must be regular files in the repository "
+                    "(replace the link with the file itself)",
+                    "not-a-file",
+                )
+            )
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Pos(path, 1, 1).at("is not a regular file", "not-a-file"))
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            problems.append(
+                Pos(path, 1, 1).at(
+                    f"is {info.st_size:,} bytes; policy files are capped at {MAX_FILE_BYTES:,} "
+                    f"bytes (split it or remove generated content)",
+                    "too-large",
+                )
+            )
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(
             Pos(path, 1, 1).at(f"not UTF-8 text (byte {exc.start}); save it as UTF-8", "syntax")
         )
+        return None
     except OSError as exc:
         problems.append(Pos(path, 1, 1).at(f"cannot read: {exc.strerror}", "missing"))
-    return None
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            problems.append(
+                Pos(path, number, MAX_LINE_CHARS + 1).at(
+                    f"line is {len(line):,} characters; policy lines are capped at "
+                    f"{MAX_LINE_CHARS:,} (break it up)",
+                    "too-large",
+                )
+            )
+            return None
+    return text

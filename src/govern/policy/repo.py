@@ -82,6 +82,17 @@ def read_repo(root: Path, *, with_tests: bool = True) -> RawRepo:
         if doc is not None:
             repo.docs[name] = doc
     if with_tests:
+        tests = root / TESTS
+        if tests.is_symlink():
+            repo.problems.append(
+                Diagnostic(
+                    tests,
+                    1,
+                    1,
+                    "is a symbolic link; policy tests must be a folder in the repository",
+                    "not-a-file",
+                )
+            )
         for path in test_files(root):
             doc, problems = read_yaml(path)
             repo.problems += problems
@@ -93,7 +104,7 @@ def read_repo(root: Path, *, with_tests: bool = True) -> RawRepo:
 def test_files(root: Path) -> list[Path]:
     """The policy test files, in name order."""
     folder = root / TESTS
-    if not folder.is_dir():
+    if not folder.is_dir() or folder.is_symlink():  # a linked folder is reported by read_repo
         return []
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
