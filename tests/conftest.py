@@ -12,6 +12,30 @@ import pytest
 PG_ENV = "GOVERN_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _plan_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One plan-sealing key for the session, outside the checkout (never ``./.govern``)."""
+    from govern.plan.sealkey import KEY_ENV
+
+    key = tmp_path_factory.mktemp("plan-key") / "plan.key"
+    old = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(key)
+    yield
+    if old is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = old
+
+
+@pytest.fixture(autouse=True)
+def _plan_key_per_app() -> Iterator[None]:
+    """Forget the key file a CLI run configured, so the next test starts from the default."""
+    from govern.plan import sealkey
+
+    yield
+    sealkey.use_key_file(None)
+
+
 def _postgres_database(admin_url: str) -> Iterator[str]:
     """A fresh, empty database for one test, dropped afterwards."""
     from sqlalchemy import create_engine, text

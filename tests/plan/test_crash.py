@@ -140,7 +140,12 @@ class Trial:
         planfile.write(self.plan, self.plan_path)
         store.dispose()
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("GOVERN_")},
+            # The plan was sealed in this process: its key file goes along (not other settings).
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("GOVERN_") or k == "GOVERN_PLAN__KEY_FILE"
+            },
             "PYTHONPATH": str(ROOT),
             "GOVERN_STORE_URL": self.url,
             "GOVERN_POLICIES_DIR": str(policies),

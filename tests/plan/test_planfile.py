@@ -43,7 +43,7 @@ def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     planfile.write(plan, path)
     assert planfile.read(path) == plan
-    assert plan.checksum.startswith("sha256:")
+    assert plan.checksum.startswith("hmac-sha256:")
 
 
 def test_shipped_schema_is_the_models(tmp_path: Path) -> None:

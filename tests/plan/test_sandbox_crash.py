@@ -83,7 +83,12 @@ class Tenant:
         self.plan_path = self.dir / "plan.json"
         planfile.write(self.plan, self.plan_path)
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("GOVERN_")},
+            # The plan was sealed in this process: its key file goes along (not other settings).
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("GOVERN_") or k == "GOVERN_PLAN__KEY_FILE"
+            },
             **self.sandbox.env(),
             "GOVERN_M365__ORIGIN": ORIGIN,
             "GOVERN_POLICIES_DIR": str(pols),

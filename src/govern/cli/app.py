@@ -57,6 +57,10 @@ class App:
             models = {n: c.settings_model for n, c in self.registry.connectors.items()}
             path = Path(self.config_file) if self.config_file else None
             self._settings = load_settings(models, config_file=path)
+            from govern.plan.sealkey import KEY_FILE, use_key_file
+
+            values = self._settings.values
+            use_key_file(values.plan.key_file or values.store_dir / KEY_FILE)
         return self._settings
 
     @property

@@ -3,18 +3,24 @@
 The file holds a :class:`~govern.model.Plan`: its changes, the policy revision and inventory
 snapshots it was made from, when it was made, and a checksum over the canonical form of all of
 that. Reading a file checks, in order: that it is JSON, that it matches the JSON Schema shipped
-with the package (``plan.schema.json``), that every change is well formed, and that the checksum
-matches, so an edited or truncated file is refused before anything is applied.
+with the package (``plan.schema.json``), that every change is well formed, that the checksum
+matches and that it was not made in the future, so an edited or truncated file is refused before
+anything is applied.
+
+The checksum is a seal: an HMAC-SHA256 with a key kept outside the plan (see
+:mod:`govern.plan.sealkey`), so someone who can edit the file and knows govern's code still
+cannot recompute it. :func:`new_plan` and :func:`seal` are the two ways to seal; any code that
+writes a plan goes through one of them.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import os
 import tempfile
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,10 +29,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from govern.errors import PlanError
-from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision
+from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision, utcnow
 from govern.plan.changes import problem
+from govern.plan.sealkey import SealKey, default_key
 
 SCHEMA_FILE = "plan.schema.json"
+SEAL = "hmac-sha256"
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a plan's ``created_at`` may be (clocks of two hosts differ a little)."""
 
 
 def canonical(plan: Plan) -> bytes:
@@ -35,9 +45,20 @@ def canonical(plan: Plan) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def checksum(plan: Plan) -> str:
-    """``sha256:<hex>`` of the plan's canonical form."""
-    return "sha256:" + hashlib.sha256(canonical(plan)).hexdigest()
+def checksum(plan: Plan, key: SealKey | None = None) -> str:
+    """The seal of the plan's canonical form: ``hmac-sha256:<key id>:<hex>``.
+
+    ``key`` defaults to this installation's key (:func:`~govern.plan.sealkey.default_key`),
+    created on first use.
+    """
+    key = key or default_key(create=True)
+    mac = hmac.new(key.secret, canonical(plan), "sha256").hexdigest()
+    return f"{SEAL}:{key.id}:{mac}"
+
+
+def seal(plan: Plan, key: SealKey | None = None) -> Plan:
+    """``plan`` with its checksum set: call this last, after every other field is final."""
+    return plan.model_copy(update={"checksum": checksum(plan, key)})
 
 
 def new_plan(
@@ -46,6 +67,7 @@ def new_plan(
     policy: PolicyRevision,
     snapshots: dict[str, str],
     created_at: datetime,
+    key: SealKey | None = None,
 ) -> Plan:
     """A sealed plan (id and checksum set) over ``changes`` in a stable order."""
     ordered = sorted(changes, key=lambda c: (c.community_id, c.action.value, c.id))
@@ -56,7 +78,7 @@ def new_plan(
         snapshots=dict(sorted(snapshots.items())),
         changes=ordered,
     )
-    return plan.model_copy(update={"checksum": checksum(plan)})
+    return seal(plan, key)
 
 
 def dumps(plan: Plan) -> str:
@@ -93,8 +115,11 @@ def generated_schema() -> dict[str, Any]:
     return data
 
 
-def loads(text: str, source: str) -> Plan:
-    """Parse and verify a plan file's text; ``source`` names the file in errors."""
+def loads(text: str, source: str, key: SealKey | None = None) -> Plan:
+    """Parse and verify a plan file's text; ``source`` names the file in errors.
+
+    ``key`` defaults to this installation's key; a missing key is an error, never created here.
+    """
     remake = f"make a new one with `govern plan -o {source}`"
     try:
         data = json.loads(text)
@@ -102,6 +127,8 @@ def loads(text: str, source: str) -> Plan:
         raise PlanError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {remake}"
         ) from None
+    except RecursionError:  # e.g. 100,000 nested brackets: no plan is shaped like that
+        raise PlanError(f"{source}: JSON nested too deeply to be a plan; {remake}") from None
     if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
         raise PlanError(
             f"{source}: plan schema_version {data.get('schema_version')!r} is not "
@@ -120,10 +147,11 @@ def loads(text: str, source: str) -> Plan:
         err = exc.errors()[0]
         where = "/".join(str(p) for p in err["loc"])
         raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
-    if plan.checksum != checksum(plan):
+    _verify_seal(plan, source, remake, key)
+    if plan.created_at > utcnow() + CLOCK_SKEW:
         raise PlanError(
-            f"{source}: checksum does not match the content: the plan was changed after "
-            f"`govern plan` wrote it; review and {remake}"
+            f"{source}: created_at {plan.created_at.isoformat()} is in the future; a plan "
+            f"cannot be made later than now (check this host's clock), {remake}"
         )
     for n, change in enumerate(plan.changes):
         bad = problem(change)
@@ -134,7 +162,29 @@ def loads(text: str, source: str) -> Plan:
     return plan
 
 
-def read(path: Path) -> Plan:
+def _verify_seal(plan: Plan, source: str, remake: str, key: SealKey | None) -> None:
+    kind, _, rest = plan.checksum.partition(":")
+    key_id, _, _mac = rest.rpartition(":")
+    if kind != SEAL or not key_id:
+        raise PlanError(
+            f"{source}: checksum does not match: the plan is not sealed with a key "
+            f"(edited, or written by an older govern); review and {remake}"
+        )
+    key = key or default_key(create=False, source=source)
+    if key_id != key.id:
+        raise PlanError(
+            f"{source}: checksum does not match: it was sealed with another plan key "
+            f"({key_id}, this installation's is {key.id}); {remake} here, or share the key "
+            f"file ([plan] key_file)"
+        )
+    if not hmac.compare_digest(plan.checksum, checksum(plan, key)):
+        raise PlanError(
+            f"{source}: checksum does not match the content: the plan was changed after "
+            f"`govern plan` wrote it; review and {remake}"
+        )
+
+
+def read(path: Path, key: SealKey | None = None) -> Plan:
     """Read and verify a plan file."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -144,4 +194,4 @@ def read(path: Path) -> Plan:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError(f"{path}: cannot read the plan file ({exc}); check the path") from None
-    return loads(text, str(path))
+    return loads(text, str(path), key)

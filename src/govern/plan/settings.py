@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -39,6 +40,13 @@ class PlanSettings(BaseModel):
     )
     webhook_url: SecretStr | None = Field(
         default=None, description="Incoming webhook that receives the sync summary (Teams, Slack)"
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File of the key that seals plan files (0600; created on first plan); default "
+            "<store_dir>/plan.key; share it between the hosts that plan and apply"
+        ),
     )
     webhook_format: WebhookFormat = Field(
         default=WebhookFormat.JSON, description="Body of the webhook post: slack, teams or json"
