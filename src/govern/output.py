@@ -1,6 +1,10 @@
 """Rendering rows of data as a table for people, or JSON / CSV for tools.
 
 Data goes to stdout; messages go to stderr (the CLI's business, not this module's).
+
+Every CSV govern writes goes through :func:`csv_writer`: community and people names come from
+the tools, where anyone can name a team ``=HYPERLINK(...)``, and a spreadsheet opening the file
+would run it as a formula.
 """
 
 from __future__ import annotations
@@ -31,6 +35,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters a spreadsheet reads as a formula (OWASP, CSV injection)."""
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would run is prefixed with a quote.
+
+    Numbers stay numbers (``-3`` is a figure, not a formula); only text is neutralised, as
+    OWASP's CSV-injection rule says: prefix the cell with a single quote.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """A ``csv.writer`` whose every cell goes through :func:`csv_safe`."""
+
+    def __init__(self, out: Any) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        """Write one row, neutralising formula-like text."""
+        self._writer.writerow([csv_safe(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        """Write rows, neutralising formula-like text."""
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: Any) -> _SafeWriter:
+    """The CSV writer for anything govern writes (Unix line ends, formulas neutralised)."""
+    return _SafeWriter(out)
+
+
 def _cell(value: Any) -> str:
     value = _plain(value)
     if value is None:
@@ -57,12 +97,20 @@ def render(
         return json.dumps([_plain(r) for r in data], indent=2, sort_keys=False) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = csv_writer(buf)
         writer.writerow(columns)
         for r in data:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+            # Numbers go in as numbers, so that a negative figure is not taken for a formula.
+            writer.writerow([_csv_cell(r.get(c)) for c in columns])
         return buf.getvalue()
     return _table(data, columns, title)
+
+
+def _csv_cell(value: Any) -> Any:
+    plain = _plain(value)
+    if isinstance(plain, int | float) and not isinstance(plain, bool):
+        return plain
+    return _cell(value)
 
 
 def render_object(obj: Any, fmt: str) -> str:

@@ -6,9 +6,9 @@ the same figures.
 
 from __future__ import annotations
 
-import csv
 import io
 
+from govern.output import csv_writer
 from govern.output import render as render_rows
 from govern.virality.build import GROUPS
 from govern.virality.metrics import Value
@@ -97,7 +97,7 @@ def to_table(report: Report, *, limit: int | None = 25) -> str:
 def to_csv(report: Report) -> str:
     """One row per entry, every component as a column (figures only; notes are in JSON)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf)  # names come from the tools: formulas are neutralised
     w.writerow(CSV_COLUMNS)
     for e in report.entries:
         row: list[object] = [
