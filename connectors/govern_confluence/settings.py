@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from govern.secure_url import plain_http_problem
 
 
 class Deployment(StrEnum):
@@ -55,10 +57,17 @@ class ConfluenceSettings(BaseModel):
     )
     timeout: float = Field(default=60.0, gt=0, description="Seconds before one request times out")
 
+    @field_validator("url")
+    @classmethod
+    def _tls(cls, value: str) -> str:
+        # The token or password goes with every request: never over plain HTTP to another host.
+        problem = plain_http_problem(value, "url")
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _credentials(self) -> ConfluenceSettings:
-        if urlparse(self.url).scheme not in ("http", "https"):
-            raise ValueError("url must start with https:// (or http:// for a local site)")
         if self.deployment is Deployment.CLOUD:
             if not (self.email and self.api_token):
                 raise ValueError("a cloud site needs email and api_token")

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from govern.secure_url import plain_http_problem
+
 SLACK_API = "https://slack.com/api/"
 
 
@@ -61,6 +63,15 @@ class SlackSettings(BaseModel):
         default=6, ge=0, le=20, description="Retries of one request (429, 5xx, dropped)"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="Timeout of one request")
+
+    @field_validator("base_url")
+    @classmethod
+    def _tls(cls, value: str) -> str:
+        # The token goes with every call: never over plain HTTP to another machine.
+        problem = plain_http_problem(value, "base_url")
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("workspace_tokens", "sanctioned_workspaces", mode="before")
     @classmethod

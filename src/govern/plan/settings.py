@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from govern.secure_url import plain_http_problem
 
 
 class WebhookFormat(StrEnum):
@@ -51,3 +53,13 @@ class PlanSettings(BaseModel):
     webhook_format: WebhookFormat = Field(
         default=WebhookFormat.JSON, description="Body of the webhook post: slack, teams or json"
     )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _tls(cls, value: SecretStr | None) -> SecretStr | None:
+        # A webhook URL is a credential (whoever holds it can post): TLS only, off this host.
+        if value is not None:
+            problem = plain_http_problem(value.get_secret_value(), "webhook_url")
+            if problem:
+                raise ValueError(problem)
+        return value

@@ -13,6 +13,7 @@ import urllib.request
 from typing import Any
 
 from govern.plan.settings import WebhookFormat
+from govern.secure_url import plain_http_problem
 
 
 def body(fmt: WebhookFormat, title: str, lines: list[str], data: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +46,9 @@ def body(fmt: WebhookFormat, title: str, lines: list[str], data: dict[str, Any])
 
 def post(url: str, payload: dict[str, Any], timeout: float = 10.0) -> str | None:
     """POST ``payload``; None on success, else a one-line warning that does not show the URL."""
+    problem = plain_http_problem(url, "webhook ([plan] webhook_url)")
+    if problem:
+        return f"{problem}; not posted"
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
