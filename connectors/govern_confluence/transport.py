@@ -18,12 +18,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.exceptions import ChunkedEncodingError, ConnectionError, ContentDecodingError, Timeout
 
+from govern.errors import ConnectorError
+
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_WAIT = 60.0
+
+
+class Unauthorized(ConnectorError):
+    """The site refused the credentials (HTTP 401): nothing can be read with them."""
 
 
 @dataclass
@@ -85,6 +92,14 @@ class RetryingSession(requests.Session):
                 attempt += 1
                 self._sleep(self._backoff(attempt))
                 continue
+            if resp.status_code == 401:
+                # Every later request would fail the same way; one line that says what to fix.
+                host = urlsplit(str(resp.url)).hostname or "the site"
+                raise Unauthorized(
+                    f"Confluence at {host} answered 401 Unauthorized: the credentials in "
+                    f"[confluence] (token, username/password or email/api_token) were refused; "
+                    f"check them and that the account is active"
+                )
             throttled = resp.status_code == 429
             self.meter.count(retry, throttled)
             self.meter.clock(resp.headers.get("date"))

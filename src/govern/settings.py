@@ -8,6 +8,7 @@ by the settings model the connector declares. Secrets are ``SecretStr`` and prin
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -112,6 +113,11 @@ def _config_path(explicit: Path | None) -> Path | None:
     if explicit is not None:
         return explicit
     env = os.environ.get(CONFIG_ENV)
+    if env and not Path(env).is_file():
+        # As --config does: a named file that is not there is a mistake, not "no settings".
+        raise ConfigError(
+            f"{CONFIG_ENV}={env}: configuration file not found; create it or unset {CONFIG_ENV}"
+        )
     return Path(env) if env else Path(DEFAULT_CONFIG)
 
 
@@ -123,6 +129,10 @@ def _check_toml(path: Path | None) -> None:
         tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}; fix the TOML syntax there") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8, save it as such"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
 
@@ -192,8 +202,25 @@ def _show(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(getattr(value, "value", value))
+        return ", ".join(_hide_userinfo(str(v)) for v in value)
+    return _hide_userinfo(str(getattr(value, "value", value)))
+
+
+def _hide_userinfo(text: str) -> str:
+    """A URL with its password masked (``https://bob:***@wiki``); other text as it is."""
+    # Any URL setting may carry user:password@ (a Confluence URL copied from a browser).
+    if "://" not in text or "@" not in text:
+        return text
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(text)
+        if parts.password is None:
+            return text
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    except ValueError:
+        return "**********"  # unparsable: do not risk echoing a secret
 
 
 def _mask_url(url: str) -> str:
@@ -227,7 +254,7 @@ def load_settings(
         try:
             raw.append((label, source()))
         except Exception as exc:  # e.g. a variable holding invalid JSON for a nested table
-            raise ConfigError(f"{label}: cannot read settings ({exc})") from exc
+            raise ConfigError(_unreadable(label, exc, env_file)) from None
 
     class _Bound(cls):  # type: ignore[valid-type,misc]
         @classmethod
@@ -242,6 +269,32 @@ def load_settings(
         loaded = LoadedSettings(CoreSettings.model_construct(), raw)
         raise ConfigError(_explain_validation(exc, cls, loaded, config_path)) from None
     return LoadedSettings(values, raw)
+
+
+def _unreadable(label: str, exc: Exception, env_file: Path | None) -> str:
+    """One line for a source pydantic-settings cannot parse, naming the variable at fault."""
+    if label == "environment":
+        variables: Mapping[str, str | None] = os.environ
+    elif env_file is not None and label == str(env_file):
+        from dotenv import dotenv_values
+
+        variables = dotenv_values(env_file)
+    else:
+        return f"{label}: cannot read settings ({exc})"
+    where = "" if label == "environment" else f" in {label}"
+    for name, value in sorted(variables.items()):
+        if not name.upper().startswith(ENV_PREFIX) or not value:
+            continue
+        if value.lstrip()[:1] in "{[":
+            try:
+                json.loads(value)
+            except ValueError as bad:
+                return (
+                    f"variable {name}{where}: not valid JSON ({bad.msg} at character "
+                    f"{bad.pos + 1}); fix the value or set each key as its own "
+                    f"{name}__<KEY> variable"
+                )
+    return f"{label}: cannot read settings ({exc}); check the {ENV_PREFIX}* variables"
 
 
 def _explain_validation(

@@ -99,6 +99,7 @@ CANARY = "canary-5f1d9c0e-secret-token"
 def test_a_canary_secret_never_leaks(sandbox, tmp_path: Path) -> None:
     env = {**os.environ, **sandbox.graph.env(), "GOVERN_STORE_DIR": str(tmp_path / "state")}
     env["GOVERN_M365__STATIC_TOKEN"] = CANARY
+    (tmp_path / "none.toml").write_text("")  # an empty settings file: GOVERN_CONFIG must exist
     env["GOVERN_CONFIG"] = str(tmp_path / "none.toml")
     cmd = [sys.executable, "-m", "govern", "--debug", "discover", "--connector", "m365"]
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
