@@ -219,8 +219,27 @@ def import_(app: App, file: str) -> None:
     else:
 
         def lines() -> Iterator[str]:
-            with _open(file, "r") as f:
-                yield from f
+            import zlib
+
+            from govern.errors import StoreError
+
+            # A truncated or mislabelled file fails while it is read: one line naming it.
+            try:
+                with _open(file, "r") as f:
+                    yield from f
+            except FileNotFoundError:
+                raise StoreError(f"{file}: no such file; give the path of an export") from None
+            except (EOFError, zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError
+                reason = "truncated" if isinstance(exc, EOFError) else exc
+                raise StoreError(
+                    f"{file}: cannot read the export ({reason}); a .gz name needs a complete "
+                    f"gzip file: export it again"
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise StoreError(
+                    f"{file}: not UTF-8 text at byte {exc.start}; is it a govern export "
+                    f"(compressed ones end in .gz)?"
+                ) from None
 
         snaps = import_inventory(app.store, lines, name=file)
     for snap in snaps:

@@ -231,7 +231,7 @@ def _check(lines: Iterable[str], name: str) -> dict[str, Any]:
 def _header(first: tuple[int, str], name: str) -> dict[str, Any]:
     try:
         header = json.loads(first[1])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise StoreError(f"{name}:1: not a govern inventory export (`govern inventory export`)")
@@ -261,6 +261,8 @@ def _record(text: str, number: int, name: str, n_scopes: int) -> tuple[str, int,
         raise
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise StoreError(f"{name}:{number}: malformed record ({exc})") from None
+    except RecursionError:
+        raise StoreError(f"{name}:{number}: malformed record (nested too deeply)") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
