@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -34,6 +35,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     return value
 
+
+_MD_ESCAPE = re.compile(r"[\[\]`|]")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters a spreadsheet reads as a formula (OWASP, CSV injection)."""
@@ -69,6 +72,26 @@ class _SafeWriter:
 def csv_writer(out: Any) -> _SafeWriter:
     """The CSV writer for anything govern writes (Unix line ends, formulas neutralised)."""
     return _SafeWriter(out)
+
+
+def md_text(value: object) -> str:
+    """``value`` as literal Markdown text (GitHub flavour), safe in a table cell.
+
+    Names come from the tools: ``<img src=x onerror=...>`` or ``![](http://tracker/)`` in a
+    community name must show as typed in a pull-request comment or a report, not load anything.
+    So ``<`` is entity-escaped and the characters that open links, images and code spans are
+    backslash-escaped; line breaks become spaces and ``|`` cannot end a table cell.
+    """
+    text = " ".join(str(value).splitlines()).replace("\\", "\\\\")
+    # Raw HTML needs '<' (a lone '>' or '&' opens nothing): '->' in a reason stays readable.
+    text = text.replace("<", "&lt;")
+    return _MD_ESCAPE.sub(r"\\\g<0>", text)
+
+
+def md_code(value: object, *, table: bool = True) -> str:
+    """``value`` for the inside of a Markdown code span (backticks dropped, one line)."""
+    text = " ".join(str(value).splitlines()).replace("`", "'")
+    return text.replace("|", "\\|") if table else text
 
 
 def _cell(value: Any) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govern.model import Finding, Severity
-from govern.output import render
+from govern.output import md_code, md_text, render
 from govern.policy.sarif import findings_sarif
 
 FORMATS = ("table", "json", "csv", "markdown", "sarif")
@@ -100,7 +100,7 @@ def _details(findings: Sequence[Finding], limit: int) -> list[dict[str, object]]
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_text(value)  # names come from the tools: no raw HTML, links or images
 
 
 def _markdown(
@@ -117,8 +117,8 @@ def _markdown(
     ]
     lines += ["", "| severity | rule | community | principal | message |", "|---|---|---|---|---|"]
     lines += [
-        f"| {r['severity']} | `{r['rule']}` | `{_cell(r['community'])}` | {_cell(r['principal'])} "
-        f"| {_cell(r['message'])} |"
+        f"| {r['severity']} | `{r['rule']}` | `{md_code(r['community'])}` "
+        f"| {_cell(r['principal'])} | {_cell(r['message'])} |"
         for r in details
     ]
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from govern.output import csv_writer
+from govern.output import csv_writer, md_code, md_text
 from govern.output import render as render_rows
 from govern.virality.build import GROUPS
 from govern.virality.metrics import Value
@@ -115,7 +115,7 @@ def to_csv(report: Report) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)  # names come from the tools: no raw HTML, links or images
 
 
 def to_markdown(report: Report, *, limit: int | None = 50) -> str:
@@ -156,7 +156,7 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
     for e in shown:
         cells = [
             str(e.rank),
-            f"`{_md(e.path)}`",
+            f"`{md_code(e.path)}`",
             e.category,
             f"**{_rec(e)}**" + (" (viral)" if e.viral else ""),
             *(
@@ -170,7 +170,7 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
         lines += ["", f"{len(report.entries) - len(shown):,} more in the JSON and CSV outputs."]
     for e in shown:
         lines += ["", f"## {e.rank}. {_md(e.name)}: {_rec(e)}", ""]
-        lines.append(f"`{e.path}` ({e.kind}, {e.origin.value}, {e.category})")
+        lines.append(f"`{md_code(e.path, table=False)}` ({e.kind}, {e.origin.value}, {e.category})")
         lines += ["", "Why:", ""] + [f"- {_md(r)}" for r in e.reasons]
         lines += ["", "| component | value | percentile |", "|---|---|---:|"]
         for group, measures in e.metrics.items():
@@ -179,25 +179,25 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
                 label = f"{group}: {LABELS.get(n, n)}"
                 lines.append(f"| {label} | {_md(_fmt(n, m))} | {pct} |")
         if e.departments:
-            mix = ", ".join(f"{s.department} {s.members}" for s in e.departments[:8])
+            mix = ", ".join(f"{_md(s.department)} {s.members}" for s in e.departments[:8])
             more = len(e.departments) - 8
             lines += ["", f"Departments: {mix}" + (f", and {more} more" if more > 0 else "")]
         if e.owners:
-            lines += ["", "Owners: " + ", ".join(e.owners)]
+            lines += ["", "Owners: " + ", ".join(_md(o) for o in e.owners)]
         if e.migration:
             mg = e.migration
             share = f"{mg.matched_share:.0%}" if mg.matched_share is not None else "n/a"
             lines += [
                 "",
-                f"Migrate to {mg.target}: {mg.matched} of {mg.members} members ({share}) matched "
-                f"in {mg.target_connector}; move {', '.join(mg.to_move)}.",
+                f"Migrate to {_md(mg.target)}: {mg.matched} of {mg.members} members ({share}) "
+                f"matched in {mg.target_connector}; move {_md(', '.join(mg.to_move))}.",
             ]
         if e.changes:
             lines += ["", "Changes:", ""]
             for ch in e.changes:
-                who = f" {ch.principal_id}" if ch.principal_id else ""
+                who = f" {_md(ch.principal_id)}" if ch.principal_id else ""
                 role = f" as {ch.role.value}" if ch.role else ""
-                val = f" '{ch.value}'" if ch.value else ""
+                val = f" '{_md(ch.value)}'" if ch.value else ""
                 lines.append(
                     f"- `{ch.action.value}`{who}{role}{val} ({ch.rule_id}): {_md(ch.reason)}"
                 )

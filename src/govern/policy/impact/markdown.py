@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from govern.output import render
+from govern.output import md_code, md_text, render
 from govern.policy.impact.result import (
     CLASS_CHANGED,
     GRANT_ALLOWED,
@@ -46,11 +46,11 @@ _TITLES = {
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_text(value)  # names come from the tools: no raw HTML, links or images
 
 
 def _code(value: str) -> str:
-    return f"`{value.replace('`', '')}`"
+    return f"`{md_code(value)}`"
 
 
 def _rule(ref: RuleRef | None) -> str:
