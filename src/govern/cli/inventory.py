@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -170,9 +171,18 @@ def diff(app: App, before: str, after: str, fmt: str | None) -> None:
 def _open(path: str, mode: str) -> Any:
     """A text stream for FILE: ``-`` is stdin/stdout; ``.gz`` is gzip-compressed."""
     import gzip
+    import io
 
     if path == "-":
         return click.open_file("-", mode)
+    if "w" in mode:
+        from govern.private import open_private
+
+        # An export is the whole inventory: owner-only, like the store it came from.
+        raw = open_private(Path(path), "wb")
+        if path.endswith(".gz"):
+            return io.TextIOWrapper(gzip.GzipFile(fileobj=raw, mode="wb"), encoding="utf-8")
+        return io.TextIOWrapper(raw, encoding="utf-8")
     if path.endswith(".gz"):
         return gzip.open(path, mode + "t", encoding="utf-8")
     return open(path, mode, encoding="utf-8")

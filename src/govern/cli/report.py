@@ -71,8 +71,9 @@ def viral(
     rep = build_report(app.store, policies_dir=policies)
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        from govern.private import write_private_text
+
+        write_private_text(output, text)  # names and reach of people's communities: 0600
         click.echo(f"wrote {output} ({len(rep.entries)} communities)", err=True)
     else:
         click.echo(text, nl=False)

@@ -32,6 +32,7 @@ from govern.errors import PlanError
 from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision, utcnow
 from govern.plan.changes import problem
 from govern.plan.sealkey import SealKey, default_key
+from govern.private import private_dir
 
 SCHEMA_FILE = "plan.schema.json"
 SEAL = "hmac-sha256"
@@ -88,8 +89,8 @@ def dumps(plan: Plan) -> str:
 
 def write(plan: Plan, path: Path) -> None:
     """Write a plan file atomically: a reader never sees half a plan."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(dumps(plan))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from govern.errors import StoreError
 from govern.model import Snapshot, SnapshotMode, utcnow
+from govern.private import create_private
 from govern.store import schema as s
 from govern.store.writer import SnapshotWriter, parse_time
 
@@ -253,8 +254,9 @@ def _engine(url: str) -> Engine:
         from sqlalchemy.engine import make_url
 
         db = make_url(url).database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            # The inventory is who can see what: owner-only (SQLite's journals follow its mode).
+            create_private(Path(db))
         engine = create_engine(url)
 
         @event.listens_for(engine, "connect")

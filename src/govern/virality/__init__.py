@@ -46,12 +46,14 @@ def write_reports(
     formats: tuple[str, ...] = ("html", "markdown", "json", "csv"),
 ) -> dict[str, Path]:
     """Build the report once and write it in each format to ``out_dir``; return the paths."""
+    from govern.private import private_dir, write_private_text
+
     report = build_report(store, policies_dir=policies_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     paths = {}
     for fmt in formats:
         path = out_dir / FILE_NAMES[fmt]
-        path.write_text(render(report, fmt), encoding="utf-8")
+        write_private_text(path, render(report, fmt))  # owner-only, as the store
         paths[fmt] = path
     return paths
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from govern.errors import PolicyError
 from govern.model import Plan, PolicyRevision
+from govern.private import write_private_text
 from govern.store.store import Store
 from govern.virality.report import Entry, Report
 
@@ -123,6 +124,5 @@ def propose(report: Report, store: Store, policies_dir: Path, plan_file: Path) -
     """Write the lifecycle decisions and the plan draft."""
     path, added = propose_lifecycle(report, policies_dir)
     plan = plan_draft(report, store, policies_dir)
-    plan_file.parent.mkdir(parents=True, exist_ok=True)
-    plan_file.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_private_text(plan_file, plan.model_dump_json(indent=2) + "\n")  # 0600, as plans
     return Proposal(path, added, plan_file, len(plan.changes))
