@@ -88,6 +88,10 @@ class MatcherInfo:
     column_functions: dict[str, set[str]] = field(default_factory=dict)
     """Policy column -> the match functions its values are passed to as patterns."""
     has_eval: bool = False
+    eval_columns: list[tuple[str | None, int]] = field(default_factory=list)
+    """Each ``eval(...)`` call: the policy column it evaluates (None: not a column), offset."""
+    value_attributes: list[tuple[str, int]] = field(default_factory=list)
+    """Attribute reads on values (``p.path.upper``, ``"x".lower``): never part of a policy."""
 
 
 class MatcherSyntaxError(ValueError):
@@ -182,6 +186,14 @@ class _Walker(ast.NodeVisitor):
             self.info.calls.append((node.func.id, self.off(node)))
             if node.func.id == "eval":
                 self.info.has_eval = True
+                arg = node.args[0] if len(node.args) == 1 else None
+                rooted = _root_of(arg) if arg is not None else None
+                column = (
+                    rooted[1][0]
+                    if rooted and rooted[0].startswith("p") and len(rooted[1]) == 1
+                    else None
+                )
+                self.info.eval_columns.append((column, self.off(node)))
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
             for arg in node.args:
@@ -198,6 +210,9 @@ class _Walker(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         rooted = _root_of(node)
         if rooted is None:
+            # An attribute of a literal or a call result (``"x".upper``): Casbin's evaluator
+            # refuses or misreads these at request time, so they are reported here.
+            self.info.value_attributes.append((node.attr, self.off(node)))
             self.generic_visit(node)
             return
         root, names = rooted
@@ -205,6 +220,8 @@ class _Walker(ast.NodeVisitor):
         if root.startswith("p"):
             self.info.policy_root = root
             self.info.columns.append((names[0], self.off(node)))
+            if len(names) > 1:
+                self.info.value_attributes.append((".".join(names[1:]), self.off(node)))
             return
         self.info.request_root = root
         usage = self.usage(node)

@@ -15,6 +15,7 @@ from govern.policy import repo as r
 from govern.policy.diagnostics import Diagnostic, errors, raise_first
 from govern.policy.files import Pos
 from govern.policy.policyset import PolicySet, build
+from govern.policy.validate_eval import check_eval_rules
 from govern.policy.validate_model import ModelShape, Names, check_lines, check_model
 from govern.policy.validate_yaml import (
     SCHEMAS,
@@ -80,6 +81,7 @@ def validate(root: Path, *, with_tests: bool = True) -> Validation:
     )
     ids, problems = check_lines(raw.lines, shape, names)
     out += problems
+    out += check_eval_rules(raw.lines, shape)
     known = {rid: line.ptype for rid, line in ids.items()}
     if usable.get(r.CLASSIFICATION):
         rule_ids = set(ids)

@@ -236,6 +236,23 @@ def _matcher(
             out.append(at(offset).at(f"unknown function '{name}'{hint}", "unknown-name"))
     for name, offset in info.names:
         out.append(at(offset).at(f"unknown name '{name}'; quote text as \"{name}\""))
+    for attr, offset in info.value_attributes:
+        out.append(
+            at(offset).at(
+                f"'.{attr}' reads an attribute of a value, which audit cannot evaluate; "
+                f"compare the value or pass it to a match function",
+                "unknown-attribute",
+            )
+        )
+    for evaluated, offset in info.eval_columns:
+        if evaluated is None:
+            out.append(
+                at(offset).at(
+                    f"eval() takes one policy column (eval({pkey}.rule)); it evaluates the "
+                    f"rule written in that column of each policy line",
+                    "syntax",
+                )
+            )
     if out:
         shape.text_ok = False
     return out
