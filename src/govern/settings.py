@@ -288,7 +288,7 @@ def _unreadable(label: str, exc: Exception, env_file: Path | None) -> str:
         if value.lstrip()[:1] in "{[":
             try:
                 json.loads(value)
-            except ValueError as bad:
+            except json.JSONDecodeError as bad:
                 return (
                     f"variable {name}{where}: not valid JSON ({bad.msg} at character "
                     f"{bad.pos + 1}); fix the value or set each key as its own "
