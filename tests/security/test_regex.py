@@ -47,10 +47,11 @@ def _audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 @pytest.mark.timeout(60)
-def test_a_nested_quantifier_in_name_regex_does_not_hang_audit(
-    policy_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("pattern", [NESTED, "^(a|aa)+$", "(a|a?)+$", "^(a*)*$"])
+def test_a_backtracking_name_regex_does_not_hang_audit(
+    policy_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str
 ) -> None:
-    _rule(policy_copy, f'name_regex: ["{NESTED}"]')
+    _rule(policy_copy, f'name_regex: ["{pattern}"]')
     monkeypatch.chdir(policy_copy.parent)
     valid = CliRunner().invoke(cli, ["policy", "validate", "policies"])
     assert valid.exit_code == 0, valid.output
