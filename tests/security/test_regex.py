@@ -114,3 +114,19 @@ def test_validate_reports_what_re2_refuses_in_classification(
     first = result.stdout.splitlines()[0]
     assert first.startswith("policies/classification.yaml:")
     assert "does not compile with RE2" in first
+
+
+def test_validate_reports_a_refused_pattern_written_in_the_matcher(
+    policy_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = policy_copy / "model.conf"
+    test = '(p.path == "*" || globMatch(r.obj.path, p.path))'
+    model.write_text(
+        model.read_text().replace(test, f'{test} && !regexMatch(r.obj.name, "^(?!x)")', 1)
+    )
+    monkeypatch.chdir(policy_copy.parent)
+    result = CliRunner().invoke(cli, ["policy", "validate", "policies"])
+    assert result.exit_code == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("policies/model.conf:")
+    assert "'^(?!x)' does not compile with RE2" in first

@@ -236,6 +236,13 @@ def _matcher(
             out.append(at(offset).at(f"unknown function '{name}'{hint}", "unknown-name"))
     for name, offset in info.names:
         out.append(at(offset).at(f"unknown name '{name}'; quote text as \"{name}\""))
+    for a in info.accesses:
+        # A pattern written in the matcher itself is checked as a column's patterns are.
+        c = a.usage.comparand
+        if a.usage.kind == "match" and c is not None and isinstance(c.literal, str):
+            problem = pattern_problem(c.literal, {a.usage.function})
+            if problem:
+                out.append(at(a.offset).at(problem, "bad-pattern"))
     for attr, offset in info.value_attributes:
         out.append(
             at(offset).at(
