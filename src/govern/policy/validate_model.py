@@ -23,6 +23,7 @@ from govern.policy.matcher import (
     analyse,
 )
 from govern.policy.patterns import pattern_problem
+from govern.policy.validate_eval import refused_by_audit
 
 SECTIONS = {
     "request_definition": "r",
@@ -236,30 +237,7 @@ def _matcher(
             out.append(at(offset).at(f"unknown function '{name}'{hint}", "unknown-name"))
     for name, offset in info.names:
         out.append(at(offset).at(f"unknown name '{name}'; quote text as \"{name}\""))
-    for a in info.accesses:
-        # A pattern written in the matcher itself is checked as a column's patterns are.
-        c = a.usage.comparand
-        if a.usage.kind == "match" and c is not None and isinstance(c.literal, str):
-            problem = pattern_problem(c.literal, {a.usage.function})
-            if problem:
-                out.append(at(a.offset).at(problem, "bad-pattern"))
-    for attr, offset in info.value_attributes:
-        out.append(
-            at(offset).at(
-                f"'.{attr}' reads an attribute of a value, which audit cannot evaluate; "
-                f"compare the value or pass it to a match function",
-                "unknown-attribute",
-            )
-        )
-    for evaluated, offset in info.eval_columns:
-        if evaluated is None:
-            out.append(
-                at(offset).at(
-                    f"eval() takes one policy column (eval({pkey}.rule)); it evaluates the "
-                    f"rule written in that column of each policy line",
-                    "syntax",
-                )
-            )
+    out += refused_by_audit(info, pkey, at)
     if out:
         shape.text_ok = False
     return out
