@@ -113,6 +113,9 @@ class DiscoveryRequest:
     scope: str
     delta_tokens: Mapping[str, str] = field(default_factory=dict)
     full: bool = True
+    directory_groups: tuple[str, ...] = ()
+    """Directory groups (id, email or display name) whose memberships the policies need, e.g.
+    a steward pool; connectors with a directory record them as memberships, others ignore it."""
 
 
 @dataclass(frozen=True)
