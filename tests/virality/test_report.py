@@ -35,13 +35,17 @@ def test_the_viral_grassroots_community_ranks_first_with_adopt(report: Report) -
     assert guild.metrics["growth"]["growth_30d"].value == pytest.approx(100 * 50 / 110)
 
 
-def test_adopt_implies_a_steward_co_owner_and_a_label(report: Report) -> None:
+def test_adopt_implies_a_steward_co_owner_a_champion_and_a_label(report: Report) -> None:
     changes = entry(report, "guild").changes
-    steward = [c for c in changes if c.action is ChangeAction.ADD_GRANT]
-    # The steward pool is the directory group "IT Stewards", whose one member is user 0.
-    assert [(c.principal_id, c.role, c.rule_id) for c in steward] == [
-        ("m365:user:0", Role.OWNER, "REQ-ADOPTED-STEWARD")
+    owners = [c for c in changes if c.action is ChangeAction.ADD_GRANT]
+    # The steward pool is the directory group "IT Stewards", whose one member is user 0; the
+    # community's own second owner is its champion, the member who added the most others.
+    assert [(c.principal_id, c.role, c.rule_id) for c in owners] == [
+        ("m365:user:0", Role.OWNER, "REQ-ADOPTED-STEWARD"),
+        ("m365:user:11", Role.OWNER, "REQ-ADOPTED-OWNERS"),
     ]
+    assert "p0@contoso.example" in owners[0].reason
+    assert "p11@contoso.example" in owners[1].reason and "added" in owners[1].reason
     label = [c for c in changes if c.action is ChangeAction.SET_LABEL]
     assert [c.value for c in label] == ["General"]  # the label on IT's own communities
     assert entry(report, "guild").decision is not None

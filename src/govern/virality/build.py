@@ -16,9 +16,17 @@ from pathlib import Path
 from govern.model import Origin
 from govern.store.store import Store
 from govern.virality import history, thresholds
-from govern.virality.finders import Category, categorize
+from govern.virality.finders import Category, categorize, not_shadow
 from govern.virality.metrics import Measured, Percentiles, measure
-from govern.virality.recommend import DECIDING, Planner, decide, evidence, score
+from govern.virality.recommend import (
+    DECIDING,
+    LabelKey,
+    Planner,
+    decide,
+    evidence,
+    score,
+    unscored,
+)
 from govern.virality.report import (
     Bucket,
     CurvePoint,
@@ -94,31 +102,39 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         for pid, p in (inv.people.by_id.items() if pool.emails else ())
         if p.email and p.kind == "employee"
     }
-    planner = Planner(inv.people, req, pool, _it_label(inv), ids_by_email, inv.now)
+    planner = Planner(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
+    # People per connector: a community holding nearly all of them is tenant-wide.
+    org_size = {k: len(v) for k, v in inv.people.directory_emails.items()}
 
     rows = []
     categories: Counter[str] = Counter()
+    governed: Counter[str] = Counter()
     for cid, f in inv.facts.items():
         m = measured[cid]
+        members = m.values["members"].value or 0
+        size = org_size.get(f.community.connector, 0)
+        why = not_shadow(f.community, members / size if size else 0.0, th.tenant_wide_share)
+        if why is not None:
+            governed[why.value] += 1
+            continue
         # Members who are not owners: the counted members less the counted owners.
-        others = int((m.values["members"].value or 0) - (m.values["owners"].value or 0))
+        others = int(members - (m.values["owners"].value or 0))
         cat = categorize(f.community, others, th.personal_space_members)
         if cat is None:
             continue
         categories[cat.value] += 1
         # Percentiles of the deciding components only: the rest is computed for listed ones.
         pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
-        verdict = decide(cat, m, pct, th)
-        members = m.values["members"].value or 0
+        verdict = decide(cat, m, pct, th, connector=f.community.connector)
         if verdict.recommendation is None and not (
-            cat is Category.GRASSROOTS and members >= th.reach_members
+            cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN) and members >= th.reach_members
         ):
             continue
         rows.append((cid, cat, m, pct, verdict))
     rows.sort(
         key=lambda r: (
             ORDER[r[4].recommendation],
-            -(score(r[3]) or 0.0),
+            -score(r[3]),
             -(r[2].values["members"].value or 0),
             r[0],
         )
@@ -132,6 +148,10 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         c = f.community
         pct = {n: deciding[n] if n in deciding else pcts.of(n, v) for n, v in m.values.items()}
         implied = planner.implied(verdict.recommendation, cat, f, m)
+        neutral = unscored(pct)
+        facts = evidence(m, pct)
+        if neutral:
+            facts.append(f"score counts {', '.join(neutral)} as neutral (p50): not measured")
         entries.append(
             Entry(
                 rank=rank,
@@ -149,7 +169,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
                 viral=verdict.viral,
                 score=score(pct),
                 reasons=verdict.reasons[:4],
-                evidence=evidence(m, pct),
+                evidence=facts,
                 metrics={
                     group: {
                         n: parts.measure(m.values[n].value, pct.get(n), m.values[n].note)
@@ -165,6 +185,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
                 decision=implied.decision,
                 migration=implied.migration,
                 notify=implied.notify,
+                open_items=implied.open_items,
                 curve=_curve(f, observed.get(cid, [])) if cid in observed else [],
             )
         )
@@ -172,7 +193,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         generated_at=inv.now_dt,
         thresholds=th.values(),
         thresholds_source=th.source,
-        organisation=_organisation(inv, measured, categories, entries),
+        organisation=_organisation(inv, measured, categories, governed, entries),
         entries=entries,
         notes=_notes(inv),
     )
@@ -231,30 +252,28 @@ def _curve(f: history.Facts, observed: list[tuple[float, int]]) -> list[CurvePoi
     return points
 
 
-def _it_label(inv: history.Inventory) -> str | None:
-    """The sensitivity label IT uses most on the communities it provisioned or adopted."""
-    labels = Counter(
-        f.community.sensitivity_label
-        for f in inv.facts.values()
-        if f.community.sensitivity_label
-        and (
-            f.community.origin is Origin.IT_PROVISIONED
-            or f.community.lifecycle.value != "unmanaged"
-        )
-    )
-    if not labels:
-        labels = Counter(
-            f.community.sensitivity_label
-            for f in inv.facts.values()
-            if f.community.sensitivity_label
-        )
-    return labels.most_common(1)[0][0] if labels else None
+def _it_labels(inv: history.Inventory) -> dict[LabelKey, Counter[str]]:
+    """The sensitivity labels IT put on what it provisioned or adopted, per comparable kind.
+
+    Only IT's own communities count: a label a client team chose for its deal room says
+    nothing about what a public, firm-wide community should carry.
+    """
+    out: dict[LabelKey, Counter[str]] = {}
+    for f in inv.facts.values():
+        c = f.community
+        if c.sensitivity_label and (
+            c.origin is Origin.IT_PROVISIONED or c.lifecycle.value in ("adopted", "sanctioned")
+        ):
+            key = (c.connector, c.kind, c.visibility.value)
+            out.setdefault(key, Counter())[c.sensitivity_label] += 1
+    return out
 
 
 def _organisation(
     inv: history.Inventory,
     measured: dict[str, Measured],
     categories: Counter[str],
+    governed: Counter[str],
     entries: list[Entry],
 ) -> Organisation:
     origins = Counter(f.community.origin.value for f in inv.facts.values())
@@ -271,6 +290,7 @@ def _organisation(
         snapshots=sum(len(c.seqs) for c in inv.clocks.values()),
         by_origin=[Bucket(name=k, count=n) for k, n in origins.most_common()],
         by_category=[Bucket(name=c.value, count=categories.get(c.value, 0)) for c in Category],
+        not_shadow_it=[Bucket(name=k, count=n) for k, n in governed.most_common()],
         by_recommendation=[
             Bucket(name=r.value, count=recs.get(r.value, 0)) for r in Recommendation
         ],
@@ -290,6 +310,22 @@ def _notes(inv: history.Inventory) -> list[str]:
         notes.append(
             f"history covers {inv.history_days:.0f} days: growth needs {need:.0f} more days of "
             "snapshots unless the tools report join dates (run `govern discover` on a schedule)"
+        )
+    unknown = sum(1 for f in inv.facts.values() if f.community.origin is Origin.UNKNOWN)
+    if unknown:
+        from govern.virality.finders import origin_setting
+
+        settings = sorted(
+            {
+                origin_setting(f.community.connector)
+                for f in inv.facts.values()
+                if f.community.origin is Origin.UNKNOWN
+            }
+        )
+        notes.append(
+            f"{unknown:,} communities have an unknown origin (no origin rules): they are listed "
+            f"as unknown-origin, not grassroots; set {' and '.join(settings)} to tell "
+            "IT-provisioned from self-service"
         )
     if not inv.people.departments:
         notes.append("no departments known: configure the m365 connector to match people by email")
