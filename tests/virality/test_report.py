@@ -9,7 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from govern.model import ChangeAction, Plan, Role
+from govern.model import ChangeAction, Role
+from govern.plan import planfile
+from govern.policy.repo import revision
 from govern.store import Store
 from govern.virality import FILE_NAMES, write_reports
 from govern.virality.build import build_report
@@ -143,7 +145,9 @@ def test_propose_appends_lifecycle_decisions_once_and_writes_a_plan(
     assert set(done.decisions) == decided and len(decided) == 5
     text = (policies / "lifecycle.yaml").read_text()
     assert "state: adopted" in text and text.startswith("# Lifecycle decisions.")
-    plan = Plan.model_validate_json(plan_file.read_text())
+    assert '  # m365/contoso/team/guild: Data Guild\n  - id: "m365:team:guild"' in text
+    plan = planfile.read(plan_file)  # sealed as `govern plan` seals: `govern apply` reads it
+    assert plan.policy == revision(policies)  # made under the policies holding the decisions
     assert len(plan.changes) == sum(len(e.changes) for e in report.entries)
     assert set(plan.snapshots) == {"m365/contoso", "confluence/contoso"}
     again = propose(report, org_store, policies, plan_file)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govern.model import Origin
+from govern.model import Community, Origin
 from govern.store.store import Store
 from govern.virality import history, thresholds
-from govern.virality.finders import Category, categorize, not_shadow
+from govern.virality.finders import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Percentiles, measure
 from govern.virality.recommend import (
     DECIDING,
@@ -103,6 +103,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         if p.email and p.kind == "employee"
     }
     planner = Planner(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
+    decided = _decided(policies_dir)
     # People per connector: a community holding nearly all of them is tenant-wide.
     org_size = {k: len(v) for k, v in inv.people.directory_emails.items()}
 
@@ -113,7 +114,11 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         m = measured[cid]
         members = m.values["members"].value or 0
         size = org_size.get(f.community.connector, 0)
-        why = not_shadow(f.community, members / size if size else 0.0, th.tenant_wide_share)
+        why = (
+            Governed.DECIDED
+            if decided(f.community)
+            else not_shadow(f.community, members / size if size else 0.0, th.tenant_wide_share)
+        )
         if why is not None:
             governed[why.value] += 1
             continue
@@ -197,6 +202,32 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         entries=entries,
         notes=_notes(inv),
     )
+
+
+def _decided(policies_dir: Path | None) -> Callable[[Community], bool]:
+    """Whether ``lifecycle.yaml`` already decides a community (by id, or by a path glob).
+
+    A decided community (adopted, sanctioned, migrating, archived) is governed: once a
+    ``--propose`` pull request is merged, the report stops listing what it proposed.
+    """
+    from govern.policy.files import read_yaml
+    from govern.policy.patterns import glob_match
+
+    path = Path(policies_dir) / "lifecycle.yaml" if policies_dir else None
+    if path is None or not path.is_file():
+        return lambda c: False
+    doc, _problems = read_yaml(path)  # validation is `govern policy validate`'s job
+    data = doc.data if doc is not None else None
+    items = data.get("decisions") if isinstance(data, dict) else None
+    ids: set[str] = set()
+    globs: list[str] = []
+    for d in items if isinstance(items, list) else ():
+        if isinstance(d, dict) and d.get("state") not in (None, "unmanaged"):
+            if d.get("id"):
+                ids.add(str(d["id"]))
+            elif d.get("path"):
+                globs.append(str(d["path"]))
+    return lambda c: c.id in ids or any(glob_match(c.path, g) for g in globs)
 
 
 class _Parts:
