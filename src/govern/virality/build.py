@@ -110,8 +110,14 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
     rows = []
     categories: Counter[str] = Counter()
     governed: Counter[str] = Counter()
+    networks = _networks(inv)
+    inside: Counter[str] = Counter()
     for cid, f in inv.facts.items():
         m = measured[cid]
+        parent = networks.get(cid)
+        if parent is not None:
+            inside[parent] += 1  # it moves with its network, which is listed once, whole
+            continue
         members = m.values["members"].value or 0
         size = org_size.get(f.community.connector, 0)
         why = (
@@ -136,6 +142,9 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         ):
             continue
         rows.append((cid, cat, m, pct, verdict))
+    for row in rows:
+        if inside[row[0]]:
+            row[4].reasons.insert(1, f"{inside[row[0]]} channels or communities move with it")
     rows.sort(
         key=lambda r: (
             ORDER[r[4].recommendation],
@@ -202,6 +211,28 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         entries=entries,
         notes=_notes(inv),
     )
+
+
+def _networks(inv: history.Inventory) -> dict[str, str]:
+    """Community id -> the external network (a workspace IT does not run) it is part of.
+
+    Migrating a network moves it whole, so the report lists the network once rather than
+    each of its channels; a tool says which network a channel is in with its ``workspace``
+    attribute.
+    """
+    external = {
+        cid
+        for cid, f in inv.facts.items()
+        if f.community.origin is Origin.EXTERNAL_NETWORK and f.community.kind == "workspace"
+    }
+    out: dict[str, str] = {}
+    for cid, f in inv.facts.items():
+        c = f.community
+        ws = c.attributes.get("workspace")
+        parent = f"{c.connector}:workspace:{ws}" if ws else None
+        if parent in external and parent != cid and c.origin is Origin.EXTERNAL_NETWORK:
+            out[cid] = parent
+    return out
 
 
 def _decided(policies_dir: Path | None) -> Callable[[Community], bool]:
@@ -354,9 +385,9 @@ def _notes(inv: history.Inventory) -> list[str]:
             }
         )
         notes.append(
-            f"{unknown:,} communities have an unknown origin (no origin rules): they are listed "
-            f"as unknown-origin, not grassroots; set {' and '.join(settings)} to tell "
-            "IT-provisioned from self-service"
+            f"{unknown:,} communities have an unknown origin (no origin rule decided it, or "
+            "the tool does not say who made them): they are listed as unknown-origin, not "
+            f"grassroots; {' and '.join(settings)} tell IT-provisioned from self-service"
         )
     if not inv.people.departments:
         notes.append("no departments known: configure the m365 connector to match people by email")

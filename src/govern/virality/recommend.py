@@ -149,7 +149,8 @@ def decide(
 
     why = _monitor_why(m, th, members, broad, organic)
     if why:
-        reasons.insert(0, why)
+        # The reason says it already; the plain "new in the last 30 days" would repeat it.
+        reasons = [why, *(r for r in reasons if not r.startswith("new in the last"))]
         return Verdict(Recommendation.MONITOR, False, reasons, evidence)
     if big and g30.value is None and not g30.note:
         reasons.append("growth not measurable yet")
