@@ -54,3 +54,31 @@ def test_the_policies_name_the_directory_groups_discovery_reads(tmp_path: Path) 
     )
     assert directory_group_names(tmp_path) == ("IT Staff", "Security Cleared")
     assert directory_group_names(tmp_path / "missing") == ()
+
+
+def test_paths_are_unique_when_names_repeat_and_stable_across_runs(
+    sandbox: Servers, tmp_path: Path
+) -> None:
+    from govern_m365 import M365Connector
+    from govern_m365.mapping import path_name
+
+    store = Store(f"sqlite:///{tmp_path / 'inv.db'}")
+    connector = M365Connector(m365_settings(sandbox))
+    run_discovery(store, connector, log=lambda m: None)
+    first = {c.id: c.path for c in q.communities(store) if c.connector == "m365"}
+    names = [c.name for c in q.communities(store) if c.kind in ("team", "group", "engage")]
+    assert len(set(names)) < len(names), "the sandbox plants repeated display names"
+    assert len(set(first.values())) == len(first)
+    sandbox.advance(7)
+    run_discovery(store, connector, log=lambda m: None)  # incremental: sees only what changed
+    again = {c.id: c.path for c in q.communities(store) if c.id in first}
+    assert again == first
+    store.dispose()
+    assert path_name({"displayName": "Sales Dashboards", "mailNickname": "salesdashboards"}) == (
+        "sales-dashboards"
+    )
+    assert path_name({"displayName": "Sales Dashboards", "mailNickname": "SalesDashboards2"}) == (
+        "sales-dashboards-2"
+    )
+    assert path_name({"displayName": "Sales", "mailNickname": "emea-team"}) == "sales-emeateam"
+    assert path_name({"displayName": "Sales", "mailNickname": None}) == "sales"
