@@ -201,6 +201,8 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
                 lines.append(
                     f"- `{ch.action.value}`{who}{role}{val} ({ch.rule_id}): {_md(ch.reason)}"
                 )
+        if e.open_items:
+            lines += ["", "For a person to decide:", ""] + [f"- {_md(t)}" for t in e.open_items]
         if e.decision:
             lines += ["", f"Lifecycle decision: `{e.decision.state.value}`."]
     return "\n".join(lines) + "\n"
