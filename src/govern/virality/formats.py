@@ -149,6 +149,10 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
         "",
         "## Ranking",
         "",
+        "Score: the mean percentile of reach, growth, breadth, engagement and organic spread; "
+        "a component that is not measured counts as neutral (50), so missing evidence neither "
+        "helps nor hurts. The components are the explanation.",
+        "",
         "| # | community | category | recommendation | members | growth 30 d | departments "
         "| organic | active | score |",
         "|---:|---|---|---|---:|---:|---:|---:|---:|---:|",

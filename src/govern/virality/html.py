@@ -315,6 +315,9 @@ def to_html(report: Report, *, limit: int | None = 100) -> str:
 <h2>The organisation</h2>
 {_organisation(report)}
 <h2>Ranking</h2>
+<p class="sub">Score: the mean percentile of reach, growth, breadth, engagement and organic
+spread; a component that is not measured counts as neutral (50), so missing evidence neither
+helps nor hurts.</p>
 {_ranking(shown)}
 {more}
 <h2>Communities</h2>
