@@ -215,6 +215,12 @@ def _monitor_why(
     return None
 
 
+def _kind_of(cat: Category) -> str:
+    if cat is Category.UNKNOWN_ORIGIN:
+        return "community of unknown origin (check IT did not provision it)"
+    return "grassroots community"
+
+
 def _what(cat: Category, members: float, connector: str) -> str:
     if cat is Category.EXTERNAL_NETWORK and connector == "slack":
         return f"a Slack workspace IT does not run, {members:.0f} people"
@@ -345,7 +351,7 @@ class Planner:
             self._adopt(c, f, m, out)
             out.decision = Decision(
                 state=Lifecycle.ADOPTED,
-                reason=f"shadow-IT report {date}: viral grassroots community, "
+                reason=f"shadow-IT report {date}: viral {_kind_of(cat)}, "
                 f"{m.values['members'].value:.0f} members in "
                 f"{m.values['departments'].value or 0:.0f} departments",
             )
