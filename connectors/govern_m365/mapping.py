@@ -191,22 +191,25 @@ def community(
 
 
 def path_name(group: Mapping[str, Any]) -> str:
-    """The last part of a group's path: its name, unique in the tenant and stable across runs.
+    """The last part of a group's path: readable, unique in the tenant, stable across runs.
 
     Display names repeat (two "Sales Dashboards" teams); mail nicknames are unique in a tenant.
     Where the nickname is the name run together (Teams and Outlook derive it so) the path is
-    the name alone; where it differs, as it does for the second group of a name
-    ("salesdashboards2"), the difference is added ("sales-dashboards-2"). A group's own name and
-    nickname decide, never the other groups seen in a run, so an incremental run that sees one
-    group gives it the same path a full run did.
+    the name; where the nickname is the name plus a suffix, as the second group of a name gets
+    ("salesdashboards2"), the suffix is added ("sales-dashboards-2"); where IT chose another
+    nickname, the path is the nickname. A group's own name and nickname decide, never the
+    other groups seen in a run, so an incremental run that sees one group gives it the same
+    path a full run did.
     """
     base = slug(str(group["displayName"]))
-    nick = re.sub(r"[^a-z0-9]", "", str(group.get("mailNickname") or "").lower())
+    raw = str(group.get("mailNickname") or "")
+    nick = re.sub(r"[^a-z0-9]", "", raw.lower())
     compact = base.replace("-", "")
     if not nick or nick == compact:
         return base
-    rest = nick[len(compact) :] if nick.startswith(compact) else nick
-    return f"{base}-{slug(rest)}"
+    if nick.startswith(compact):
+        return f"{base}-{slug(nick[len(compact) :])}"
+    return slug(raw)
 
 
 def member_principal(member: Mapping[str, Any]) -> str:

@@ -80,5 +80,5 @@ def test_paths_are_unique_when_names_repeat_and_stable_across_runs(
     assert path_name({"displayName": "Sales Dashboards", "mailNickname": "SalesDashboards2"}) == (
         "sales-dashboards-2"
     )
-    assert path_name({"displayName": "Sales", "mailNickname": "emea-team"}) == "sales-emeateam"
+    assert path_name({"displayName": "Sales", "mailNickname": "emea-team"}) == "emea-team"
     assert path_name({"displayName": "Sales", "mailNickname": None}) == "sales"
