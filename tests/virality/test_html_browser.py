@@ -62,6 +62,10 @@ window.addEventListener('load', () => {
     return {cls: svg.getAttribute('class'), w: r.width, h: r.height, drawn: drawn.length};
   });
   const notes = [...document.querySelectorAll('p.empty')].map(p => p.textContent);
+  // A badge or a word broken over two lines ("ado / pt") is unreadable.
+  const broken = [...document.querySelectorAll('.rec, th')]
+    .filter(el => el.getClientRects().length > 1 || el.getBoundingClientRect().height > 40)
+    .map(el => el.textContent);
   const tall = [...document.querySelectorAll('.panel')].map(p => {
     const kids = [...p.children];
     const bottom = Math.max(...kids.map(k => k.getBoundingClientRect().bottom));
@@ -80,7 +84,7 @@ window.addEventListener('load', () => {
   const out = window.parent.document;
   const pre = out.createElement('pre');
   pre.id = 'probe';
-  pre.textContent = JSON.stringify({errors, charts, wide, clipped, notes, tall, overlaps,
+  pre.textContent = JSON.stringify({errors, charts, wide, clipped, notes, tall, overlaps, broken,
     scroll: document.documentElement.scrollWidth, width: W});
   out.body.appendChild(pre);
 });
@@ -175,6 +179,7 @@ def test_layout_holds_at_laptop_and_phone_widths(page: Path, width: int) -> None
     assert found["clipped"] == [], "table headers not fully visible"
     assert found["tall"] == [], "panels taller than their content"
     assert found["overlaps"] == [], "legend labels overlap"
+    assert found["broken"] == [], "badges or headers broken over lines"
     kinds = {c["cls"].split()[1] for c in found["charts"]}
     assert {"line", "mix", "scatter", "bars"} <= kinds
     for chart in found["charts"]:

@@ -37,7 +37,8 @@ th, td { border-bottom: 1px solid #d8dee4; padding: 5px 8px; text-align: left;
   vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; white-space: nowrap; }
-td { overflow-wrap: anywhere; } code { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; } code { overflow-wrap: anywhere; }
+table.components td { overflow-wrap: anywhere; }
 .empty { color: #57606a; background: #f6f8fa; border: 1px dashed #d0d7de; border-radius: 6px;
   padding: 18px 12px; margin: 0; }
 ul.legend { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-wrap: wrap;
@@ -52,8 +53,10 @@ ul.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4p
     padding: 4px 0; }
   table.ranking td { border: 0; padding: 2px 10px; text-align: left; }
   table.ranking td[data-label]::before { content: attr(data-label) ": "; color: #57606a; }
+  table.components tr > :first-child { display: none; }
 }
-.rec { border-radius: 10px; padding: 1px 8px; color: #fff; font-weight: 600; font-size: 12px; }
+.rec { border-radius: 10px; padding: 1px 8px; color: #fff; font-weight: 600; font-size: 12px;
+  white-space: nowrap; }
 .adopt { background: #2da44e; } .migrate { background: #1f6feb; } .monitor { background: #bf8700; }
 .archive { background: #6e7781; } .none { background: #afb8c1; }
 code { font-size: 12px; } .reasons { margin: 0; padding-left: 16px; color: #424a53; }
