@@ -136,7 +136,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         categories[cat.value] += 1
         # Percentiles of the deciding components only: the rest is computed for listed ones.
         pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
-        verdict = decide(cat, m, pct, th, connector=f.community.connector)
+        verdict = decide(cat, m, pct, th, connector=f.community.connector, kind=f.community.kind)
         if verdict.recommendation is None and not (
             cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN) and members >= th.reach_members
         ):
@@ -379,7 +379,7 @@ def _notes(inv: history.Inventory) -> list[str]:
 
         settings = sorted(
             {
-                origin_setting(f.community.connector)
+                origin_setting(f.community.connector, f.community.kind)
                 for f in inv.facts.values()
                 if f.community.origin is Origin.UNKNOWN
             }
@@ -387,7 +387,7 @@ def _notes(inv: history.Inventory) -> list[str]:
         notes.append(
             f"{unknown:,} communities have an unknown origin (no origin rule decided it, or "
             "the tool does not say who made them): they are listed as unknown-origin, not "
-            f"grassroots; {' and '.join(settings)} tell IT-provisioned from self-service"
+            f"grassroots; to settle it: {'; '.join(settings)}"
         )
     if not inv.people.departments:
         notes.append("no departments known: configure the m365 connector to match people by email")

@@ -47,8 +47,17 @@ ORIGIN_SETTINGS: dict[str, str] = {
 """Connector -> the setting whose rules decide whether IT provisioned a community."""
 
 
-def origin_setting(connector: str) -> str:
-    """The setting that would settle an unknown origin for communities of ``connector``."""
+NO_ORIGIN_RULE: dict[tuple[str, str], str] = {
+    ("m365", "site"): "a lifecycle decision (Graph does not say who made a standalone site)",
+}
+"""(connector, kind) whose origin no setting can settle, and what settles it instead."""
+
+
+def origin_setting(connector: str, kind: str = "") -> str:
+    """What would settle an unknown origin for a community of ``connector`` and ``kind``."""
+    found = NO_ORIGIN_RULE.get((connector, kind))
+    if found is not None:
+        return found
     return ORIGIN_SETTINGS.get(connector, f"the {connector} connector's origin settings")
 
 

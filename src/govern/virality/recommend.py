@@ -73,6 +73,7 @@ def decide(
     th: Thresholds,
     *,
     connector: str = "m365",
+    kind: str = "",
 ) -> Verdict:
     """The recommendation for one categorized community, with its reasons in plain words.
 
@@ -115,8 +116,8 @@ def decide(
     if cat is Category.UNKNOWN_ORIGIN:
         reasons.insert(
             0,
-            f"origin unknown: {origin_setting(connector)} would settle whether IT provisioned "
-            "it (nothing here is called grassroots until then)",
+            f"origin unknown: {origin_setting(connector, kind)} would settle whether IT "
+            "provisioned it (nothing here is called grassroots until then)",
         )
 
     if cat in MIGRATE_CATEGORIES:
