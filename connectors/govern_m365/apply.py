@@ -22,9 +22,10 @@ _VISIBILITY = {Visibility.PUBLIC: "Public", Visibility.PRIVATE: "Private"}
 
 async def apply_change(settings: M365Settings, change: Change) -> ApplyResult:
     """Make one change; the result says what was done or why not."""
-    connector, kind, gid = split_id(change.community_id)
-    if connector != "m365" or kind not in _GROUP_KINDS:
-        return ApplyResult(False, f"{change.community_id}: only Microsoft 365 groups can change")
+    why = refusal(change)
+    if why is not None:
+        return ApplyResult(False, why)
+    _connector, kind, gid = split_id(change.community_id)
     async with Session(settings) as session:
         try:
             return await _apply(session, change, kind, gid)
@@ -32,6 +33,16 @@ async def apply_change(settings: M365Settings, change: Change) -> ApplyResult:
             return ApplyResult(False, str(exc))
         except ConnectorError as exc:
             return ApplyResult(False, str(exc))
+
+
+def refusal(change: Change) -> str | None:
+    """Why this connector cannot make ``change`` at all (before any request), or None."""
+    connector, kind, _gid = split_id(change.community_id)
+    if connector != "m365" or kind not in _GROUP_KINDS:
+        return f"{change.community_id}: only Microsoft 365 groups can change"
+    if change.action is ChangeAction.ARCHIVE and kind != "team":
+        return f"{change.community_id}: only a team can be archived"
+    return None
 
 
 async def _apply(session: Session, change: Change, kind: str, gid: str) -> ApplyResult:
@@ -49,8 +60,6 @@ async def _apply(session: Session, change: Change, kind: str, gid: str) -> Apply
     if action is ChangeAction.SET_VISIBILITY:
         return await _visibility(session, gid, change.value)
     if action is ChangeAction.ARCHIVE:
-        if kind != "team":
-            return ApplyResult(False, f"{change.community_id}: only a team can be archived")
         return await _archive(session, gid)
     return ApplyResult(False, f"the m365 connector cannot {action.value}")
 

@@ -40,6 +40,13 @@ class M365Connector(Connector):
 
         asyncio.run(discover(self.config, request, sink))
 
+    @classmethod
+    def refuses(cls, change: Change) -> str | None:
+        """Why apply would refuse ``change`` (an action, or a kind of community, it cannot do)."""
+        from govern_m365.apply import refusal
+
+        return super().refuses(change) or refusal(change)
+
     def apply(self, change: Change) -> ApplyResult:
         """Make one change in the tenant, idempotently."""
         from govern_m365.apply import apply_change

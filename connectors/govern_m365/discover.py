@@ -14,6 +14,8 @@ from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import utcnow
 from govern_m365 import activity, apps, communities, group_delta, groups, people
 from govern_m365.cost import Cost
+from govern_m365.directory_groups import TOKEN as DIRECTORY_TOKEN
+from govern_m365.directory_groups import read_directory_groups
 from govern_m365.mapping import OriginJudge
 from govern_m365.permissions import Feature
 from govern_m365.run import Run
@@ -71,6 +73,11 @@ async def _parts(run: Run, request: DiscoveryRequest) -> None:
         users = people.user_changes(run, tokens[people.TOKEN])
     await run.guard(Feature.PEOPLE, users)
     await run.guard(Feature.GROUPS, communities.prepare_origin(run))
+    if request.directory_groups:  # the groups the policies name (a steward pool, ...)
+        previous = tokens.get(DIRECTORY_TOKEN)
+        await run.guard(
+            Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
+        )
     if not run.full:
         await run.guard(Feature.GROUPS, group_delta.changes(run, tokens))
     else:

@@ -177,7 +177,7 @@ def community(
         attrs.update(extra)
     return Community(
         id=community_id(gid, kind),
-        path=f"{CONNECTOR}/{tenant}/{kind}/{slug(str(group['displayName']))}",
+        path=f"{CONNECTOR}/{tenant}/{kind}/{path_name(group)}",
         kind=kind,
         name=str(group["displayName"]),
         url=url,
@@ -188,6 +188,28 @@ def community(
         archived=bool(group.get("isArchived")),
         attributes={k: v for k, v in attrs.items() if v not in (None, "", [], {})},
     )
+
+
+def path_name(group: Mapping[str, Any]) -> str:
+    """The last part of a group's path: readable, unique in the tenant, stable across runs.
+
+    Display names repeat (two "Sales Dashboards" teams); mail nicknames are unique in a tenant.
+    Where the nickname is the name run together (Teams and Outlook derive it so) the path is
+    the name; where the nickname is the name plus a suffix, as the second group of a name gets
+    ("salesdashboards2"), the suffix is added ("sales-dashboards-2"); where IT chose another
+    nickname, the path is the nickname. A group's own name and nickname decide, never the
+    other groups seen in a run, so an incremental run that sees one group gives it the same
+    path a full run did.
+    """
+    base = slug(str(group["displayName"]))
+    raw = str(group.get("mailNickname") or "")
+    nick = re.sub(r"[^a-z0-9]", "", raw.lower())
+    compact = base.replace("-", "")
+    if not nick or nick == compact:
+        return base
+    if nick.startswith(compact):
+        return f"{base}-{slug(nick[len(compact) :])}"
+    return slug(raw)
 
 
 def member_principal(member: Mapping[str, Any]) -> str:

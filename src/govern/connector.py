@@ -113,6 +113,9 @@ class DiscoveryRequest:
     scope: str
     delta_tokens: Mapping[str, str] = field(default_factory=dict)
     full: bool = True
+    directory_groups: tuple[str, ...] = ()
+    """Directory groups (id, email or display name) whose memberships the policies need, e.g.
+    a steward pool; connectors with a directory record them as memberships, others ignore it."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,18 @@ class Connector(ABC):
     @abstractmethod
     def discover(self, request: DiscoveryRequest, sink: DiscoverySink) -> None:
         """Read the tool into ``sink``: everything, or what changed since ``delta_tokens``."""
+
+    @classmethod
+    def refuses(cls, change: Change) -> str | None:
+        """Why ``apply`` would refuse ``change`` without trying, or None.
+
+        Lets a plan leave out, for a person, what the tool cannot do (a label the connector
+        cannot set, a kind of community it cannot archive). Connectors with finer limits than
+        ``supported_actions`` override it.
+        """
+        if change.action not in cls.supported_actions:
+            return f"the {cls.name} connector cannot {change.action.value}"
+        return None
 
     def apply(self, change: Change) -> ApplyResult:
         """Make one change in the tool, idempotently; connectors that write override this."""

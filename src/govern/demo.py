@@ -1,7 +1,9 @@
 """``govern demo``: the whole story on the embedded sandbox, with nothing to configure.
 
-A simulated company is generated and served over real HTTP as Microsoft Graph and Confluence;
-the real connectors discover it into a fresh store; time moves forward (people keep joining the
+A simulated company is generated and served over real HTTP as Microsoft Graph, Confluence and
+Slack; the real connectors discover it into a fresh store, configured as an installation for
+that firm would be (its origin rules, and a copy of the default policies whose steward pool is
+the firm's IT group, both printed); time moves forward (people keep joining the
 communities that went viral) and each step is discovered again; then the audit, the shadow-IT
 report and a plan are written to one folder. The servers stop at the end: nothing is left
 running.
@@ -9,6 +11,7 @@ running.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -19,7 +22,7 @@ from typing import Any
 from govern.connector import Connector
 from govern.registry import Registry
 
-DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence"}
+DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence", "slack": "slack"}
 """Sandbox server -> the connector that reads it."""
 
 
@@ -45,6 +48,20 @@ def _connectors(registry: Registry, settings: dict[str, dict[str, Any]]) -> list
     return out
 
 
+def _firm_policies(source: Path, dest: Path, org: Any) -> Path:
+    """A copy of ``source`` whose steward pool is the simulated firm's IT staff group."""
+    from govern.sandbox.servers import it_group_name
+
+    shutil.copytree(source, dest)
+    groups = dest / "groups.yaml"
+    text = groups.read_text(encoding="utf-8")
+    groups.write_text(
+        text.replace("directory_group: IT Stewards", f"directory_group: {it_group_name(org)}"),
+        encoding="utf-8",
+    )
+    return dest
+
+
 def run_demo(
     registry: Registry,
     out_dir: Path,
@@ -62,19 +79,18 @@ def run_demo(
     from govern.plan import planfile, summary
     from govern.plan.build import build_plan
     from govern.policy.audit import audit
+    from govern.policy.groups import directory_group_names
     from govern.policy.inventory import Inventory
     from govern.policy.report import render_findings
     from govern.policy.starter import default_policies
     from govern.policy.validate import load_policies
     from govern.sandbox import generate
     from govern.sandbox.graph import GraphSettings, Limits
-    from govern.sandbox.servers import Servers
+    from govern.sandbox.servers import Servers, it_group_name
     from govern.store import Store
     from govern.virality import write_reports
 
     started = time.perf_counter()
-    policies_root = policies_dir or default_policies()
-    policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -82,6 +98,17 @@ def run_demo(
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")
     org = generate(size, seed)
+    # What a configured installation has: the policies (a copy: the demo never edits a
+    # repository) with the steward pool set to the firm's own IT group, a directory group
+    # whose members discovery reads.
+    policies_root = _firm_policies(policies_dir or default_policies(), out_dir / "policies", org)
+    say(
+        f"  policies: {policies_dir or 'the default set'}, copied to {policies_root} with the "
+        f"steward pool 'it-stewards' = directory group '{it_group_name(org)}' (the firm's IT "
+        "staff)"
+    )
+    policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
+    named = directory_group_names(policies_root)
     # Days pass in seconds here: the reports' real limit of 14 downloads per 10 minutes would
     # stall a month compressed into a minute, so the demo's Graph server lifts only that one.
     graph = GraphSettings(limits=Limits(reports=None))
@@ -89,13 +116,20 @@ def run_demo(
     with Servers.start(org, list(DEMO_CONNECTORS), graph_settings=graph) as servers:
         for name, running in servers.running.items():
             say(f"  {running.section}: sandbox {name} server at {running.url}")
+        origin = servers.graph.settings.get("origin", {})
+        say(
+            "  origin rules ([m365.origin]): "
+            + "; ".join(f"{k} = {json.dumps(v)}" for k, v in origin.items())
+        )
         settings = {s.section: dict(s.settings) for s in servers.running.values()}
         connectors = _connectors(registry, settings)
 
         def discover(label: str) -> None:
             for connector in connectors:
                 t = time.perf_counter()
-                outcome = run_discovery(store, connector, log=lambda _m: None)
+                outcome = run_discovery(
+                    store, connector, log=lambda _m: None, directory_groups=named
+                )
                 snap = outcome.snapshot
                 result.snapshots += 1
                 say(
@@ -104,7 +138,7 @@ def run_demo(
                     f"{time.perf_counter() - t:.1f} s"
                 )
 
-        say("Discovering (full runs through msgraph-sdk and atlassian-python-api)")
+        say("Discovering (full runs through msgraph-sdk, atlassian-python-api and slack-sdk)")
         discover("day 0")
         for day in range(step, days + 1, step):
             servers.advance(step)

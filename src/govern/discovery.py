@@ -8,7 +8,7 @@ snapshot writer; if it raises (or the process dies), nothing of the run is kept.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from govern.connector import Connector, DiscoveryRequest
@@ -35,8 +35,13 @@ def run_discovery(
     *,
     full: bool = False,
     log: Callable[[str], None] | None = None,
+    directory_groups: Sequence[str] = (),
 ) -> DiscoveryOutcome:
-    """Discover one connector scope into the store and return the snapshot written."""
+    """Discover one connector scope into the store and return the snapshot written.
+
+    ``directory_groups`` names the directory groups the policies refer to (see
+    :func:`govern.policy.groups.directory_group_names`), whose memberships the connector reads.
+    """
     scope = connector.scope()
     prev = previous_snapshot(store, connector.name, scope)
     incremental = not full and prev is not None and bool(prev.delta_tokens)
@@ -44,6 +49,7 @@ def run_discovery(
         scope=scope,
         delta_tokens=dict(prev.delta_tokens) if incremental and prev else {},
         full=not incremental,
+        directory_groups=tuple(directory_groups),
     )
     mode = SnapshotMode.INCREMENTAL if incremental else SnapshotMode.FULL
     started = time.perf_counter()

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from govern.sandbox.pytest_plugin import pytest_configure, sandbox, sandbox_factory
 from govern.store import Store
 from govern.virality.build import build_report
 from govern.virality.report import Report
 from tests.virality import org
+
+__all__ = ["pytest_configure", "sandbox", "sandbox_factory"]
 
 POLICIES = Path(__file__).with_name("policies")
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from govern.model import ChangeAction, Plan, Role
+from govern.model import ChangeAction, Role
+from govern.plan import planfile
+from govern.policy.repo import revision
 from govern.store import Store
 from govern.virality import FILE_NAMES, write_reports
 from govern.virality.build import build_report
@@ -35,13 +37,17 @@ def test_the_viral_grassroots_community_ranks_first_with_adopt(report: Report) -
     assert guild.metrics["growth"]["growth_30d"].value == pytest.approx(100 * 50 / 110)
 
 
-def test_adopt_implies_a_steward_co_owner_and_a_label(report: Report) -> None:
+def test_adopt_implies_a_steward_co_owner_a_champion_and_a_label(report: Report) -> None:
     changes = entry(report, "guild").changes
-    steward = [c for c in changes if c.action is ChangeAction.ADD_GRANT]
-    # The steward pool is the directory group "IT Stewards", whose one member is user 0.
-    assert [(c.principal_id, c.role, c.rule_id) for c in steward] == [
-        ("m365:user:0", Role.OWNER, "REQ-ADOPTED-STEWARD")
+    owners = [c for c in changes if c.action is ChangeAction.ADD_GRANT]
+    # The steward pool is the directory group "IT Stewards", whose one member is user 0; the
+    # community's own second owner is its champion, the member who added the most others.
+    assert [(c.principal_id, c.role, c.rule_id) for c in owners] == [
+        ("m365:user:0", Role.OWNER, "REQ-ADOPTED-STEWARD"),
+        ("m365:user:11", Role.OWNER, "REQ-ADOPTED-OWNERS"),
     ]
+    assert "p0@contoso.example" in owners[0].reason
+    assert "p11@contoso.example" in owners[1].reason and "added" in owners[1].reason
     label = [c for c in changes if c.action is ChangeAction.SET_LABEL]
     assert [c.value for c in label] == ["General"]  # the label on IT's own communities
     assert entry(report, "guild").decision is not None
@@ -139,7 +145,9 @@ def test_propose_appends_lifecycle_decisions_once_and_writes_a_plan(
     assert set(done.decisions) == decided and len(decided) == 5
     text = (policies / "lifecycle.yaml").read_text()
     assert "state: adopted" in text and text.startswith("# Lifecycle decisions.")
-    plan = Plan.model_validate_json(plan_file.read_text())
+    assert '  # m365/contoso/team/guild: Data Guild\n  - id: "m365:team:guild"' in text
+    plan = planfile.read(plan_file)  # sealed as `govern plan` seals: `govern apply` reads it
+    assert plan.policy == revision(policies)  # made under the policies holding the decisions
     assert len(plan.changes) == sum(len(e.changes) for e in report.entries)
     assert set(plan.snapshots) == {"m365/contoso", "confluence/contoso"}
     again = propose(report, org_store, policies, plan_file)

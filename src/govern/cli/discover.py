@@ -26,6 +26,10 @@ from govern.output import render
 def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> None:
     """Discover communities, people, grants and activity; write one snapshot per scope."""
     from govern.discovery import run_discovery
+    from govern.policy.groups import directory_group_names
+
+    # The directory groups the policies name (the steward pool, ...): their memberships are read.
+    named = directory_group_names(app.settings.values.policies_dir)
 
     wanted = list(names) or [
         n for n in sorted(app.registry.connectors) if app.settings.connector(n)
@@ -38,7 +42,11 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
     rows: list[dict[str, Any]] = []
     for name in wanted:
         outcome = run_discovery(
-            app.store, app.connector(name), full=full, log=lambda m: click.echo(m, err=True)
+            app.store,
+            app.connector(name),
+            full=full,
+            log=lambda m: click.echo(m, err=True),
+            directory_groups=named,
         )
         snap = outcome.snapshot
         rows.append(

@@ -78,12 +78,19 @@ def viral(
     else:
         click.echo(text, nl=False)
     if propose:
+        from govern.model import Change, split_id
         from govern.virality.propose import propose as write_proposal
 
-        done = write_proposal(rep, app.store, policies, plan_out)
+        def refuses(change: Change) -> str | None:
+            cls = app.registry.connectors.get(split_id(change.community_id)[0])
+            return cls.refuses(change) if cls else "its connector is not installed"
+
+        done = write_proposal(rep, app.store, policies, plan_out, refuses)
         click.echo(
             f"proposed {len(done.decisions)} lifecycle decisions in {done.lifecycle_file} "
-            f"(review with `git diff`, merge in a pull request); plan draft with {done.changes} "
-            f"changes in {done.plan_file}",
+            f"(review with `git diff`, merge in a pull request); plan with {done.changes} "
+            f"changes in {done.plan_file} (`govern apply {done.plan_file}` once merged)",
             err=True,
         )
+        for line in done.left_out:
+            click.echo(f"not in the plan: {line}", err=True)

@@ -1,4 +1,4 @@
-"""``govern sandbox``: a simulated organisation served as Microsoft Graph and Confluence.
+"""``govern sandbox``: a simulated organisation served as Microsoft Graph, Confluence and Slack.
 
 ``create`` makes a state directory, ``serve`` starts the API servers on 127.0.0.1 and prints
 the settings that point govern at them, ``advance`` moves the organisation's clock (a running
@@ -9,6 +9,7 @@ module is imported inside the command that needs it, so ``govern --help`` stays 
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,9 @@ def _open(state_dir: Path, size: str, seed: int) -> Any:
 @click.option(
     "--servers",
     "names",
-    default="graph,confluence",
+    default="graph,confluence,slack",
     show_default=True,
-    help="Comma-separated: graph, confluence, confluence-cloud.",
+    help="Comma-separated: graph, confluence, confluence-cloud, slack.",
 )
 @click.option(
     "--port",
@@ -178,19 +179,40 @@ def serve(
         running.stop()
 
 
+def _steward_note(running: Any) -> list[str]:
+    """The steward pool that fits the simulated firm, as lines for policies/groups.yaml."""
+    from govern.sandbox.servers import it_group_name
+
+    if "graph" not in running.running:
+        return []
+    return [
+        "policies/groups.yaml: the steward pool that fits this firm is its IT staff group",
+        "  it-stewards:",
+        "    steward_pool: true",
+        "    members:",
+        f"      - directory_group: {it_group_name(running.org)}",
+    ]
+
+
 def _settings(running: Any, fmt: str) -> str:
+    note = _steward_note(running)
     if fmt == "env":
-        return "\n".join(f"export {k}={v}" for k, v in running.env().items())
+        # Shell-quoted: lists and tables are JSON, which needs quoting to survive `eval`.
+        lines = [f"export {k}={shlex.quote(v)}" for k, v in running.env().items()]
+        return "\n".join([*lines, *(f"# {line}" for line in note)])
     if fmt == "json":
-        return json.dumps(
-            {s.name: {"url": s.url, "settings": s.settings} for s in running.running.values()},
-            indent=2,
-        )
+        doc: dict[str, Any] = {
+            s.name: {"url": s.url, "settings": s.settings} for s in running.running.values()
+        }
+        if note:
+            doc["steward_pool"] = {"directory_group": note[-1].split(": ", 1)[1]}
+        return json.dumps(doc, indent=2)
     sections: dict[str, list[str]] = {}
     for s in running.running.values():
         sections.setdefault(s.section, []).append(s.toml())
     # Two servers of one section (Confluence DC and Cloud) cannot both be [confluence].
-    return "\n\n".join(parts[0] for parts in sections.values())
+    text = "\n\n".join(parts[0] for parts in sections.values())
+    return text + "".join(f"\n# {line}" for line in ["", *note] if note)
 
 
 @sandbox.command()

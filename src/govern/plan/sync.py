@@ -21,6 +21,7 @@ from govern.plan.build import Built, build_plan
 from govern.plan.journal import RunKind
 from govern.plan.planfile import write
 from govern.plan.summary import totals_line
+from govern.policy.groups import directory_group_names
 from govern.store import Store
 
 Log = Callable[[str], None]
@@ -95,7 +96,13 @@ def run_sync(
     outcome = SyncOutcome()
     with lock.hold(store, lock.scope_names(names), "sync"):
         for connector in connectors:
-            found = run_discovery(store, connector, full=full, log=say)
+            found = run_discovery(
+                store,
+                connector,
+                full=full,
+                log=say,
+                directory_groups=directory_group_names(policies_dir),
+            )
             outcome.snapshots.append(found.snapshot)
         supported = {c.name: c.supported_actions for c in connectors}
         outcome.built = build_plan(

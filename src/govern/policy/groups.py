@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from govern.policy.inventory import Inventory
 from govern.policy.policyset import MemberSource, PolicySet
@@ -163,3 +164,27 @@ def _is_group(inventory: Inventory, principal_id: str) -> bool:
 
 def _by_path(inventory: Inventory, path: str) -> str | None:
     return next((c.id for c in inventory.communities.values() if c.path == path), None)
+
+
+def directory_group_names(policies_dir: Path | None) -> tuple[str, ...]:
+    """The directory groups ``groups.yaml`` names (id, email or display name), sorted.
+
+    Discovery reads these groups' memberships (and only these) so that a group such as the
+    steward pool resolves from the inventory. A missing or broken file names none: reporting
+    it is ``govern policy validate``'s job, not discovery's.
+    """
+    from govern.policy.files import read_yaml
+
+    path = Path(policies_dir) / "groups.yaml" if policies_dir else None
+    if path is None or not path.is_file():
+        return ()
+    doc, _problems = read_yaml(path)
+    data = doc.data if doc is not None else None
+    groups = data.get("groups") if isinstance(data, dict) else None
+    names: set[str] = set()
+    for spec in (groups or {}).values() if isinstance(groups, dict) else ():
+        for item in (spec or {}).get("members") or [] if isinstance(spec, dict) else ():
+            ref = item.get("directory_group") if isinstance(item, dict) else None
+            refs = ref if isinstance(ref, list) else [ref]
+            names.update(str(r) for r in refs if r)
+    return tuple(sorted(names))

@@ -10,6 +10,7 @@ benchmarks all go through :class:`Servers`, so a new server plugs in by adding o
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,8 +36,9 @@ class Started:
     """Every request served, per endpoint."""
     injector: FaultInjector
     """Its fault switch: ``injector.set(Faults(...))`` changes faults at run time."""
-    settings: dict[str, str]
-    """Connector settings (TOML key -> value) that point govern at this server."""
+    settings: dict[str, Any]
+    """Connector settings (TOML key -> value: text, a list, or a table) that point govern at
+    this server, as govern's settings model accepts them."""
     section: str
     """The TOML section / ``GOVERN_<SECTION>__`` prefix of those settings."""
     stop: Callable[[], None]
@@ -44,15 +46,31 @@ class Started:
     """The server object itself (e.g. ``GraphServer``), for tests that need more."""
 
     def env(self) -> dict[str, str]:
-        """The settings as ``GOVERN_*`` environment variables."""
+        """The settings as ``GOVERN_*`` environment variables.
+
+        Lists and tables are JSON, the form pydantic-settings parses for them from the
+        environment (comma-separated text is refused there).
+        """
         prefix = f"GOVERN_{self.section.upper()}__"
-        return {prefix + key.upper(): value for key, value in self.settings.items()}
+        return {
+            prefix + key.upper(): value if isinstance(value, str) else json.dumps(value)
+            for key, value in self.settings.items()
+        }
 
     def toml(self) -> str:
-        """The settings as a TOML section."""
+        """The settings as a TOML section (tables as ``[section.key]`` sub-tables)."""
         lines = [f"[{self.section}]"]
-        lines += [f'{key} = "{value}"' for key, value in self.settings.items()]
+        tables = {k: v for k, v in self.settings.items() if isinstance(v, dict)}
+        lines += [f"{k} = {_toml(v)}" for k, v in self.settings.items() if k not in tables]
+        for key, table in tables.items():
+            lines += ["", f"[{self.section}.{key}]"]
+            lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
         return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: JSON's strings, numbers, booleans and arrays are TOML's too."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,13 @@ def _start_graph(
 
     settings = options.get("graph_settings") or GraphSettings()
     server = GraphServer(org, settings, faults).start(port)
+    # The origin rules that fit the simulated firm: its IT staff group, the app IT provisions
+    # with, and its naming convention; with them the report tells IT's communities apart.
+    origin = {
+        "it_groups": [it_group_name(org)],
+        "provisioning_app_ids": [org.app_client_id(org.directory.provisioning_app)],
+        "naming_patterns": ["^IT-"],
+    }
     return Started(
         name="graph",
         url=server.url,
@@ -81,6 +106,7 @@ def _start_graph(
             "auth": "static_token",
             "static_token": GRAPH_TOKEN,
             "graph_url": server.url,
+            "origin": origin,
         },
         section="m365",
         stop=server.stop,
@@ -135,9 +161,18 @@ SERVERS: dict[str, ServerKind] = {
     ),
     "slack": ServerKind("slack", "Slack Web API (Enterprise Grid, a free workspace)", _start_slack),
 }
-"""Every server kind, by name; ``graph`` and ``confluence`` start by default."""
+"""Every server kind, by name; ``graph``, ``confluence`` and ``slack`` start by default."""
 
-DEFAULT_SERVERS = ("graph", "confluence")
+DEFAULT_SERVERS = ("graph", "confluence", "slack")
+
+
+def it_group_name(org: Organisation) -> str:
+    """The display name of the simulated firm's IT staff group (a directory security group).
+
+    It fits both the m365 origin rules (``it_groups``) and the policies' steward pool
+    (``directory_group`` in ``groups.yaml``).
+    """
+    return org.groups[org.directory.it_group].name
 
 
 @dataclass

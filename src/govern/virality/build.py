@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govern.model import Origin
+from govern.model import Community, Origin
 from govern.store.store import Store
 from govern.virality import history, thresholds
-from govern.virality.finders import Category, categorize
+from govern.virality.finders import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Percentiles, measure
-from govern.virality.recommend import DECIDING, Planner, decide, evidence, score
+from govern.virality.recommend import (
+    DECIDING,
+    LabelKey,
+    Planner,
+    decide,
+    evidence,
+    score,
+    unscored,
+)
 from govern.virality.report import (
     Bucket,
     CurvePoint,
@@ -94,31 +102,53 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         for pid, p in (inv.people.by_id.items() if pool.emails else ())
         if p.email and p.kind == "employee"
     }
-    planner = Planner(inv.people, req, pool, _it_label(inv), ids_by_email, inv.now)
+    planner = Planner(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
+    decided = _decided(policies_dir)
+    # People per connector: a community holding nearly all of them is tenant-wide.
+    org_size = {k: len(v) for k, v in inv.people.directory_emails.items()}
 
     rows = []
     categories: Counter[str] = Counter()
+    governed: Counter[str] = Counter()
+    networks = _networks(inv)
+    inside: Counter[str] = Counter()
     for cid, f in inv.facts.items():
         m = measured[cid]
+        parent = networks.get(cid)
+        if parent is not None:
+            inside[parent] += 1  # it moves with its network, which is listed once, whole
+            continue
+        members = m.values["members"].value or 0
+        size = org_size.get(f.community.connector, 0)
+        why = (
+            Governed.DECIDED
+            if decided(f.community)
+            else not_shadow(f.community, members / size if size else 0.0, th.tenant_wide_share)
+        )
+        if why is not None:
+            governed[why.value] += 1
+            continue
         # Members who are not owners: the counted members less the counted owners.
-        others = int((m.values["members"].value or 0) - (m.values["owners"].value or 0))
+        others = int(members - (m.values["owners"].value or 0))
         cat = categorize(f.community, others, th.personal_space_members)
         if cat is None:
             continue
         categories[cat.value] += 1
         # Percentiles of the deciding components only: the rest is computed for listed ones.
         pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
-        verdict = decide(cat, m, pct, th)
-        members = m.values["members"].value or 0
+        verdict = decide(cat, m, pct, th, connector=f.community.connector, kind=f.community.kind)
         if verdict.recommendation is None and not (
-            cat is Category.GRASSROOTS and members >= th.reach_members
+            cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN) and members >= th.reach_members
         ):
             continue
         rows.append((cid, cat, m, pct, verdict))
+    for row in rows:
+        if inside[row[0]]:
+            row[4].reasons.insert(1, f"{inside[row[0]]} channels or communities move with it")
     rows.sort(
         key=lambda r: (
             ORDER[r[4].recommendation],
-            -(score(r[3]) or 0.0),
+            -score(r[3]),
             -(r[2].values["members"].value or 0),
             r[0],
         )
@@ -132,6 +162,10 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         c = f.community
         pct = {n: deciding[n] if n in deciding else pcts.of(n, v) for n, v in m.values.items()}
         implied = planner.implied(verdict.recommendation, cat, f, m)
+        neutral = unscored(pct)
+        facts = evidence(m, pct)
+        if neutral:
+            facts.append(f"score counts {', '.join(neutral)} as neutral (p50): not measured")
         entries.append(
             Entry(
                 rank=rank,
@@ -149,7 +183,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
                 viral=verdict.viral,
                 score=score(pct),
                 reasons=verdict.reasons[:4],
-                evidence=evidence(m, pct),
+                evidence=facts,
                 metrics={
                     group: {
                         n: parts.measure(m.values[n].value, pct.get(n), m.values[n].note)
@@ -165,6 +199,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
                 decision=implied.decision,
                 migration=implied.migration,
                 notify=implied.notify,
+                open_items=implied.open_items,
                 curve=_curve(f, observed.get(cid, [])) if cid in observed else [],
             )
         )
@@ -172,10 +207,58 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         generated_at=inv.now_dt,
         thresholds=th.values(),
         thresholds_source=th.source,
-        organisation=_organisation(inv, measured, categories, entries),
+        organisation=_organisation(inv, measured, categories, governed, entries),
         entries=entries,
         notes=_notes(inv),
     )
+
+
+def _networks(inv: history.Inventory) -> dict[str, str]:
+    """Community id -> the external network (a workspace IT does not run) it is part of.
+
+    Migrating a network moves it whole, so the report lists the network once rather than
+    each of its channels; a tool says which network a channel is in with its ``workspace``
+    attribute.
+    """
+    external = {
+        cid
+        for cid, f in inv.facts.items()
+        if f.community.origin is Origin.EXTERNAL_NETWORK and f.community.kind == "workspace"
+    }
+    out: dict[str, str] = {}
+    for cid, f in inv.facts.items():
+        c = f.community
+        ws = c.attributes.get("workspace")
+        parent = f"{c.connector}:workspace:{ws}" if ws else None
+        if parent in external and parent != cid and c.origin is Origin.EXTERNAL_NETWORK:
+            out[cid] = parent
+    return out
+
+
+def _decided(policies_dir: Path | None) -> Callable[[Community], bool]:
+    """Whether ``lifecycle.yaml`` already decides a community (by id, or by a path glob).
+
+    A decided community (adopted, sanctioned, migrating, archived) is governed: once a
+    ``--propose`` pull request is merged, the report stops listing what it proposed.
+    """
+    from govern.policy.files import read_yaml
+    from govern.policy.patterns import glob_match
+
+    path = Path(policies_dir) / "lifecycle.yaml" if policies_dir else None
+    if path is None or not path.is_file():
+        return lambda c: False
+    doc, _problems = read_yaml(path)  # validation is `govern policy validate`'s job
+    data = doc.data if doc is not None else None
+    items = data.get("decisions") if isinstance(data, dict) else None
+    ids: set[str] = set()
+    globs: list[str] = []
+    for d in items if isinstance(items, list) else ():
+        if isinstance(d, dict) and d.get("state") not in (None, "unmanaged"):
+            if d.get("id"):
+                ids.add(str(d["id"]))
+            elif d.get("path"):
+                globs.append(str(d["path"]))
+    return lambda c: c.id in ids or any(glob_match(c.path, g) for g in globs)
 
 
 class _Parts:
@@ -231,30 +314,28 @@ def _curve(f: history.Facts, observed: list[tuple[float, int]]) -> list[CurvePoi
     return points
 
 
-def _it_label(inv: history.Inventory) -> str | None:
-    """The sensitivity label IT uses most on the communities it provisioned or adopted."""
-    labels = Counter(
-        f.community.sensitivity_label
-        for f in inv.facts.values()
-        if f.community.sensitivity_label
-        and (
-            f.community.origin is Origin.IT_PROVISIONED
-            or f.community.lifecycle.value != "unmanaged"
-        )
-    )
-    if not labels:
-        labels = Counter(
-            f.community.sensitivity_label
-            for f in inv.facts.values()
-            if f.community.sensitivity_label
-        )
-    return labels.most_common(1)[0][0] if labels else None
+def _it_labels(inv: history.Inventory) -> dict[LabelKey, Counter[str]]:
+    """The sensitivity labels IT put on what it provisioned or adopted, per comparable kind.
+
+    Only IT's own communities count: a label a client team chose for its deal room says
+    nothing about what a public, firm-wide community should carry.
+    """
+    out: dict[LabelKey, Counter[str]] = {}
+    for f in inv.facts.values():
+        c = f.community
+        if c.sensitivity_label and (
+            c.origin is Origin.IT_PROVISIONED or c.lifecycle.value in ("adopted", "sanctioned")
+        ):
+            key = (c.connector, c.kind, c.visibility.value)
+            out.setdefault(key, Counter())[c.sensitivity_label] += 1
+    return out
 
 
 def _organisation(
     inv: history.Inventory,
     measured: dict[str, Measured],
     categories: Counter[str],
+    governed: Counter[str],
     entries: list[Entry],
 ) -> Organisation:
     origins = Counter(f.community.origin.value for f in inv.facts.values())
@@ -271,6 +352,7 @@ def _organisation(
         snapshots=sum(len(c.seqs) for c in inv.clocks.values()),
         by_origin=[Bucket(name=k, count=n) for k, n in origins.most_common()],
         by_category=[Bucket(name=c.value, count=categories.get(c.value, 0)) for c in Category],
+        not_shadow_it=[Bucket(name=k, count=n) for k, n in governed.most_common()],
         by_recommendation=[
             Bucket(name=r.value, count=recs.get(r.value, 0)) for r in Recommendation
         ],
@@ -290,6 +372,22 @@ def _notes(inv: history.Inventory) -> list[str]:
         notes.append(
             f"history covers {inv.history_days:.0f} days: growth needs {need:.0f} more days of "
             "snapshots unless the tools report join dates (run `govern discover` on a schedule)"
+        )
+    unknown = sum(1 for f in inv.facts.values() if f.community.origin is Origin.UNKNOWN)
+    if unknown:
+        from govern.virality.finders import origin_setting
+
+        settings = sorted(
+            {
+                origin_setting(f.community.connector, f.community.kind)
+                for f in inv.facts.values()
+                if f.community.origin is Origin.UNKNOWN
+            }
+        )
+        notes.append(
+            f"{unknown:,} communities have an unknown origin (no origin rule decided it, or "
+            "the tool does not say who made them): they are listed as unknown-origin, not "
+            f"grassroots; to settle it: {'; '.join(settings)}"
         )
     if not inv.people.departments:
         notes.append("no departments known: configure the m365 connector to match people by email")

@@ -149,6 +149,10 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
         "",
         "## Ranking",
         "",
+        "Score: the mean percentile of reach, growth, breadth, engagement and organic spread; "
+        "a component that is not measured counts as neutral (50), so missing evidence neither "
+        "helps nor hurts. The components are the explanation.",
+        "",
         "| # | community | category | recommendation | members | growth 30 d | departments "
         "| organic | active | score |",
         "|---:|---|---|---|---:|---:|---:|---:|---:|---:|",
@@ -201,6 +205,8 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
                 lines.append(
                     f"- `{ch.action.value}`{who}{role}{val} ({ch.rule_id}): {_md(ch.reason)}"
                 )
+        if e.open_items:
+            lines += ["", "For a person to decide:", ""] + [f"- {_md(t)}" for t in e.open_items]
         if e.decision:
             lines += ["", f"Lifecycle decision: `{e.decision.state.value}`."]
     return "\n".join(lines) + "\n"

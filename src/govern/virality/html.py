@@ -2,6 +2,9 @@
 
 It opens offline from a mail attachment or a CI artefact. Charts are inline SVG (``svg``); the
 per-community details fold with ``<details>`` so the page stays readable on a laptop screen.
+On a phone (under 720 px) the ranking turns into one card per community instead of a table
+wider than the screen. A chart with nothing to draw is replaced by a note saying why, and
+legends are HTML, so they wrap instead of overlapping.
 """
 
 from __future__ import annotations
@@ -23,15 +26,37 @@ h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 18px; margin: 28px 0 
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
 .card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; }
 .card b { display: block; font-size: 20px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr));
+  gap: 12px; align-items: start; }
 .panel { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px;
-  min-width: 0; overflow-x: auto; }
+  min-width: 0; }
+.panel.wide { grid-column: 1 / -1; }
 .panel h3 { font-size: 14px; margin: 0 0 6px; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 5px 8px; text-align: left;
   vertical-align: top; }
-th { background: #f6f8fa; font-weight: 600; } td.n { text-align: right; white-space: nowrap; }
-.rec { border-radius: 10px; padding: 1px 8px; color: #fff; font-weight: 600; font-size: 12px; }
+th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
+td.n, th.n { text-align: right; white-space: nowrap; }
+td { overflow-wrap: break-word; } code { overflow-wrap: anywhere; }
+table.components td { overflow-wrap: anywhere; }
+.empty { color: #57606a; background: #f6f8fa; border: 1px dashed #d0d7de; border-radius: 6px;
+  padding: 18px 12px; margin: 0; }
+ul.legend { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: 4px 14px; font-size: 12px; color: #424a53; }
+ul.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px;
+  vertical-align: -1px; }
+@media (max-width: 720px) {
+  main { padding: 12px 10px 32px; }
+  table.ranking, table.ranking tbody, table.ranking tr, table.ranking td { display: block; }
+  table.ranking tr.head { display: none; }
+  table.ranking tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 8px 0;
+    padding: 4px 0; }
+  table.ranking td { border: 0; padding: 2px 10px; text-align: left; }
+  table.ranking td[data-label]::before { content: attr(data-label) ": "; color: #57606a; }
+  table.components tr > :first-child { display: none; }
+}
+.rec { border-radius: 10px; padding: 1px 8px; color: #fff; font-weight: 600; font-size: 12px;
+  white-space: nowrap; }
 .adopt { background: #2da44e; } .migrate { background: #1f6feb; } .monitor { background: #bf8700; }
 .archive { background: #6e7781; } .none { background: #afb8c1; }
 code { font-size: 12px; } .reasons { margin: 0; padding-left: 16px; color: #424a53; }
@@ -86,36 +111,64 @@ def _organisation(report: Report) -> str:
         if _metric(e, "organic_share").value is not None
     ][:2000]  # a scatter of more points says nothing more and weighs the page down
     out.append('<div class="grid">')
+    if points:
+        scatter = (
+            svg.scatter(
+                points,
+                "Members against organic share of joins",
+                "members (log scale)",
+                "organic share of joins",
+            )
+            + '<p class="sub">Green adopt, blue migrate, amber monitor, grey archive or none. '
+            "Broadcasts sit low: most members were added at once.</p>"
+        )
+    else:
+        scatter = _empty(
+            "Not measurable yet: none of the listed communities has its organic share of "
+            "joins, because the tools did not report when and by whom members were added and "
+            "the history holds no joins since the first discovery. Keep running `govern "
+            "discover` on a schedule (joins between snapshots count), or grant the audit log "
+            "permissions that report adders."
+        )
     out.append(
         '<div class="panel"><h3>Reach and organic spread of the listed communities</h3>'
-        + svg.scatter(
-            points,
-            "Members against organic share of joins",
-            "members (log scale)",
-            "organic share of joins",
-        )
-        + '<p class="sub">Green adopt, blue migrate, amber monitor, grey archive or none. '
-        "Broadcasts sit low: most members were added at once.</p></div>"
+        + scatter
+        + "</div>"
     )
     out.append(
         '<div class="panel"><h3>Communities by size</h3>'
-        + svg.bar_chart(
-            [(b.name, b.count) for b in org.size_distribution], "Communities per member band"
+        + _bars(
+            [(b.name, b.count) for b in org.size_distribution],
+            "Communities per member band",
+            "no communities in the inventory yet: run `govern discover`",
         )
         + "<h3>Shadow IT found</h3>"
-        + svg.bar_chart(
+        + _bars(
             [(b.name, b.count) for b in org.by_category],
             "Communities per category",
-            colour=svg.PALETTE[1],
+            "no shadow IT found among the communities discovered",
+            svg.PALETTE[1],
+        )
+        + (
+            "<h3>Not shadow IT</h3>"
+            + _bars(
+                [(b.name, b.count) for b in org.not_shadow_it],
+                "Communities ruled out as shadow IT",
+                "",
+                svg.PALETTE[5],
+            )
+            if org.not_shadow_it
+            else ""
         )
         + "</div>"
     )
     out.append(
         '<div class="panel"><h3>People per department</h3>'
-        + svg.bar_chart(
+        + _bars(
             [(s.department, s.members) for s in org.departments[:12]],
             "Employees per department",
-            colour=svg.PALETTE[2],
+            "no departments known: the directory (m365) connector gives them, matched by email",
+            svg.PALETTE[2],
         )
         + "</div>"
     )
@@ -123,24 +176,45 @@ def _organisation(report: Report) -> str:
     return "\n".join(out)
 
 
+def _empty(reason: str) -> str:
+    """What stands in for a chart with nothing to draw: why, in words."""
+    return f'<p class="empty">{escape(reason)}</p>'
+
+
+def _bars(bars: list[tuple[str, float]], title: str, why_empty: str, colour: str = "") -> str:
+    if not any(v for _, v in bars):
+        return _empty(why_empty or "nothing to show")
+    return svg.bar_chart(bars, title, colour=colour or svg.PALETTE[0])
+
+
+NUMBERS = (
+    ("members", "members"),
+    ("growth_30d", "growth 30 d"),
+    ("departments", "depts"),
+    ("organic_share", "organic"),
+    ("active_ratio", "active"),
+)
+"""The ranking's figure columns: component and header."""
+
+
 def _ranking(entries: list[Entry]) -> str:
     head = (
-        "<tr><th>#</th><th>community</th><th>category</th><th>do</th><th>members</th>"
-        "<th>growth 30 d</th><th>depts</th><th>organic</th><th>active</th><th>score</th>"
-        "<th>why</th></tr>"
+        '<tr class="head"><th class="n">#</th><th>community</th><th>category</th><th>do</th>'
+        + "".join(f'<th class="n">{h}</th>' for _, h in NUMBERS)
+        + '<th class="n">score</th><th>why</th></tr>'
     )
     rows = []
     for e in entries:
         nums = "".join(
-            f'<td class="n">{_cell(n, _metric(e, n))}</td>'
-            for n in ("members", "growth_30d", "departments", "organic_share", "active_ratio")
+            f'<td class="n" data-label="{h}">{_cell(n, _metric(e, n))}</td>' for n, h in NUMBERS
         )
         reasons = "".join(f"<li>{escape(r)}</li>" for r in e.reasons[:3])
         score = f"{e.score:.0f}" if e.score is not None else "-"
         rows.append(
             f'<tr><td class="n">{e.rank}</td><td><a href="#c{e.rank}">{escape(e.name)}</a><br>'
             f"<code>{escape(e.path)}</code></td><td>{escape(e.category)}</td><td>{_rec(e)}</td>"
-            f'{nums}<td class="n">{score}</td><td><ul class="reasons">{reasons}</ul></td></tr>'
+            f'{nums}<td class="n" data-label="score">{score}</td>'
+            f'<td><ul class="reasons">{reasons}</ul></td></tr>'
         )
     return f'<table class="ranking">{head}{"".join(rows)}</table>'
 
@@ -169,10 +243,16 @@ def _details(e: Entry) -> str:
         rest = sum(s.members for s in e.departments[9:])
         if rest:
             top.append(("other", float(rest)))
+        total = sum(v for _, v in top) or 1.0
+        legend = "".join(
+            f'<li><i style="background:{svg.PALETTE[i % len(svg.PALETTE)]}"></i>'
+            f"{escape(label)} {value / total:.0%}</li>"
+            for i, (label, value) in enumerate(top)
+        )
         parts.append(
-            '<div class="panel"><h3>Department mix</h3>'
+            f'<div class="panel"><h3>Department mix: {len(e.departments)} departments</h3>'
             + svg.stacked_bar(top, f"Departments of {e.name}")
-            + "</div>"
+            + f'<ul class="legend">{legend}</ul></div>'
         )
     rows = "".join(
         f"<tr><td>{escape(group)}</td><td>{escape(LABELS.get(n, n))}</td>"
@@ -182,8 +262,9 @@ def _details(e: Entry) -> str:
         for n, m in ms.items()
     )
     parts.append(
-        '<div class="panel"><h3>Components</h3><table><tr><th>group</th><th>component</th>'
-        f"<th>value</th><th>percentile</th></tr>{rows}</table></div></div>"
+        '<div class="panel wide"><h3>Components</h3><table class="components"><tr><th>group</th>'
+        f'<th>component</th><th>value</th><th class="n">percentile</th></tr>{rows}</table>'
+        "</div></div>"
     )
     parts.append("<h3>Why</h3><ul>" + "".join(f"<li>{escape(r)}</li>" for r in e.reasons) + "</ul>")
     if e.owners:
@@ -205,6 +286,9 @@ def _details(e: Entry) -> str:
             for c in e.changes
         )
         parts.append(f"<h3>Changes</h3><ul>{items}</ul>")
+    if e.open_items:
+        items = "".join(f"<li>{escape(t)}</li>" for t in e.open_items)
+        parts.append(f"<h3>For a person to decide</h3><ul>{items}</ul>")
     if e.decision:
         parts.append(f"<p>Lifecycle decision: <code>{escape(e.decision.state.value)}</code></p>")
     parts.append("</details>")
@@ -234,6 +318,9 @@ def to_html(report: Report, *, limit: int | None = 100) -> str:
 <h2>The organisation</h2>
 {_organisation(report)}
 <h2>Ranking</h2>
+<p class="sub">Score: the mean percentile of reach, growth, breadth, engagement and organic
+spread; a component that is not measured counts as neutral (50), so missing evidence neither
+helps nor hurts.</p>
 {_ranking(shown)}
 {more}
 <h2>Communities</h2>

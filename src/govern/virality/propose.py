@@ -2,20 +2,26 @@
 
 Adopting, migrating or archiving a community is a decision IT reviews in git, so the report does
 not act: it appends the decisions to ``lifecycle.yaml`` in the policy repository (to commit in a
-pull request) and writes the changes they imply as a plan draft for ``govern plan``. Communities
-that already have a decision are left alone, so proposing twice adds nothing.
+pull request), each with the community's path and name as a comment, and writes the changes
+they imply as a plan that ``govern apply`` accepts once the decisions are merged. The plan is
+made like ``govern plan``'s: the same change ids (``plan.changes``), the policy revision of
+``policy.repo`` taken after the decisions were written, sealed by ``planfile.new_plan``.
+Changes the target connector cannot make (a label in Microsoft 365) are left out of the plan
+and listed for a person. Communities that already have a decision are left alone, so proposing
+twice adds nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from govern.errors import PolicyError
-from govern.model import Plan, PolicyRevision
-from govern.private import write_private_text
+from govern.model import Change, Plan, utcnow
+from govern.plan import planfile
+from govern.policy.repo import revision
 from govern.store.store import Store
 from govern.virality.report import Entry, Report
 
@@ -36,23 +42,23 @@ class Proposal:
     """Community ids given a new decision."""
     plan_file: Path | None = None
     changes: int = 0
-
-
-def policy_hash(policies_dir: Path) -> str:
-    """A content hash of the policy files, recorded in the plan it was made from."""
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(p for p in policies_dir.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(policies_dir)).encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    left_out: list[str] = field(default_factory=list)
+    """Changes the plan leaves to a person (the connector cannot make them), readable."""
 
 
 def _yaml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
+def _comment(text: str) -> str:
+    # One line: a name with a line break must not end the comment and start YAML.
+    return " ".join(text.split())
+
+
 def _block(e: Entry, date: str) -> str:
     assert e.decision is not None
     return (
+        f"  # {_comment(e.path)}: {_comment(e.name)}\n"
         f"  - id: {_yaml_str(e.id)}\n"
         f"    state: {e.decision.state.value}\n"
         f"    reason: {_yaml_str(e.decision.reason)}\n"
@@ -103,26 +109,58 @@ def propose_lifecycle(report: Report, policies_dir: Path) -> tuple[Path, list[st
     return path, [e.id for e in new]
 
 
-def plan_draft(report: Report, store: Store, policies_dir: Path | None) -> Plan:
-    """The changes of every recommendation as a plan draft (``govern plan`` validates it)."""
-    changes = [c for e in report.entries for c in e.changes]
-    snaps = {f"{c}/{s}": snap.id for (c, s), snap in sorted(store.latest().items())}
-    content = policy_hash(policies_dir) if policies_dir and policies_dir.is_dir() else "none"
-    digest = hashlib.blake2b(
-        "".join(c.id for c in changes).encode() + content.encode(), digest_size=6
-    ).hexdigest()
-    return Plan(
-        id=f"viral-{report.generated_at:%Y%m%d}-{digest}",
-        created_at=report.generated_at,
-        policy=PolicyRevision(content_hash=content),
-        snapshots=snaps,
-        changes=changes,
+Refuses = Callable[[Change], str | None]
+"""Why a connector would refuse a change without trying (``Connector.refuses``), or None."""
+
+
+def plan_draft(
+    report: Report,
+    store: Store,
+    policies_dir: Path,
+    refuses: Refuses | None = None,
+) -> tuple[Plan, list[tuple[Change, str]]]:
+    """The changes of every recommendation as a sealed plan, and the ones left out of it.
+
+    A change is left out when its connector would refuse it (``refuses``), so that applying
+    the plan does not fail on it; the caller lists it, with why, for a person.
+    """
+    changes: list[Change] = []
+    left_out: list[tuple[Change, str]] = []
+    seen: set[str] = set()
+    for e in report.entries:
+        for c in e.changes:
+            if c.id in seen:
+                continue
+            seen.add(c.id)
+            why = refuses(c) if refuses is not None else None
+            if why is None:
+                changes.append(c)
+            else:
+                left_out.append((c, why))
+    snaps = {f"{c}/{s}": snap.id for (c, s), snap in store.latest().items()}
+    # Made now (the wall clock, as `govern plan` does): apply measures a plan's age from it.
+    plan = planfile.new_plan(
+        changes, policy=revision(policies_dir), snapshots=snaps, created_at=utcnow()
     )
+    return plan, left_out
 
 
-def propose(report: Report, store: Store, policies_dir: Path, plan_file: Path) -> Proposal:
-    """Write the lifecycle decisions and the plan draft."""
+def propose(
+    report: Report,
+    store: Store,
+    policies_dir: Path,
+    plan_file: Path,
+    refuses: Refuses | None = None,
+) -> Proposal:
+    """Write the lifecycle decisions, then the plan made under the policies that hold them."""
     path, added = propose_lifecycle(report, policies_dir)
-    plan = plan_draft(report, store, policies_dir)
-    write_private_text(plan_file, plan.model_dump_json(indent=2) + "\n")  # 0600, as plans
-    return Proposal(path, added, plan_file, len(plan.changes))
+    plan, left_out = plan_draft(report, store, policies_dir, refuses)
+    planfile.write(plan, plan_file)
+    names = {e.id: e.path for e in report.entries}
+    later = [
+        " ".join(filter(None, (c.action.value, c.value, c.principal_id)))
+        + f" on {names.get(c.community_id)}: "
+        f"{why}; do it by hand"
+        for c, why in left_out
+    ]
+    return Proposal(path, added, plan_file, len(plan.changes), later)

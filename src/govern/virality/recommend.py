@@ -12,17 +12,26 @@ The decision reads the components against the thresholds of the policies, in thi
 5. nothing: everything else (including large communities filled by one broadcast).
 
 Every recommendation comes with the concrete changes it implies as :class:`govern.model.Change`
-objects, with deterministic ids so that re-running the report proposes the same changes.
+objects, made by :func:`govern.plan.changes.make_change`: the same ids ``govern plan`` gives, so
+re-running the report proposes the same changes and a plan of them is one ``govern apply``
+accepts. What the report cannot settle (no steward found, no label to follow) is an open item
+for a person, never a placeholder change.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from govern.model import Change, ChangeAction, Community, Lifecycle, Role
-from govern.virality.finders import MIGRATE_CATEGORIES, Category, migration_target
+from govern.plan.changes import make_change
+from govern.virality.finders import (
+    MIGRATE_CATEGORIES,
+    Category,
+    migration_target,
+    origin_setting,
+)
 from govern.virality.history import Facts
 from govern.virality.metrics import Measured, Value
 from govern.virality.people import People
@@ -57,8 +66,20 @@ def _num(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresholds) -> Verdict:
-    """The recommendation for one categorized community, with its reasons."""
+def decide(
+    cat: Category,
+    m: Measured,
+    pct: dict[str, float | None],
+    th: Thresholds,
+    *,
+    connector: str = "m365",
+    kind: str = "",
+) -> Verdict:
+    """The recommendation for one categorized community, with its reasons in plain words.
+
+    The reasons are what a manager reads; the figures behind them (entropy, percentiles) stay
+    in the components.
+    """
     v = m.values
     members = v["members"].value or 0.0
     depts, entropy = v["departments"].value, v["entropy"].value
@@ -91,24 +112,20 @@ def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresho
             reasons.append("no owner left to ask")
         return Verdict(Recommendation.ARCHIVE, False, reasons, evidence)
 
-    reasons.append(f"{_num(members)} members{_pct(pct.get('members'))}")
-    if g30.value is not None:
-        reasons.append(f"{g30.value:+.0f}% in 30 days{_pct(pct.get('growth_30d'))}")
-    elif g30.note and g30.note.startswith("new"):
-        reasons.append(g30.note)
-    if depts is not None:
-        reasons.append(f"{depts:.0f} departments, entropy {entropy:.2f}{_pct(pct.get('entropy'))}")
-    if organic is not None:
-        reasons.append(f"{organic:.0%} of joins organic{_pct(pct.get('organic_share'))}")
-    if active is not None:
-        reasons.append(f"{active:.0%} active in 30 days{_pct(pct.get('active_ratio'))}")
+    reasons += _plain_reasons(m, pct)
+    if cat is Category.UNKNOWN_ORIGIN:
+        reasons.insert(
+            0,
+            f"origin unknown: {origin_setting(connector, kind)} would settle whether IT "
+            "provisioned it (nothing here is called grassroots until then)",
+        )
 
     if cat in MIGRATE_CATEGORIES:
         need = th.app_consents if cat is Category.UNSANCTIONED_APP else th.migrate_members
         if cat is Category.PERSONAL_SPACE:
             need = th.personal_space_members
         if members >= need:
-            reasons.insert(0, _what(cat, members))
+            reasons.insert(0, _what(cat, members, connector))
             return Verdict(Recommendation.MIGRATE, viral, reasons, evidence)
     elif viral and (active is None or active >= th.active_ratio):
         if organic is None:
@@ -120,37 +137,100 @@ def decide(cat: Category, m: Measured, pct: dict[str, float | None], th: Thresho
             reasons.append("engagement not measured: the tool sent no activity report")
         return Verdict(Recommendation.ADOPT, True, reasons, evidence)
     elif viral:
-        reasons.append(f"only {active:.0%} active (adopt needs {th.active_ratio:.0%})")
+        reasons.insert(
+            0, f"viral but only {active:.0%} active in 30 days (adopt needs {th.active_ratio:.0%})"
+        )
         return Verdict(Recommendation.MONITOR, True, reasons, evidence)
-    elif big and broad and organic is None:
-        reasons.append(v["organic_share"].note or "organic spread not measurable")
-        return Verdict(Recommendation.MONITOR, False, reasons, evidence)
     elif big and organic is not None and organic < th.organic_share:
         burst = v["largest_burst_share"].value or 0.0
         reasons.insert(
             0, f"broadcast, not viral: {burst:.0%} of members added at once by one person"
         )
+        return Verdict(None, False, reasons, evidence)
 
-    growing = (g30.value is not None and g30.value >= th.growth_30d_percent) or (
-        g30.value is None and g30.rank_as == float("inf")
-    )
-    if (
-        growing
-        and members >= th.monitor_members
-        and not (organic is not None and organic < th.organic_share)
-    ):
+    why = _monitor_why(m, th, members, broad, organic)
+    if why:
+        # The reason says it already; the plain "new in the last 30 days" would repeat it.
+        reasons = [why, *(r for r in reasons if not r.startswith("new in the last"))]
         return Verdict(Recommendation.MONITOR, False, reasons, evidence)
+    if big and g30.value is None and not g30.note:
+        reasons.append("growth not measurable yet")
     return Verdict(None, False, reasons, evidence)
 
 
-def _what(cat: Category, members: float) -> str:
+def _plain_reasons(m: Measured, pct: dict[str, float | None]) -> list[str]:
+    """Reach, growth, breadth, spread and engagement as a manager reads them."""
+    v = m.values
+    members = v["members"].value or 0.0
+    out = [f"{_num(members)} members" + _bigger(pct.get("members"))]
+    g30 = v["growth_30d"]
+    if g30.value is not None:
+        out.append(f"{g30.value:+.0f}% members in 30 days")
+    elif g30.note and g30.note.startswith("new"):
+        out.append(g30.note)
+    depts = v["departments"].value
+    if depts is not None:
+        top = m.departments.most_common(1)
+        share = top[0][1] / max(1, sum(m.departments.values())) if top else 0.0
+        if depts >= 2 and share < 0.5:
+            out.append(f"spread across {depts:.0f} departments")
+        elif top:
+            out.append(f"mostly {top[0][0]} ({share:.0%} of members), {depts:.0f} departments")
+    organic = v["organic_share"].value
+    if organic is not None:
+        out.append(f"{organic:.0%} joined one by one (not bulk-added)")
+    active = v["active_ratio"].value
+    if active is not None:
+        out.append(f"{active:.0%} active in the last 30 days")
+    return out
+
+
+def _bigger(p: float | None) -> str:
+    return f" (more than {p:.0f}% of communities)" if p is not None and p >= 50 else ""
+
+
+def _monitor_why(
+    m: Measured, th: Thresholds, members: float, broad: bool, organic: float | None
+) -> str | None:
+    """Why a community is worth watching (growing, new, or crossing a threshold), or None."""
+    if members < th.monitor_members or (organic is not None and organic < th.organic_share):
+        return None
+    g30 = m.values["growth_30d"]
+    missing = []
+    if members < th.reach_members:
+        missing.append(f"{th.reach_members:.0f} members")
+    if not broad:
+        missing.append(f"{th.departments:.0f} departments")
+    short = f" (adopt needs {' and '.join(missing)})" if missing else ""
+    if g30.value is not None and g30.value >= th.growth_30d_percent:
+        return f"monitor: growing {g30.value:+.0f}% in 30 days{short}"
+    if g30.value is None and g30.rank_as == float("inf"):
+        return f"monitor: new in the last 30 days with {members:.0f} members already{short}"
+    if g30.value is None and g30.rank_as is None and not missing and organic is None:
+        # Viral-sized and broad, but neither growth nor organic spread can be measured yet.
+        return f"monitor: viral-sized and broad, but growth is {g30.note or 'not measured'}"
+    if g30.value is not None and g30.value > 0:
+        then = members / (1.0 + g30.value / 100.0)
+        if then < th.reach_members <= members:
+            return f"monitor: crossed {th.reach_members:.0f} members in the last 30 days{short}"
+    return None
+
+
+def _kind_of(cat: Category) -> str:
+    if cat is Category.UNKNOWN_ORIGIN:
+        return "community of unknown origin (check IT did not provision it)"
+    return "grassroots community"
+
+
+def _what(cat: Category, members: float, connector: str) -> str:
+    if cat is Category.EXTERNAL_NETWORK and connector == "slack":
+        return f"a Slack workspace IT does not run, {members:.0f} people"
     return {
         Category.EXTERNAL_NETWORK: f"a Viva Engage network outside the home tenant, {members:.0f}"
         " people",
         Category.PERSONAL_SPACE: f"a personal space used as a team space by {members:.0f} people",
         Category.UNSANCTIONED_APP: f"an unsanctioned app consented to by {members:.0f} people",
-        Category.GRASSROOTS: "a grassroots community",
-    }[cat]
+    }.get(cat, "a grassroots community")
 
 
 LABELS = {
@@ -210,12 +290,6 @@ def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
     return out
 
 
-def change_id(*parts: str | None) -> str:
-    """A deterministic id for a change: the same change always gets the same id."""
-    raw = "|".join(p or "" for p in parts).encode()
-    return "chg-" + hashlib.blake2b(raw, digest_size=8).hexdigest()
-
-
 def _change(
     action: ChangeAction,
     c: Community,
@@ -226,18 +300,21 @@ def _change(
     from_role: Role | None = None,
     value: str | None = None,
 ) -> Change:
-    cid = change_id(action.value, c.id, principal, role.value if role else None, value, rule)
-    return Change(
-        id=cid,
-        action=action,
-        community_id=c.id,
+    # One change vocabulary with `govern plan`: the same change gets the same id from both.
+    return make_change(
+        action,
+        c.id,
+        rule_id=rule,
+        reason=reason,
         principal_id=principal,
         role=role,
         from_role=from_role,
         value=value,
-        rule_id=rule,
-        reason=reason,
     )
+
+
+LabelKey = tuple[str, str, str]
+"""(connector, kind, visibility) of a community: what makes two communities comparable."""
 
 
 @dataclass
@@ -248,6 +325,8 @@ class Implied:
     decision: Decision | None = None
     migration: Migration | None = None
     notify: list[str] = field(default_factory=list)
+    open_items: list[str] = field(default_factory=list)
+    """What the report could not settle and a person must (no steward found, no label)."""
 
 
 @dataclass
@@ -257,7 +336,8 @@ class Planner:
     people: People
     req: Requirements
     pool: StewardPool
-    label: str | None
+    labels: dict[LabelKey, Counter[str]]
+    """Labels IT put on the communities it provisioned or adopted, by comparable kind."""
     ids_by_email: dict[tuple[str, str], str]
     now: float
 
@@ -272,7 +352,7 @@ class Planner:
             self._adopt(c, f, m, out)
             out.decision = Decision(
                 state=Lifecycle.ADOPTED,
-                reason=f"shadow-IT report {date}: viral grassroots community, "
+                reason=f"shadow-IT report {date}: viral {_kind_of(cat)}, "
                 f"{m.values['members'].value:.0f} members in "
                 f"{m.values['departments'].value or 0:.0f} departments",
             )
@@ -285,17 +365,20 @@ class Planner:
         elif rec is Recommendation.ARCHIVE:
             if not owners:
                 steward = self.pool.pick(c.connector, self.ids_by_email)
-                out.changes.append(
-                    _change(
-                        ChangeAction.ADD_GRANT,
-                        c,
-                        self.req.owner_rule,
-                        "no owner to notify or to archive it: an IT steward takes ownership "
-                        + self._pool_note(steward),
-                        principal=steward,
-                        role=Role.OWNER,
+                if steward is not None:
+                    out.changes.append(
+                        _change(
+                            ChangeAction.ADD_GRANT,
+                            c,
+                            self.req.owner_rule,
+                            "no owner to notify or to archive it: an IT steward takes ownership "
+                            f"(from steward pool '{self.pool.group}')",
+                            principal=steward,
+                            role=Role.OWNER,
+                        )
                     )
-                )
+                else:
+                    out.open_items.append(self._no_steward(c))
             who = ", ".join(out.notify) or "the IT steward"
             days = m.inactive_days or 0.0
             out.changes.append(
@@ -317,54 +400,81 @@ class Planner:
         p = self.people.get(principal_id)
         return p.email if p is not None and p.email else principal_id
 
-    def _pool_note(self, steward: str | None) -> str:
-        if steward is not None:
-            return f"(from steward pool '{self.pool.group}')"
+    def _no_steward(self, c: Community) -> str:
+        if not self.pool.group:
+            return "no steward pool in groups.yaml: name an IT co-owner by hand"
+        if not self.pool.emails:
+            return (
+                f"steward pool '{self.pool.group}' has no members in the inventory: run "
+                "`govern discover` (it reads the directory groups groups.yaml names) or fix the "
+                "group's name in groups.yaml"
+            )
         return (
-            f"(no member of steward pool '{self.pool.group}' has an account in this tool: "
-            "`govern plan` must pick one)"
+            f"no member of steward pool '{self.pool.group}' has an account in {c.connector}: "
+            "name an IT co-owner by hand"
         )
 
     def _adopt(self, c: Community, f: Facts, m: Measured, out: Implied) -> None:
         steward = self.pool.pick(c.connector, self.ids_by_email)
         owners = set(f.owners)
-        if steward is None or steward not in owners:
+        if steward is None:
+            out.open_items.append(self._no_steward(c))
+        elif steward not in owners:
             out.changes.append(
                 _change(
                     ChangeAction.ADD_GRANT,
                     c,
                     self.req.steward_rule,
-                    "an IT steward co-owns every adopted community " + self._pool_note(steward),
+                    f"an IT steward co-owns every adopted community: {self._name(steward)} "
+                    f"(least-loaded member of steward pool '{self.pool.group}')",
                     principal=steward,
                     role=Role.OWNER,
                 )
             )
-            owners.add(steward or "steward")
-        if len(owners) < self.req.min_owners:
-            for champion in _champions(f, owners)[: self.req.min_owners - len(owners)]:
-                out.changes.append(
-                    _change(
-                        ChangeAction.CHANGE_ROLE,
-                        c,
-                        self.req.owners_rule,
-                        f"adopted communities need {self.req.min_owners} owners: "
-                        f"{self._name(champion)} added the most members",
-                        principal=champion,
-                        role=Role.OWNER,
-                        from_role=Role.MEMBER,
-                    )
-                )
-        if not c.sensitivity_label and self.label:
+        # The community's own owners (the steward aside) should be two as well, so that it does
+        # not hang on one person; the second comes from its champions.
+        own = owners - {steward} if steward else owners
+        need = max(0, self.req.min_owners - len(own))
+        found = _champions(f, m, owners | ({steward} if steward else set()))
+        for champion, why in found[:need]:
             out.changes.append(
                 _change(
-                    ChangeAction.SET_LABEL,
+                    ChangeAction.ADD_GRANT,
                     c,
-                    RULE_ADOPT,
-                    f"adopted communities carry a label; '{self.label}' is the label IT uses "
-                    "most on its own communities",
-                    value=self.label,
+                    self.req.owners_rule,
+                    f"an owner of its own besides the IT steward, so that it does not hang on "
+                    f"one person: {self._name(champion)}, one of its champions, {why}",
+                    principal=champion,
+                    role=Role.OWNER,
                 )
             )
+        if need > len(found):
+            who = ", ".join(self._name(o) for o in sorted(owners)) or "the steward"
+            out.open_items.append(
+                f"a second owner of its own: the tool reports neither who added members nor "
+                f"per-member activity, so no champion is known; ask {who} to name one"
+            )
+        if not c.sensitivity_label:
+            label, why = self._label(c)
+            if label:
+                out.changes.append(_change(ChangeAction.SET_LABEL, c, RULE_ADOPT, why, value=label))
+            else:
+                out.open_items.append(why)
+
+    def _label(self, c: Community) -> tuple[str | None, str]:
+        """The label IT uses on comparable communities, or None with the reason."""
+        vis = c.visibility.value
+        same = self.labels.get((c.connector, c.kind, vis))
+        if same:
+            label, n = same.most_common(1)[0]
+            return label, (
+                f"adopted communities carry a label; '{label}' is the label IT uses most on its "
+                f"own {vis} {c.kind}s ({n} of them)"
+            )
+        return None, (
+            f"no label proposed: no IT-provisioned or adopted {vis} {c.kind} carries one to "
+            "follow; choose the label by hand"
+        )
 
     def _migration(self, cat: Category, m: Measured, source: str) -> Migration:
         connector, target = migration_target(cat, source)
@@ -401,16 +511,37 @@ class Planner:
         )
 
 
-def _champions(f: Facts, owners: set[str]) -> list[str]:
-    """Members who added the most others: the community's own champions, owner candidates."""
-    counts: dict[str, int] = {}
-    for pid, (_ts, adder, _own) in f.members.items():
-        if adder and adder != pid and adder in f.members and adder not in owners:
-            counts[adder] = counts.get(adder, 0) + 1
-    return sorted(counts, key=lambda p: (-counts[p], p))
+def _champions(f: Facts, m: Measured, taken: set[str]) -> list[tuple[str, str]]:
+    """The community's own champions, owner candidates first, each with why.
+
+    People who added others (the tool's adders: Slack inviters, audit logs) rank by how many
+    they added. Per-member activity would come next where a tool reports it; none does yet.
+    """
+    people = set(m.members)
+    counts: Counter[str] = Counter(
+        adder
+        for pid, (_ts, adder, _own) in f.members.items()
+        if adder and adder != pid and adder in people and adder not in taken
+    )
+    return [
+        (p, f"added {n} members")
+        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
-def score(pct: dict[str, float | None]) -> float | None:
-    """Mean percentile of the scored components that have one (ranking only)."""
-    have = [p for k in SCORED if (p := pct.get(k)) is not None]
-    return round(sum(have) / len(have), 1) if have else None
+NEUTRAL = 50.0
+"""The percentile a scored component counts as when it is not measured: neither for nor against."""
+
+
+def score(pct: dict[str, float | None]) -> float:
+    """Mean percentile of the scored components, a missing one counting as neutral (p50).
+
+    Averaging only the components that exist would reward missing evidence: a community
+    without activity figures would outrank a larger one with them.
+    """
+    return round(sum(NEUTRAL if (p := pct.get(k)) is None else p for k in SCORED) / len(SCORED), 1)
+
+
+def unscored(pct: dict[str, float | None]) -> list[str]:
+    """The scored components that are not measured (counted as neutral), readable names."""
+    return [LABELS.get(k, k) for k in SCORED if pct.get(k) is None]

@@ -91,15 +91,17 @@ class Entry(_Doc):
     lifecycle: Lifecycle
     created_at: datetime | None = None
     category: str = Field(
-        description="grassroots, external-network, personal-space or unsanctioned-app"
+        description="grassroots, external-network, personal-space, unsanctioned-app or "
+        "unknown-origin (no origin rules: the tool could not say whether IT made it)"
     )
     recommendation: Recommendation | None
     viral: bool = Field(
         description="Broad, organic reach: person-to-person spread, not a broadcast."
     )
     score: float | None = Field(
-        description="Mean percentile of reach, growth, breadth, engagement and organic share "
-        "(for ranking only; the components are the explanation)."
+        description="Mean percentile of reach, growth, breadth, engagement and organic share, "
+        "a component not measured counting as neutral (50); for ranking only, the components "
+        "are the explanation."
     )
     reasons: list[str] = Field(description="The top reasons, most telling first.")
     evidence: list[str] = Field(description="Every fact behind the recommendation.")
@@ -114,6 +116,10 @@ class Entry(_Doc):
     decision: Decision | None = None
     migration: Migration | None = None
     notify: list[str] = Field(default_factory=list, description="Whom to notify first.")
+    open_items: list[str] = Field(
+        default_factory=list,
+        description="What the report could not settle and a person must (no steward, no label).",
+    )
     curve: list[CurvePoint] = Field(
         default_factory=list, description="Growth curve (filled for the top entries only)."
     )
@@ -135,6 +141,11 @@ class Organisation(_Doc):
     snapshots: int
     by_origin: list[Bucket]
     by_category: list[Bucket]
+    not_shadow_it: list[Bucket] = Field(
+        default_factory=list,
+        description="Communities ruled out as shadow IT, by why: IT-provisioned, sanctioned app, "
+        "tenant-wide, lifecycle decided, archived.",
+    )
     by_recommendation: list[Bucket]
     size_distribution: list[Bucket] = Field(description="Communities per member-count band.")
     departments: list[Share]

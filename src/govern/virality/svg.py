@@ -81,7 +81,8 @@ def line_chart(
         )
         if not dashed:
             body += [
-                f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{colour}"/>' for x, y in s
+                f'<circle class="dot" cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{colour}"/>'
+                for x, y in s
             ]
     return _svg(width, height, title, "".join(body), "line")
 
@@ -109,10 +110,11 @@ def bar_chart(
 
 
 def stacked_bar(shares: Sequence[tuple[str, float]], title: str, width: int = 360) -> str:
-    """One bar split by share (the department mix), with a legend below it."""
+    """One bar split by share (the department mix); each part's title names it.
+
+    The legend is the page's (HTML wraps; text in a scaled SVG would overlap on a phone).
+    """
     total = sum(v for _, v in shares) or 1.0
-    legend_rows = math.ceil(len(shares) / 3)
-    height = 30 + 16 * legend_rows
     x = 0.0
     body = []
     for i, (label, value) in enumerate(shares):
@@ -122,14 +124,8 @@ def stacked_bar(shares: Sequence[tuple[str, float]], title: str, width: int = 36
             f'<rect class="bar" x="{x:.1f}" y="2" width="{w:.1f}" height="20" fill="{colour}">'
             f"<title>{escape(label)}: {value:,.0f} ({value / total:.0%})</title></rect>"
         )
-        lx, ly = (i % 3) * (width / 3), 38 + (i // 3) * 16
-        body.append(
-            f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14:.1f}" y="{ly}" class="tick">{escape(label[:16])} '
-            f"{value / total:.0%}</text>"
-        )
         x += w
-    return _svg(width, height, title, "".join(body), "mix")
+    return _svg(width, 24, title, "".join(body), "mix")
 
 
 def scatter(

@@ -48,6 +48,7 @@ class Thresholds:
     personal_space_members: float = 5
     app_consents: float = 20
     migrate_members: float = 10
+    tenant_wide_share: float = 0.8
     source: str | None = None
     """The file they were read from, or None for the built-in defaults."""
 

@@ -184,3 +184,19 @@ def test_team_archive(client: httpx.Client, server: GraphServer) -> None:
     assert set(doc["headers"]) <= {k.title() for k in r.headers}
     op = client.get(r.headers["location"])
     assert op.json()["status"] == "succeeded"
+
+
+def test_a_security_group_found_by_display_name(client: httpx.Client, server: GraphServer) -> None:
+    # How discovery finds a directory group the policies name (e.g. the steward pool).
+    org = server.state.org
+    it = org.groups[org.directory.it_group]
+    got = client.get(
+        "/groups",
+        params={"$filter": f"displayName eq '{it.name}'", "$select": "id,displayName,mail"},
+    ).json()
+    same_shape(example("group-list-filter-select")["response"], got)
+    assert [g["id"] for g in got["value"]] == [org.group_id(it.idx)]
+    assert got["@odata.context"].endswith("$metadata#groups(id,displayName,mail)")
+    members = client.get(f"/groups/{org.group_id(it.idx)}/members").json()
+    same_shape(example("group-list-members")["response"], members)
+    assert len(members["value"]) == min(len(it.members), 100)

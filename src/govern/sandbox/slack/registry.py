@@ -24,9 +24,9 @@ def start(org: Organisation, faults: Faults | None, port: int, options: dict[str
         settings={
             "organization": "contoso",
             "token": "xoxb-sandbox",
-            # Lists as comma-separated text, which the connector's settings accept.
-            "workspace_tokens": "xoxb-free",
-            "sanctioned_workspaces": "contoso,contoso-support",
+            # Lists as lists: printed as TOML arrays and as JSON in the environment.
+            "workspace_tokens": ["xoxb-free"],
+            "sanctioned_workspaces": ["contoso", "contoso-support"],
             "base_url": server.url,
         },
         section="slack",
