@@ -93,7 +93,8 @@ def test_plan_on_the_default_policies(policies) -> None:  # type: ignore[no-unty
         (ChangeAction.CHANGE_ROLE, "lunch", "m365:user:gowner", "ACC-GUEST-OWNER"),
         (ChangeAction.ARCHIVE, "old-project", None, "lifecycle:lifecycle.yaml:2"),
     }
-    assert any("REQ-CONFIDENTIAL-LABEL" in n and "names none" in n for n in result.notes)
+    texts = [i.text() for i in result.notes]
+    assert any("REQ-CONFIDENTIAL-LABEL" in n and "names none" in n for n in texts)
 
 
 def test_what_a_connector_cannot_do_is_a_note_and_demotion_falls_back(policies) -> None:  # type: ignore[no-untyped-def]
@@ -108,8 +109,8 @@ def test_what_a_connector_cannot_do_is_a_note_and_demotion_falls_back(policies) 
         (ChangeAction.ADD_GRANT, "lunch", "m365:user:gowner", Role.MEMBER),
         (ChangeAction.REMOVE_GRANT, "lunch", "m365:user:gowner", Role.OWNER),
     }
-    assert any("cannot set_visibility" in n for n in result.notes)
-    assert any("cannot archive" in n for n in result.notes)
+    assert any("cannot set_visibility" in n for n in (i.text() for i in result.notes))
+    assert any("cannot archive" in n for n in (i.text() for i in result.notes))
     assert not any(c.action is ChangeAction.SET_VISIBILITY for c in result.changes)
 
 

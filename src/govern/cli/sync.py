@@ -63,6 +63,7 @@ def sync(
             apply=do_apply,
             full=full,
             plan_out=out,
+            state_dir=app.settings.values.store_dir,
             log=lambda m: click.echo(m, err=True),
         )
     except LockedError:
@@ -77,6 +78,9 @@ def sync(
     data: dict[str, object] = {
         "status": "ok" if not outcome.failed else "failed",
         "changes": outcome.changes,
+        "needs_a_person": [
+            n.to_json(outcome.built.names) for n in (outcome.built.notes if outcome.built else [])
+        ],
     }
     if outcome.report is not None:
         data["run"] = outcome.report.run.id
