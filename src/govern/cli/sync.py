@@ -78,9 +78,9 @@ def sync(
     data: dict[str, object] = {
         "status": "ok" if not outcome.failed else "failed",
         "changes": outcome.changes,
-        "needs_a_person": [
-            n.to_json(outcome.built.names) for n in (outcome.built.notes if outcome.built else [])
-        ],
+        "needs_a_person": (
+            [n.to_json(outcome.built.names) for n in outcome.built.notes] if outcome.built else []
+        ),
     }
     if outcome.report is not None:
         data["run"] = outcome.report.run.id

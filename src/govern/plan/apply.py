@@ -184,8 +184,8 @@ def apply_plan(
         if existing is not None and existing.status is RunStatus.APPLIED:
             return Report(existing, already_applied=True)
         grants = preflight(store, journal, plan, options, source, now, known)
-        names = sorted({split_id(c.community_id)[0] for c in plan.changes})
-        connectors = {n: connector_for(n) for n in names}  # a missing one fails before any change
+        tools = sorted({split_id(c.community_id)[0] for c in plan.changes})
+        connectors = {n: connector_for(n) for n in tools}  # a missing one fails before any change
         if confirm is not None and not confirm(plan):
             return None
         if existing is not None:
