@@ -6,6 +6,7 @@ of the SDKs (msgraph, atlassian, casbin) nor the store.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -40,7 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("govern.cli.sync:sync", "Discover, plan and (with --apply) apply, for schedulers."),
 }
 
-FORMATS = ("table", "json", "csv")
+# Kept in step with govern.cli.formats.FORMATS (a test checks), which is not imported here so
+# that `govern --help` stays fast.
+FORMATS = ("table", "json", "csv", "markdown", "sarif", "html")
 
 
 class LazyGroup(click.Group):
@@ -57,7 +60,22 @@ class LazyGroup(click.Group):
             return None
         module, attr = target[0].split(":")
         cmd: click.Command = getattr(importlib.import_module(module), attr)
-        return cmd
+        from govern.cli.formats import guard
+
+        return guard(cmd)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command; a mistyped name gets a "did you mean" naming the closest ones."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            raise click.UsageError(
+                f"no such command '{name}'; {hint}(`govern --help` lists commands)", ctx
+            )
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands in --help."""
@@ -80,6 +98,12 @@ class LazyGroup(click.Group):
             sys.exit(int(exc.exit_status))
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # One line, like every other error: what is wrong, and where the usage is.
+            where = exc.ctx.command_path if exc.ctx else "govern"
+            message = exc.format_message().rstrip(".")
+            click.echo(f"error: {message}; see `{where} --help`", err=True)
+            sys.exit(int(ExitStatus.ERROR))
         except click.ClickException as exc:
             exc.show()
             sys.exit(int(ExitStatus.ERROR))
@@ -113,7 +137,7 @@ def _print_traceback() -> None:
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format for data (default: table).",
+    help="Output format for every command that supports it (each lists its own; default: table).",
 )
 @click.option(
     "--config",

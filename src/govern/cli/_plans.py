@@ -80,10 +80,10 @@ def names_for(app: App, plan: Plan) -> dict[str, str]:
     names: dict[str, str] = {}
     if not wanted_c:
         return names
-    for community in queries.communities(app.store):
+    for community in queries.communities(app.inventory_store):
         if community.id in wanted_c:
             names[community.id] = community.path
-    for p in queries.principals(app.store):
+    for p in queries.principals(app.inventory_store):
         if p.id in wanted_p:
             names[p.id] = p.email or p.display_name or p.id
     return names

@@ -74,7 +74,7 @@ def audit(
     for rid in rules:
         if rid not in known:
             raise click.BadParameter(f"no rule '{rid}'{suggest(rid, known)}", param_hint="--rule")
-    inventory = Inventory.from_store(app.store, connector)
+    inventory = Inventory.from_store(app.inventory_store, connector)
 
     def wanted(res: object) -> bool:
         rid, path = getattr(res, "id", ""), getattr(res, "path", "")

@@ -19,7 +19,7 @@ def history(app: App, run_id: str | None, limit: int, fmt: str | None) -> None:
     """List runs (who, when, outcome), or every journal entry of RUN."""
     from govern.plan.journal import Journal
 
-    journal = Journal(app.store)
+    journal = Journal(app.inventory_store)
     if run_id is None:
         rows: list[dict[str, Any]] = [
             {

@@ -38,7 +38,7 @@ def plan(
         if not names or n in names
     }
     built = build_plan(
-        app.store,
+        app.inventory_store,
         app.settings.values.policies_dir,
         now=utcnow(),
         connectors=list(names) or None,

@@ -68,7 +68,7 @@ def viral(
     from govern.virality.formats import render
 
     policies = policies_dir or app.settings.values.policies_dir
-    rep = build_report(app.store, policies_dir=policies)
+    rep = build_report(app.inventory_store, policies_dir=policies)
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def viral(
     if propose:
         from govern.virality.propose import propose as write_proposal
 
-        done = write_proposal(rep, app.store, policies, plan_out)
+        done = write_proposal(rep, app.inventory_store, policies, plan_out)
         click.echo(
             f"proposed {len(done.decisions)} lifecycle decisions in {done.lifecycle_file} "
             f"(review with `git diff`, merge in a pull request); plan draft with {done.changes} "
