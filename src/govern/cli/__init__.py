@@ -70,11 +70,9 @@ class LazyGroup(click.Group):
         """Find the command; a mistyped name gets a "did you mean" naming the closest ones."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
-            close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
-            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-            raise click.UsageError(
-                f"no such command '{name}'; {hint}(`govern --help` lists commands)", ctx
-            )
+            close = difflib.get_close_matches(name, list(COMMANDS), n=2, cutoff=0.7)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise click.UsageError(f"no such command '{name}'{hint}", ctx)
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -100,9 +98,9 @@ class LazyGroup(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             # One line, like every other error: what is wrong, and where the usage is.
-            where = exc.ctx.command_path if exc.ctx else "govern"
+            where = command_path(exc.ctx)
             message = exc.format_message().rstrip(".")
-            click.echo(f"error: {message}; see `{where} --help`", err=True)
+            click.echo(f"error: {message} (see `{where} --help`)", err=True)
             sys.exit(int(ExitStatus.ERROR))
         except click.ClickException as exc:
             exc.show()
@@ -120,6 +118,12 @@ class LazyGroup(click.Group):
                 )
             sys.exit(int(ExitStatus.ERROR))
         sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def command_path(ctx: click.Context | None) -> str:
+    """``govern inventory list``, whatever name the program was started under."""
+    parts = ctx.command_path.split(" ")[1:] if ctx else []
+    return " ".join(["govern", *parts])
 
 
 def _print_traceback() -> None:

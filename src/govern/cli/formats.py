@@ -61,7 +61,9 @@ def guard(cmd: click.Command) -> click.Command:
         # The command's own --format wins over the global one.
         if wanted and kwargs.get("fmt") is None:
             if wanted not in formats:
-                raise FormatError(refusal(ctx.command_path, wanted, formats))
+                from govern.cli import command_path
+
+                raise FormatError(refusal(command_path(ctx), wanted, formats))
             kwargs["fmt"] = wanted
         return original(*args, **kwargs)
 
