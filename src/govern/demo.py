@@ -17,9 +17,42 @@ from pathlib import Path
 from typing import Any
 
 from govern.connector import Connector
+from govern.errors import GovernError
 from govern.registry import Registry
 
 DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence"}
+
+MARKER = ".govern-demo"
+"""Written into every demo folder: only a folder holding it (or nothing) is replaced."""
+
+# What a demo writes, so that a folder from before the marker existed is still recognised.
+_DEMO_FILES = ("inventory.db", "audit.md", "plan.json", "plan.txt", "shadow-it.")
+
+
+class DemoFolderError(GovernError):
+    """The demo's output folder holds something other than a previous demo."""
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace a folder unless it is empty or holds a previous demo's files."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise DemoFolderError(f"{out_dir}: not a folder; choose another output folder with -o")
+    entries = sorted(p.name for p in out_dir.iterdir())
+    if not entries or MARKER in entries:
+        return
+    foreign = [n for n in entries if not n.startswith(_DEMO_FILES)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise DemoFolderError(
+            f"{out_dir}: not a previous demo's folder (it holds {shown}), and the demo replaces "
+            f"its folder; choose another folder with -o, or empty or remove it yourself"
+        )
+
+
 """Sandbox server -> the connector that reads it."""
 
 
@@ -75,9 +108,13 @@ def run_demo(
     started = time.perf_counter()
     policies_root = policies_dir or default_policies()
     policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
+    check_out_dir(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    (out_dir / MARKER).write_text(
+        "Written by `govern demo`: the next demo into this folder replaces it.\n", encoding="utf-8"
+    )
     result = DemoResult(out_dir)
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")

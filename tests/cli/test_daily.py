@@ -16,6 +16,7 @@ import pytest
 
 from govern.cli import FORMATS as TOP_FORMATS
 from govern.cli.formats import FORMATS
+from govern.store import Store
 
 from .conftest import Invoke
 from .test_cli import _fill
@@ -177,3 +178,43 @@ def test_as_a_subprocess_errors_are_one_line_with_exit_1(tmp_path: Path) -> None
     r = _govern("--format", "csv", "plan", cwd=tmp_path)
     assert r.returncode == 1
     assert "`govern plan` supports table, json" in _one_line_error(r.stderr)
+
+
+def test_demo_refuses_a_folder_that_is_not_a_previous_demos(invoke: Invoke, tmp_path: Path) -> None:
+    from govern.demo import MARKER, check_out_dir
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    r = invoke("demo", "-o", "mine", "--size", "tiny")
+    assert r.exit_code == 1
+    assert _one_line_error(r.stderr) == (
+        "error: mine: not a previous demo's folder (it holds notes.txt), and the demo replaces "
+        "its folder; choose another folder with -o, or empty or remove it yourself"
+    )
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    (folder / "notes.txt").unlink()
+    check_out_dir(folder)  # empty: fine
+    (folder / MARKER).write_text("", encoding="utf-8")
+    (folder / "extra.html").write_text("", encoding="utf-8")
+    check_out_dir(folder)  # a previous demo's folder, whatever it grew: replaced
+
+
+def test_audit_measures_staleness_on_govern_s_own_clock(invoke: Invoke, tmp_path: Path) -> None:
+    """A tool whose clock reads a year ago (a sandbox) is not stale right after discovery."""
+    from datetime import timedelta
+
+    from govern.model import Community, Principal, PrincipalKind, utcnow
+
+    store = Store(f"sqlite:///{tmp_path / '.govern' / 'inventory.db'}")
+    with store.snapshot("fake", "contoso") as w:
+        w.observed_at(utcnow() - timedelta(days=365))
+        w.principal(Principal(id="fake:user:1", kind=PrincipalKind.EMPLOYEE, email="u@x.example"))
+        w.community(
+            Community(id="fake:team:1", path="fake/contoso/team/one", kind="team", name="One")
+        )
+    store.dispose()
+    policies = str(Path(__file__).resolve().parents[2] / "policies")
+    r = invoke("audit", env={"GOVERN_POLICIES_DIR": policies})
+    assert r.exit_code == 0, r.stderr
+    assert "run `govern discover` for a current audit" not in r.stderr

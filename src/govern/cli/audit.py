@@ -89,7 +89,7 @@ def audit(
         findings = [f for f in findings if keep(f)]
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _stale(app, policies.thresholds, inventory.at)
+    _stale(app, policies.thresholds, connector)
     descriptions = {rid: r.description for rid, r in policies.rules.items()}
     click.echo(
         render_findings(
@@ -111,16 +111,26 @@ def audit(
     return int(ExitStatus.OK)
 
 
-def _stale(app: App, thresholds: dict[str, object], at: object) -> None:
-    from datetime import datetime
+def _stale(app: App, thresholds: dict[str, object], connector: str | None) -> None:
+    """Warn when the newest discovery is older than the audit threshold.
 
+    The age is how long ago govern read the tool, on govern's own clock (the snapshot's
+    ``started_at`` against now): the tool's clock (``observed_at``) may differ from ours, and
+    a sandbox's simulated clock certainly does.
+    """
     from govern.model import utcnow
 
     section = thresholds.get("audit")
     days = section.get("max_snapshot_age_days") if isinstance(section, dict) else None
-    if isinstance(days, int) and isinstance(at, datetime) and utcnow() - at > timedelta(days=days):
+    if not isinstance(days, int):
+        return
+    latest = [s for (c, _), s in app.inventory_store.latest().items() if connector in (None, c)]
+    if not latest:
+        return
+    newest = max(s.started_at for s in latest)
+    if utcnow() - newest > timedelta(days=days):
         click.echo(
-            f"warning: the newest snapshot is from {at:%Y-%m-%d}, older than {days} days; "
-            f"run `govern discover` for a current audit",
+            f"warning: the newest discovery ran on {newest:%Y-%m-%d}, more than {days} days "
+            f"ago; run `govern discover` for a current audit",
             err=True,
         )
