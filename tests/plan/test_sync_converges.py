@@ -7,6 +7,7 @@ run after run.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,24 @@ def test_two_syncs_in_a_row_the_second_has_nothing_to_do(
     )
     assert last_owner in first.stderr
     assert "m365:user:" not in first.stderr  # people by email, not by id
+
+    # History uses apply's words, and names communities and people; ids stay in the JSON.
+    def history(*args: str) -> Any:
+        out = runner.invoke(cli, ["history", *args, "--format", "json"], env=env)
+        assert out.exit_code == 0, out.stderr
+        return json.loads(out.stdout)
+
+    (run,) = history()
+    assert (run["refused"], run["kept_back"]) == (0, 0)
+    entries = history(run["run"])
+    visibility = [e for e in entries if e["action"] == "set_visibility"]
+    assert visibility and all(
+        e["principal"] is None and e["value"] == "private" and "/" in e["community"]
+        for e in visibility
+    )
+    removed = [e for e in entries if e["action"] == "remove_grant" and e["phase"] == "done"]
+    assert removed and all("@" in e["principal"] for e in removed)
+    assert all(e["principal_id"].startswith("m365:user:") for e in removed)
 
     second = sync("--apply", "--detailed-exitcode")
     assert second.exit_code == 0, second.stderr

@@ -12,7 +12,7 @@ from govern.cli.app import App
 @click.command()
 @click.option(
     "-o",
-    "--out",
+    "--output",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("govern-demo"),

@@ -13,7 +13,8 @@ from govern.errors import ExitStatus
 @click.command()
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write the plan file here, for `govern apply PLANFILE`.",

@@ -14,7 +14,8 @@ from govern.cli.app import App
 @click.argument("run_id")
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="Write the reverse plan here; apply it with `govern apply`.",

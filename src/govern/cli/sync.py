@@ -17,7 +17,8 @@ from govern.errors import ConfigError, GovernError, LockedError
 @click.option("--full", is_flag=True, help="Full discovery instead of incremental.")
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write the plan file here (for review or a later `govern apply`).",
