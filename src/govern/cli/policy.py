@@ -100,7 +100,7 @@ def test_(app: App, directory: Path | None, fmt: str | None, strict: bool, verbo
                 for o in report.outcomes
             ],
             "unreached_rules": [
-                {"rule": rid, "file": s.file if s else None, "line": s.line if s else None}
+                {"rule_id": rid, "file": s.file if s else None, "line": s.line if s else None}
                 for rid, s in unreached
             ],
         }
