@@ -218,3 +218,12 @@ def test_audit_measures_staleness_on_govern_s_own_clock(invoke: Invoke, tmp_path
     r = invoke("audit", env={"GOVERN_POLICIES_DIR": policies})
     assert r.exit_code == 0, r.stderr
     assert "run `govern discover` for a current audit" not in r.stderr
+
+
+def test_tables_fit_the_terminal_width(invoke: Invoke, tmp_path: Path) -> None:
+    _fill(tmp_path / ".govern")
+    wide = invoke("inventory", "list", env={"COLUMNS": "200"}).stdout
+    narrow = invoke("inventory", "list", env={"COLUMNS": "50"}).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 50
+    assert max(len(line) for line in wide.splitlines()) > 50
+    assert "fake/contoso/team/one" in wide

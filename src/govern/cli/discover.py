@@ -26,6 +26,7 @@ from govern.output import render
 def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> None:
     """Discover communities, people, grants and activity; write one snapshot per scope."""
     from govern.discovery import run_discovery
+    from govern.progress import Progress
 
     wanted = list(names) or [
         n for n in sorted(app.registry.connectors) if app.settings.connector(n)
@@ -36,10 +37,15 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
             "(`govern connectors` lists installed connectors and their settings)"
         )
     rows: list[dict[str, Any]] = []
-    for name in wanted:
-        outcome = run_discovery(
-            app.store, app.connector(name), full=full, log=lambda m: click.echo(m, err=True)
-        )
+    outcomes = []
+    with Progress() as progress:
+        for name in wanted:
+            outcomes.append(
+                run_discovery(
+                    app.store, app.connector(name), full=full, log=progress.log, progress=progress
+                )
+            )
+    for name, outcome in zip(wanted, outcomes, strict=True):
         snap = outcome.snapshot
         rows.append(
             {

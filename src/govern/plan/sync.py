@@ -26,6 +26,7 @@ from govern.plan.build import Built, build_plan
 from govern.plan.journal import RunKind
 from govern.plan.planfile import write
 from govern.plan.summary import namer, render, totals_line
+from govern.progress import Progress
 from govern.store import Store
 
 Log = Callable[[str], None]
@@ -103,6 +104,7 @@ def run_sync(
     plan_out: Path | None = None,
     state_dir: Path | None = None,
     log: Log | None = None,
+    progress: Progress | None = None,
 ) -> SyncOutcome:
     """Discover, plan and (with ``apply``) apply, holding the locks of every scope.
 
@@ -114,8 +116,10 @@ def run_sync(
     outcome = SyncOutcome()
     with lock.hold(store, lock.scope_names(names), "sync"):
         for connector in connectors:
-            found = run_discovery(store, connector, full=full, log=say)
+            found = run_discovery(store, connector, full=full, log=say, progress=progress)
             outcome.snapshots.append(found.snapshot)
+        if progress is not None:
+            progress.phase("planning")
         supported = {c.name: c.supported_actions for c in connectors}
         outcome.built = build_plan(
             store,
@@ -134,6 +138,8 @@ def run_sync(
             outcome.summary_path = plan_out.with_suffix(".txt")
             outcome.summary_path.write_text(text, encoding="utf-8")
         if apply and plan.changes:
+            if progress is not None:
+                progress.phase(f"applying {len(plan.changes)} changes")
             by_name = {c.name: c for c in connectors}
             outcome.report = apply_plan(
                 store,
