@@ -26,7 +26,7 @@ MARKER = ".govern-demo"
 """Written into every demo folder: only a folder holding it (or nothing) is replaced."""
 
 # What a demo writes, so that a folder from before the marker existed is still recognised.
-_DEMO_FILES = ("inventory.db", "audit.md", "plan.json", "plan.txt", "shadow-it.")
+_DEMO_FILES = ("inventory.db", "audit.md", "plan.json", "plan.txt", "shadow-it.", "policies")
 
 
 class DemoFolderError(GovernError):
@@ -106,8 +106,8 @@ def run_demo(
     from govern.virality import write_reports
 
     started = time.perf_counter()
-    policies_root = policies_dir or default_policies()
-    policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
+    source = policies_dir or default_policies()
+    load_policies(source)  # a broken policy stops the demo before it starts
     check_out_dir(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -115,6 +115,11 @@ def run_demo(
     (out_dir / MARKER).write_text(
         "Written by `govern demo`: the next demo into this folder replaces it.\n", encoding="utf-8"
     )
+    # The demo's own copy of its policies: the tour after it works from this folder, and the
+    # reports name this copy rather than wherever govern is installed.
+    policies_root = out_dir / "policies"
+    shutil.copytree(source, policies_root, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    policies = load_policies(policies_root)
     result = DemoResult(out_dir)
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")

@@ -55,6 +55,8 @@ def demo(app: App, out_dir: Path, size: str, seed: int, days: int) -> None:
         click.echo(f"  {label:9} {path}")
     click.echo(
         f"\nOpen {result.files.get('html')} in a browser. Review the plan with "
-        f"`cat {out_dir / 'plan.txt'}`; explore with "
-        f"`GOVERN_STORE_URL=sqlite:///{out_dir / 'inventory.db'} govern inventory list`."
+        f"`cat {out_dir / 'plan.txt'}`. Explore it with the policies it used:\n"
+        f"  export GOVERN_STORE_URL=sqlite:///{out_dir / 'inventory.db'}\n"
+        f"  export GOVERN_POLICIES_DIR={out_dir / 'policies'}\n"
+        f"  govern inventory list"
     )
