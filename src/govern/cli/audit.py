@@ -74,13 +74,19 @@ def audit(
     for rid in rules:
         if rid not in known:
             raise click.BadParameter(f"no rule '{rid}'{suggest(rid, known)}", param_hint="--rule")
-    inventory = Inventory.from_store(app.inventory_store, connector)
+    from govern.progress import Progress
 
     def wanted(res: object) -> bool:
         rid, path = getattr(res, "id", ""), getattr(res, "path", "")
         return any(c == rid or glob_match(path, c) for c in communities)
 
-    result = run(policies, inventory, community=wanted if communities else None)
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("reading the inventory")
+        inventory = Inventory.from_store(store, connector)
+        progress.phase("evaluating the policies")
+        result = run(policies, inventory, community=wanted if communities else None)
+
     findings = result.findings
     if rules:
         findings = [f for f in findings if f.rule_id in rules]

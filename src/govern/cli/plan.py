@@ -38,13 +38,18 @@ def plan(
         for n, cls in app.registry.connectors.items()
         if not names or n in names
     }
-    built = build_plan(
-        app.inventory_store,
-        app.settings.values.policies_dir,
-        now=utcnow(),
-        connectors=list(names) or None,
-        supported=supported,
-    )
+    from govern.progress import Progress
+
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("planning")
+        built = build_plan(
+            store,
+            app.settings.values.policies_dir,
+            now=utcnow(),
+            connectors=list(names) or None,
+            supported=supported,
+        )
     if out is not None:
         planfile.write(built.plan, out)
     if app.format(fmt) == "json":

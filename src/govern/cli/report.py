@@ -68,7 +68,12 @@ def viral(
     from govern.virality.formats import render
 
     policies = policies_dir or app.settings.values.policies_dir
-    rep = build_report(app.inventory_store, policies_dir=policies)
+    from govern.progress import Progress
+
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("measuring the communities for the shadow-IT report")
+        rep = build_report(store, policies_dir=policies)
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
