@@ -6,7 +6,6 @@ of the SDKs (msgraph, atlassian, casbin) nor the store.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import sys
@@ -70,6 +69,8 @@ class LazyGroup(click.Group):
         """Find the command; a mistyped name gets a "did you mean" naming the closest ones."""
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib  # only for a mistyped command: start-up stays fast
+
             close = difflib.get_close_matches(name, list(COMMANDS), n=2, cutoff=0.7)
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
             raise click.UsageError(f"no such command '{name}'{hint}", ctx)
