@@ -108,3 +108,20 @@ def test_two_syncs_in_a_row_the_second_has_nothing_to_do(
         "ben.alvarez@contoso.com",
     ) in items
     assert body["status"] == "ok" and body["changes"] == 0
+
+
+def test_a_scheduled_sync_keeps_only_the_newest_plans(tmp_path: Path) -> None:
+    from govern.plan.sync import _prune
+
+    for n in range(5):
+        (tmp_path / f"sync-2026120{n}-000000-x.json").write_text("{}")
+        (tmp_path / f"sync-2026120{n}-000000-x.txt").write_text("")
+    (tmp_path / "mine.json").write_text("{}")
+    _prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mine.json",
+        "sync-20261203-000000-x.json",
+        "sync-20261203-000000-x.txt",
+        "sync-20261204-000000-x.json",
+        "sync-20261204-000000-x.txt",
+    ]

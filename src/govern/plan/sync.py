@@ -2,8 +2,9 @@
 
 The lock on every scope is taken before discovery and held until the run ends, so a second
 sync started meanwhile exits at once without reading or changing anything. Without ``apply`` a
-sync only reports what it would change (a dry run), and writes its plan (the JSON file and the
-summary people read) to the state directory so the reviewer can see it.
+sync only reports what it would change (a dry run). Every sync writes its plan (the JSON file
+and the summary people read, with every item needing a person) to the state directory and says
+where, so the reviewer can see all of it.
 
 What needs a person (a last owner no one can replace, a steward no one can be) is not a change
 and not a failure: it is listed in the summary and the webhook, and a sync whose changes are all
@@ -93,6 +94,20 @@ class SyncOutcome:
         return ExitStatus.OK
 
 
+KEEP_PLANS = 50
+"""Sync plans kept in the state directory: a scheduled sync must not fill the disk."""
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the newest ``keep`` sync plans (and their summaries) in ``folder``."""
+    if not folder.is_dir():
+        return
+    old = sorted(folder.glob("sync-*.json"))[:-keep] if keep > 0 else []
+    for path in old:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".txt").unlink(missing_ok=True)
+
+
 def run_sync(
     store: Store,
     connectors: list[Connector],
@@ -108,8 +123,8 @@ def run_sync(
 ) -> SyncOutcome:
     """Discover, plan and (with ``apply``) apply, holding the locks of every scope.
 
-    The plan goes to ``plan_out`` when given, else (on a dry run) to ``state_dir``/plans, with
-    the summary for people next to it.
+    The plan goes to ``plan_out`` when given, else to ``state_dir``/plans (the newest
+    :data:`KEEP_PLANS` are kept), with the summary for people next to it.
     """
     say = log or (lambda _m: None)
     names = [f"{c.name}/{c.scope()}" for c in connectors]
@@ -129,8 +144,10 @@ def run_sync(
             supported=supported,
         )
         plan = outcome.built.plan
-        if plan_out is None and not apply and state_dir is not None:
-            plan_out = state_dir / "plans" / f"sync-{plan.created_at:%Y%m%d-%H%M%S}-{plan.id}.json"
+        if plan_out is None and state_dir is not None:
+            plans = state_dir / "plans"
+            plan_out = plans / f"sync-{plan.created_at:%Y%m%d-%H%M%S}-{plan.id}.json"
+            _prune(plans, keep=KEEP_PLANS - 1)
         if plan_out is not None:
             write(plan, plan_out)
             outcome.plan_path = plan_out
