@@ -227,3 +227,18 @@ def test_tables_fit_the_terminal_width(invoke: Invoke, tmp_path: Path) -> None:
     assert max(len(line) for line in narrow.splitlines()) <= 50
     assert max(len(line) for line in wide.splitlines()) > 50
     assert "fake/contoso/team/one" in wide
+
+
+def test_json_field_names_are_those_of_govern_schema(invoke: Invoke, tmp_path: Path) -> None:
+    _fill(tmp_path / ".govern")
+    defs = json.loads(invoke("schema").stdout)["$defs"]
+    community = set(defs["Community"]["properties"])
+    grant = set(defs["Grant"]["properties"])
+    (row,) = json.loads(invoke("inventory", "list", "--format", "json").stdout)
+    counts = {"owners", "members", "guests"}
+    assert set(row) - counts <= community, set(row) - counts - community
+    shown = json.loads(invoke("inventory", "show", "fake:team:1", "--format", "json").stdout)
+    assert set(shown["community"]) <= community
+    for g in shown["grants"]:
+        # The grant as the schema has it, plus names for people (the ids stay).
+        assert grant <= set(g) and set(g) - grant == {"principal", "added_by_name"}
