@@ -84,6 +84,10 @@ class Planner:
         self._load: dict[str, int] = defaultdict(int)
         self._result = PlannerResult()
         self._seen: set[str] = set()
+        # Changes per community, and those withdrawn again: indexes, so that keeping a last
+        # owner stays cheap on inventories with many communities.
+        self._by_community: dict[str, list[Change]] = defaultdict(list)
+        self._withdrawn: set[str] = set()
 
     # --- request objects -------------------------------------------------------------------
     def subject(self, principal_id: str) -> Subject:
@@ -109,7 +113,9 @@ class Planner:
         if change.id in self._seen:  # two rules asking for the same change make one change
             return True
         self._seen.add(change.id)
+        self._withdrawn.discard(change.id)
         self._result.changes.append(change)
+        self._by_community[change.community_id].append(change)
         return True
 
     def _note(self, community_id: str, rule_id: str, problem: str, unblock: str) -> None:
@@ -131,6 +137,9 @@ class Planner:
         for state in tracked.values():
             self._requirements(state)
             self._lifecycle(state)
+        if self._withdrawn:
+            kept = [c for c in self._result.changes if c.id not in self._withdrawn]
+            self._result.changes = kept
         self._result.changes.sort(key=lambda c: (c.community_id, c.action.value, c.id))
         return self._result
 
@@ -245,11 +254,8 @@ class Planner:
     def _keep_last_owner(self, state: _Community) -> None:
         """Withdraw the removal apply would keep back, and say who can unblock it."""
         cid = state.community.id
-        losing = [
-            c
-            for c in self._result.changes
-            if c.community_id == cid and owner_delta(c)[1] in state.owners
-        ]
+        planned = self._by_community[cid]
+        losing = [c for c in planned if owner_delta(c)[1] in state.owners]
         if not losing:
             return
         # Apply removes owners in this order and keeps the last one; plan exactly that.
@@ -257,14 +263,14 @@ class Planner:
         pid = kept.principal_id or ""
         withdrawn = [
             c
-            for c in self._result.changes
-            if c.community_id == cid
-            and c.principal_id == pid
+            for c in planned
+            if c.principal_id == pid
             and c.rule_id == kept.rule_id
             and (c is kept or (c.action is ChangeAction.ADD_GRANT and c.role is Role.MEMBER))
         ]
         for c in withdrawn:
-            self._result.changes.remove(c)
+            planned.remove(c)
+            self._withdrawn.add(c.id)
             self._seen.discard(c.id)
         state.removed_owners.discard(pid)
         self._result.notes.append(
