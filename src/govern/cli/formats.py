@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from govern.errors import GovernError
 
@@ -58,8 +59,10 @@ def guard(cmd: click.Command) -> click.Command:
     def checked(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         wanted = getattr(ctx.find_root().obj, "fmt", None)
-        # The command's own --format wins over the global one.
-        if wanted and kwargs.get("fmt") is None:
+        # The command's own --format, when given, wins over the global one (its default not).
+        source = ctx.get_parameter_source("fmt") if "fmt" in kwargs else None
+        given = source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        if wanted and not given:
             if wanted not in formats:
                 from govern.cli import command_path
 
