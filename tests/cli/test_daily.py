@@ -91,6 +91,12 @@ def test_config_show_gives_effective_store_url_and_actor(invoke: Invoke) -> None
             "error: --format json: `govern sync` writes no data in a format; drop --format",
         ),
         (
+            # A command whose own --format has a default still honours the global option.
+            ("--format", "table", "sandbox", "serve"),
+            "error: --format table: `govern sandbox serve` supports toml, env, json; use one of "
+            "those or drop --format",
+        ),
+        (
             ("plan", "--format", "csv"),
             "error: Invalid value for '--format': 'csv' is not one of 'table', 'json' "
             "(see `govern plan --help`)",
