@@ -20,9 +20,42 @@ from pathlib import Path
 from typing import Any
 
 from govern.connector import Connector
+from govern.errors import GovernError
 from govern.registry import Registry
 
 DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence", "slack": "slack"}
+
+MARKER = ".govern-demo"
+"""Written into every demo folder: only a folder holding it (or nothing) is replaced."""
+
+# What a demo writes, so that a folder from before the marker existed is still recognised.
+_DEMO_FILES = ("inventory.db", "audit.md", "plan.json", "plan.txt", "shadow-it.", "policies")
+
+
+class DemoFolderError(GovernError):
+    """The demo's output folder holds something other than a previous demo."""
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse to replace a folder unless it is empty or holds a previous demo's files."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise DemoFolderError(f"{out_dir}: not a folder; choose another output folder with -o")
+    entries = sorted(p.name for p in out_dir.iterdir())
+    if not entries or MARKER in entries:
+        return
+    foreign = [n for n in entries if not n.startswith(_DEMO_FILES)]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise DemoFolderError(
+            f"{out_dir}: not a previous demo's folder (it holds {shown}), and the demo replaces "
+            f"its folder; choose another folder with -o, or empty or remove it yourself"
+        )
+
+
 """Sandbox server -> the connector that reads it."""
 
 
@@ -52,7 +85,7 @@ def _firm_policies(source: Path, dest: Path, org: Any) -> Path:
     """A copy of ``source`` whose steward pool is the simulated firm's IT staff group."""
     from govern.sandbox.servers import it_group_name
 
-    shutil.copytree(source, dest)
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".git", "__pycache__"))
     groups = dest / "groups.yaml"
     text = groups.read_text(encoding="utf-8")
     groups.write_text(
@@ -73,7 +106,7 @@ def run_demo(
     policies_dir: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Run the demo into ``out_dir`` (replaced if it holds a previous demo)."""
+    """Run the demo into ``out_dir`` (replaced only if empty or a previous demo's folder)."""
     from govern.discovery import run_discovery
     from govern.model import utcnow
     from govern.plan import planfile, summary
@@ -91,17 +124,23 @@ def run_demo(
     from govern.virality import write_reports
 
     started = time.perf_counter()
+    source = policies_dir or default_policies()
+    load_policies(source)  # a broken policy stops the demo before it starts
+    check_out_dir(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
+    (out_dir / MARKER).write_text(
+        "Written by `govern demo`: the next demo into this folder replaces it.\n", encoding="utf-8"
+    )
     result = DemoResult(out_dir)
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")
     org = generate(size, seed)
     # What a configured installation has: the policies (a copy: the demo never edits a
-    # repository) with the steward pool set to the firm's own IT group, a directory group
-    # whose members discovery reads.
-    policies_root = _firm_policies(policies_dir or default_policies(), out_dir / "policies", org)
+    # repository, and the tour after it works from this folder) with the steward pool set to
+    # the firm's own IT group, a directory group whose members discovery reads.
+    policies_root = _firm_policies(source, out_dir / "policies", org)
     say(
         f"  policies: {policies_dir or 'the default set'}, copied to {policies_root} with the "
         f"steward pool 'it-stewards' = directory group '{it_group_name(org)}' (the firm's IT "

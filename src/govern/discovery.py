@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from govern.connector import Connector, DiscoveryRequest
 from govern.model import Snapshot, SnapshotMode
+from govern.progress import CountingSink, Progress
 from govern.store import Store
 
 
@@ -36,11 +37,13 @@ def run_discovery(
     full: bool = False,
     log: Callable[[str], None] | None = None,
     directory_groups: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> DiscoveryOutcome:
     """Discover one connector scope into the store and return the snapshot written.
 
     ``directory_groups`` names the directory groups the policies refer to (see
     :func:`govern.policy.groups.directory_group_names`), whose memberships the connector reads.
+    With ``progress``, what the connector streams is counted there as it arrives.
     """
     scope = connector.scope()
     prev = previous_snapshot(store, connector.name, scope)
@@ -53,8 +56,10 @@ def run_discovery(
     )
     mode = SnapshotMode.INCREMENTAL if incremental else SnapshotMode.FULL
     started = time.perf_counter()
+    if progress is not None:
+        progress.phase(f"{connector.name}/{scope}: {mode.value} discovery")
     with store.snapshot(connector.name, scope, mode, log=log) as writer:
-        connector.discover(request, writer)
+        connector.discover(request, CountingSink(writer, progress) if progress else writer)
     seconds = time.perf_counter() - started
     assert writer.result is not None  # set when the transaction committed
     return DiscoveryOutcome(writer.result, seconds)

@@ -147,6 +147,15 @@ def render_object(obj: Any, fmt: str) -> str:
     return "".join(f"{k.ljust(width)}  {_cell(v)}\n" for k, v in plain.items())
 
 
+def table_width() -> int:
+    """The width tables fit in: the terminal's (or ``COLUMNS``), 160 when output is piped."""
+    import shutil
+
+    # get_terminal_size reads COLUMNS first, then the terminal on stdout, else the fallback.
+    columns = shutil.get_terminal_size((160, 24)).columns
+    return max(40, columns)
+
+
 def _table(data: list[Mapping[str, Any]], columns: Sequence[str], title: str | None) -> str:
     from rich.console import Console
     from rich.table import Table
@@ -156,7 +165,9 @@ def _table(data: list[Mapping[str, Any]], columns: Sequence[str], title: str | N
         table.add_column(c.replace("_", " "), overflow="fold")
     for r in data:
         table.add_row(*[_cell(r.get(c)) for c in columns])
-    console = Console(file=io.StringIO(), width=160, force_terminal=False, color_system=None)
+    console = Console(
+        file=io.StringIO(), width=table_width(), force_terminal=False, color_system=None
+    )
     console.print(table)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return str(out) if data else (f"{title}: none\n" if title else "none\n")

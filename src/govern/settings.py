@@ -300,7 +300,14 @@ def _unreadable(label: str, exc: Exception, env_file: Path | None) -> str:
 def _explain_validation(
     exc: ValidationError, cls: type[BaseModel], loaded: LoadedSettings, config: Path | None
 ) -> str:
-    err = exc.errors()[0]
+    # Every problem, one line each, so a first run shows all that is missing at once.
+    problems = [_explain_one(err, cls, loaded, config) for err in exc.errors()]
+    return "\nerror: ".join(dict.fromkeys(problems))
+
+
+def _explain_one(
+    err: Any, cls: type[BaseModel], loaded: LoadedSettings, config: Path | None
+) -> str:
     dotted = ".".join(str(p) for p in err["loc"])
     source = loaded.source_of(dotted)
     if source == "default":
@@ -309,12 +316,35 @@ def _explain_validation(
     elif config is not None and source == str(config):
         line = _toml_line(config, dotted)
         source = f"{config}:{line}" if line else source
+    if err["type"] == "extra_forbidden":
+        import difflib  # only on this error path: start-up stays fast
+
+        *parent_parts, key = dotted.split(".")
+        known = _field_names(cls, parent_parts)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        prefix = ".".join(parent_parts) + "." if parent_parts else ""
+        hint = f"did you mean {prefix}{close[0]}? " if close else ""
+        where = f"[{'.'.join(parent_parts)}]" if parent_parts else "the top level"
+        return (
+            f"setting {dotted} from {source}: not a setting of {where}; {hint}"
+            f"remove or rename it (`govern config show` lists settings)"
+        )
     hint = _field_hint(cls, dotted)
     env = f"{ENV_PREFIX}{dotted.replace('.', '__').upper()}"
     fix = f"set {dotted} in {DEFAULT_CONFIG} or {env}" + (f" ({hint})" if hint else "")
-    more = len(exc.errors()) - 1
-    tail = f" (+{more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"setting {dotted} from {source}: {err['msg']}; {fix}{tail}"
+    return f"setting {dotted} from {source}: {err['msg']}; {fix}"
+
+
+def _field_names(cls: type[BaseModel], parts: list[str]) -> list[str]:
+    """The setting names of the table at ``parts`` (the top level for none)."""
+    model: Any = cls
+    for part in parts:
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        args = [a for a in getattr(info.annotation, "__args__", ()) if isinstance(a, type)]
+        model = next((a for a in args if issubclass(a, BaseModel)), info.annotation)
+    return list(getattr(model, "model_fields", {}))
 
 
 def _field_hint(cls: type[BaseModel], dotted: str) -> str:

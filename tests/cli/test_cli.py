@@ -118,7 +118,7 @@ def test_unknown_setting_is_rejected(invoke: Invoke, tmp_path: Path) -> None:
     (tmp_path / "govern.toml").write_text('store_dri = "x"\n', encoding="utf-8")
     r = invoke("config", "show")
     assert r.exit_code == 1
-    assert "setting store_dri from govern.toml:1: Extra inputs are not permitted" in r.stderr
+    assert "setting store_dri from govern.toml:1: not a setting of the top level" in r.stderr
 
 
 def test_missing_config_file_given_explicitly(invoke: Invoke) -> None:
@@ -153,7 +153,9 @@ def test_inventory_list_show_history_diff(invoke: Invoke, tmp_path: Path) -> Non
     [row] = json.loads(invoke("inventory", "list", "--format", "json").stdout)
     assert (row["owners"], row["members"], row["guests"]) == (1, 2, 1)
     csv_out = invoke("--format", "csv", "inventory", "list").stdout
-    assert csv_out.splitlines()[0] == "path,kind,origin,label,owners,members,guests,last_activity"
+    assert csv_out.splitlines()[0] == (
+        "id,path,kind,origin,sensitivity_label,owners,members,guests,last_activity_at"
+    )
 
     shown = json.loads(invoke("inventory", "show", "fake:team:1", "--format", "json").stdout)
     assert shown["community"]["name"] == "One" and len(shown["grants"]) == 3
@@ -162,9 +164,9 @@ def test_inventory_list_show_history_diff(invoke: Invoke, tmp_path: Path) -> Non
     assert [(h["owners"], h["members"], h["guests"]) for h in hist] == [(1, 0, 0), (1, 2, 1)]
 
     diff = json.loads(invoke("inventory", "diff", "1", "2", "--format", "json").stdout)
-    assert {(d["change"], d["principal"]) for d in diff} == {
-        ("grant added", "fake:user:2"),
-        ("grant added", "fake:user:3"),
+    assert {(d["change"], d["principal"], d["principal_id"]) for d in diff} == {
+        ("grant added", "u2@x.example", "fake:user:2"),
+        ("grant added", "u3@x.example", "fake:user:3"),
     }
     snaps = json.loads(invoke("inventory", "snapshots", "--format", "json").stdout)
     assert [s["seq"] for s in snaps] == [1, 2]
@@ -175,7 +177,8 @@ def test_unknown_community_is_one_line(invoke: Invoke, tmp_path: Path) -> None:
     r = invoke("inventory", "show", "fake:team:404")
     assert r.exit_code == 1
     assert r.stderr.strip() == (
-        "error: community fake:team:404 is not in the inventory; `govern inventory list` shows ids"
+        "error: community fake:team:404 is not in the inventory (neither an id nor a path); "
+        "`govern inventory list` shows paths, `--format csv` or `json` ids too"
     )
 
 

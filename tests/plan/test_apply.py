@@ -219,3 +219,34 @@ def test_rollback_undoes_what_the_run_did_and_nothing_else(world: World) -> None
     ]
     assert world.tool.snapshot() == expected
     assert world.tool.state["min_owners"]["fake:team:one"] == 1
+
+
+def test_blast_radius_refusal_names_every_community_over_the_limit(world: World) -> None:
+    plan = world.plan(
+        [
+            remove("fake:team:three", "fake:user:ext", Role.MEMBER),
+            remove("fake:team:one", "fake:user:bob", Role.MEMBER),
+            remove("fake:team:two", "fake:user:bob", Role.MEMBER),
+        ]
+    )
+    names = {"fake:team:one": "fake/t/team/one", "fake:team:two": "fake/t/team/two"}
+    with pytest.raises(PlanError) as refused:
+        apply_plan(
+            world.store,
+            plan,
+            world.connector_for,
+            options(max_removed_share=0.3),
+            source="p.json",
+            names=names,
+        )
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("p.json: 3 communities are over the limit of 30%")
+    # Worst first; each by its path where known; the flag asks for the worst share.
+    assert (
+        "fake/t/team/two would lose 1 of its 1 members (100%); "
+        "fake:team:three would lose 1 of its 2 members (50%); "
+        "fake/t/team/one would lose 1 of its 3 members (33%)"
+    ) in message
+    assert message.endswith("--max-removed-share 1 or max_removed_share in govern.toml")
+    assert world.tool.state["applied"] == 0

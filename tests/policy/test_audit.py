@@ -148,5 +148,6 @@ def test_empty_store_says_what_to_do(tmp_path: Path, monkeypatch) -> None:  # ty
     env = {"GOVERN_STORE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     result = run(env)
     assert result.exit_code == 1
-    assert "has no snapshot" in result.stderr
+    assert "empty.db does not exist" in result.stderr  # a mistyped URL creates no store
     assert "govern discover" in result.stderr
+    assert not (tmp_path / "empty.db").exists()

@@ -40,7 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("govern.cli.sync:sync", "Discover, plan and (with --apply) apply, for schedulers."),
 }
 
-FORMATS = ("table", "json", "csv")
+# Kept in step with govern.cli.formats.FORMATS (a test checks), which is not imported here so
+# that `govern --help` stays fast.
+FORMATS = ("table", "json", "csv", "markdown", "sarif", "html")
 
 
 class LazyGroup(click.Group):
@@ -57,7 +59,22 @@ class LazyGroup(click.Group):
             return None
         module, attr = target[0].split(":")
         cmd: click.Command = getattr(importlib.import_module(module), attr)
-        return cmd
+        from govern.cli.formats import guard
+
+        return guard(cmd)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command; a mistyped name gets a "did you mean" naming the closest ones."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib  # only for a mistyped command: start-up stays fast
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=2, cutoff=0.7)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise click.UsageError(f"no such command '{name}'{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands in --help."""
@@ -80,6 +97,12 @@ class LazyGroup(click.Group):
             sys.exit(int(exc.exit_status))
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # One line, like every other error: what is wrong, and where the usage is.
+            where = command_path(exc.ctx)
+            message = exc.format_message().rstrip(".")
+            click.echo(f"error: {message} (see `{where} --help`)", err=True)
+            sys.exit(int(ExitStatus.ERROR))
         except click.ClickException as exc:
             exc.show()
             sys.exit(int(ExitStatus.ERROR))
@@ -98,6 +121,12 @@ class LazyGroup(click.Group):
         sys.exit(int(rv) if isinstance(rv, int) else 0)
 
 
+def command_path(ctx: click.Context | None) -> str:
+    """``govern inventory list``, whatever name the program was started under."""
+    parts = ctx.command_path.split(" ")[1:] if ctx else []
+    return " ".join(["govern", *parts])
+
+
 def _print_traceback() -> None:
     # Imported here: traceback (and linecache) cost ~10 ms on every start otherwise.
     import traceback
@@ -113,7 +142,7 @@ def _print_traceback() -> None:
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format for data (default: table).",
+    help="Output format for every command that supports it (each lists its own; default: table).",
 )
 @click.option(
     "--config",

@@ -80,10 +80,10 @@ def names_for(app: App, plan: Plan) -> dict[str, str]:
     names: dict[str, str] = {}
     if not wanted_c:
         return names
-    for community in queries.communities(app.store):
+    for community in queries.communities(app.inventory_store):
         if community.id in wanted_c:
             names[community.id] = community.path
-    for p in queries.principals(app.store):
+    for p in queries.principals(app.inventory_store):
         if p.id in wanted_p:
             names[p.id] = p.email or p.display_name or p.id
     return names
@@ -107,17 +107,18 @@ def confirmer(auto_approve: bool) -> Callable[[Plan], bool]:
     return confirm
 
 
-def echo_report(report: Report) -> None:
+def echo_report(report: Report, names: dict[str, str] | None = None) -> None:
     """The run's outcome for people: the problems one per line, then the totals (stderr)."""
     from govern.model import JournalPhase
 
+    known = names or {}
     for o in report.outcomes:
         if o.phase in (JournalPhase.FAILED, JournalPhase.SKIPPED):
             c = o.change
-            who = c.principal_id or c.value or ""
-            click.echo(
-                f"{o.phase.value}: {c.action.value} {c.community_id} {who}: {o.message}", err=True
-            )
+            who = known.get(c.principal_id or "") or c.principal_id or c.value or ""
+            where = known.get(c.community_id) or c.community_id
+            label = "refused" if o.phase is JournalPhase.FAILED else "kept back"
+            click.echo(f"{label}: {c.action.value} {where} {who}: {o.message}", err=True)
     s = report.summary()
     again = f" ({s['done_earlier']} in an earlier attempt)" if s["done_earlier"] else ""
     click.echo(

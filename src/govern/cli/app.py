@@ -28,6 +28,7 @@ class App:
     _registry: Registry | None = field(default=None, repr=False)
     _settings: LoadedSettings | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
+    _inventory_checked: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.debug:
@@ -72,6 +73,33 @@ class App:
             self._store = Store(self.settings.values.database_url())
         return self._store
 
+    @property
+    def inventory_store(self) -> Store:
+        """The store for commands that read the inventory: it must exist and hold a snapshot.
+
+        Opening a store creates it, so a mistyped URL or a forgotten ``export`` would otherwise
+        show an empty inventory as if it were the truth.
+        """
+        from govern.errors import StoreError
+
+        if self._inventory_checked:
+            return self.store
+        url = self.settings.values.database_url()
+        path = _sqlite_file(url)
+        if path is not None and not path.exists():
+            raise StoreError(
+                f"store {url} does not exist (no file {path}); check store_url "
+                f"(GOVERN_STORE_URL) or run `govern discover` to create it"
+            )
+        store = self.store
+        if not store.latest():
+            raise StoreError(
+                f"store {store.where} holds no inventory; check store_url (GOVERN_STORE_URL) "
+                f"or run `govern discover` first"
+            )
+        self._inventory_checked = True
+        return store
+
     def connector(self, name: str) -> Connector:
         """An instance of one configured connector."""
         cls = self.registry.get(name)
@@ -82,3 +110,17 @@ class App:
                 f"or set GOVERN_{name.upper()}__* variables (`govern connectors` lists settings)"
             )
         return cls(conf)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        db = make_url(url).database
+    except ArgumentError:
+        return None  # the store reports a malformed URL with its own message
+    return Path(db) if db and db != ":memory:" else None

@@ -33,10 +33,11 @@ def apply(
     plan = files.read(planfile)
     options = apply_options(app, max_changes, max_removed_share, RunKind.APPLY)
     ask = confirmer(auto_approve)
+    names = names_for(app, plan)
 
     def confirm(p: Plan) -> bool:
         if not auto_approve:
-            click.echo(summary.render(p, names_for(app, p)), nl=False)
+            click.echo(summary.render(p, names), nl=False)
         return ask(p)
 
     report = apply_plan(
@@ -47,6 +48,7 @@ def apply(
         source=str(planfile),
         confirm=confirm,
         log=lambda m: click.echo(m, err=True),
+        names=names,
     )
     if report is None:
         click.echo("Apply cancelled; nothing changed.", err=True)
@@ -54,5 +56,5 @@ def apply(
     if report.already_applied:
         click.echo(f"{planfile}: already applied in run {report.run.id}; nothing to do.", err=True)
         return int(ExitStatus.OK)
-    echo_report(report)
+    echo_report(report, names)
     return int(ExitStatus.OK if report.status.value == "applied" else ExitStatus.ERROR)

@@ -74,13 +74,19 @@ def audit(
     for rid in rules:
         if rid not in known:
             raise click.BadParameter(f"no rule '{rid}'{suggest(rid, known)}", param_hint="--rule")
-    inventory = Inventory.from_store(app.store, connector)
+    from govern.progress import Progress
 
     def wanted(res: object) -> bool:
         rid, path = getattr(res, "id", ""), getattr(res, "path", "")
         return any(c == rid or glob_match(path, c) for c in communities)
 
-    result = run(policies, inventory, community=wanted if communities else None)
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("reading the inventory")
+        inventory = Inventory.from_store(store, connector)
+        progress.phase("evaluating the policies")
+        result = run(policies, inventory, community=wanted if communities else None)
+
     findings = result.findings
     if rules:
         findings = [f for f in findings if f.rule_id in rules]
@@ -89,7 +95,7 @@ def audit(
         findings = [f for f in findings if keep(f)]
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    _stale(app, policies.thresholds, inventory.at)
+    _stale(app, policies.thresholds, connector)
     descriptions = {rid: r.description for rid, r in policies.rules.items()}
     click.echo(
         render_findings(
@@ -111,16 +117,26 @@ def audit(
     return int(ExitStatus.OK)
 
 
-def _stale(app: App, thresholds: dict[str, object], at: object) -> None:
-    from datetime import datetime
+def _stale(app: App, thresholds: dict[str, object], connector: str | None) -> None:
+    """Warn when the newest discovery is older than the audit threshold.
 
+    The age is how long ago govern read the tool, on govern's own clock (the snapshot's
+    ``started_at`` against now): the tool's clock (``observed_at``) may differ from ours, and
+    a sandbox's simulated clock certainly does.
+    """
     from govern.model import utcnow
 
     section = thresholds.get("audit")
     days = section.get("max_snapshot_age_days") if isinstance(section, dict) else None
-    if isinstance(days, int) and isinstance(at, datetime) and utcnow() - at > timedelta(days=days):
+    if not isinstance(days, int):
+        return
+    latest = [s for (c, _), s in app.inventory_store.latest().items() if connector in (None, c)]
+    if not latest:
+        return
+    newest = max(s.started_at for s in latest)
+    if utcnow() - newest > timedelta(days=days):
         click.echo(
-            f"warning: the newest snapshot is from {at:%Y-%m-%d}, older than {days} days; "
-            f"run `govern discover` for a current audit",
+            f"warning: the newest discovery ran on {newest:%Y-%m-%d}, more than {days} days "
+            f"ago; run `govern discover` for a current audit",
             err=True,
         )

@@ -12,12 +12,13 @@ from govern.cli.app import App
 @click.command()
 @click.option(
     "-o",
-    "--out",
+    "--output",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("govern-demo"),
     show_default=True,
-    help="Folder for the store, the reports and the plan (replaced on each run).",
+    help="Folder for the store, the reports and the plan (a previous demo's is replaced; "
+    "any other non-empty folder is refused).",
 )
 @click.option(
     "--size",
@@ -33,8 +34,9 @@ from govern.cli.app import App
 @click.pass_obj
 def demo(app: App, out_dir: Path, size: str, seed: int, days: int) -> None:
     """Generate a company, serve it as Graph and Confluence, discover, audit, report and plan."""
-    from govern.demo import run_demo
+    from govern.demo import check_out_dir, run_demo
 
+    check_out_dir(out_dir)  # before the registry and the policies load: fail fast
     policies = app.settings.values.policies_dir
     result = run_demo(
         app.registry,
@@ -53,6 +55,8 @@ def demo(app: App, out_dir: Path, size: str, seed: int, days: int) -> None:
         click.echo(f"  {label:9} {path}")
     click.echo(
         f"\nOpen {result.files.get('html')} in a browser. Review the plan with "
-        f"`cat {out_dir / 'plan.txt'}`; explore with "
-        f"`GOVERN_STORE_URL=sqlite:///{out_dir / 'inventory.db'} govern inventory list`."
+        f"`cat {out_dir / 'plan.txt'}`. Explore it with the policies it used:\n"
+        f"  export GOVERN_STORE_URL=sqlite:///{out_dir / 'inventory.db'}\n"
+        f"  export GOVERN_POLICIES_DIR={out_dir / 'policies'}\n"
+        f"  govern inventory list"
     )

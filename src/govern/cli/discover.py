@@ -30,6 +30,7 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
 
     # The directory groups the policies name (the steward pool, ...): their memberships are read.
     named = directory_group_names(app.settings.values.policies_dir)
+    from govern.progress import Progress
 
     wanted = list(names) or [
         n for n in sorted(app.registry.connectors) if app.settings.connector(n)
@@ -40,14 +41,20 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
             "(`govern connectors` lists installed connectors and their settings)"
         )
     rows: list[dict[str, Any]] = []
-    for name in wanted:
-        outcome = run_discovery(
-            app.store,
-            app.connector(name),
-            full=full,
-            log=lambda m: click.echo(m, err=True),
-            directory_groups=named,
-        )
+    outcomes = []
+    with Progress() as progress:
+        for name in wanted:
+            outcomes.append(
+                run_discovery(
+                    app.store,
+                    app.connector(name),
+                    full=full,
+                    log=progress.log,
+                    progress=progress,
+                    directory_groups=named,
+                )
+            )
+    for name, outcome in zip(wanted, outcomes, strict=True):
         snap = outcome.snapshot
         rows.append(
             {

@@ -9,6 +9,9 @@ import click
 from govern.cli.app import App
 from govern.output import render
 
+# The journal's phases in the words apply and sync print.
+_PHASE_WORDS = {"failed": "refused", "skipped": "kept back"}
+
 
 @click.command()
 @click.argument("run_id", required=False)
@@ -19,7 +22,7 @@ def history(app: App, run_id: str | None, limit: int, fmt: str | None) -> None:
     """List runs (who, when, outcome), or every journal entry of RUN."""
     from govern.plan.journal import Journal
 
-    journal = Journal(app.store)
+    journal = Journal(app.inventory_store)
     if run_id is None:
         rows: list[dict[str, Any]] = [
             {
@@ -32,8 +35,9 @@ def history(app: App, run_id: str | None, limit: int, fmt: str | None) -> None:
                 "attempts": r.attempts,
                 "changes": len(r.plan.changes),
                 "done": r.summary.get("done", ""),
-                "failed": r.summary.get("failed", ""),
-                "skipped": r.summary.get("skipped", ""),
+                # The words apply and sync print: refused by the tool, kept back by govern.
+                "refused": r.summary.get("failed", ""),
+                "kept_back": r.summary.get("skipped", ""),
                 "plan": r.plan_id,
             }
             for r in journal.runs(limit)
@@ -47,31 +51,43 @@ def history(app: App, run_id: str | None, limit: int, fmt: str | None) -> None:
             "attempts",
             "changes",
             "done",
-            "failed",
-            "skipped",
+            "refused",
+            "kept_back",
         ]
         click.echo(render(rows, cols, app.format(fmt), title="Runs"), nl=False)
         return
+    from govern.store import queries
+
     run = journal.get(run_id)
     changes = {c.id: c for c in run.plan.changes}
+    entries = journal.entries(run.id)
+    wanted = [changes[e.change_id] for e in entries if e.change_id in changes]
+    paths = queries.community_paths(app.inventory_store, [c.community_id for c in wanted])
+    people = queries.principal_labels(
+        app.inventory_store, [c.principal_id for c in wanted if c.principal_id]
+    )
     rows = []
-    for e in journal.entries(run.id):
+    for e in entries:
         c = changes.get(e.change_id)
         rows.append(
             {
                 "at": e.at.isoformat(timespec="seconds"),
-                "phase": e.phase.value,
+                "phase": _PHASE_WORDS.get(e.phase.value, e.phase.value),
                 "change": e.change_id,
-                "action": c.action.value if c else "",
-                "community": c.community_id if c else "",
-                "principal": (c.principal_id or c.value or "") if c else "",
-                "rule": c.rule_id if c else "",
+                "action": c.action.value if c else None,
+                "community": paths.get(c.community_id) if c else None,
+                "community_id": c.community_id if c else None,
+                # A visibility or label change has a value, not a principal.
+                "principal": people.get(c.principal_id) if c and c.principal_id else None,
+                "principal_id": c.principal_id if c else None,
+                "value": c.value if c else None,
+                "rule_id": c.rule_id if c else None,
                 "message": e.message,
                 "actor": e.actor,
                 "before": e.before,
                 "after": e.after,
             }
         )
-    cols = ["at", "phase", "action", "community", "principal", "rule", "message"]
+    cols = ["at", "phase", "action", "community", "principal", "value", "rule_id", "message"]
     title = f"Run {run.id} ({run.status.value}, {run.attempts} attempt(s))"
     click.echo(render(rows, cols, app.format(fmt), title=title), nl=False)

@@ -32,9 +32,9 @@ def list_(
     """List current communities with their owners, members and guests."""
     from govern.store import queries
 
-    counts = queries.grant_counts(app.store, connector=connector)
+    counts = queries.grant_counts(app.inventory_store, connector=connector)
     rows: list[dict[str, Any]] = []
-    for c in queries.communities(app.store, connector=connector):
+    for c in queries.communities(app.inventory_store, connector=connector):
         if (kind and c.kind != kind) or (origin and c.origin.value != origin):
             continue
         n = counts.get(c.id) or Counter()
@@ -45,58 +45,70 @@ def list_(
                 "kind": c.kind,
                 "name": c.name,
                 "visibility": c.visibility,
-                "label": c.sensitivity_label,
+                "sensitivity_label": c.sensitivity_label,
                 "origin": c.origin,
                 "lifecycle": c.lifecycle,
                 "owners": n.get("owner", 0),
                 "members": n.get("member", 0),
                 "guests": n.get("guests", 0),
-                "last_activity": c.last_activity_at,
+                "last_activity_at": c.last_activity_at,
             }
         )
     rows.sort(key=lambda r: (-r["members"], r["path"]))
-    cols = ["path", "kind", "origin", "label", "owners", "members", "guests", "last_activity"]
-    click.echo(render(rows, cols, app.format(fmt), title="Communities"), nl=False)
+    f = app.format(fmt)
+    # Field names as in `govern schema` (Community); people read paths, tools get ids too.
+    cols = ["path", "kind", "origin", "sensitivity_label", "owners", "members", "guests"]
+    cols.append("last_activity_at")
+    if f == "csv":
+        cols.insert(0, "id")
+    click.echo(render(rows, cols, f, title="Communities"), nl=False)
 
 
 @inventory.command("show")
-@click.argument("community_id")
+@click.argument("community")
 @FMT
 @click.pass_obj
-def show(app: App, community_id: str, fmt: str | None) -> None:
-    """Show one community and who holds which role in it."""
+def show(app: App, community: str, fmt: str | None) -> None:
+    """Show one community (by id or path) and who holds which role in it."""
     from govern.store import queries
 
-    c = queries.community(app.store, community_id)
-    grants = sorted(queries.grants(app.store, community_id=community_id), key=lambda g: g.key)
+    store = app.inventory_store
+    community_id = queries.community_id_for(store, community)
+    c = queries.community(store, community_id)
+    grants = sorted(queries.grants(store, community_id=community_id), key=lambda g: g.key)
+    who = queries.principal_labels(
+        store, [g.principal_id for g in grants] + [g.added_by for g in grants if g.added_by]
+    )
+    rows = [
+        {
+            **g.model_dump(mode="json"),
+            "principal": who.get(g.principal_id, g.principal_id),
+            "added_by_name": who.get(g.added_by, g.added_by) if g.added_by else None,
+        }
+        for g in grants
+    ]
     f = app.format(fmt)
     if f == "table":
         click.echo(render_object(c, f), nl=False)
-        rows = [
-            {"principal": g.principal_id, "role": g.role, "since": g.since, "added_by": g.added_by}
-            for g in grants
-        ]
-        click.echo(
-            render(rows, ["principal", "role", "since", "added_by"], f, title="Grants"), nl=False
-        )
+        cols = ["principal", "role", "since", "added_by_name"]
+        click.echo(render(rows, cols, f, title="Grants"), nl=False)
     elif f == "json":
-        click.echo(render_object({"community": c, "grants": grants}, f), nl=False)
+        click.echo(render_object({"community": c, "grants": rows}, f), nl=False)
     else:
-        rows = [g.model_dump(mode="json") for g in grants]
-        click.echo(
-            render(rows, ["community_id", "principal_id", "role", "since", "added_by"], f), nl=False
-        )
+        cols = ["community_id", "principal_id", "principal", "role", "since", "added_by"]
+        click.echo(render(rows, cols, f), nl=False)
 
 
 @inventory.command("history")
-@click.argument("community_id")
+@click.argument("community")
 @FMT
 @click.pass_obj
-def history(app: App, community_id: str, fmt: str | None) -> None:
-    """Owners, members, guests and activity of one community at every snapshot."""
+def history(app: App, community: str, fmt: str | None) -> None:
+    """Owners, members, guests and activity of one community (by id or path) at every snapshot."""
     from govern.store import queries
 
-    h = queries.community_history(app.store, community_id)
+    store = app.inventory_store
+    h = queries.community_history(store, queries.community_id_for(store, community))
     rows = []
     for p in h.points:
         d30 = p.activity.get("D30")
@@ -134,7 +146,7 @@ def snapshots(app: App, connector: str | None, fmt: str | None) -> None:
             "complete": s.complete,
             "incomplete": s.incomplete,
         }
-        for s in app.store.snapshots(connector=connector)
+        for s in app.inventory_store.snapshots(connector=connector)
     ]
     cols = ["seq", "connector", "scope", "mode", "at", "complete", "incomplete"]
     click.echo(render(rows, cols, app.format(fmt), title="Snapshots"), nl=False)
@@ -149,23 +161,48 @@ def diff(app: App, before: str, after: str, fmt: str | None) -> None:
     """What changed between two snapshots (ids or seq numbers) of one scope."""
     from govern.store import queries
 
-    d = queries.diff(app.store, app.store.snapshot_by_id(before), app.store.snapshot_by_id(after))
+    store = app.inventory_store
+    d = queries.diff(store, store.snapshot_by_id(before), store.snapshot_by_id(after))
+    grants = [*d.grants_added, *d.grants_removed]
+    paths = queries.community_paths(
+        store,
+        [*d.communities_added, *d.communities_removed, *d.communities_changed]
+        + [c for c, _, _ in grants],
+    )
+    people = queries.principal_labels(
+        store, [*d.principals_added, *d.principals_removed] + [p for _, p, _ in grants]
+    )
     rows: list[dict[str, object]] = []
+
+    def row(what: str, cid: str | None, pid: str | None, role: str | None) -> dict[str, object]:
+        return {
+            "change": what,
+            "community": paths.get(cid, cid) if cid else None,
+            "principal": people.get(pid, pid) if pid else None,
+            "role": role,
+            "community_id": cid,
+            "principal_id": pid,
+        }
+
     for what, items in (
         ("community added", d.communities_added),
         ("community removed", d.communities_removed),
         ("community changed", d.communities_changed),
+    ):
+        rows += [row(what, i, None, None) for i in items]
+    for what, items in (
         ("principal added", d.principals_added),
         ("principal removed", d.principals_removed),
     ):
-        rows += [{"change": what, "community": i, "principal": "", "role": ""} for i in items]
+        rows += [row(what, None, i, None) for i in items]
     for what, keys in (("grant added", d.grants_added), ("grant removed", d.grants_removed)):
-        rows += [{"change": what, "community": c, "principal": p, "role": r} for c, p, r in keys]
+        rows += [row(what, c, p, r) for c, p, r in keys]
     title = f"Changes from snapshot {d.before.seq} to {d.after.seq}"
-    click.echo(
-        render(rows, ["change", "community", "principal", "role"], app.format(fmt), title=title),
-        nl=False,
-    )
+    f = app.format(fmt)
+    cols = ["change", "community", "principal", "role"]
+    if f == "csv":
+        cols += ["community_id", "principal_id"]
+    click.echo(render(rows, cols, f, title=title), nl=False)
 
 
 def _open(path: str, mode: str) -> Any:
@@ -201,7 +238,7 @@ def export(app: App, file: str, connector: str | None) -> None:
     from govern.store.portable import export_inventory
 
     with _open(file, "w") as out:
-        counts = export_inventory(app.store, out, connector=connector)
+        counts = export_inventory(app.inventory_store, out, connector=connector)
     for scope, n in counts.by_scope.items():
         click.echo(
             f"{scope}: {n['principal']} principals, {n['community']} communities, "

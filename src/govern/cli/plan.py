@@ -13,7 +13,8 @@ from govern.errors import ExitStatus
 @click.command()
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write the plan file here, for `govern apply PLANFILE`.",
@@ -37,13 +38,18 @@ def plan(
         for n, cls in app.registry.connectors.items()
         if not names or n in names
     }
-    built = build_plan(
-        app.store,
-        app.settings.values.policies_dir,
-        now=utcnow(),
-        connectors=list(names) or None,
-        supported=supported,
-    )
+    from govern.progress import Progress
+
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("planning")
+        built = build_plan(
+            store,
+            app.settings.values.policies_dir,
+            now=utcnow(),
+            connectors=list(names) or None,
+            supported=supported,
+        )
     if out is not None:
         planfile.write(built.plan, out)
     if app.format(fmt) == "json":

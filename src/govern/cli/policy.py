@@ -25,10 +25,10 @@ def policy() -> None:
 @policy.command()
 @DIRECTORY
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", help="Output."
+    "--format", "fmt", type=click.Choice(["table", "json", "sarif"]), default=None, help="Output."
 )
 @click.pass_obj
-def validate(app: App, directory: Path | None, fmt: str) -> int:
+def validate(app: App, directory: Path | None, fmt: str | None) -> int:
     """Check model, rules and YAML; every problem as file:line:col with the fix."""
     from govern.policy.diagnostics import errors
     from govern.policy.sarif import diagnostics_sarif
@@ -66,11 +66,11 @@ def validate(app: App, directory: Path | None, fmt: str) -> int:
 
 @policy.command("test")
 @DIRECTORY
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None)
 @click.option("--strict", is_flag=True, help="Fail when a rule is reached by no test.")
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
 @click.pass_obj
-def test_(app: App, directory: Path | None, fmt: str, strict: bool, verbose: bool) -> int:
+def test_(app: App, directory: Path | None, fmt: str | None, strict: bool, verbose: bool) -> int:
     """Run the policy tests (tests/*.yaml) and report rules no test reaches."""
     from govern.policy.diagnostics import display_path, errors
     from govern.policy.repo import read_repo
@@ -100,7 +100,7 @@ def test_(app: App, directory: Path | None, fmt: str, strict: bool, verbose: boo
                 for o in report.outcomes
             ],
             "unreached_rules": [
-                {"rule": rid, "file": s.file if s else None, "line": s.line if s else None}
+                {"rule_id": rid, "file": s.file if s else None, "line": s.line if s else None}
                 for rid, s in unreached
             ],
         }
@@ -183,7 +183,7 @@ def impact(
     root = policies_dir or app.settings.values.policies_dir
     # Both revisions load before the store opens: a broken policy is reported first, alone.
     with at_revision(root, base) as old, at_revision(root, head) as new:
-        store = app.store
+        store = app.inventory_store
         inventory = Inventory.from_store(store, connector)
         triples = itemgetter(0, 1, 2)
         found = compare(
@@ -192,7 +192,7 @@ def impact(
             inventory,
             grants=lambda: map(triples, queries.grant_rows(store, connector=connector)),
         )
-    chosen = fmt or (app.fmt if app.fmt in ("json", "table") else "table")
+    chosen = fmt or "table"
     if chosen == "json":
         click.echo(json.dumps(found.as_json(), indent=2))
     elif chosen == "sarif":

@@ -68,7 +68,12 @@ def viral(
     from govern.virality.formats import render
 
     policies = policies_dir or app.settings.values.policies_dir
-    rep = build_report(app.store, policies_dir=policies)
+    from govern.progress import Progress
+
+    store = app.inventory_store
+    with Progress() as progress:
+        progress.phase("measuring the communities for the shadow-IT report")
+        rep = build_report(store, policies_dir=policies)
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
         from govern.private import write_private_text
@@ -85,7 +90,7 @@ def viral(
             cls = app.registry.connectors.get(split_id(change.community_id)[0])
             return cls.refuses(change) if cls else "its connector is not installed"
 
-        done = write_proposal(rep, app.store, policies, plan_out, refuses)
+        done = write_proposal(rep, app.inventory_store, policies, plan_out, refuses)
         click.echo(
             f"proposed {len(done.decisions)} lifecycle decisions in {done.lifecycle_file} "
             f"(review with `git diff`, merge in a pull request); plan with {done.changes} "

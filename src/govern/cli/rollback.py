@@ -14,7 +14,8 @@ from govern.cli.app import App
 @click.argument("run_id")
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="Write the reverse plan here; apply it with `govern apply`.",
@@ -28,7 +29,7 @@ def rollback(app: App, run_id: str, out: Path) -> None:
     from govern.policy.repo import revision
 
     plan, notes = rollback_plan(
-        app.store, run_id, policy=revision(app.settings.values.policies_dir), now=utcnow()
+        app.inventory_store, run_id, policy=revision(app.settings.values.policies_dir), now=utcnow()
     )
     planfile.write(plan, out)
     click.echo(summary.render(plan, names_for(app, plan), notes), nl=False)

@@ -17,7 +17,8 @@ from govern.errors import ConfigError, GovernError, LockedError
 @click.option("--full", is_flag=True, help="Full discovery instead of incremental.")
 @click.option(
     "-o",
-    "--out",
+    "--output",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Also write the plan file here (for review or a later `govern apply`).",
@@ -42,6 +43,7 @@ def sync(
     """Discover incrementally, plan, and with --apply apply; one sync per scope at a time."""
     from govern.plan.journal import RunKind
     from govern.plan.sync import run_sync
+    from govern.progress import Progress
 
     wanted = list(names) or [
         n for n in sorted(app.registry.connectors) if app.settings.connector(n)
@@ -55,16 +57,19 @@ def sync(
     options = apply_options(app, max_changes, max_removed_share, RunKind.SYNC)
     title = f"govern sync {'(apply)' if do_apply else '(dry run)'}: {', '.join(wanted)}"
     try:
-        outcome = run_sync(
-            app.store,
-            connectors,
-            app.settings.values.policies_dir,
-            options,
-            apply=do_apply,
-            full=full,
-            plan_out=out,
-            log=lambda m: click.echo(m, err=True),
-        )
+        with Progress() as progress:
+            outcome = run_sync(
+                app.store,
+                connectors,
+                app.settings.values.policies_dir,
+                options,
+                apply=do_apply,
+                full=full,
+                plan_out=out,
+                state_dir=app.settings.values.store_dir,
+                log=progress.log,
+                progress=progress,
+            )
     except LockedError:
         raise  # another sync is running: no news for the channel
     except GovernError as exc:
@@ -77,6 +82,9 @@ def sync(
     data: dict[str, object] = {
         "status": "ok" if not outcome.failed else "failed",
         "changes": outcome.changes,
+        "needs_a_person": (
+            [n.to_json(outcome.built.names) for n in outcome.built.notes] if outcome.built else []
+        ),
     }
     if outcome.report is not None:
         data["run"] = outcome.report.run.id

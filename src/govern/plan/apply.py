@@ -149,11 +149,12 @@ def preflight(
     options: ApplyOptions,
     source: str,
     now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, list[Grant]]:
     """Every check made before the first change; returns the touched communities' grants now."""
     since = check_fresh(store, journal, plan, options, source, now or utcnow())
     grants = projected_grants(store, journal, plan, since)
-    blast.check(plan, grants, options.limits, source)
+    blast.check(plan, grants, options.limits, source, names)
     return grants
 
 
@@ -168,18 +169,23 @@ def apply_plan(
     log: Log | None = None,
     take_lock: bool = True,
     now: datetime | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Report | None:
-    """Check and apply ``plan``; None when ``confirm`` declined. Resumes an unfinished run."""
+    """Check and apply ``plan``; None when ``confirm`` declined. Resumes an unfinished run.
+
+    ``names`` (community paths, people's emails) make the progress lines and messages readable.
+    """
     journal = Journal(store)
     say = log or (lambda _m: None)
+    known = dict(names or {})
     held = lock.hold(store, lock.scope_names(plan.snapshots), f"apply {plan.id}")
     with held if take_lock else nullcontext():
         existing = journal.for_plan(plan.id)
         if existing is not None and existing.status is RunStatus.APPLIED:
             return Report(existing, already_applied=True)
-        grants = preflight(store, journal, plan, options, source, now)
-        names = sorted({split_id(c.community_id)[0] for c in plan.changes})
-        connectors = {n: connector_for(n) for n in names}  # a missing one fails before any change
+        grants = preflight(store, journal, plan, options, source, now, known)
+        tools = sorted({split_id(c.community_id)[0] for c in plan.changes})
+        connectors = {n: connector_for(n) for n in tools}  # a missing one fails before any change
         if confirm is not None and not confirm(plan):
             return None
         if existing is not None:
@@ -192,7 +198,7 @@ def apply_plan(
         every = [g for gs in grants.values() for g in gs]
         ledger = OwnerLedger.from_grants(effective_owners(store, every))
         ledger.track(grants)  # communities with no effective owner are tracked too
-        _run_changes(journal, run, plan, connectors, ledger, report, options.actor, say)
+        _run_changes(journal, run, plan, connectors, ledger, report, options.actor, say, known)
         journal.finish(run.id, report.status, dict(report.summary()))
         report.run = journal.get(run.id)
         return report
@@ -207,8 +213,13 @@ def _run_changes(
     report: Report,
     actor: str,
     say: Log,
+    names: Mapping[str, str],
 ) -> None:
     known = journal.last_phases(run.id)
+
+    def name(ref: str) -> str:
+        return names.get(ref) or ref
+
     changes = ordered(plan.changes)
     for n, change in enumerate(changes, 1):
         prior = known.get(change.id)
@@ -216,12 +227,12 @@ def _run_changes(
             ledger.record(change)
             report.outcomes.append(Outcome(change, JournalPhase.DONE, prior.message, earlier=True))
             continue
-        outcome = _one(journal, run.id, change, connectors, ledger, actor, prior)
+        outcome = _one(journal, run.id, change, connectors, ledger, actor, prior, name)
         report.outcomes.append(outcome)
+        who = name(change.principal_id) if change.principal_id else change.value or ""
         say(
-            f"[{n}/{len(changes)}] {change.action.value} {change.community_id} "
-            f"{change.principal_id or change.value or ''}: {outcome.phase.value}"
-            + (f" ({outcome.message})" if outcome.message else "")
+            f"[{n}/{len(changes)}] {change.action.value} {name(change.community_id)} "
+            f"{who}: {outcome.phase.value}" + (f" ({outcome.message})" if outcome.message else "")
         )
 
 
@@ -233,11 +244,12 @@ def _one(
     ledger: OwnerLedger,
     actor: str,
     prior: JournalEntry | None,
+    name: Callable[[str], str] = str,
 ) -> Outcome:
     if ledger.would_orphan(change):
         message = (
-            f"kept: removing {change.principal_id} would leave {change.community_id} without "
-            f"an owner; add another owner first"
+            f"kept: removing {name(change.principal_id or '')} would leave "
+            f"{name(change.community_id)} without an owner; add another owner first"
         )
         journal.write(run_id, change.id, JournalPhase.SKIPPED, actor, message=message)
         return Outcome(change, JournalPhase.SKIPPED, message)

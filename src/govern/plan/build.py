@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from govern.errors import PlanError, StoreError
-from govern.model import ChangeAction, JournalPhase, Plan, Snapshot, split_id
+from govern.model import Change, ChangeAction, JournalPhase, Plan, Snapshot, split_id
 from govern.plan.journal import Journal
+from govern.plan.needs import NeedsPerson
 from govern.plan.planfile import new_plan
 from govern.plan.planner import Planner
 from govern.store import Store
@@ -25,7 +26,7 @@ class Built:
     """A plan, with the notes for reviewers and readable names for its ids."""
 
     plan: Plan
-    notes: list[str] = field(default_factory=list)
+    notes: list[NeedsPerson] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
 
 
@@ -64,12 +65,13 @@ def build_plan(
         result.changes, policy=revision(policies_dir), snapshots=snapshots, created_at=now
     )
     names: dict[str, str] = {}
-    for change in plan.changes:
-        community = inventory.communities.get(change.community_id)
+    mentioned: list[Change | NeedsPerson] = [*plan.changes, *result.notes]
+    for item in mentioned:
+        community = inventory.communities.get(item.community_id)
         if community is not None:
             names[community.id] = community.path
-        if change.principal_id:
-            p = inventory.principals.get(change.principal_id)
+        if item.principal_id:
+            p = inventory.principals.get(item.principal_id)
             if p is not None:
                 names[p.id] = p.email or p.display_name or p.id
     return Built(plan, result.notes, names)

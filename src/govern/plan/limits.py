@@ -58,8 +58,19 @@ def removals(plan: Plan, grants: Mapping[str, Iterable[Grant]]) -> list[Removal]
     return out
 
 
-def check(plan: Plan, grants: Mapping[str, Iterable[Grant]], limits: Limits, source: str) -> None:
-    """Raise :class:`PlanError` naming the limit, the setting and the flag when over a limit."""
+def check(
+    plan: Plan,
+    grants: Mapping[str, Iterable[Grant]],
+    limits: Limits,
+    source: str,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """Raise :class:`PlanError` naming the limit, the setting and the flag when over a limit.
+
+    Every community over the share limit is named in the one message (by path where ``names``
+    knows it), so one review covers them all instead of one refusal per run.
+    """
+    known = names or {}
     n = len(plan.changes)
     if n > limits.max_changes:
         raise PlanError(
@@ -69,12 +80,17 @@ def check(plan: Plan, grants: Mapping[str, Iterable[Grant]], limits: Limits, sou
         )
     over = [r for r in removals(plan, grants) if r.share > limits.max_removed_share]
     if over:
-        worst = max(over, key=lambda r: (r.share, r.community_id))
-        others = f" (and {len(over) - 1} more communities)" if len(over) > 1 else ""
+        over.sort(key=lambda r: (-r.share, r.community_id))
+        worst = over[0]
+        listed = "; ".join(
+            f"{known.get(r.community_id) or r.community_id} would lose {r.removed} of its "
+            f"{r.before} members ({r.share:.0%})"
+            for r in over
+        )
+        many = f"{len(over)} communities are" if len(over) > 1 else "1 community is"
         need = f"{worst.share:.2f}".rstrip("0").rstrip(".")
         raise PlanError(
-            f"{source}: community {worst.community_id} would lose {worst.removed} of its "
-            f"{worst.before} members ({worst.share:.0%}){others}, over the limit of "
-            f"{limits.max_removed_share:.0%} ([plan] max_removed_share); review the plan, then "
-            f"raise it with --max-removed-share {need} or max_removed_share in govern.toml"
+            f"{source}: {many} over the limit of {limits.max_removed_share:.0%} of members "
+            f"removed ([plan] max_removed_share): {listed}; review the plan, then raise it with "
+            f"--max-removed-share {need} or max_removed_share in govern.toml"
         )

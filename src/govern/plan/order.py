@@ -38,7 +38,7 @@ def ordered(changes: Iterable[Change]) -> list[Change]:
     return sorted(changes, key=lambda c: (phase(c), c.community_id, c.id))
 
 
-def _owner_delta(change: Change) -> tuple[str | None, str | None]:
+def owner_delta(change: Change) -> tuple[str | None, str | None]:
     """(principal gaining ownership, principal losing it) by this change."""
     p = change.principal_id
     a = change.action
@@ -81,7 +81,7 @@ class OwnerLedger:
 
     def would_orphan(self, change: Change) -> bool:
         """True when making ``change`` would leave its community with no owner."""
-        _, loses = _owner_delta(change)
+        _, loses = owner_delta(change)
         if loses is None:
             return False
         current = self._owners.get(change.community_id, set())
@@ -90,7 +90,7 @@ class OwnerLedger:
 
     def record(self, change: Change) -> None:
         """Take a change that was made into account."""
-        gains, loses = _owner_delta(change)
+        gains, loses = owner_delta(change)
         owners = self._owners.setdefault(change.community_id, set())
         if gains:
             owners.add(gains)

@@ -13,7 +13,10 @@ Casbin decides single grants; counting and choosing live here (DESIGN.md, "Polic
 * a lifecycle decision ``archived`` archives a community the tool has not archived.
 
 What cannot be planned (no eligible steward, a label not named, an action the connector cannot
-make) is returned as a note for the people reviewing the plan, never silently dropped.
+make) is returned as a :class:`NeedsPerson` item for the people reviewing the plan, never silently
+dropped. So is the removal of a community's last owner when no other owner can be added: apply
+would keep that owner back every time, so planning it would make every scheduled sync fail on
+the same change; instead the item says what would unblock it, and the plan stays convergent.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 
 from govern.model import Change, ChangeAction, Community, PrincipalKind, Role, Visibility
 from govern.plan.changes import make_change
+from govern.plan.needs import NeedsPerson
+from govern.plan.order import ordered, owner_delta
 from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.audit import NO_RULE
 from govern.policy.classify import Classifier
@@ -41,7 +46,7 @@ class PlannerResult:
     """The changes a plan should make, and what the reviewers should know it leaves undone."""
 
     changes: list[Change] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[NeedsPerson] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +84,10 @@ class Planner:
         self._load: dict[str, int] = defaultdict(int)
         self._result = PlannerResult()
         self._seen: set[str] = set()
+        # Changes per community, and those withdrawn again: indexes, so that keeping a last
+        # owner stays cheap on inventories with many communities.
+        self._by_community: dict[str, list[Change]] = defaultdict(list)
+        self._withdrawn: set[str] = set()
 
     # --- request objects -------------------------------------------------------------------
     def subject(self, principal_id: str) -> Subject:
@@ -92,18 +101,25 @@ class Planner:
             connector, frozenset()
         ):
             self._result.notes.append(
-                f"{change.community_id}: not planned: the {connector} connector cannot "
-                f"{change.action.value} (asked by {change.rule_id})"
+                NeedsPerson(
+                    change.community_id,
+                    change.rule_id,
+                    f"not planned: the {connector} connector cannot {change.action.value}",
+                    "make the change in the tool by hand",
+                    change.principal_id,
+                )
             )
             return False
         if change.id in self._seen:  # two rules asking for the same change make one change
             return True
         self._seen.add(change.id)
+        self._withdrawn.discard(change.id)
         self._result.changes.append(change)
+        self._by_community[change.community_id].append(change)
         return True
 
-    def _note(self, community_id: str, text: str) -> None:
-        self._result.notes.append(f"{community_id}: {text}")
+    def _note(self, community_id: str, rule_id: str, problem: str, unblock: str) -> None:
+        self._result.notes.append(NeedsPerson(community_id, rule_id, problem, unblock))
 
     def _reason(self, rule: Rule | None, default: str) -> str:
         return (rule.description if rule and rule.description else default).rstrip(".")
@@ -121,6 +137,9 @@ class Planner:
         for state in tracked.values():
             self._requirements(state)
             self._lifecycle(state)
+        if self._withdrawn:
+            kept = [c for c in self._result.changes if c.id not in self._withdrawn]
+            self._result.changes = kept
         self._result.changes.sort(key=lambda c: (c.community_id, c.action.value, c.id))
         return self._result
 
@@ -230,11 +249,40 @@ class Planner:
         if "label_required" in rules and not state.community.sensitivity_label:
             self._label(state, rules["label_required"])
         if state.owners and not state.owners_after():
-            self._note(
-                state.community.id,
-                "its last owner is to be removed and no eligible owner could be added; "
-                "apply keeps that owner until another is added",
+            self._keep_last_owner(state)
+
+    def _keep_last_owner(self, state: _Community) -> None:
+        """Withdraw the removal apply would keep back, and say who can unblock it."""
+        cid = state.community.id
+        planned = self._by_community[cid]
+        losing = [c for c in planned if owner_delta(c)[1] in state.owners]
+        if not losing:
+            return
+        # Apply removes owners in this order and keeps the last one; plan exactly that.
+        kept = ordered(losing)[-1]
+        pid = kept.principal_id or ""
+        withdrawn = [
+            c
+            for c in planned
+            if c.principal_id == pid
+            and c.rule_id == kept.rule_id
+            and (c is kept or (c.action is ChangeAction.ADD_GRANT and c.role is Role.MEMBER))
+        ]
+        for c in withdrawn:
+            planned.remove(c)
+            self._withdrawn.add(c.id)
+            self._seen.discard(c.id)
+        state.removed_owners.discard(pid)
+        self._result.notes.append(
+            NeedsPerson(
+                cid,
+                kept.rule_id,
+                "the last owner is to be removed and no eligible owner could be added",
+                "add an owner the policies allow (e.g. a member of the steward pool); the next "
+                "plan then removes this one",
+                pid,
             )
+        )
 
     def _candidates(self, state: _Community, groups: Iterable[str]) -> list[str]:
         """People in ``groups`` who may own this community and do not yet, least loaded first."""
@@ -280,7 +328,13 @@ class Planner:
             return
         found = self._candidates(state, [group])
         if not found:
-            self._note(state.community.id, f"{rule.id}: no eligible member of '{group}' to add")
+            self._note(
+                state.community.id,
+                rule.id,
+                f"an owner from '{group}' is required and no eligible member of it can be added",
+                f"add to '{group}' a person the policies allow to own it, or make one an owner "
+                f"by hand",
+            )
             return
         reason = self._reason(rule, f"an owner from '{group}' is required")
         self._add_owner(state, found[0], rule, reason)
@@ -292,13 +346,16 @@ class Planner:
         except ValueError:  # validation rejects this; a plan must not fail on it regardless
             need = 1
         pools = sorted(self.policies.steward_pools())
+        owners = "owner" if need == 1 else "owners"
         while len(state.owners_after()) < need:
             found = self._candidates(state, pools)
             if not found:
                 have = len(state.owners_after())
                 self._note(
                     state.community.id,
-                    f"{rule.id}: needs {need} owners, has {have}; no eligible steward to add",
+                    rule.id,
+                    f"needs {need} {owners}, has {have}; no eligible steward to add",
+                    "add an owner by hand, or add people to a steward pool (groups.yaml)",
                 )
                 return
             reason = self._reason(rule, f"at least {need} owners are required")
@@ -323,8 +380,9 @@ class Planner:
         if label in ("", "-"):
             self._note(
                 state.community.id,
-                f"{rule.id}: a sensitivity label is required but the rule names none; "
-                f"label it in the tool or name the label in the rule's parameter",
+                rule.id,
+                "a sensitivity label is required but the rule names none",
+                "label it in the tool or name the label in the rule's parameter",
             )
             return
         self._add(

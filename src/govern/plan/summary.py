@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 
 from govern.model import Change, ChangeAction, Plan
+from govern.plan.needs import NeedsPerson
 from govern.plan.order import ordered
 
 Names = Callable[[str], str]
@@ -65,13 +66,23 @@ def totals_line(changes: Iterable[Change]) -> str:
     )
 
 
-def render(plan: Plan, names: Mapping[str, str] | None = None, notes: Iterable[str] = ()) -> str:
-    """The whole plan for people; ``names`` gives readable names for ids where known."""
+def namer(names: Mapping[str, str] | None) -> Names:
+    """Ids to what people read: a community's path, a person's email or name, else the id."""
     known = names or {}
 
     def name(ref: str) -> str:
-        label = known.get(ref)
-        return f"{label} [{ref}]" if label and label != ref else ref
+        return known.get(ref) or ref
+
+    return name
+
+
+def render(
+    plan: Plan,
+    names: Mapping[str, str] | None = None,
+    notes: Iterable[NeedsPerson | str] = (),
+) -> str:
+    """The whole plan for people; ``names`` gives readable names for ids where known."""
+    name = namer(names)
 
     out = [
         f"Plan {plan.id} made {plan.created_at:%Y-%m-%d %H:%M} UTC from policies "
@@ -88,7 +99,7 @@ def render(plan: Plan, names: Mapping[str, str] | None = None, notes: Iterable[s
     notes = list(notes)
     if notes:
         out.append("Not planned (needs a person):")
-        out.extend(f"  * {n}" for n in notes)
+        out.extend(f"  * {n if isinstance(n, str) else n.text(name)}" for n in notes)
         out.append("")
     if plan.changes:
         out.append(totals_line(plan.changes))

@@ -92,7 +92,8 @@ def _details(findings: Sequence[Finding], limit: int) -> list[dict[str, object]]
                 "severity": f.severity.value,
                 "rule": f.rule_id,
                 "community": f.evidence.get("path") or f.community_id,
-                "principal": f.principal_id or "",
+                # People read the email the evidence carries; the id is in the JSON.
+                "principal": f.evidence.get("principal_email") or f.principal_id or "",
                 "message": f.message,
             }
         )

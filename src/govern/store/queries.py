@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -350,4 +350,54 @@ def grant_counts(store: Store, *, connector: str | None = None) -> dict[str, Cou
             c[role] += n
             if kind == "guest" or role == Role.GUEST.value:
                 c["guests"] += n
+    return out
+
+
+def community_id_for(store: Store, ref: str) -> str:
+    """The id of a community named by its id or by its path (``m365/<tenant>/team/x``)."""
+    t = s.communities
+    with store._connect() as conn:
+        if conn.execute(select(t.c.id).where(t.c.id == ref).limit(1)).first() is not None:
+            return ref
+        q = select(t.c.id).where(t.c.data["path"].as_string() == ref)
+        found = sorted({str(r.id) for r in conn.execute(q)})
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise StoreError(
+            f"community path {ref} names {len(found)} communities ({', '.join(found)}); "
+            f"give one of those ids"
+        )
+    raise StoreError(
+        f"community {ref} is not in the inventory (neither an id nor a path); "
+        f"`govern inventory list` shows paths, `--format csv` or `json` ids too"
+    )
+
+
+def principal_labels(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """What people read for principals: email, else display name, else the id itself."""
+    wanted = sorted(set(ids))
+    out = {pid: pid for pid in wanted}
+    t = s.principals
+    with store._connect() as conn:
+        for i in range(0, len(wanted), 500):
+            q = select(t.c.id, t.c.email, t.c.data).where(
+                t.c.valid_to.is_(None), t.c.id.in_(wanted[i : i + 500])
+            )
+            for r in conn.execute(q):
+                data = _json(r.data) or {}
+                out[r.id] = r.email or data.get("email") or data.get("display_name") or r.id
+    return out
+
+
+def community_paths(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """Paths of communities by id (their last known path; the id where none is known)."""
+    wanted = sorted(set(ids))
+    out = {cid: cid for cid in wanted}
+    t = s.communities
+    with store._connect() as conn:
+        for i in range(0, len(wanted), 500):
+            q = select(t.c.id, t.c.data).where(t.c.id.in_(wanted[i : i + 500]))
+            for r in conn.execute(q.order_by(t.c.valid_from)):
+                out[r.id] = (_json(r.data) or {}).get("path") or r.id
     return out

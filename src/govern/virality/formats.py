@@ -107,11 +107,16 @@ def to_csv(report: Report) -> str:
         for names in GROUPS.values():
             for n in names:
                 v = _metric(e, n).value
-                row.append("" if v is None else round(v, 4))
+                row.append("" if v is None else _number(v))
         row += [e.inactive_days if e.inactive_days is not None else "", len(e.changes),
                 " | ".join(e.reasons)]  # fmt: skip
         w.writerow(row)
     return buf.getvalue()
+
+
+def _number(value: float) -> int | float:
+    """A count as an integer (``12``, not ``12.0``); other figures to 4 decimals."""
+    return int(value) if float(value).is_integer() else round(value, 4)
 
 
 def _md(text: str) -> str:
