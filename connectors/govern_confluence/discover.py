@@ -45,6 +45,8 @@ class Run:
         self.directory = Directory()
         self.it_creators: set[str] = set()
         self.perms_forbidden = False
+        self.unreadable: dict[str, str] = {}
+        """Spaces whose permissions could not be read: key -> why."""
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -59,6 +61,7 @@ class Run:
                 self._incremental(
                     since, set(filter(None, request.delta_tokens.get("spaces", "").split("\n")))
                 )
+            self._report_problems()
         finally:
             self.sink.stat("requests", self.meter.requests)
             self.sink.stat("retries", self.meter.retries)
@@ -80,7 +83,7 @@ class Run:
         self._tokens(spaces)
 
     def _incremental(self, since: datetime, previous: set[str]) -> None:
-        listed = list(self.reader.spaces(with_permissions=False))
+        listed = list(self.reader.spaces())
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
             self.sink.log("confluence: the last run is too old for an incremental one; reading all")
@@ -137,32 +140,34 @@ class Run:
         self.it_creators = {u for ids in it for u in ids}
 
     def _spaces_with_permissions(self) -> list[SpaceInfo]:
-        if self.reader.cloud:
-            return self._read_permissions(list(self.reader.spaces(with_permissions=False)))
-        try:
-            return list(self.reader.spaces(with_permissions=True))
-        except Forbidden:
-            self._forbidden()
-            return list(self.reader.spaces(with_permissions=False))
+        return self._read_permissions(list(self.reader.spaces()))
 
     def _read_permissions(self, spaces: list[SpaceInfo]) -> list[SpaceInfo]:
-        """Fill each space's permissions (Cloud: v2 call per space; DC: get_space)."""
+        """Fill each space's permissions, in parallel (Cloud: v2; Data Center: per version).
 
-        def read(space: SpaceInfo) -> SpaceInfo:
+        A space whose permissions cannot be read keeps ``perms`` None: it is stored as
+        unreadable (its last known grants stay), never as a space nobody can enter.
+        """
+        from govern_confluence.dc_permissions import SpaceGone, Unreadable
+
+        if self.reader.dc is not None:
+            self.sink.stat("datacenter_version", self.reader.dc.label)
+
+        def read(space: SpaceInfo) -> SpaceInfo | None:
             if self.perms_forbidden:
                 return space
             try:
-                if self.reader.cloud:
-                    space.perms = self.reader.permissions_v2(space.id)
-                    return space
-                fresh = self.reader.space(space.key)
-                return fresh or space
+                space.perms = self.reader.permissions(space)
             except Forbidden:
                 self.perms_forbidden = True
-                return space
+            except SpaceGone:
+                return None
+            except Unreadable as exc:
+                self.unreadable[space.key] = space.unreadable = str(exc)
+            return space
 
         with ThreadPoolExecutor(self.settings.concurrency) as pool:
-            out = list(pool.map(read, spaces))
+            out = [s for s in pool.map(read, spaces) if s is not None]
         if self.perms_forbidden:
             self._forbidden()
         return out
@@ -172,6 +177,31 @@ class Run:
         self.sink.incomplete(
             "space permissions", f"reading them needs {PERMS_RIGHT}; grants and visibility not read"
         )
+
+    def _report_problems(self) -> None:
+        """Say which spaces and records could not be read: the snapshot is then incomplete."""
+        if self.unreadable:
+            keys = sorted(self.unreadable)
+            first = self.unreadable[keys[0]]
+            self.sink.stat("spaces_unreadable", len(keys))
+            self.sink.incomplete(
+                "space permissions",
+                f"{len(keys)} space(s) unreadable ({_names(keys)}; {keys[0]}: {first}); "
+                "their last known grants are kept",
+            )
+        problems = self.reader.problems
+        if problems:
+            self.sink.stat("record_problems", len(problems))
+            self.sink.incomplete(
+                "records", f"{len(problems)} record problem(s): {_names(problems, 3)}"
+            )
+        unknown = self.reader.unknown_operations
+        if unknown:
+            self.sink.stat("unknown_operations", sum(unknown.values()))
+            self.sink.log(
+                "confluence: permission operations outside Atlassian's table, kept as evidence: "
+                + ", ".join(f"{k} ({n})" for k, n in sorted(unknown.items()))
+            )
 
     def _edits(self) -> list[Edit]:
         return list(activity.recent_edits(self.reader, 90))
@@ -246,6 +276,12 @@ class Run:
             self.sink.observed_at(self.meter.first_time)
             self.sink.delta_token("since", self.meter.first_time.isoformat())
         self.sink.delta_token("spaces", "\n".join(sorted(s.key for s in spaces)))
+
+
+def _names(items: list[str], at_most: int = 5) -> str:
+    """The first few items, and how many more."""
+    shown = ", ".join(items[:at_most])
+    return shown + (f" and {len(items) - at_most} more" if len(items) > at_most else "")
 
 
 def _since(request: DiscoveryRequest) -> datetime | None:

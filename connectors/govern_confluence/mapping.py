@@ -155,6 +155,11 @@ def community(
         "contributors_90d": contributors_90d,
         "permissions_read": space.perms is not None,
     }
+    if space.perms is None:
+        # Not read is unknown, not "nobody": visibility and grants are not known this run.
+        attributes["visibility_known"] = False
+        if space.unreadable:
+            attributes["permissions_unreadable"] = space.unreadable
     if personal and contributors_90d >= settings.team_space_contributors:
         # A personal space many people write in is a team space nobody registered.
         attributes["team_space_in_disguise"] = True
