@@ -145,8 +145,10 @@ class Run:
     def _read_permissions(self, spaces: list[SpaceInfo]) -> list[SpaceInfo]:
         """Fill each space's permissions, in parallel (Cloud: v2; Data Center: per version).
 
-        A space whose permissions cannot be read keeps ``perms`` None: it is stored as
-        unreadable (its last known grants stay), never as a space nobody can enter.
+        A space whose permissions cannot be read keeps ``perms`` None: it is stored flagged
+        unreadable (``permissions_read`` false, the reason, visibility unknown) and the snapshot
+        incomplete, never as a readable space nobody can enter. An incremental run does not
+        restate it, so its last known grants stay.
         """
         from govern_confluence.dc_permissions import SpaceGone, Unreadable
 
@@ -187,7 +189,7 @@ class Run:
             self.sink.incomplete(
                 "space permissions",
                 f"{len(keys)} space(s) unreadable ({_names(keys)}; {keys[0]}: {first}); "
-                "their last known grants are kept",
+                "their grants and visibility are unknown this run",
             )
         problems = self.reader.problems
         if problems:
