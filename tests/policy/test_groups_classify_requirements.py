@@ -41,7 +41,8 @@ def test_directory_group_nested_and_other_sources(tmp_path: Path) -> None:
         "      - directory_group: it stewards\n"
         "      - principals: [dan@contoso.com]\n"
         "      - community: m365/contoso/team/ops\n        roles: [owner]\n"
-        "  security-cleared:\n    members:\n      - department: Security\n",
+        "  security-cleared:\n    members:\n      - department: Security\n"
+        "  site-admin-groups:\n    members:\n      - principals: [confluence:group:x]\n",
     )
     inv = Inventory.of(
         [
