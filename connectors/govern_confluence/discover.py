@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import Activity, Membership
-from govern_confluence import activity, mapping, people
-from govern_confluence.audit import changed_space_names
+from govern_confluence import activity, mapping, people, user_cache
+from govern_confluence.audit import changes_since
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
@@ -59,7 +59,9 @@ class Run:
                 self._full()
             else:
                 self._incremental(
-                    since, set(filter(None, request.delta_tokens.get("spaces", "").split("\n")))
+                    since,
+                    set(filter(None, request.delta_tokens.get("spaces", "").split("\n"))),
+                    request.delta_tokens.get(user_cache.TOKEN),
                 )
             self._report_problems()
         finally:
@@ -82,7 +84,7 @@ class Run:
         self._emit_users(users)
         self._tokens(spaces)
 
-    def _incremental(self, since: datetime, previous: set[str]) -> None:
+    def _incremental(self, since: datetime, previous: set[str], cached: str | None) -> None:
         listed = list(self.reader.spaces())
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
@@ -97,12 +99,13 @@ class Run:
         changed = {k for k in by_key if k not in previous}
         changed |= {e.space for e in edits if e.when >= since and e.space in by_key}
         try:
-            names = changed_space_names(self.reader, since)
-            changed |= {s.key for s in listed if s.name in names}
+            audit = changes_since(self.reader, since)
+            changed |= {s.key for s in listed if s.name in audit.space_names}
+            self._use_cache(cached, audit.users)
         except Forbidden:
             self.sink.log(
                 "confluence: the audit log needs Confluence administrator rights; "
-                "re-reading every space's permissions instead"
+                "re-reading every space's permissions and user instead"
             )
             changed = set(by_key)
         self.sink.stat("spaces_reread", len(changed))
@@ -272,12 +275,26 @@ class Run:
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
 
+    def _use_cache(self, token: str | None, stale: set[str]) -> None:
+        """Start from the users the last run knew, less those the audit log names."""
+        users, keys = user_cache.load(token, stale)
+        for uid, info in users.items():
+            self.directory.users.setdefault(uid, info)
+        with self.reader._seen_lock:
+            for key, name in keys.items():
+                self.reader.user_keys.setdefault(key, name)
+        self.sink.stat("users_cached", len(users))
+
     def _tokens(self, spaces: list[SpaceInfo]) -> None:
         # The clock of the first answer: changes made while this run was reading are seen next time.
         if self.meter.first_time is not None:
             self.sink.observed_at(self.meter.first_time)
             self.sink.delta_token("since", self.meter.first_time.isoformat())
         self.sink.delta_token("spaces", "\n".join(sorted(s.key for s in spaces)))
+        if not self.reader.cloud:
+            # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
+            users = self.directory.users.values()
+            self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
 
 
 def _names(items: list[str], at_most: int = 5) -> str:

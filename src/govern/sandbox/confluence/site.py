@@ -55,13 +55,14 @@ class Flavour(StrEnum):
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """One audit record derived from the change log."""
+    """One audit record derived from the change log: about a space, or about a user."""
 
     ts: int
     summary: str
     category: str
-    space: Space
+    space: Space | None
     changes: tuple[tuple[str, str, str], ...]  # (name, old value, new value)
+    user: ConfluenceUser | None = None
 
 
 class Site:
@@ -198,6 +199,12 @@ class Site:
                 break
             if change.ts < start:
                 continue
+            if change.op in _USER_OPS:
+                user = self.user(change.target)
+                added = change.op == Op.CONFLUENCE_USER_ADDED
+                summary = "User created" if added else "User deactivated"
+                yield AuditEvent(change.ts, summary, "Users", None, (), user)
+                continue
             space = self.org.spaces[change.target] if change.op in _SPACE_OPS else None
             if space is None:
                 continue
@@ -241,6 +248,8 @@ class Site:
         with self.lock:
             self.org.remove_space_permission(space.idx, permission, subject_type, subject)
 
+
+_USER_OPS = frozenset({Op.CONFLUENCE_USER_ADDED, Op.CONFLUENCE_USER_UPDATED})
 
 _SPACE_OPS = frozenset(
     {Op.SPACE_ADDED, Op.SPACE_REMOVED, Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED}
