@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
-from govern.model import Activity, Membership
+from govern.model import Activity, Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
 from govern_confluence.audit import changes_since
 from govern_confluence.people import Directory
@@ -45,6 +45,8 @@ class Run:
         self.directory = Directory()
         self.it_creators: set[str] = set()
         self.perms_forbidden = False
+        self.visibility: dict[str, Visibility] = {}
+        """Visibility of every space whose permissions are known (read now or last run)."""
         self.unreadable: dict[str, str] = {}
         """Spaces whose permissions could not be read: key -> why."""
 
@@ -60,7 +62,7 @@ class Run:
             else:
                 self._incremental(
                     since,
-                    set(filter(None, request.delta_tokens.get("spaces", "").split("\n"))),
+                    _spaces_token(request.delta_tokens.get("spaces", "")),
                     request.delta_tokens.get(user_cache.TOKEN),
                 )
             self._report_problems()
@@ -84,7 +86,9 @@ class Run:
         self._emit_users(users)
         self._tokens(spaces)
 
-    def _incremental(self, since: datetime, previous: set[str], cached: str | None) -> None:
+    def _incremental(
+        self, since: datetime, previous: dict[str, Visibility | None], cached: str | None
+    ) -> None:
         listed = list(self.reader.spaces())
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
@@ -93,11 +97,13 @@ class Run:
             return
         self._groups(expand=False)
         by_key = {s.key: s for s in listed}
-        for gone in sorted(previous - set(by_key)):
+        for gone in sorted(set(previous) - set(by_key)):
             self.sink.remove_community(mapping.space_id(gone))
         edits = self._edits()
-        changed = {k for k in by_key if k not in previous}
-        changed |= {e.space for e in edits if e.when >= since and e.space in by_key}
+        # Permissions are re-read where they may have changed: new spaces, spaces the audit log
+        # names, and spaces whose visibility the last run did not keep (unreadable then).
+        changed = {k for k in by_key if previous.get(k) is None}
+        edited = {e.space for e in edits if e.when >= since and e.space in by_key}
         try:
             audit = changes_since(self.reader, since)
             changed |= {s.key for s in listed if s.name in audit.space_names}
@@ -111,6 +117,14 @@ class Run:
         self.sink.stat("spaces_reread", len(changed))
         reread = self._read_permissions([by_key[k] for k in sorted(changed)])
         self._emit_spaces(reread, edits)
+        # Edited only: content figures change, permissions do not (the audit log would say).
+        # The space is restated without its grants, which stay as the last run read them.
+        only_edited = [by_key[k] for k in sorted(edited - changed)]
+        for k in sorted(set(previous) & set(by_key) - changed):
+            known = previous[k]
+            if known is not None:
+                self.visibility[k] = known
+        self._emit_spaces(only_edited, edits, remembered=previous)
         self._activity(list(by_key), edits)
         self._emit_users(self._grant_users(reread))
         self._tokens(listed)
@@ -211,7 +225,12 @@ class Run:
     def _edits(self) -> list[Edit]:
         return list(activity.recent_edits(self.reader, 90))
 
-    def _emit_spaces(self, spaces: list[SpaceInfo], edits: list[Edit]) -> None:
+    def _emit_spaces(
+        self,
+        spaces: list[SpaceInfo],
+        edits: list[Edit],
+        remembered: dict[str, Visibility | None] | None = None,
+    ) -> None:
         contributors: dict[str, set[str]] = defaultdict(set)
         for e in edits:
             if e.editor:
@@ -220,18 +239,20 @@ class Run:
             stats = list(pool.map(lambda s: activity.space_stats(self.reader, s.key), spaces))
         for space, (count, last) in zip(spaces, stats, strict=True):
             grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
-            self.sink.community(
-                mapping.community(
-                    self.settings,
-                    space,
-                    anonymous=anonymous,
-                    viewing_groups=viewing,
-                    it_creators=self.it_creators,
-                    content_count=count,
-                    last_modified=last,
-                    contributors_90d=len(contributors[space.key]),
-                )
+            record = mapping.community(
+                self.settings,
+                space,
+                anonymous=anonymous,
+                viewing_groups=viewing,
+                it_creators=self.it_creators,
+                content_count=count,
+                last_modified=last,
+                contributors_90d=len(contributors[space.key]),
+                remembered=(remembered or {}).get(space.key),
             )
+            self.sink.community(record)
+            if record.attributes.get("permissions_read"):
+                self.visibility[space.key] = record.visibility
             for g in grants:
                 self.sink.grant(g)
             if space.perms is not None:
@@ -290,11 +311,30 @@ class Run:
         if self.meter.first_time is not None:
             self.sink.observed_at(self.meter.first_time)
             self.sink.delta_token("since", self.meter.first_time.isoformat())
-        self.sink.delta_token("spaces", "\n".join(sorted(s.key for s in spaces)))
+        # Each space with the visibility its permissions gave (none: not read, read next time).
+        self.sink.delta_token(
+            "spaces",
+            "\n".join(
+                f"{s.key}\t{self.visibility[s.key].value}" if s.key in self.visibility else s.key
+                for s in sorted(spaces, key=lambda s: s.key)
+            ),
+        )
         if not self.reader.cloud:
             # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
             users = self.directory.users.values()
             self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
+
+
+def _spaces_token(token: str) -> dict[str, Visibility | None]:
+    """The ``spaces`` token: key, and the visibility its permissions gave when they were read."""
+    out: dict[str, Visibility | None] = {}
+    for line in filter(None, token.split("\n")):
+        key, _, vis = line.partition("\t")
+        try:
+            out[key] = Visibility(vis) if vis else None
+        except ValueError:
+            out[key] = None
+    return out
 
 
 def _names(items: list[str], at_most: int = 5) -> str:

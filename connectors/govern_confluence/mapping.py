@@ -136,9 +136,16 @@ def community(
     content_count: int | None,
     last_modified: datetime | None,
     contributors_90d: int,
+    remembered: Visibility | None = None,
 ) -> Community:
-    """The community record of a space."""
-    if anonymous:
+    """The community record of a space.
+
+    ``remembered`` is the visibility the space's permissions gave when last read, for a space
+    restated without re-reading them (its grants then stay as stored).
+    """
+    if remembered is not None and space.perms is None:
+        visibility = remembered
+    elif anonymous:
         visibility = Visibility.PUBLIC
     elif viewing_groups & set(settings.everyone_groups):
         visibility = Visibility.ORG
@@ -153,9 +160,9 @@ def community(
         "status": space.status,
         "content_count": content_count,
         "contributors_90d": contributors_90d,
-        "permissions_read": space.perms is not None,
+        "permissions_read": space.perms is not None or remembered is not None,
     }
-    if space.perms is None:
+    if space.perms is None and remembered is None:
         # Not read is unknown, not "nobody": visibility and grants are not known this run.
         attributes["visibility_known"] = False
         if space.unreadable:
