@@ -110,6 +110,8 @@ class Reader:
         """Record-level problems of the run, each naming its record and field."""
         self.dc: DataCenterPermissions | None = None if self.cloud else DataCenterPermissions(self)
         self.unknown_operations: dict[str, int] = {}
+        self._roles: dict[str, str] | None = None
+        self._roles_known = False
         """Operation pairs outside Atlassian's documented table, as met (name -> rows)."""
 
     # -- clients -------------------------------------------------------------------------------
@@ -313,8 +315,56 @@ class Reader:
             return None
         return info
 
+    def space_roles(self) -> dict[str, str] | None:
+        """Cloud: role id -> name when the site is on role-based space access, else None.
+
+        Asked once per run; a site without space roles answers 404.
+        """
+        with self._seen_lock:
+            if self._roles_known:
+                return self._roles
+        found: dict[str, str] | None
+        try:
+            rows = list(self.client()._get_paged("api/v2/space-roles"))
+            found = {str(r["id"]): str(r.get("name") or r["id"]) for r in rows if r.get("id")}
+        except Forbidden:
+            found = None
+        except Exception as exc:
+            if _http_status(exc) not in (403, 404):
+                raise
+            found = None
+        with self._seen_lock:
+            self._roles, self._roles_known = found, True
+        return found
+
+    def role_assignments(self, space_id: str, roles: dict[str, str]) -> list[Perm]:
+        """Cloud on roles: a space's role assignments, as ``role:<name>`` rows."""
+        try:
+            rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/role-assignments"))
+        except Exception as exc:
+            if _http_status(exc) == 403:
+                raise Forbidden("space role assignments") from None
+            raise
+        out: list[Perm] = []
+        kinds = {"USER": "user", "GROUP": "group"}
+        for row in rows:
+            principal = row.get("principal") or {}
+            role = roles.get(str(row.get("roleId")), str(row.get("roleId")))
+            kind, pid = principal.get("principalType"), principal.get("principalId")
+            if kind == "ACCESS_CLASS" and pid == "anonymous-users":
+                out.append(Perm("anonymous", "", f"role:{role}"))
+            elif kind in kinds and pid:
+                out.append(Perm(kinds[kind], str(pid), f"role:{role}"))
+        return out
+
     def permissions_v2(self, space_id: str) -> list[Perm]:
-        """Cloud: a space's permission assignments (cursor-paged v2 call, no wrapper exists)."""
+        """Cloud: a space's permission assignments (cursor-paged v2 call, no wrapper exists).
+
+        A site on role-based space access answers with its role assignments instead.
+        """
+        roles = self.space_roles()
+        if roles is not None:
+            return self.role_assignments(space_id, roles)
         out: list[Perm] = []
         try:
             rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/permissions"))

@@ -74,11 +74,14 @@ class Site:
         flavour: Flavour,
         credentials: Credentials | None = None,
         version: str = DEFAULT_DC_VERSION,
+        roles: bool = False,
     ) -> None:
         self.org = org
         self.flavour = flavour
         self.version = version
         """The Data Center version this site answers as (Cloud has none)."""
+        self.roles = roles and flavour is Flavour.CLOUD
+        """Cloud: the site has moved to role-based space access (space roles)."""
         self.credentials = credentials or Credentials()
         self.content = ContentIndex(org)
         self.lock = RLock()
