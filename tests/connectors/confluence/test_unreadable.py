@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from govern_confluence import ConfluenceConnector, ConfluenceSettings, activity
 from govern_confluence.reader import Reader
 from govern_confluence.transport import Meter
 
+from govern.cli import cli
 from govern.discovery import DiscoveryOutcome, run_discovery
 from govern.sandbox.confluence import start
 from govern.sandbox.org import Organisation
@@ -18,6 +20,7 @@ from govern.store import queries as q
 from tests.connectors.confluence.conftest import ADMIN
 from tests.connectors.confluence.inventory import inventory
 from tests.connectors.confluence.rewrite import rewritten
+from tests.policy.conftest import POLICIES
 
 
 def _dc(url: str) -> ConfluenceSettings:
@@ -51,7 +54,7 @@ def test_every_datacenter_version_gives_the_same_inventory(
 
 
 def test_unreadable_permissions_are_never_stored_as_no_access(
-    org: Organisation, tmp_path: Path
+    org: Organisation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = _store(tmp_path, "inv.db")
     key = next(s.key for s in org.spaces if s.deleted == -1 and not s.personal)
@@ -73,6 +76,14 @@ def test_unreadable_permissions_are_never_stored_as_no_access(
     # A full snapshot states only what it read: the space is there, flagged unreadable, and the
     # snapshot says it is incomplete; it is not a readable space that nobody may enter.
     assert space.visibility.value == "private" and not snap.complete
+    # and the audit says so, naming the space
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    env = {"GOVERN_STORE_URL": f"sqlite:///{tmp_path / 'inv.db'}"}
+    audited = CliRunner().invoke(cli, ["audit", "--policies", str(POLICIES)], env=env)
+    assert audited.exit_code == 0, audited.output
+    assert "could not be read" in audited.stderr and space.path in audited.stderr
     store.dispose()
 
 
