@@ -1,15 +1,20 @@
 """One discovery run: full, or incremental from the previous run's tokens.
 
-Full: groups and their members, every space with its permissions (Data Center: one call per
-page of spaces with permissions expanded; Cloud: the v2 permissions of each space, in
-parallel), each space's content figures, the last 90 days of edits, and users with emails.
+Full: groups and their members, every space and its permissions (Data Center: as its version
+serves them, see ``dc_permissions``; Cloud: v2 permission or role assignments, see
+``cloud_permissions``; in parallel), each space's content figures, the last 90 days of edits,
+and users with emails.
 
-Incremental (tokens ``since``, the site's clock at the previous run, and ``spaces``, the keys
-it saw): the space list (cheap, no permissions) shows new and deleted spaces; the edits of the
-last 90 days show whose content changed; the audit log shows whose permissions changed. Only
-those spaces are re-read and restated. Without the right to read the audit log, permissions of
-every space are re-read instead (the run says so). Activity figures are refreshed every run,
-as their 30- and 90-day windows move on their own.
+Incremental (tokens ``since``, the site's clock at the previous run; ``spaces``, the keys it saw
+with the visibility their permissions gave; ``users``, Data Center's known users): the space
+list (cheap, no permissions) shows new and deleted spaces; the audit log shows whose permissions
+changed and which users changed; only those spaces' permissions are re-read and restated.
+Spaces edited since (CQL) get fresh content figures and keep their grants and visibility.
+Without the right to read the audit log, every space's permissions are re-read instead (the run
+says so). Activity figures are refreshed every run, as their 30- and 90-day windows move.
+
+A space whose permissions cannot be read, and a record that does not parse, make the snapshot
+incomplete and are named there; they never end the run or turn into "nobody has access".
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Reading one Confluence site through atlassian-python-api, in neutral records.
 
-Data Center speaks REST v1 (``Confluence``): spaces page by page with their permissions
-expanded, groups and members by name, users by username (emails through the JSON-RPC
-``getUser`` call, as DC's REST user objects carry none). Cloud speaks v2 (``ConfluenceV2``) for
-spaces and their permission assignments (cursor paging), and the v1 calls Cloud still serves
-for groups, members (by group id), users in bulk, CQL search and the audit log. The library is
-imported inside the methods, so ``govern --help`` never pays for it.
+Data Center speaks REST v1 (``Confluence``): spaces page by page, groups and members by name,
+users by username; space permissions as its version serves them (``dc_permissions``); emails
+through the admin user list (9.4+) or JSON-RPC ``getUser`` (``people``). Cloud speaks v2
+(``ConfluenceV2``) for spaces and their permission or role assignments (``cloud_permissions``),
+and the v1 calls Cloud still serves for groups, members (by group id), users in bulk, CQL
+search (cursor-paged: the ``next`` link is followed) and the audit log. A record that does not
+parse is noted in ``problems`` and skipped, never fatal. The library is imported inside the
+methods, so ``govern --help`` never pays for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from govern_confluence import operations
+from govern_confluence.cloud_permissions import CloudPermissions
 from govern_confluence.dc_permissions import DataCenterPermissions
 from govern_confluence.settings import ConfluenceSettings, Deployment
 from govern_confluence.transport import Meter, RetryingSession
@@ -110,8 +113,7 @@ class Reader:
         """Record-level problems of the run, each naming its record and field."""
         self.dc: DataCenterPermissions | None = None if self.cloud else DataCenterPermissions(self)
         self.unknown_operations: dict[str, int] = {}
-        self._roles: dict[str, str] | None = None
-        self._roles_known = False
+        self.cloud_perms: CloudPermissions | None = CloudPermissions(self) if self.cloud else None
         """Operation pairs outside Atlassian's documented table, as met (name -> rows)."""
 
     # -- clients -------------------------------------------------------------------------------
@@ -315,73 +317,10 @@ class Reader:
             return None
         return info
 
-    def space_roles(self) -> dict[str, str] | None:
-        """Cloud: role id -> name when the site is on role-based space access, else None.
-
-        Asked once per run; a site without space roles answers 404.
-        """
-        with self._seen_lock:
-            if self._roles_known:
-                return self._roles
-        found: dict[str, str] | None
-        try:
-            rows = list(self.client()._get_paged("api/v2/space-roles"))
-            found = {str(r["id"]): str(r.get("name") or r["id"]) for r in rows if r.get("id")}
-        except Forbidden:
-            found = None
-        except Exception as exc:
-            if _http_status(exc) not in (403, 404):
-                raise
-            found = None
-        with self._seen_lock:
-            self._roles, self._roles_known = found, True
-        return found
-
-    def role_assignments(self, space_id: str, roles: dict[str, str]) -> list[Perm]:
-        """Cloud on roles: a space's role assignments, as ``role:<name>`` rows."""
-        try:
-            rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/role-assignments"))
-        except Exception as exc:
-            if _http_status(exc) == 403:
-                raise Forbidden("space role assignments") from None
-            raise
-        out: list[Perm] = []
-        kinds = {"USER": "user", "GROUP": "group"}
-        for row in rows:
-            principal = row.get("principal") or {}
-            role = roles.get(str(row.get("roleId")), str(row.get("roleId")))
-            kind, pid = principal.get("principalType"), principal.get("principalId")
-            if kind == "ACCESS_CLASS" and pid == "anonymous-users":
-                out.append(Perm("anonymous", "", f"role:{role}"))
-            elif kind in kinds and pid:
-                out.append(Perm(kinds[kind], str(pid), f"role:{role}"))
-        return out
-
     def permissions_v2(self, space_id: str) -> list[Perm]:
-        """Cloud: a space's permission assignments (cursor-paged v2 call, no wrapper exists).
-
-        A site on role-based space access answers with its role assignments instead.
-        """
-        roles = self.space_roles()
-        if roles is not None:
-            return self.role_assignments(space_id, roles)
-        out: list[Perm] = []
-        try:
-            rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/permissions"))
-        except Exception as exc:
-            if _http_status(exc) == 403:
-                raise Forbidden("space permissions") from None
-            raise
-        for row in rows:
-            op = row.get("operation") or {}
-            name = self.operation_name(op.get("key"), op.get("targetType"))
-            principal = row.get("principal") or {}
-            kind = principal.get("type", "")
-            if kind == "access_class" and principal.get("id") == "anonymous-users":
-                out.append(Perm("anonymous", "", name))
-            elif kind in ("user", "group"):
-                out.append(Perm(kind, str(principal.get("id")), name))
-        return out
+        """Cloud: a space's permission (or, on role-based sites, role) assignments."""
+        assert self.cloud_perms is not None
+        return self.cloud_perms.read(space_id)
 
     def operation_name(self, key: object, target: object, datacenter: bool = False) -> str:
         """The name of an operation pair; an undocumented pair is kept and counted."""
