@@ -82,3 +82,30 @@ def test_cloud_search_ignores_start_and_pages_by_cursor(cloud: Any, org: Organis
         page = c.get(nxt.lstrip("/"))
     total = c.get("rest/api/search", params={"cql": params["cql"], "limit": 1})["totalSize"]
     assert len(ids) == len(set(ids)) == total
+
+
+@pytest.mark.parametrize("flavour", ["datacenter", "cloud"])
+def test_audit_records_name_spaces_and_users(org: Organisation, flavour: str) -> None:
+    from govern.sandbox.spaces import Subject
+    from govern.sandbox.timeline import advance
+
+    with start(org, flavour) as sb:
+        advance(org, 30)  # people join and leave: user events
+        dept = org.directory.department_groups[0]
+        space = next(
+            s
+            for s in org.spaces
+            if s.deleted == -1 and not s.personal and not s.has(0, Subject.GROUP, dept)
+        )
+        org.add_space_permission(space.idx, "VIEWSPACE", Subject.GROUP, dept)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            c = (
+                ConfluenceV2(url=sb.url, username="admin", password=ADMIN)
+                if flavour == "cloud"
+                else Confluence(url=sb.url, token=ADMIN)
+            )
+        page = c.get("rest/api/audit", params={"limit": 1000})
+        assert missing(page, example("audit_records")) == []
+        kinds = {r["affectedObject"]["objectType"] for r in page["results"]}
+        assert {"Space", "User"} <= kinds
