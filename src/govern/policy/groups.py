@@ -35,6 +35,9 @@ def resolve(policies: PolicySet, inventory: Inventory) -> ResolvedGroups:
         found: set[str] = set()
         for source in group.members:
             found |= _members(source, inventory, directory, nested, out, name)
+        if group.steward_pool:
+            # Stewards become owners: a group named in a pool is never one of them.
+            found = {pid for pid in found if not _is_group(inventory, pid)}
         out.members[name] = frozenset(found)
         if not found and not _of_absent_tool(group.members, inventory):
             out.warnings.append(
