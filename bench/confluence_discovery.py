@@ -56,6 +56,7 @@ def discovery(sb: ConfluenceSandbox, store: Store, full: bool) -> dict[str, Any]
         "communities_written": snap.stats.get("communities_seen"),
         "grants_written": snap.stats.get("grants_seen"),
         "spaces_reread": snap.stats.get("spaces_reread"),
+        "token_bytes": sum(len(v) for v in snap.delta_tokens.values()),
     }
 
 
@@ -134,6 +135,7 @@ def main(argv: list[str]) -> None:
         "spaces_reread",
         "communities_written",
         "grants_written",
+        "token_bytes",
     ]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))

@@ -50,6 +50,8 @@ class Run:
         self.directory = Directory()
         self.it_creators: set[str] = set()
         self.perms_forbidden = False
+        self.cacheable: set[str] = set()
+        """Users with direct grants or spaces of their own: those carried to the next run."""
         self.visibility: dict[str, Visibility] = {}
         """Visibility of every space whose permissions are known (read now or last run)."""
         self.unreadable: dict[str, str] = {}
@@ -288,7 +290,10 @@ class Run:
 
     def _grant_users(self, spaces: list[SpaceInfo]) -> set[str]:
         users = {p.subject for s in spaces for p in s.perms or [] if p.subject_type == "user"}
-        return users | {s.creator for s in spaces if s.creator}
+        users |= {s.creator for s in spaces if s.creator}
+        # Incremental runs restate only these users: they are the ones worth caching.
+        self.cacheable |= users
+        return users
 
     def _emit_users(self, users: set[str]) -> None:
         for uid, info in self.reader.seen_users.items():
@@ -304,6 +309,7 @@ class Run:
     def _use_cache(self, token: str | None, stale: set[str]) -> None:
         """Start from the users the last run knew, less those the audit log names."""
         users, keys = user_cache.load(token, stale)
+        self.cacheable |= set(users)
         for uid, info in users.items():
             self.directory.users.setdefault(uid, info)
         with self.reader._seen_lock:
@@ -326,7 +332,7 @@ class Run:
         )
         if not self.reader.cloud:
             # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
-            users = self.directory.users.values()
+            users = [u for uid, u in self.directory.users.items() if uid in self.cacheable]
             self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
 
 

@@ -4,7 +4,9 @@ Data Center's REST user objects carry no email, and before 9.4 it offers no bulk
 each email costs a JSON-RPC ``getUser`` call. An incremental run therefore starts from the users
 the previous run knew (username, display name, email, userKey), drops those the audit log names
 as created, changed or deactivated since, and asks only for what is then missing. The cache is
-one delta token (compressed JSON), stored with the snapshot like every other token.
+one delta token (compressed JSON), stored with the snapshot like every other token; it holds
+only the users incremental runs restate (direct grant holders and space creators), so it stays
+a fraction of the directory.
 """
 
 from __future__ import annotations
