@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/confluence_discovery.py                   # large, Data Center + Cloud
     .venv/bin/python bench/confluence_discovery.py demo datacenter   # other size / flavour
+    .venv/bin/python bench/confluence_discovery.py large datacenter@8.5.4   # an older version
+
+A Data Center flavour may name its version (``datacenter@8.5.4``; default the sandbox's, 9.4):
+before 9.1 space permissions are JSON-RPC, before 9.4 emails cost a ``getUser`` call each.
 
 For each flavour, in one run against one sandbox server over real HTTP:
 
@@ -52,6 +56,7 @@ def discovery(sb: ConfluenceSandbox, store: Store, full: bool) -> dict[str, Any]
         "communities_written": snap.stats.get("communities_seen"),
         "grants_written": snap.stats.get("grants_seen"),
         "spaces_reread": snap.stats.get("spaces_reread"),
+        "token_bytes": sum(len(v) for v in snap.delta_tokens.values()),
     }
 
 
@@ -85,12 +90,14 @@ def naive(sb: ConfluenceSandbox, org: Organisation) -> dict[str, Any]:
     }
 
 
-def bench(org: Organisation, flavour: str) -> list[dict[str, Any]]:
+def bench(org: Organisation, label: str) -> list[dict[str, Any]]:
     rows = []
-    with start(org, flavour) as sb, tempfile.TemporaryDirectory() as tmp:
+    flavour, _, version = label.partition("@")
+    extra = {"version": version} if version else {}
+    with start(org, flavour, **extra) as sb, tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/inventory.db")
         rows.append(discovery(sb, store, full=True))
-        print(flavour, rows[-1], flush=True)
+        print(label, rows[-1], flush=True)
         advance(org, 1)
         dept = org.directory.department_groups[0]
         space = next(
@@ -100,11 +107,11 @@ def bench(org: Organisation, flavour: str) -> list[dict[str, Any]]:
         )
         org.add_space_permission(space.idx, "VIEWSPACE", Subject.GROUP, dept)
         rows.append(discovery(sb, store, full=False))
-        print(flavour, rows[-1], flush=True)
+        print(label, rows[-1], flush=True)
         rows.append(naive(sb, org))
         store.dispose()
     for row in rows:
-        row["flavour"] = flavour
+        row["flavour"] = label
     return rows
 
 
@@ -128,6 +135,7 @@ def main(argv: list[str]) -> None:
         "spaces_reread",
         "communities_written",
         "grants_written",
+        "token_bytes",
     ]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))

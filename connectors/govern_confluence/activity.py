@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from govern_confluence.reader import SEARCH_PAGE, Edit, Reader, parse_time
+from govern_confluence.reader import SEARCH_PAGE, Edit, Reader
 
 
 def space_stats(reader: Reader, key: str) -> tuple[int, datetime | None]:
@@ -25,7 +25,11 @@ def space_stats(reader: Reader, key: str) -> tuple[int, datetime | None]:
     else:
         page = reader.client().cql(cql, limit=1)
     results = page.get("results", [])
-    last = parse_time(results[0].get("lastModified")) if results else None
+    last = (
+        reader.time(results[0].get("lastModified"), f"space {key}", "lastModified")
+        if results
+        else None
+    )
     return int(page.get("totalSize", len(results))), last
 
 
@@ -36,8 +40,9 @@ def recent_edits(reader: Reader, days: int = 90) -> Iterator[Edit]:
     for raw in reader.offset_pages("rest/api/content/search", params, SEARCH_PAGE):
         version = raw.get("version") or {}
         by = version.get("by") or {}
-        when = parse_time(version.get("when"))
         space = (raw.get("space") or {}).get("key")
+        where = f"space {space or '?'} content {raw.get('id', '?')}"
+        when = reader.time(version.get("when"), where, "version.when")
         if when is None or space is None:
             continue
         editor = by.get("accountId") if reader.cloud else by.get("username")

@@ -18,8 +18,9 @@ from typing import Any
 
 from govern.connector import ApplyResult
 from govern.model import Change, ChangeAction, Role, split_id
+from govern_confluence import operations
 from govern_confluence.mapping import ADMIN, EDIT, ROLE_PERMISSIONS, VIEW
-from govern_confluence.reader import NAME_OPERATIONS, RPC, Forbidden, Reader
+from govern_confluence.reader import RPC, Forbidden, Reader
 
 WRITABLE = frozenset({ChangeAction.ADD_GRANT, ChangeAction.REMOVE_GRANT, ChangeAction.CHANGE_ROLE})
 
@@ -133,8 +134,11 @@ class Applier:
 
         client = self.reader.client()
         try:
+            pair = operations.CLOUD_TABLE.pair_of(perm)
+            if pair is None:
+                raise Refused(f"{perm} has no REST operation form; change it in Confluence itself")
             if add:
-                op_key, target = NAME_OPERATIONS[perm]
+                op_key, target = pair
                 client.post(
                     f"rest/api/space/{key}/permission",
                     data={
@@ -149,7 +153,7 @@ class Applier:
                 if (
                     principal.get("type") == kind
                     and self._same(kind, str(principal.get("id")), subject)
-                    and NAME_OPERATIONS.get(perm) == (op.get("key"), op.get("targetType"))
+                    and pair == (op.get("key"), op.get("targetType"))
                 ):
                     client.delete(f"rest/api/space/{key}/permission/{row['id']}")
         except HTTPError as exc:

@@ -1,15 +1,20 @@
 """One discovery run: full, or incremental from the previous run's tokens.
 
-Full: groups and their members, every space with its permissions (Data Center: one call per
-page of spaces with permissions expanded; Cloud: the v2 permissions of each space, in
-parallel), each space's content figures, the last 90 days of edits, and users with emails.
+Full: groups and their members, every space and its permissions (Data Center: as its version
+serves them, see ``dc_permissions``; Cloud: v2 permission or role assignments, see
+``cloud_permissions``; in parallel), each space's content figures, the last 90 days of edits,
+and users with emails.
 
-Incremental (tokens ``since``, the site's clock at the previous run, and ``spaces``, the keys
-it saw): the space list (cheap, no permissions) shows new and deleted spaces; the edits of the
-last 90 days show whose content changed; the audit log shows whose permissions changed. Only
-those spaces are re-read and restated. Without the right to read the audit log, permissions of
-every space are re-read instead (the run says so). Activity figures are refreshed every run,
-as their 30- and 90-day windows move on their own.
+Incremental (tokens ``since``, the site's clock at the previous run; ``spaces``, the keys it saw
+with the visibility their permissions gave; ``users``, Data Center's known users): the space
+list (cheap, no permissions) shows new and deleted spaces; the audit log shows whose permissions
+changed and which users changed; only those spaces' permissions are re-read and restated.
+Spaces edited since (CQL) get fresh content figures and keep their grants and visibility.
+Without the right to read the audit log, every space's permissions are re-read instead (the run
+says so). Activity figures are refreshed every run, as their 30- and 90-day windows move.
+
+A space whose permissions cannot be read, and a record that does not parse, make the snapshot
+incomplete and are named there; they never end the run or turn into "nobody has access".
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
-from govern.model import Activity, Membership
-from govern_confluence import activity, mapping, people
-from govern_confluence.audit import changed_space_names
+from govern.model import Activity, Membership, Visibility
+from govern_confluence import activity, mapping, people, user_cache
+from govern_confluence.audit import changes_since
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
@@ -45,6 +50,12 @@ class Run:
         self.directory = Directory()
         self.it_creators: set[str] = set()
         self.perms_forbidden = False
+        self.cacheable: set[str] = set()
+        """Users with direct grants or spaces of their own: those carried to the next run."""
+        self.visibility: dict[str, Visibility] = {}
+        """Visibility of every space whose permissions are known (read now or last run)."""
+        self.unreadable: dict[str, str] = {}
+        """Spaces whose permissions could not be read: key -> why."""
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -57,8 +68,11 @@ class Run:
                 self._full()
             else:
                 self._incremental(
-                    since, set(filter(None, request.delta_tokens.get("spaces", "").split("\n")))
+                    since,
+                    _spaces_token(request.delta_tokens.get("spaces", "")),
+                    request.delta_tokens.get(user_cache.TOKEN),
                 )
+            self._report_problems()
         finally:
             self.sink.stat("requests", self.meter.requests)
             self.sink.stat("retries", self.meter.retries)
@@ -79,8 +93,10 @@ class Run:
         self._emit_users(users)
         self._tokens(spaces)
 
-    def _incremental(self, since: datetime, previous: set[str]) -> None:
-        listed = list(self.reader.spaces(with_permissions=False))
+    def _incremental(
+        self, since: datetime, previous: dict[str, Visibility | None], cached: str | None
+    ) -> None:
+        listed = list(self.reader.spaces())
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
             self.sink.log("confluence: the last run is too old for an incremental one; reading all")
@@ -88,23 +104,34 @@ class Run:
             return
         self._groups(expand=False)
         by_key = {s.key: s for s in listed}
-        for gone in sorted(previous - set(by_key)):
+        for gone in sorted(set(previous) - set(by_key)):
             self.sink.remove_community(mapping.space_id(gone))
         edits = self._edits()
-        changed = {k for k in by_key if k not in previous}
-        changed |= {e.space for e in edits if e.when >= since and e.space in by_key}
+        # Permissions are re-read where they may have changed: new spaces, spaces the audit log
+        # names, and spaces whose visibility the last run did not keep (unreadable then).
+        changed = {k for k in by_key if previous.get(k) is None}
+        edited = {e.space for e in edits if e.when >= since and e.space in by_key}
         try:
-            names = changed_space_names(self.reader, since)
-            changed |= {s.key for s in listed if s.name in names}
+            audit = changes_since(self.reader, since)
+            changed |= {s.key for s in listed if s.name in audit.space_names}
+            self._use_cache(cached, audit.users)
         except Forbidden:
             self.sink.log(
                 "confluence: the audit log needs Confluence administrator rights; "
-                "re-reading every space's permissions instead"
+                "re-reading every space's permissions and user instead"
             )
             changed = set(by_key)
         self.sink.stat("spaces_reread", len(changed))
         reread = self._read_permissions([by_key[k] for k in sorted(changed)])
         self._emit_spaces(reread, edits)
+        # Edited only: content figures change, permissions do not (the audit log would say).
+        # The space is restated without its grants, which stay as the last run read them.
+        only_edited = [by_key[k] for k in sorted(edited - changed)]
+        for k in sorted(set(previous) & set(by_key) - changed):
+            known = previous[k]
+            if known is not None:
+                self.visibility[k] = known
+        self._emit_spaces(only_edited, edits, remembered=previous)
         self._activity(list(by_key), edits)
         self._emit_users(self._grant_users(reread))
         self._tokens(listed)
@@ -137,32 +164,36 @@ class Run:
         self.it_creators = {u for ids in it for u in ids}
 
     def _spaces_with_permissions(self) -> list[SpaceInfo]:
-        if self.reader.cloud:
-            return self._read_permissions(list(self.reader.spaces(with_permissions=False)))
-        try:
-            return list(self.reader.spaces(with_permissions=True))
-        except Forbidden:
-            self._forbidden()
-            return list(self.reader.spaces(with_permissions=False))
+        return self._read_permissions(list(self.reader.spaces()))
 
     def _read_permissions(self, spaces: list[SpaceInfo]) -> list[SpaceInfo]:
-        """Fill each space's permissions (Cloud: v2 call per space; DC: get_space)."""
+        """Fill each space's permissions, in parallel (Cloud: v2; Data Center: per version).
 
-        def read(space: SpaceInfo) -> SpaceInfo:
+        A space whose permissions cannot be read keeps ``perms`` None: it is stored flagged
+        unreadable (``permissions_read`` false, the reason, visibility unknown) and the snapshot
+        incomplete, never as a readable space nobody can enter. An incremental run does not
+        restate it, so its last known grants stay.
+        """
+        from govern_confluence.dc_permissions import SpaceGone, Unreadable
+
+        if self.reader.dc is not None:
+            self.sink.stat("datacenter_version", self.reader.dc.label)
+
+        def read(space: SpaceInfo) -> SpaceInfo | None:
             if self.perms_forbidden:
                 return space
             try:
-                if self.reader.cloud:
-                    space.perms = self.reader.permissions_v2(space.id)
-                    return space
-                fresh = self.reader.space(space.key)
-                return fresh or space
+                space.perms = self.reader.permissions(space)
             except Forbidden:
                 self.perms_forbidden = True
-                return space
+            except SpaceGone:
+                return None
+            except Unreadable as exc:
+                self.unreadable[space.key] = space.unreadable = str(exc)
+            return space
 
         with ThreadPoolExecutor(self.settings.concurrency) as pool:
-            out = list(pool.map(read, spaces))
+            out = [s for s in pool.map(read, spaces) if s is not None]
         if self.perms_forbidden:
             self._forbidden()
         return out
@@ -173,10 +204,40 @@ class Run:
             "space permissions", f"reading them needs {PERMS_RIGHT}; grants and visibility not read"
         )
 
+    def _report_problems(self) -> None:
+        """Say which spaces and records could not be read: the snapshot is then incomplete."""
+        if self.unreadable:
+            keys = sorted(self.unreadable)
+            first = self.unreadable[keys[0]]
+            self.sink.stat("spaces_unreadable", len(keys))
+            self.sink.incomplete(
+                "space permissions",
+                f"{len(keys)} space(s) unreadable ({_names(keys)}; {keys[0]}: {first}); "
+                "their grants and visibility are unknown this run",
+            )
+        problems = self.reader.problems
+        if problems:
+            self.sink.stat("record_problems", len(problems))
+            self.sink.incomplete(
+                "records", f"{len(problems)} record problem(s): {_names(problems, 3)}"
+            )
+        unknown = self.reader.unknown_operations
+        if unknown:
+            self.sink.stat("unknown_operations", sum(unknown.values()))
+            self.sink.log(
+                "confluence: permission operations outside Atlassian's table, kept as evidence: "
+                + ", ".join(f"{k} ({n})" for k, n in sorted(unknown.items()))
+            )
+
     def _edits(self) -> list[Edit]:
         return list(activity.recent_edits(self.reader, 90))
 
-    def _emit_spaces(self, spaces: list[SpaceInfo], edits: list[Edit]) -> None:
+    def _emit_spaces(
+        self,
+        spaces: list[SpaceInfo],
+        edits: list[Edit],
+        remembered: dict[str, Visibility | None] | None = None,
+    ) -> None:
         contributors: dict[str, set[str]] = defaultdict(set)
         for e in edits:
             if e.editor:
@@ -185,18 +246,20 @@ class Run:
             stats = list(pool.map(lambda s: activity.space_stats(self.reader, s.key), spaces))
         for space, (count, last) in zip(spaces, stats, strict=True):
             grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
-            self.sink.community(
-                mapping.community(
-                    self.settings,
-                    space,
-                    anonymous=anonymous,
-                    viewing_groups=viewing,
-                    it_creators=self.it_creators,
-                    content_count=count,
-                    last_modified=last,
-                    contributors_90d=len(contributors[space.key]),
-                )
+            record = mapping.community(
+                self.settings,
+                space,
+                anonymous=anonymous,
+                viewing_groups=viewing,
+                it_creators=self.it_creators,
+                content_count=count,
+                last_modified=last,
+                contributors_90d=len(contributors[space.key]),
+                remembered=(remembered or {}).get(space.key),
             )
+            self.sink.community(record)
+            if record.attributes.get("permissions_read"):
+                self.visibility[space.key] = record.visibility
             for g in grants:
                 self.sink.grant(g)
             if space.perms is not None:
@@ -227,7 +290,10 @@ class Run:
 
     def _grant_users(self, spaces: list[SpaceInfo]) -> set[str]:
         users = {p.subject for s in spaces for p in s.perms or [] if p.subject_type == "user"}
-        return users | {s.creator for s in spaces if s.creator}
+        users |= {s.creator for s in spaces if s.creator}
+        # Incremental runs restate only these users: they are the ones worth caching.
+        self.cacheable |= users
+        return users
 
     def _emit_users(self, users: set[str]) -> None:
         for uid, info in self.reader.seen_users.items():
@@ -240,12 +306,52 @@ class Run:
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
 
+    def _use_cache(self, token: str | None, stale: set[str]) -> None:
+        """Start from the users the last run knew, less those the audit log names."""
+        users, keys = user_cache.load(token, stale)
+        self.cacheable |= set(users)
+        for uid, info in users.items():
+            self.directory.users.setdefault(uid, info)
+        with self.reader._seen_lock:
+            for key, name in keys.items():
+                self.reader.user_keys.setdefault(key, name)
+        self.sink.stat("users_cached", len(users))
+
     def _tokens(self, spaces: list[SpaceInfo]) -> None:
         # The clock of the first answer: changes made while this run was reading are seen next time.
         if self.meter.first_time is not None:
             self.sink.observed_at(self.meter.first_time)
             self.sink.delta_token("since", self.meter.first_time.isoformat())
-        self.sink.delta_token("spaces", "\n".join(sorted(s.key for s in spaces)))
+        # Each space with the visibility its permissions gave (none: not read, read next time).
+        self.sink.delta_token(
+            "spaces",
+            "\n".join(
+                f"{s.key}\t{self.visibility[s.key].value}" if s.key in self.visibility else s.key
+                for s in sorted(spaces, key=lambda s: s.key)
+            ),
+        )
+        if not self.reader.cloud:
+            # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
+            users = [u for uid, u in self.directory.users.items() if uid in self.cacheable]
+            self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
+
+
+def _spaces_token(token: str) -> dict[str, Visibility | None]:
+    """The ``spaces`` token: key, and the visibility its permissions gave when they were read."""
+    out: dict[str, Visibility | None] = {}
+    for line in filter(None, token.split("\n")):
+        key, _, vis = line.partition("\t")
+        try:
+            out[key] = Visibility(vis) if vis else None
+        except ValueError:
+            out[key] = None
+    return out
+
+
+def _names(items: list[str], at_most: int = 5) -> str:
+    """The first few items, and how many more."""
+    shown = ", ".join(items[:at_most])
+    return shown + (f" and {len(items) - at_most} more" if len(items) > at_most else "")
 
 
 def _since(request: DiscoveryRequest) -> datetime | None:

@@ -71,13 +71,27 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 """What ``apply`` grants for a role: Confluence's own default sets for view, edit and admin."""
 
 
+ROLE_PREFIX = "role:"
+"""Cloud on role-based access: a grant's evidence is the space role, ``role:<name>``."""
+
+
 def role_of(names: set[str]) -> Role:
-    """The role a set of permission names amounts to."""
+    """The role a set of permission names (or Cloud space roles) amounts to."""
     if ADMIN in names:
         return Role.OWNER
     if names & EDIT:
         return Role.MEMBER
+    roles = {n[len(ROLE_PREFIX) :].lower() for n in names if n.startswith(ROLE_PREFIX)}
+    if any("admin" in r for r in roles):
+        return Role.OWNER
+    if any("viewer" not in r for r in roles):
+        return Role.MEMBER  # Collaborator, and custom roles: more than viewing
     return Role.VIEWER
+
+
+def _views(name: str) -> bool:
+    """Whether a permission name (or space role) lets its holder view the space."""
+    return name == VIEW or name.startswith(ROLE_PREFIX)  # every space role includes view
 
 
 def space_id(key: str) -> str:
@@ -104,7 +118,7 @@ def grants(space: SpaceInfo, group_name: Any) -> tuple[list[Grant], bool, set[st
     anonymous = False
     for p in space.perms or []:
         if p.subject_type == "anonymous":
-            anonymous = anonymous or p.permission == VIEW
+            anonymous = anonymous or _views(p.permission)
             continue
         ref = group_name(p.subject) if p.subject_type == "group" else p.subject
         by_subject[(p.subject_type, ref)].add(p.permission)
@@ -113,7 +127,7 @@ def grants(space: SpaceInfo, group_name: Any) -> tuple[list[Grant], bool, set[st
     cid = space_id(space.key)
     for (kind, ref), names in sorted(by_subject.items()):
         pid = user_id(ref) if kind == "user" else group_id(ref)
-        if kind == "group" and VIEW in names:
+        if kind == "group" and any(_views(n) for n in names):
             viewing_groups.add(ref)
         out.append(
             Grant(
@@ -136,9 +150,16 @@ def community(
     content_count: int | None,
     last_modified: datetime | None,
     contributors_90d: int,
+    remembered: Visibility | None = None,
 ) -> Community:
-    """The community record of a space."""
-    if anonymous:
+    """The community record of a space.
+
+    ``remembered`` is the visibility the space's permissions gave when last read, for a space
+    restated without re-reading them (its grants then stay as stored).
+    """
+    if remembered is not None and space.perms is None:
+        visibility = remembered
+    elif anonymous:
         visibility = Visibility.PUBLIC
     elif viewing_groups & set(settings.everyone_groups):
         visibility = Visibility.ORG
@@ -153,8 +174,13 @@ def community(
         "status": space.status,
         "content_count": content_count,
         "contributors_90d": contributors_90d,
-        "permissions_read": space.perms is not None,
+        "permissions_read": space.perms is not None or remembered is not None,
     }
+    if space.perms is None and remembered is None:
+        # Not read is unknown, not "nobody": visibility and grants are not known this run.
+        attributes["visibility_known"] = False
+        if space.unreadable:
+            attributes["permissions_unreadable"] = space.unreadable
     if personal and contributors_90d >= settings.team_space_contributors:
         # A personal space many people write in is a team space nobody registered.
         attributes["team_space_in_disguise"] = True

@@ -1,10 +1,12 @@
 """Groups, their members and users' emails: who the permission subjects are.
 
 Groups are listed once per run and expanded to their members (Membership records). Emails let
-govern match a Confluence account to its Microsoft 365 identity; Data Center's REST user
-objects carry none, so emails come from the JSON-RPC ``getUser`` call (one per user, in
-parallel); Cloud's user objects carry them when the profile allows, and users not met as group
-members are fetched with ``/user/bulk``, 100 at a time.
+govern match a Confluence account to its Microsoft 365 identity. Data Center's REST user
+objects carry none: from 9.4 the admin list of active users carries them, 200 a page; before
+it, and for users that list leaves out (deactivated ones), each email is a JSON-RPC ``getUser``
+call (in parallel). Incremental runs start from the users the last run knew (``user_cache``).
+Cloud's user objects carry emails when the profile allows, and users not met as group members
+are fetched with ``/user/bulk``, 100 at a time.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from govern_confluence.reader import RPC, Reader, UserInfo
+from govern_confluence.dc_permissions import BULK_USERS_SINCE
+from govern_confluence.reader import RPC, Forbidden, Reader, UserInfo
 
 MEMBER_PAGE = 200
 BULK = 100
+ACTIVE_PAGE = 200
+BULK_FROM = 50
+"""Data Center 9.4+: with more users than this to look up, read the whole active-user list."""
 
 
 @dataclass
@@ -88,6 +94,22 @@ def fill_emails(reader: Reader, directory: Directory, ids: Iterable[str]) -> Non
             for raw in page.get("results", []):
                 directory.users[raw["accountId"]] = reader.user_info(raw)
         return
+
+    if reader.dc is not None and len(missing) > BULK_FROM and reader.dc.serves(BULK_USERS_SINCE):
+        wanted = set(missing)
+        try:
+            for raw in reader.offset_pages("rest/api/admin/users/list/active", {}, ACTIVE_PAGE):
+                info = reader.user_info(raw)
+                known = directory.users.get(info.id)
+                if info.id in wanted or known is not None:
+                    if known is not None and not info.display_name:
+                        info.display_name = known.display_name
+                    directory.users[info.id] = info
+        except Forbidden:
+            pass  # the list needs administrator rights: ask user by user below
+        missing = [i for i in missing if not (directory.users.get(i) and directory.users[i].email)]
+        if not missing:
+            return
 
     def lookup(username: str) -> dict[str, Any] | None:
         body = {"jsonrpc": "2.0", "method": "getUser", "params": [username], "id": 1}

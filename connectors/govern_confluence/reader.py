@@ -1,11 +1,13 @@
 """Reading one Confluence site through atlassian-python-api, in neutral records.
 
-Data Center speaks REST v1 (``Confluence``): spaces page by page with their permissions
-expanded, groups and members by name, users by username (emails through the JSON-RPC
-``getUser`` call, as DC's REST user objects carry none). Cloud speaks v2 (``ConfluenceV2``) for
-spaces and their permission assignments (cursor paging), and the v1 calls Cloud still serves
-for groups, members (by group id), users in bulk, CQL search and the audit log. The library is
-imported inside the methods, so ``govern --help`` never pays for it.
+Data Center speaks REST v1 (``Confluence``): spaces page by page, groups and members by name,
+users by username; space permissions as its version serves them (``dc_permissions``); emails
+through the admin user list (9.4+) or JSON-RPC ``getUser`` (``people``). Cloud speaks v2
+(``ConfluenceV2``) for spaces and their permission or role assignments (``cloud_permissions``),
+and the v1 calls Cloud still serves for groups, members (by group id), users in bulk, CQL
+search (cursor-paged: the ``next`` link is followed) and the audit log. A record that does not
+parse is noted in ``problems`` and skipped, never fatal. The library is imported inside the
+methods, so ``govern --help`` never pays for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from govern_confluence import operations
+from govern_confluence.cloud_permissions import CloudPermissions
+from govern_confluence.dc_permissions import DataCenterPermissions
 from govern_confluence.settings import ConfluenceSettings, Deployment
 from govern_confluence.transport import Meter, RetryingSession
 
@@ -46,6 +51,8 @@ class SpaceInfo:
     creator: str | None
     webui: str | None
     perms: list[Perm] | None = None
+    unreadable: str | None = None
+    """Why the permissions could not be read, when they could not."""
 
 
 @dataclass
@@ -79,26 +86,6 @@ def parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-# Operation key and target of the REST forms -> the permission names Data Center uses.
-OPERATION_NAMES: dict[tuple[str, str], str] = {
-    ("read", "space"): "VIEWSPACE",
-    ("create", "page"): "EDITSPACE",
-    ("export", "space"): "EXPORTSPACE",
-    ("administer", "space"): "SETSPACEPERMISSIONS",
-    ("delete_own", "space"): "REMOVEOWNCONTENT",
-    ("create", "comment"): "COMMENT",
-    ("delete", "comment"): "REMOVECOMMENT",
-    ("create", "blogpost"): "EDITBLOG",
-    ("delete", "blogpost"): "REMOVEBLOG",
-    ("create", "attachment"): "CREATEATTACHMENT",
-    ("delete", "attachment"): "REMOVEATTACHMENT",
-    ("delete", "page"): "REMOVEPAGE",
-    ("restrict_content", "space"): "SETPAGEPERMISSIONS",
-    ("delete_mail", "space"): "REMOVEMAIL",
-}
-NAME_OPERATIONS = {v: k for k, v in OPERATION_NAMES.items()}
-
-
 def _http_status(exc: BaseException) -> int | None:
     resp = getattr(exc, "response", None)
     if resp is None and exc.args and hasattr(exc.args[-1], "response"):
@@ -120,6 +107,14 @@ class Reader:
         self._seen_lock = threading.Lock()
         self.seen_users: dict[str, UserInfo] = {}
         """Users met in permission expansions (Data Center), with their display names."""
+        self.user_keys: dict[str, str] = {}
+        """Data Center: userKey -> username, from every user object met."""
+        self.problems: list[str] = []
+        """Record-level problems of the run, each naming its record and field."""
+        self.dc: DataCenterPermissions | None = None if self.cloud else DataCenterPermissions(self)
+        self.unknown_operations: dict[str, int] = {}
+        self.cloud_perms: CloudPermissions | None = CloudPermissions(self) if self.cloud else None
+        """Operation pairs outside Atlassian's documented table, as met (name -> rows)."""
 
     # -- clients -------------------------------------------------------------------------------
 
@@ -185,7 +180,14 @@ class Reader:
             raise
 
     def offset_pages(self, path: str, params: dict[str, Any], limit: int) -> Iterator[Any]:
-        """Every result of a v1 collection, following ``start`` until ``_links.next`` ends."""
+        """Every result of a v1 collection, following ``start`` until ``_links.next`` ends.
+
+        Cloud follows the ``next`` link itself: its search pages by cursor and ignores
+        ``start`` (Atlassian's 2020 change), so raising ``start`` would read page one forever.
+        """
+        if self.cloud:
+            yield from self.link_pages(path, params, limit)
+            return
         start = 0
         while True:
             page = self.get(path, {**params, "start": start, "limit": limit})
@@ -195,29 +197,90 @@ class Reader:
                 return
             start += len(results)
 
+    def link_pages(self, path: str, params: dict[str, Any], limit: int) -> Iterator[Any]:
+        """Every result of a v1 collection, following the ``_links.next`` the site gives."""
+        page = self.get(path, {**params, "limit": limit})
+        seen: set[str] = set()
+        while True:
+            results = page.get("results", []) if isinstance(page, dict) else []
+            yield from results
+            nxt = (page.get("_links") or {}).get("next") if isinstance(page, dict) else None
+            if not results or not nxt or nxt in seen:
+                return  # a repeated link would loop forever: stop rather than read it again
+            seen.add(nxt)
+            page = self.get(nxt.lstrip("/"))
+
     # -- spaces ------------------------------------------------------------------------------
 
-    def spaces(self, with_permissions: bool) -> Iterator[SpaceInfo]:
-        """Every space; Data Center includes permissions when asked (one call per page)."""
+    def spaces(self) -> Iterator[SpaceInfo]:
+        """Every space, without its permissions (see :meth:`permissions`)."""
         if self.cloud:
             for raw in self.get_v2_spaces():
-                yield self._space_v2(raw)
+                info = self._record(raw, self._space_v2)
+                if info is not None:
+                    yield info
             return
-        expand = "permissions,history" if with_permissions else "history"
         start = 0
-        limit = 50 if with_permissions else 500
         while True:
-            try:
-                page = self.client().get_all_spaces(start=start, limit=limit, expand=expand)
-            except Exception as exc:
-                if _http_status(exc) == 403:
-                    raise Forbidden("space permissions") from None
-                raise
+            page = self.client().get_all_spaces(start=start, limit=500, expand="history")
             for raw in page.get("results", []):
-                yield self._space_v1(raw, with_permissions)
+                info = self._record(raw, lambda r: self._space_v1(r, False))
+                if info is not None:
+                    yield info
             if "next" not in page.get("_links", {}) or not page.get("results"):
                 return
             start += len(page["results"])
+
+    def permissions(self, space: SpaceInfo) -> list[Perm]:
+        """A space's permission rows (raises Forbidden; on Data Center also Unreadable)."""
+        if self.cloud:
+            return self.permissions_v2(space.id)
+        assert self.dc is not None
+        return self.dc.read(space.key)
+
+    def _record(self, raw: Any, parse: Any) -> SpaceInfo | None:
+        """Parse one space; a record that does not parse is counted and named, not fatal."""
+        try:
+            info: SpaceInfo = parse(raw)
+            return info
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            where = raw.get("key") or raw.get("id") if isinstance(raw, dict) else None
+            self.problem(f"space {where or '?'}", f"unreadable record ({type(exc).__name__})")
+            return None
+
+    def problem(self, where: str, what: str) -> None:
+        """Note one record-level problem (a field that did not parse, a malformed record)."""
+        with self._seen_lock:
+            self.problems.append(f"{where}: {what}")
+
+    def time(self, value: Any, where: str, name: str) -> datetime | None:
+        """A timestamp field; one that does not parse is noted and read as unknown."""
+        try:
+            return parse_time(value)
+        except (TypeError, ValueError):
+            self.problem(where, f"field {name}: {str(value)[:40]!r} is not a timestamp")
+            return None
+
+    def username_of(self, user_key: str) -> str | None:
+        """Data Center: the username of a userKey (known from user objects, else asked once)."""
+        with self._seen_lock:
+            known = self.user_keys.get(user_key)
+        if known is not None:
+            return known
+        from atlassian.errors import ApiError
+
+        try:
+            raw = self.get("rest/api/user", {"key": user_key})
+        except ApiError:
+            return None
+        except Exception as exc:
+            if _http_status(exc) == 404:
+                return None
+            raise
+        if not isinstance(raw, dict) or not raw.get("username"):
+            return None
+        self._remember(raw)
+        return str(raw["username"])
 
     def get_v2_spaces(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
         """Cloud v2 spaces (the library follows the cursor)."""
@@ -235,8 +298,10 @@ class Reader:
             return info
         from atlassian.errors import ApiError
 
+        from govern_confluence.dc_permissions import SpaceGone
+
         try:
-            raw = self.client().get_space(key, expand="permissions,history")
+            raw = self.client().get_space(key, expand="history")
         except ApiError:
             return None
         except Exception as exc:
@@ -245,28 +310,26 @@ class Reader:
             if _http_status(exc) == 404:
                 return None
             raise
-        return self._space_v1(raw, True)
+        info = self._space_v1(raw, False)
+        try:
+            info.perms = self.permissions(info)
+        except SpaceGone:
+            return None
+        return info
 
     def permissions_v2(self, space_id: str) -> list[Perm]:
-        """Cloud: a space's permission assignments (cursor-paged v2 call, no wrapper exists)."""
-        out: list[Perm] = []
-        try:
-            rows = list(self.client()._get_paged(f"api/v2/spaces/{space_id}/permissions"))
-        except Exception as exc:
-            if _http_status(exc) == 403:
-                raise Forbidden("space permissions") from None
-            raise
-        for row in rows:
-            op = row.get("operation", {})
-            name = OPERATION_NAMES.get((op.get("key"), op.get("targetType")))
-            name = name or f"{op.get('key')}:{op.get('targetType')}"
-            principal = row.get("principal", {})
-            kind = principal.get("type", "")
-            if kind == "access_class" and principal.get("id") == "anonymous-users":
-                out.append(Perm("anonymous", "", name))
-            elif kind in ("user", "group"):
-                out.append(Perm(kind, str(principal.get("id")), name))
-        return out
+        """Cloud: a space's permission (or, on role-based sites, role) assignments."""
+        assert self.cloud_perms is not None
+        return self.cloud_perms.read(space_id)
+
+    def operation_name(self, key: object, target: object, datacenter: bool = False) -> str:
+        """The name of an operation pair; an undocumented pair is kept and counted."""
+        table = operations.DATACENTER_TABLE if datacenter else operations.CLOUD_TABLE
+        name, known = table.name_of(key, target)
+        if not known:
+            with self._seen_lock:
+                self.unknown_operations[name] = self.unknown_operations.get(name, 0) + 1
+        return name
 
     def _space_v1(self, raw: dict[str, Any], with_permissions: bool) -> SpaceInfo:
         history = raw.get("history") or {}
@@ -277,17 +340,16 @@ class Reader:
             name=raw.get("name", raw["key"]),
             type=raw.get("type", "global"),
             status=raw.get("status", "current"),
-            created_at=parse_time(history.get("createdDate")),
+            created_at=self.time(history.get("createdDate"), f"space {raw['key']}", "createdDate"),
             creator=creator,
             webui=(raw.get("_links") or {}).get("webui"),
         )
-        if with_permissions:
+        if with_permissions and isinstance(raw.get("permissions"), list):
+            # Only a site that serves the expansion fills it; its absence is "not read".
             info.perms = []
-            for entry in raw.get("permissions", []):
-                op = entry.get("operation", {})
-                name = OPERATION_NAMES.get((op.get("operation"), op.get("targetType")))
-                if name is None:
-                    continue
+            for entry in raw["permissions"]:
+                op = entry.get("operation") or {}
+                name = self.operation_name(op.get("operation"), op.get("targetType"))
                 if entry.get("anonymousAccess"):
                     info.perms.append(Perm("anonymous", "", name))
                 subjects = entry.get("subjects") or {}
@@ -305,17 +367,18 @@ class Reader:
             name=raw.get("name", raw["key"]),
             type=raw.get("type", "global"),
             status=raw.get("status", "current"),
-            created_at=parse_time(raw.get("createdAt")),
+            created_at=self.time(raw.get("createdAt"), f"space {raw['key']}", "createdAt"),
             creator=raw.get("authorId"),
             webui=(raw.get("_links") or {}).get("webui"),
         )
 
     def _remember(self, raw: dict[str, Any]) -> None:
-        """Keep display names of users met in permission expansions (DC)."""
+        """Keep display names of users met in permission expansions and lookups."""
         uid = raw.get("accountId") if self.cloud else raw.get("username")
         if uid:
+            info = self.user_info(raw)
             with self._seen_lock:
-                self.seen_users.setdefault(uid, self.user_info(raw))
+                self.seen_users.setdefault(uid, info)
 
     def user_info(self, raw: dict[str, Any]) -> UserInfo:
         """A user object of either flavour as :class:`UserInfo`."""
@@ -327,4 +390,11 @@ class Reader:
                 guest=bool(raw.get("isGuest") or raw.get("isExternalCollaborator")),
                 app=raw.get("accountType") == "app",
             )
-        return UserInfo(id=raw["username"], display_name=raw.get("displayName", ""))
+        if raw.get("userKey"):
+            with self._seen_lock:
+                self.user_keys[str(raw["userKey"])] = str(raw["username"])
+        return UserInfo(
+            id=raw["username"],
+            display_name=raw.get("displayName", ""),
+            email=raw.get("email") or None,
+        )

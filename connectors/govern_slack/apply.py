@@ -44,7 +44,7 @@ def _state(info: dict[str, Any]) -> dict[str, Any]:
 
 def _refused(change: Change, exc: SlackCallError) -> ApplyResult:
     if exc.error == "missing_scope":
-        what = advice(exc.needed.split(",")[0])
+        what = advice(exc.needed)
     else:
         what = ADVICE.get(exc.error, "see Slack's documentation of the method")
     return ApplyResult(False, f"{exc.method} on {change.community_id}: '{exc.error}': {what}")

@@ -46,7 +46,7 @@ class Run:
     def missing(self, part: str, exc: SlackCallError) -> None:
         """Record a part not read because Slack refused it, and go on."""
         if exc.error == "missing_scope":
-            self.sink.incomplete(part, advice(exc.needed.split(",")[0]))
+            self.sink.incomplete(part, advice(exc.needed))
         else:
             self.sink.incomplete(part, f"Slack refused {exc.method} with '{exc.error}'")
 
@@ -229,18 +229,19 @@ def _emit_channel(
     last = read.newest_message or (float(prev[1]) if prev and prev[1] else None)
     sink.community(mapping.channel_community(ws, channel, read.members, when(last)))
     joins = {j.user: (j.ts, j.inviter) for j in read.joins}
+    ext = bool(channel.get("is_ext_shared"))
     for m in read.members or []:
-        if m not in ws.users:
+        if m not in ws.users and ext and ws.users:
             team = next((t for t in channel.get("shared_team_ids") or [] if t != ws.id), "")
             sink.principal(mapping.external_principal(m, ws, team))
     creator = channel.get("creator")
     if read.members is not None:
-        for g in mapping.grants(cid, ws, read.members, creator, joins):
+        for g in mapping.grants(cid, ws, read.members, creator, joins, ext):
             sink.grant(g)
         sink.restate(cid)
     else:
         # Unchanged but for the joins and leaves history shows: apply exactly those.
-        for g in mapping.grants(cid, ws, [j.user for j in read.joins], creator, joins):
+        for g in mapping.grants(cid, ws, [j.user for j in read.joins], creator, joins, ext):
             sink.grant(g)
         for leaver in read.leaves:
             for role in (Role.MEMBER, Role.GUEST, Role.OWNER):

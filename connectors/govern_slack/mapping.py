@@ -53,13 +53,16 @@ class Workspace:
         """The community id of the workspace itself."""
         return f"slack:workspace:{self.id}"
 
-    def guest_kind(self, native: str) -> str | None:
-        """``single-channel``, ``multi-channel``, ``external`` or None for a full member."""
+    def guest_kind(self, native: str, ext_shared: bool = False) -> str | None:
+        """``single-channel``, ``multi-channel``, ``external`` or None for a full member.
+
+        A member ``users.list`` does not return is a partner organisation's member only where
+        Slack says the channel is shared with one (``is_ext_shared``); elsewhere (an org-shared
+        channel of an Enterprise Grid, or users that could not be read) nothing says so.
+        """
         u = self.users.get(native)
         if u is None:
-            # Not a user of this workspace: a partner organisation's member (Slack Connect),
-            # unless users could not be read at all.
-            return "external" if self.users else None
+            return "external" if ext_shared and self.users else None
         if u.get("is_ultra_restricted"):
             return "single-channel"
         if u.get("is_restricted"):
@@ -67,6 +70,19 @@ class Workspace:
         if u.get("team_id") and u["team_id"] != self.id and not u.get("enterprise_user"):
             return "external"
         return None
+
+
+def display_name(u: dict[str, Any]) -> str:
+    """The name people know a user by: the profile's real name, else its display name.
+
+    Slack documents both in ``profile``; the top-level ``real_name`` may hold the handle (its
+    own ``users.list`` example shows ``"real_name": "spengler"`` beside ``"Egon Spengler"``).
+    """
+    profile = u.get("profile") or {}
+    for value in (profile.get("real_name"), profile.get("display_name"), u.get("real_name")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return str(u.get("name") or u.get("id", ""))
 
 
 def principal(u: dict[str, Any], workspace: Workspace) -> Principal:
@@ -88,7 +104,7 @@ def principal(u: dict[str, Any], workspace: Workspace) -> Principal:
     return Principal(
         id=user_id(str(u["id"])),
         kind=kind,
-        display_name=str(u.get("real_name") or profile.get("real_name") or u.get("name", "")),
+        display_name=display_name(u),
         email=email.lower() if isinstance(email, str) and email else None,
         job_title=profile.get("title") or None,
         enabled=not u.get("deleted", False),
@@ -157,14 +173,16 @@ def channel_community(
     last_activity: datetime | None,
 ) -> Community:
     """A channel as a community."""
-    guests = [workspace.guest_kind(m) for m in members or []]
+    ext = bool(channel.get("is_ext_shared"))
+    guests = [workspace.guest_kind(m, ext) for m in members or []]
     shared = [t for t in channel.get("shared_team_ids") or [] if t != workspace.id]
     attributes: dict[str, Any] = {
         "tool": "slack",
         "workspace": workspace.id,
         "workspace_name": workspace.name,
         "is_general": bool(channel.get("is_general")),
-        "shared_externally": bool(channel.get("is_ext_shared")),
+        "shared_externally": ext,
+        "shared": bool(channel.get("is_shared")),
         "external_orgs": sorted(workspace.external_orgs.get(t, t) for t in shared),
         "members": channel.get("num_members", len(members or [])),
     }
@@ -172,6 +190,12 @@ def channel_community(
         attributes["single_channel_guests"] = guests.count("single-channel")
         attributes["multi_channel_guests"] = guests.count("multi-channel")
         attributes["external_members"] = guests.count("external")
+        if workspace.users:
+            # Members users.list does not know, in a channel not shared outside: who they are
+            # is unknown (another workspace of the org, or a user the list left out).
+            attributes["unlisted_members"] = sum(
+                1 for m in members or [] if m not in workspace.users and not ext
+            )
     private = bool(channel.get("is_private"))
     return Community(
         id=f"slack:channel:{channel['id']}",
@@ -195,12 +219,13 @@ def grants(
     members: list[str],
     creator: str | None,
     joins: dict[str, tuple[float, str | None]],
+    ext_shared: bool = False,
 ) -> list[Grant]:
     """Grants of a channel's (or workspace's) members; since/added_by from seen joins."""
     out: list[Grant] = []
     for m in members:
         ts, inviter = joins.get(m, (0.0, None))
-        role = Role.GUEST if workspace.guest_kind(m) else Role.MEMBER
+        role = Role.GUEST if workspace.guest_kind(m, ext_shared) else Role.MEMBER
         out.append(
             Grant(
                 community_id=community_id,

@@ -42,9 +42,23 @@ def disabled(scope: str) -> str:
     return FEATURES.get(scope, "the feature that needs it is skipped")
 
 
-def advice(scope: str) -> str:
-    """The missing-scope message: the scope, the feature it disables and what to do."""
+def advice(needed: str) -> str:
+    """The missing-scope message: the scope(s) Slack named, what is disabled, what to do.
+
+    Slack's ``needed`` may list alternatives ("channels:read,groups:read,mpim:read,im:read":
+    any one of them would do); the message names them all, not only the first.
+    """
+    scopes = [s.strip() for s in needed.split(",") if s.strip()] or ["(unnamed)"]
+    if len(scopes) == 1:
+        scope = scopes[0]
+        return (
+            f"the token lacks the '{scope}' scope, so {disabled(scope)}; add it to govern's "
+            "Slack app and reinstall the app"
+        )
+    ours = [s for s in scopes if s in FEATURES] or scopes
+    either = " or ".join(f"'{s}'" for s in scopes)
+    effects = "; ".join(dict.fromkeys(disabled(s) for s in ours))
     return (
-        f"the token lacks the '{scope}' scope, so {disabled(scope)}; add it to govern's Slack "
-        "app and reinstall the app"
+        f"the token has none of the scopes Slack accepts here ({either}), so {effects}; add "
+        f"{' and '.join(repr(s) for s in ours)} to govern's Slack app and reinstall the app"
     )

@@ -15,6 +15,16 @@ from govern_slack.api import Api, SlackCallError
 
 DAY = 86_400
 
+PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message", "huddle_thread"})
+"""Message subtypes that are a person's activity, decided per Slack's documented subtypes.
+
+A plain message (no subtype), a thread reply broadcast to the channel, a shared file, a
+``/me`` message and a huddle held in the channel are people at work. A ``bot_message`` has no
+person behind it (Slack: "like a normal user message, except it has no associated user");
+joins and leaves are membership, read above; topic, purpose, name and archive notices are
+housekeeping, and edits or deletions are not new activity.
+"""
+
 
 @dataclass
 class Join:
@@ -91,8 +101,8 @@ def _take(read: ChannelRead, msg: dict[str, Any], now: float) -> None:
     if subtype == "channel_leave":
         read.leaves.append(user)
         return
-    if subtype is not None:
-        return
+    if subtype not in PERSON_SUBTYPES or not user or msg.get("bot_id"):
+        return  # a bot's post, a topic change, an archive notice: not a person's activity
     when = float(ts)
     if read.newest_message is None or when > read.newest_message:
         read.newest_message = when

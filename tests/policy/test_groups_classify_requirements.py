@@ -41,7 +41,8 @@ def test_directory_group_nested_and_other_sources(tmp_path: Path) -> None:
         "      - directory_group: it stewards\n"
         "      - principals: [dan@contoso.com]\n"
         "      - community: m365/contoso/team/ops\n        roles: [owner]\n"
-        "  security-cleared:\n    members:\n      - department: Security\n",
+        "  security-cleared:\n    members:\n      - department: Security\n"
+        "  site-admin-groups:\n    members:\n      - principals: [confluence:group:x]\n",
     )
     inv = Inventory.of(
         [
@@ -74,6 +75,26 @@ def test_directory_group_nested_and_other_sources(tmp_path: Path) -> None:
     }
     assert resolved.members["security-cleared"] == {"m365:user:eve"}
     assert resolved.warnings == []
+
+
+def test_a_group_named_one_by_one_is_itself_but_never_a_steward(tmp_path: Path) -> None:
+    root = policies_with_groups(
+        tmp_path,
+        "groups:\n"
+        "  it-stewards:\n    steward_pool: true\n    members:\n"
+        "      - principals: [m365:group:it, dan@contoso.com]\n"
+        "  security-cleared:\n    members:\n      - principals: [m365:user:eve]\n"
+        "  site-admin-groups:\n    members:\n"
+        "      - principals: [m365:group:it, confluence:group:confluence-administrators]\n",
+    )
+    inv = Inventory.of([group("it", "IT"), user("dan"), user("eve")], [], [])
+    resolved = resolve(load_policies(root), inv)
+    assert resolved.members["site-admin-groups"] == {"m365:group:it"}
+    assert resolved.members["it-stewards"] == {"m365:user:dan"}
+    assert resolved.warnings == []
+    alone = resolve(load_policies(POLICIES), Inventory.of([user("ann")], [], []))
+    # Confluence's admin groups in an inventory without Confluence: empty, and no warning.
+    assert not any("site-admin-groups" in w for w in alone.warnings)
 
 
 def test_missing_directory_group_is_a_warning_with_its_line(tmp_path: Path) -> None:

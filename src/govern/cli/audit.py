@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from govern.cli.app import App
 from govern.errors import ExitStatus
 from govern.model import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from govern.model import Community
 
 FORMATS = ("table", "json", "csv", "markdown", "sarif")
 
@@ -96,6 +102,7 @@ def audit(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     _stale(app, policies.thresholds, connector)
+    _unreadable(inventory.communities.values())
     descriptions = {rid: r.description for rid, r in policies.rules.items()}
     click.echo(
         render_findings(
@@ -138,5 +145,22 @@ def _stale(app: App, thresholds: dict[str, object], connector: str | None) -> No
         click.echo(
             f"warning: the newest discovery ran on {newest:%Y-%m-%d}, more than {days} days "
             f"ago; run `govern discover` for a current audit",
+            err=True,
+        )
+
+
+def _unreadable(communities: Iterable[Community]) -> None:
+    """Warn about communities whose permissions a connector could not read.
+
+    Their grants are unknown, not absent: findings about who holds what there (or about a
+    missing owner) cannot be trusted until a discovery reads them.
+    """
+    paths = sorted(c.path for c in communities if c.attributes.get("permissions_read") is False)
+    if paths:
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        click.echo(
+            f"warning: permissions of {len(paths)} communities could not be read ({shown}): "
+            "their grants are unknown, so findings there are incomplete; see the discovery "
+            "log (`govern inventory snapshots`) for why",
             err=True,
         )

@@ -36,8 +36,11 @@ def resolve(policies: PolicySet, inventory: Inventory) -> ResolvedGroups:
         found: set[str] = set()
         for source in group.members:
             found |= _members(source, inventory, directory, nested, out, name)
+        if group.steward_pool:
+            # Stewards become owners: a group named in a pool is never one of them.
+            found = {pid for pid in found if not _is_group(inventory, pid)}
         out.members[name] = frozenset(found)
-        if not found:
+        if not found and not _of_absent_tool(group.members, inventory):
             out.warnings.append(
                 f"{policies.root / 'groups.yaml'}:{group.source.line}: group '{name}' has no "
                 f"members in this inventory; rules naming it never match"
@@ -153,8 +156,24 @@ def _members(
             for p in inventory.principals.values()
             if p.kind.value == "employee" and p.enabled and (p.department or "").lower() == dept
         }
+    if source.kind == "principals":
+        # A group named one by one is meant as itself (a site's administrator groups, say).
+        return found
     # Groups are containers, not people: a nested group id is never an owner candidate.
     return {pid for pid in found if not _is_group(inventory, pid)}
+
+
+def _of_absent_tool(sources: tuple[MemberSource, ...], inventory: Inventory) -> bool:
+    """Whether a group only names principals of tools this inventory does not hold.
+
+    Such a group (Confluence's site administrator groups in an inventory without Confluence)
+    is empty for a plain reason, not a mistake worth a warning.
+    """
+    named = [v for s in sources if s.kind == "principals" for v in s.values]
+    if not named or any(s.kind != "principals" for s in sources):
+        return False
+    tools = {pid.partition(":")[0] for pid in inventory.principals}
+    return all(":" in v and v.partition(":")[0] not in tools for v in named)
 
 
 def _is_group(inventory: Inventory, principal_id: str) -> bool:

@@ -11,9 +11,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from govern.sandbox import ids
-from govern.sandbox.confluence import rest_v1, rest_v2, rpc
+from govern.sandbox.confluence import datacenter, rest_v1, rest_v2, rpc
+from govern.sandbox.confluence import roles as space_roles
 from govern.sandbox.confluence.auth import Credentials
-from govern.sandbox.confluence.site import Flavour, Site
+from govern.sandbox.confluence.site import DEFAULT_DC_VERSION, Flavour, Site
 from govern.sandbox.confluence.web import ApiError
 from govern.sandbox.http import (
     ASGIApp,
@@ -35,11 +36,17 @@ def create_app(
     org: OrgWrites,
     flavour: Flavour | str = Flavour.DATACENTER,
     credentials: Credentials | None = None,
+    version: str = DEFAULT_DC_VERSION,
+    roles: bool = False,
 ) -> tuple[ASGIApp, Site]:
-    """The ASGI app of one flavour over ``org``, and the site it serves."""
-    site = Site(org, Flavour(flavour), credentials)
+    """The ASGI app of one flavour over ``org`` (Data Center: of ``version``), and its site.
+
+    ``roles``: a Cloud site on role-based space access (space roles and role assignments).
+    """
+    site = Site(org, Flavour(flavour), credentials, version, roles)
     routes: list[Route] = rest_v1.routes(site)
-    routes += rest_v2.routes(site) if site.cloud else rpc.routes(site)
+    routes += rest_v2.routes(site) if site.cloud else rpc.routes(site) + datacenter.routes(site)
+    routes += space_roles.routes(site)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return ApiError(
@@ -47,6 +54,7 @@ def create_app(
         ).response()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found})
+    app.state.site = site
     return _SiteClock(app, site), site
 
 
@@ -108,9 +116,14 @@ def start(
     credentials: Credentials | None = None,
     faults: Faults | None = None,
     port: int = 0,
+    version: str = DEFAULT_DC_VERSION,
+    roles: bool = False,
 ) -> ConfluenceSandbox:
-    """Serve ``org`` as a Confluence site of ``flavour`` on 127.0.0.1 (``port`` 0: any free)."""
-    app, site = create_app(org, flavour, credentials)
+    """Serve ``org`` as a Confluence site of ``flavour`` on 127.0.0.1 (``port`` 0: any free).
+
+    ``version`` is the Data Center version to answer as: what it serves depends on it.
+    """
+    app, site = create_app(org, flavour, credentials, version, roles)
     wrapped, log = instrument(app, faults)
     running = serve(wrapped, port=port)
     return ConfluenceSandbox(running, site, log, wrapped)

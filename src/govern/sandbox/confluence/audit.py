@@ -1,7 +1,8 @@
 """``GET /rest/api/audit``: the audit log, derived from the organisation's change log.
 
 Records follow the v1 ``AuditRecord`` shape: author, creation date (epoch milliseconds),
-summary, category, affected object (the space, by name) and changed values. ``startDate`` and
+summary, category, affected object (the space by name, or the user for user events: "User
+created", "User deactivated") and changed values. ``startDate`` and
 ``endDate`` are epoch milliseconds (Cloud) or ``yyyy-MM-dd`` dates (Data Center).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 
 from govern.sandbox import ids
-from govern.sandbox.confluence.site import Site
+from govern.sandbox.confluence.site import AuditEvent, Site
 from govern.sandbox.confluence.web import ApiError, offset_page
 
 
@@ -52,7 +53,7 @@ def records(site: Site, request: Request, base: str) -> dict[str, Any]:
                 "category": e.category,
                 "sysAdmin": False,
                 "superAdmin": False,
-                "affectedObject": {"name": e.space.name, "objectType": "Space"},
+                "affectedObject": _affected(site, e),
                 "changedValues": [
                     {
                         "name": n,
@@ -67,3 +68,12 @@ def records(site: Site, request: Request, base: str) -> dict[str, Any]:
             }
         )
     return {"results": out, **env}
+
+
+def _affected(site: Site, e: AuditEvent) -> dict[str, str]:
+    """The record's affected object: the space by name, or the user by login name."""
+    if e.user is not None:
+        name = site.org.confluence_account_id(e.user.idx) if site.cloud else e.user.username
+        return {"name": name, "objectType": "User"}
+    assert e.space is not None
+    return {"name": e.space.name, "objectType": "Space"}

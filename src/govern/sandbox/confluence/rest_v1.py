@@ -25,6 +25,7 @@ from govern.sandbox.confluence.web import (
     json_response,
     offset_page,
     require_admin,
+    search_cursor_page,
 )
 from govern.sandbox.errors import WriteRefused
 from govern.sandbox.spaces import Subject
@@ -44,9 +45,7 @@ def _space(site: Site, key: str) -> Any:
 
 async def list_spaces(site: Site, account: Account, request: Request) -> Response:
     """``GET /rest/api/space``: one page of spaces (Data Center only)."""
-    expand = expand_of(request)
-    if "permissions" in expand:
-        require_admin(site, account, "space permissions")
+    expand = _expansions(site, account, request)
     kind = request.query_params.get("type")
     keys = set(request.query_params.getlist("spaceKey"))
     spaces = [s for s in site.live_spaces(kind) if not keys or s.key in keys]
@@ -58,18 +57,24 @@ async def list_spaces(site: Site, account: Account, request: Request) -> Respons
 
 async def get_space(site: Site, account: Account, request: Request) -> Response:
     """``GET /rest/api/space/{spaceKey}``."""
-    expand = expand_of(request)
-    if "permissions" in expand:
-        require_admin(site, account, "space permissions")
+    expand = _expansions(site, account, request)
     s = _space(site, request.path_params["key"])
     return json_response(shapes.space_v1(site, s, expand))
 
 
-async def space_permissions(site: Site, account: Account, request: Request) -> Response:
-    """``GET /rest/api/space/{spaceKey}/permissions`` (Data Center 9.1+): every row."""
-    require_admin(site, account, "space permissions")
-    s = _space(site, request.path_params["key"])
-    return json_response([shapes.space_permission_dc(site, s, r) for r in site.permissions(s)])
+def _expansions(site: Site, account: Account, request: Request) -> set[str]:
+    """The expansions a space read honours: Data Center leaves ``permissions`` out.
+
+    The ``permissions`` expansion of a space is Cloud's; Data Center answers the space without
+    it (its space permissions are JSON-RPC, and REST from 9.1), so a client must not read its
+    absence as "no permissions".
+    """
+    expand = expand_of(request)
+    if not site.cloud:
+        expand.discard("permissions")
+    elif "permissions" in expand:
+        require_admin(site, account, "space permissions")
+    return expand
 
 
 async def add_permission(site: Site, account: Account, request: Request) -> Response:
@@ -200,16 +205,23 @@ def _query(site: Site, request: Request) -> Any:
 async def content_search(site: Site, account: Account, request: Request) -> Response:
     """``GET /rest/api/content/search?cql=``: content objects."""
     items = site.content.search(_query(site, request))
-    page, env = offset_page(request, items, 25, 100, _base(request, site))
+    page, env = _search_page(site, request, items)
     expand = expand_of(request)
     return json_response({"results": [shapes.content(site, it, expand) for it in page], **env})
+
+
+def _search_page(site: Site, request: Request, items: list[Any]) -> tuple[list[Any], Any]:
+    """Search results: by ``start`` on Data Center, by cursor only on Cloud."""
+    if site.cloud:
+        return search_cursor_page(request, items, 25, 100, _base(request, site))
+    return offset_page(request, items, 25, 100, _base(request, site))
 
 
 async def search(site: Site, account: Account, request: Request) -> Response:
     """``GET /rest/api/search?cql=``: search results with ``totalSize``."""
     text = request.query_params.get("cql", "")
     items = site.content.search(_query(site, request))
-    page, env = offset_page(request, items, 25, 100, _base(request, site))
+    page, env = _search_page(site, request, items)
     expand = expand_of(request)
     return json_response(
         {
@@ -255,7 +267,6 @@ def routes(site: Site) -> list[Route]:
     else:
         out += [
             Route(f"{p}/space", endpoint(site, list_spaces)),
-            Route(f"{p}/space/{{key}}/permissions", endpoint(site, space_permissions)),
             Route(f"{p}/group/{{ref}}/member", endpoint(site, group_members)),
         ]
     return out

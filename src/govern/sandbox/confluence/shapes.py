@@ -10,7 +10,7 @@ from typing import Any
 
 from govern.sandbox import ids
 from govern.sandbox.confluence.content import Item
-from govern.sandbox.confluence.site import OPERATION_OF, Site
+from govern.sandbox.confluence.site import DC_OPERATION_OF, OPERATION_OF, Site
 from govern.sandbox.spaces import ConfluenceGroup, ConfluenceUser, Space, SpacePermission, Subject
 
 _PICTURE = {"path": "/images/icons/profilepics/default.svg", "width": 48, "height": 48,
@@ -53,6 +53,13 @@ def user(site: Site, u: ConfluenceUser, expand: set[str] = frozenset()) -> dict[
     if "status" in expand:
         out["status"] = "Active" if u.active else "Deactivated"
         del out["_expandable"]["status"]
+    return out
+
+
+def admin_user(site: Site, u: ConfluenceUser) -> dict[str, Any]:
+    """A user of Data Center's admin user list: the user object plus ``email``."""
+    out = user(site, u)
+    out["email"] = u.email
     return out
 
 
@@ -152,7 +159,7 @@ def permission_id(s: Space, row: SpacePermission) -> int:
 
 def space_permission_dc(site: Site, s: Space, row: SpacePermission) -> dict[str, Any]:
     """One row of Data Center's ``GET /rest/api/space/{key}/permissions`` (Confluence 9.1+)."""
-    key, target = OPERATION_OF.get(row.permission, ("delete_mail", "space"))
+    key, target = DC_OPERATION_OF[row.permission]
     subject: dict[str, Any]
     if row.subject_type == Subject.USER:
         subject = {"type": "user", "userKey": site.org.confluence_user_key(row.subject)}

@@ -21,7 +21,6 @@ from govern.sandbox.confluence.content import ContentIndex
 from govern.sandbox.entities import NEVER
 from govern.sandbox.spaces import (
     ADMIN,
-    OPERATIONS,
     PERMISSIONS,
     ConfluenceGroup,
     ConfluenceUser,
@@ -31,6 +30,17 @@ from govern.sandbox.spaces import (
     unpack,
 )
 from govern.sandbox.writes import OrgWrites
+
+DEFAULT_DC_VERSION = "9.4.0"
+"""The Data Center version served unless told otherwise: every DC read described below works."""
+
+REST_SPACE_PERMISSIONS = (9, 1)
+"""From this version Data Center serves ``/rest/api/space/{key}/permissions`` and
+``/rest/api/server-information``; before it, space permissions are JSON-RPC only (the REST
+``permissions`` expansion is Cloud's: Data Center leaves it out)."""
+
+ACTIVE_USERS_LIST = (9, 4)
+"""From this version Data Center serves ``/rest/api/admin/users/list/active`` (with emails)."""
 
 SPACE_ID_BASE = 65_536
 """Numeric space ids are ``SPACE_ID_BASE + index``, so an id maps back without a table."""
@@ -45,23 +55,33 @@ class Flavour(StrEnum):
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """One audit record derived from the change log."""
+    """One audit record derived from the change log: about a space, or about a user."""
 
     ts: int
     summary: str
     category: str
-    space: Space
+    space: Space | None
     changes: tuple[tuple[str, str, str], ...]  # (name, old value, new value)
+    user: ConfluenceUser | None = None
 
 
 class Site:
     """One Confluence site: the organisation seen through Confluence's identifiers."""
 
     def __init__(
-        self, org: OrgWrites, flavour: Flavour, credentials: Credentials | None = None
+        self,
+        org: OrgWrites,
+        flavour: Flavour,
+        credentials: Credentials | None = None,
+        version: str = DEFAULT_DC_VERSION,
+        roles: bool = False,
     ) -> None:
         self.org = org
         self.flavour = flavour
+        self.version = version
+        """The Data Center version this site answers as (Cloud has none)."""
+        self.roles = roles and flavour is Flavour.CLOUD
+        """Cloud: the site has moved to role-based space access (space roles)."""
         self.credentials = credentials or Credentials()
         self.content = ContentIndex(org)
         self.lock = RLock()
@@ -71,6 +91,13 @@ class Site:
     def cloud(self) -> bool:
         """Whether this is the Cloud flavour."""
         return self.flavour is Flavour.CLOUD
+
+    def serves(self, since: tuple[int, int]) -> bool:
+        """Whether this Data Center version is ``since`` or later (never on Cloud)."""
+        if self.cloud:
+            return False
+        parts = tuple(int(p) for p in self.version.split(".")[:2] if p.isdigit())
+        return parts >= since
 
     @property
     def now(self) -> int:
@@ -175,6 +202,12 @@ class Site:
                 break
             if change.ts < start:
                 continue
+            if change.op in _USER_OPS:
+                user = self.user(change.target)
+                added = change.op == Op.CONFLUENCE_USER_ADDED
+                summary = "User created" if added else "User deactivated"
+                yield AuditEvent(change.ts, summary, "Users", None, (), user)
+                continue
             space = self.org.spaces[change.target] if change.op in _SPACE_OPS else None
             if space is None:
                 continue
@@ -219,14 +252,53 @@ class Site:
             self.org.remove_space_permission(space.idx, permission, subject_type, subject)
 
 
+_USER_OPS = frozenset({Op.CONFLUENCE_USER_ADDED, Op.CONFLUENCE_USER_UPDATED})
+
 _SPACE_OPS = frozenset(
     {Op.SPACE_ADDED, Op.SPACE_REMOVED, Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED}
 )
 
-OPERATION_OF: dict[str, tuple[str, str]] = OPERATIONS
-"""Permission name -> (operation key, target type), as REST and v2 name them."""
+OPERATION_OF: dict[str, tuple[str, str]] = {
+    "VIEWSPACE": ("read", "space"),
+    "EDITSPACE": ("create", "page"),
+    "EXPORTSPACE": ("export", "space"),
+    "SETSPACEPERMISSIONS": ("administer", "space"),
+    "REMOVEOWNCONTENT": ("delete", "space"),
+    "COMMENT": ("create", "comment"),
+    "REMOVECOMMENT": ("delete", "comment"),
+    "EDITBLOG": ("create", "blogpost"),
+    "REMOVEBLOG": ("delete", "blogpost"),
+    "CREATEATTACHMENT": ("create", "attachment"),
+    "REMOVEATTACHMENT": ("delete", "attachment"),
+    "REMOVEPAGE": ("delete", "page"),
+    "SETPAGEPERMISSIONS": ("restrict_content", "space"),
+}
+"""Cloud: permission name -> (operation key, target type), as v1 and v2 name them.
 
-PERMISSION_OF: dict[tuple[str, str], str] = {v: k for k, v in OPERATIONS.items()}
-"""(operation key, target type) -> permission name."""
+The pairs of Atlassian's Cloud table for space permissions (v1 ``SpacePermissionRequest``):
+Delete Own is ``delete`` on ``space``; ``archive`` on ``page`` exists too, but the organisation
+holds no such rows. REMOVEMAIL (mail archives) has no Cloud form.
+"""
+
+PERMISSION_OF: dict[tuple[str, str], str] = {v: k for k, v in OPERATION_OF.items()}
+"""Cloud: (operation key, target type) -> permission name."""
+
+DC_OPERATION_OF: dict[str, tuple[str, str]] = {
+    "VIEWSPACE": ("read", "space"),
+    "SETSPACEPERMISSIONS": ("administer", "space"),
+    "EXPORTSPACE": ("export", "space"),
+    "SETPAGEPERMISSIONS": ("restrict", "space"),
+    "REMOVEOWNCONTENT": ("delete_own", "space"),
+    "REMOVEMAIL": ("delete_mail", "space"),
+    "EDITSPACE": ("create", "page"),
+    "REMOVEPAGE": ("delete", "page"),
+    "EDITBLOG": ("create", "blogpost"),
+    "REMOVEBLOG": ("delete", "blogpost"),
+    "COMMENT": ("create", "comment"),
+    "REMOVECOMMENT": ("delete", "comment"),
+    "CREATEATTACHMENT": ("create", "attachment"),
+    "REMOVEATTACHMENT": ("delete", "attachment"),
+}
+"""Data Center 9.1+ REST: name -> (operationKey, targetType), as its reference lists them."""
 
 ADMIN_PERMISSION = PERMISSIONS[ADMIN]

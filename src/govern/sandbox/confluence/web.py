@@ -152,3 +152,34 @@ def cursor_page(
         links["next"] = nxt
         headers["Link"] = f'<{nxt}>; rel="next", <{base}>; rel="base"'
     return page, links, headers
+
+
+def search_cursor_page(
+    request: Request, items: Sequence[T], default_limit: int, max_limit: int, base: str
+) -> tuple[list[T], dict[str, Any]]:
+    """Cloud's v1 search paging: ``start`` is ignored, ``_links.next`` carries a ``cursor``.
+
+    Atlassian removed ``start`` from ``/rest/api/search`` and ``/rest/api/content/search`` on
+    Cloud in 2020 (change notice "modernize search REST APIs"): a client must follow the
+    ``next`` link it is given. A client that raises ``start`` itself gets the first page again.
+    """
+    position = decode_cursor(request.query_params.get("cursor"))
+    limit = int_param(request, "limit", default_limit, 1, max_limit)
+    page = list(items[position : position + limit])
+    path = request.url.path
+    rel = path[len("/wiki") :] if path.startswith("/wiki") else path
+    keep = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in ("start", "limit", "cursor")
+    ]
+    links: dict[str, Any] = {"base": base, "context": "/wiki", "self": base + rel}
+    if position + limit < len(items):
+        query = urlencode([*keep, ("limit", limit), ("cursor", encode_cursor(position + limit))])
+        links["next"] = f"{rel}?{query}"
+    if position > 0:
+        back = max(position - limit, 0)
+        links["prev"] = (
+            f"{rel}?{urlencode([*keep, ('limit', limit), ('cursor', encode_cursor(back))])}"
+        )
+    return page, {"start": 0, "limit": limit, "size": len(page), "_links": links}

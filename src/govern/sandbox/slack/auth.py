@@ -61,11 +61,34 @@ class Caller:
     scopes: frozenset[str]
 
     def need(self, *any_of: str) -> None:
-        """Refuse with ``missing_scope`` unless the token has one of ``any_of``."""
+        """Refuse with ``missing_scope`` unless the token has one of ``any_of``.
+
+        With alternatives, ``needed`` lists them all and ``response_metadata`` carries the
+        token's scopes and the accepted ones, as Slack answers (e.g. ``needed``:
+        ``channels:read,groups:read,mpim:read,im:read``).
+        """
         if not any(s in self.scopes for s in any_of):
+            extra: dict[str, Any] = {}
+            if len(any_of) > 1:
+                extra["response_metadata"] = {
+                    "scopes": sorted(self.scopes),
+                    "acceptedScopes": list(any_of),
+                }
             raise SlackError(
-                "missing_scope", needed=",".join(any_of), provided=",".join(sorted(self.scopes))
+                "missing_scope",
+                needed=",".join(any_of),
+                provided=",".join(sorted(self.scopes)),
+                **extra,
             )
+
+    def need_for(self, accepted: tuple[str, ...], this_one: str) -> None:
+        """A method accepting any of ``accepted``, on an object that needs ``this_one``.
+
+        Without any accepted scope Slack names them all; with some but not this object's
+        (a private channel read with ``channels:history`` only), it names the one missing.
+        """
+        self.need(*accepted)
+        self.need(this_one)
 
 
 def parse(token: str | None, free_workspace: int) -> Caller:

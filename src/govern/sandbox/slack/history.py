@@ -2,13 +2,15 @@
 
 Messages are not stored: each day's messages of a channel come from a ``random.Random`` seeded
 by (seed, channel, day), so a page costs the days it spans, and the same request gives the same
-page in every process. Joins, leaves and archiving are real records (``Membership``), shown as
-``channel_join`` (with ``inviter`` when someone added the member), ``channel_leave`` and
-``channel_archive`` messages, as Slack shows them.
+page in every process. Some messages carry Slack's subtypes: ``bot_message`` (integrations),
+``thread_broadcast`` and ``file_share``. Joins, leaves and archiving are real records
+(``Membership``), shown as ``channel_join`` (with ``inviter`` when someone added the member),
+``channel_leave`` and ``channel_archive`` messages, as Slack shows them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from typing import Any
 
@@ -50,19 +52,51 @@ def _messages(data: SlackData, channel: Channel, day: int) -> list[Event]:
         if ts < channel.created or n == 0 or ts >= data.now:
             continue
         user = data.users[members.users[int(rng.random() * n)]]
-        events.append(
-            (
-                ts_key(ts, micro),
-                {
-                    "type": "message",
-                    "user": user.id,
-                    "text": text,
-                    "ts": message_ts(ts, micro),
-                    "team": _team(data, channel),
-                },
-            )
-        )
+        msg = {
+            "type": "message",
+            "user": user.id,
+            "text": text,
+            "ts": message_ts(ts, micro),
+            "team": _team(data, channel),
+        }
+        events.append((ts_key(ts, micro), _with_subtype(data, channel, msg, ts, micro)))
     return events
+
+
+BOTS = (("B01GITHUB00", "github"), ("B02JIRA0000", "jira"), ("B03PAGER000", "pagerduty"))
+"""Integrations posting in channels (``bot_message``: no person behind them)."""
+
+
+def _with_subtype(
+    data: SlackData, channel: Channel, msg: dict[str, Any], ts: int, micro: int
+) -> dict[str, Any]:
+    """Some messages are bot posts, thread replies broadcast to the channel or file shares.
+
+    Shapes follow Slack's documented subtype examples (``bot_message``, ``thread_broadcast``,
+    ``file_share``). The choice hangs on a hash of the message, not on the day's generator, so
+    the plain messages around it stay exactly what they were.
+    """
+    digest = hashlib.blake2b(f"{data.org.seed}/{channel.id}/{ts}/{micro}".encode(), digest_size=4)
+    u = int.from_bytes(digest.digest(), "big") / 2**32
+    if u < 0.06:
+        bot_id, name = BOTS[int(u * 1000) % len(BOTS)]
+        return {"type": "message", "subtype": "bot_message", "ts": msg["ts"], "text": msg["text"],
+                "bot_id": bot_id, "username": name, "icons": {}}  # fmt: skip
+    if u < 0.10:
+        root_ts = message_ts(max(ts - 3_600, channel.created), micro)
+        root = {"type": "message", "text": "Thread started here", "user": msg["user"],
+                "ts": root_ts, "team": msg["team"], "thread_ts": root_ts, "reply_count": 1,
+                "reply_users_count": 1, "latest_reply": msg["ts"], "reply_users": [msg["user"]],
+                "is_locked": False}  # fmt: skip
+        return {**msg, "subtype": "thread_broadcast", "thread_ts": root_ts, "root": root}
+    if u < 0.16:
+        file_id = "F" + digest.hexdigest().upper()[:10]
+        shared = {"id": file_id, "created": ts + EPOCH_UNIX, "timestamp": ts + EPOCH_UNIX,
+                  "name": "notes.pdf", "title": "notes", "mimetype": "application/pdf",
+                  "filetype": "pdf", "user": msg["user"], "size": 48_213}  # fmt: skip
+        return {**msg, "subtype": "file_share", "files": [shared], "upload": True,
+                "display_as_bot": False}  # fmt: skip
+    return msg
 
 
 def _team(data: SlackData, channel: Channel) -> str:

@@ -181,7 +181,10 @@ def team_info(call: Call) -> dict[str, Any]:
 
 
 def _readable(call: Call, c: Channel, private_scope: str, public_scope: str) -> None:
-    call.caller.need(private_scope if is_private(call.data, c) else public_scope)
+    # The conversations.* methods accept the scope of any conversation type.
+    kind = public_scope.partition(":")[2]
+    accepted = (public_scope, private_scope, f"mpim:{kind}", f"im:{kind}")
+    call.caller.need_for(accepted, private_scope if is_private(call.data, c) else public_scope)
 
 
 def conversations_list(call: Call) -> dict[str, Any]:

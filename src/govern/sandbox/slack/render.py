@@ -47,7 +47,9 @@ def user(data: SlackData, u: SlackUser, email: bool) -> dict[str, Any]:
         "name": u.name,
         "deleted": data.deleted(u),
         "color": hashlib.blake2b(u.id.encode(), digest_size=3).hexdigest(),
-        "real_name": u.real_name,
+        # Slack's own users.list example has the handle here and the full name only in
+        # profile.real_name ("real_name": "spengler" beside "Egon Spengler").
+        "real_name": u.name,
         "tz": "Europe/London",
         "tz_label": "Greenwich Mean Time",
         "tz_offset": 0,

@@ -1,0 +1,54 @@
+"""Users known from earlier runs, carried in the run's delta tokens.
+
+Data Center's REST user objects carry no email, and before 9.4 it offers no bulk read of them:
+each email costs a JSON-RPC ``getUser`` call. An incremental run therefore starts from the users
+the previous run knew (username, display name, email, userKey), drops those the audit log names
+as created, changed or deactivated since, and asks only for what is then missing. The cache is
+one delta token (compressed JSON), stored with the snapshot like every other token; it holds
+only the users incremental runs restate (direct grant holders and space creators), so it stays
+a fraction of the directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterable, Mapping
+
+from govern_confluence.reader import UserInfo
+
+TOKEN = "users"
+
+
+def dump(users: Iterable[UserInfo], user_keys: Mapping[str, str]) -> str:
+    """The users with an email, as a token."""
+    keys = {name: key for key, name in user_keys.items()}
+    rows = {u.id: [u.display_name, u.email, keys.get(u.id)] for u in users if u.email}
+    raw = json.dumps(rows, separators=(",", ":"), sort_keys=True).encode()
+    return base64.b64encode(zlib.compress(raw, 9)).decode()
+
+
+def load(token: str | None, stale: set[str]) -> tuple[dict[str, UserInfo], dict[str, str]]:
+    """Users and userKey -> username from a token, without those in ``stale``.
+
+    A token that does not decode is treated as no cache (the run then asks for every user).
+    """
+    if not token:
+        return {}, {}
+    try:
+        rows = json.loads(zlib.decompress(base64.b64decode(token)))
+    except (ValueError, zlib.error):
+        return {}, {}
+    users: dict[str, UserInfo] = {}
+    keys: dict[str, str] = {}
+    if not isinstance(rows, dict):
+        return {}, {}
+    for name, row in rows.items():
+        if name in stale or not isinstance(row, list) or len(row) != 3:
+            continue
+        display, email, key = row
+        users[name] = UserInfo(name, display_name=str(display or ""), email=email or None)
+        if key:
+            keys[str(key)] = name
+    return users, keys
