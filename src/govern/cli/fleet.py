@@ -64,16 +64,12 @@ def list_(app: App, fleet_file: Path | None, fmt: str | None) -> None:
 
 @fleet.command("run")
 @FLEET_OPTION
-@click.option(
-    "--tenants", default="", help="Comma-separated tenant ids (default: every tenant)."
-)
+@click.option("--tenants", default="", help="Comma-separated tenant ids (default: every tenant).")
 @click.option("--job", "kind", type=click.Choice(JOBS), default="sync", show_default=True)
 @click.option("--full", is_flag=True, help="Full discovery even when incremental is possible.")
 @click.option("--round", "round_", default=None, help="A name for this round (default: a time).")
 @click.option("--wait", is_flag=True, help="Wait until every job has finished; exit 1 on failure.")
-@click.option(
-    "--timeout", default=3600.0, show_default=True, help="Seconds --wait waits at most."
-)
+@click.option("--timeout", default=3600.0, show_default=True, help="Seconds --wait waits at most.")
 @click.option(
     "--local",
     is_flag=True,
@@ -139,9 +135,9 @@ def _outcome(
     from govern.fleet import runs
 
     errors: dict[str, str] = {}
-    for r in runs.runs(app.store, round_=round_):
-        if r.error:
-            errors[r.tenant] = r.error
+    for attempt in runs.runs(app.store, round_=round_):
+        if attempt.error:
+            errors[attempt.tenant] = attempt.error
     rows = []
     for job_id, tenant in ids.items():
         state = states.get(job_id, "unknown")
@@ -222,7 +218,9 @@ def status(app: App, fmt: str | None) -> None:
     )
     cols = ["id", "task", "tenant", "attempts", "worker"]
     if st.running:
-        click.echo(render([r.__dict__ for r in st.running], cols, "table", title="Running"), nl=False)
+        click.echo(
+            render([r.__dict__ for r in st.running], cols, "table", title="Running"), nl=False
+        )
     if st.failed:
         click.echo(render([r.__dict__ for r in st.failed], cols, "table", title="Failed"), nl=False)
 

@@ -93,7 +93,7 @@ class Fleet:
         known = ", ".join(t.id for t in self.tenants) or "none"
         raise ConfigError(
             f"{self.path}: no tenant '{tenant_id}' in the fleet (tenants: {known}); "
-            f"add a [[<connector>.tenants]] table with id = \"{tenant_id}\""
+            f'add a [[<connector>.tenants]] table with id = "{tenant_id}"'
         )
 
     def select(self, ids: list[str] | None) -> list[Tenant]:
@@ -158,7 +158,9 @@ def load_fleet(
         bases[name] = base
         entries = table.get("tenants", [])
         if not isinstance(entries, list):
-            raise ConfigError(f"{path}: {name}.tenants must be an array of tables [[{name}.tenants]]")
+            raise ConfigError(
+                f"{path}: {name}.tenants must be an array of tables [[{name}.tenants]]"
+            )
         lines = _tenant_id_lines(path, name)
         for n, entry in enumerate(entries):
             where = f"{path}:{lines[n]}" if n < len(lines) else f"{path}"
@@ -198,7 +200,7 @@ def _tenant(
     if not isinstance(tid, str) or not _ID.match(tid):
         raise ConfigError(
             f"{where}: tenant id {tid!r} must be lowercase letters, digits and '-' "
-            f"(up to 63, e.g. \"contoso\"); it names the tenant in paths, locks and reports"
+            f'(up to 63, e.g. "contoso"); it names the tenant in paths, locks and reports'
         )
     values = _deep_merge(base, {k: v for k, v in entry.items() if k not in _TENANT_KEYS})
     from_env = _secrets_from_env(tid, env)
@@ -242,7 +244,7 @@ def _tenant_files(
             known = ", ".join(sorted(models))
             raise ConfigError(
                 f"{file}:{_line_of(file, 'connector') or 1}: connector {connector!r} is not "
-                f"installed (installed: {known}); set connector = \"m365\" or another"
+                f'installed (installed: {known}); set connector = "m365" or another'
             )
         entry.setdefault("id", file.stem)
         out.append((str(connector), bases.get(str(connector), {}), entry, f"{file}:{line}"))

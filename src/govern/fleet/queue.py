@@ -97,7 +97,12 @@ def _run(context: JobContext, kind: str, tenant_key: str, round_: str | None, fu
             outcome.snapshot_seq = outcome.snapshot_seq or audited.snapshot_seq
     except BaseException as exc:
         line = str(exc) if isinstance(exc, GovernError) else f"{type(exc).__name__}: {exc}"
-        runs.finish(rt.store, run_id, status=runs.FAILED, error=f"tenant {tenant.id} ({tenant.source}): {line}")
+        runs.finish(
+            rt.store,
+            run_id,
+            status=runs.FAILED,
+            error=f"tenant {tenant.id} ({tenant.source}): {line}",
+        )
         logger.warning("tenant %s: %s failed: %s", tenant.id, kind, line)
         raise
     runs.finish(
@@ -192,8 +197,10 @@ def ensure_schema(store_url: str) -> bool:
             row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
             if row is not None and row[0] is not None:
                 return False
-            schema = procrastinate.SchemaManager.get_schema()
-            conn.execute(schema)  # type: ignore[arg-type]  # procrastinate's own trusted SQL
+            from procrastinate.schema import SchemaManager
+
+            schema = SchemaManager.get_schema()
+            conn.execute(schema)  # procrastinate's own SQL, a LiteralString
             return True
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))

@@ -150,7 +150,7 @@ def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
     """
     out: dict[tuple[str, str], list[Run]] = {}
     with store.engine.connect() as conn:
-        last_ok = dict(
+        last_ok: dict[str, int] = dict(
             conn.execute(
                 select(
                     func.concat(fleet_runs.c.tenant, "\x00", fleet_runs.c.kind),

@@ -145,10 +145,15 @@ def start_fleet(
     first_seed: int = 1,
     resource_units_per_10s: int | None = 8_000,
     prefix: str = "t",
+    latency_seconds: float = 0.0,
 ) -> SandboxFleet:
-    """Generate and serve ``count`` tenants (seeds ``first_seed``...), each with its budget."""
+    """Generate and serve ``count`` tenants (seeds ``first_seed``...), each with its budget.
+
+    ``latency_seconds`` is added to every request, to model a network round trip.
+    """
     from govern.sandbox.graph import GraphServer, GraphSettings
     from govern.sandbox.graph.throttle import Limits
+    from govern.sandbox.http import Faults
     from govern.sandbox.org import generate
 
     width = max(2, len(str(count)))
@@ -159,11 +164,10 @@ def start_fleet(
             seed = first_seed + n
             org = generate(size, seed)
             limits = Limits(resource_units=resource_units_per_10s)
-            server = GraphServer(org, GraphSettings(limits=limits))
+            faults = Faults(latency_seconds=latency_seconds) if latency_seconds else None
+            server = GraphServer(org, GraphSettings(limits=limits), faults)
             running = serve(_TenantGate(server.asgi, tenant_token(tid)), 0, date_header=False)
-            fleet.tenants.append(
-                SandboxTenant(tid, seed, f"{running.url}/v1.0", running, server)
-            )
+            fleet.tenants.append(SandboxTenant(tid, seed, f"{running.url}/v1.0", running, server))
     except BaseException:
         fleet.stop()
         raise
