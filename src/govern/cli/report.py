@@ -86,3 +86,9 @@ def viral(
             f"changes in {done.plan_file}",
             err=True,
         )
+
+
+# The fleet roll-up lives in its own module; registered here so it is `govern report fleet`.
+from govern.cli.fleet_report import fleet_report  # noqa: E402
+
+report.add_command(fleet_report)

@@ -150,20 +150,18 @@ def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
     """
     out: dict[tuple[str, str], list[Run]] = {}
     with store.engine.connect() as conn:
-        last_ok: dict[str, int] = dict(
-            conn.execute(
-                select(
-                    func.concat(fleet_runs.c.tenant, "\x00", fleet_runs.c.kind),
-                    func.max(fleet_runs.c.id),
-                )
+        last_ok: dict[tuple[str, str], int] = {
+            (tenant, kind): top
+            for tenant, kind, top in conn.execute(
+                select(fleet_runs.c.tenant, fleet_runs.c.kind, func.max(fleet_runs.c.id))
                 .where(fleet_runs.c.status == SUCCEEDED)
                 .group_by(fleet_runs.c.tenant, fleet_runs.c.kind)
-            ).all()
-        )
+            )
+        }
         rows = conn.execute(select(fleet_runs).order_by(fleet_runs.c.id.desc())).all()
     for row in rows:
         run = _run(row)
-        floor = last_ok.get(f"{run.tenant}\x00{run.kind}")
+        floor = last_ok.get((run.tenant, run.kind))
         if floor is not None and run.id < floor:
             continue
         out.setdefault((run.tenant, run.kind), []).append(run)
