@@ -34,6 +34,23 @@ def load(app: App, fleet_file: Path | None) -> Fleet:
     return load_fleet(fleet_path(fleet_file), models)
 
 
+def tenant_policies(
+    app: App, fleet_file: Path | None, tenant_id: str, base: Path | None
+) -> tuple[Any, list[Any], Path]:
+    """Validate the base policies layered with one tenant's overlay (``policy validate``)."""
+    import tempfile
+
+    from govern.fleet.overlay import validate_layered
+
+    f = load(app, fleet_file)
+    tenant = f.get(tenant_id)
+    root = base or f.settings.policies_dir or app.settings.values.policies_dir
+    with tempfile.TemporaryDirectory(prefix="govern-layered-") as work:
+        result, found = validate_layered(root, tenant.overlay, Path(work) / "policies")
+    label = Path(f"{root} + {tenant.overlay}") if tenant.overlay else root
+    return result, found, label
+
+
 @click.group()
 def fleet() -> None:
     """Many tenants in one store: list them, queue their jobs, watch the queue."""

@@ -27,16 +27,25 @@ def policy() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", help="Output."
 )
+@click.option("--tenant", help="Validate the base policies with this fleet tenant's overlay.")
+@click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), envvar="GOVERN_FLEET")
 @click.pass_obj
-def validate(app: App, directory: Path | None, fmt: str) -> int:
+def validate(
+    app: App, directory: Path | None, fmt: str, tenant: str | None, fleet_file: Path | None
+) -> int:
     """Check model, rules and YAML; every problem as file:line:col with the fix."""
     from govern.policy.diagnostics import errors
     from govern.policy.sarif import diagnostics_sarif
     from govern.policy.validate import validate as run
 
-    root = _root(app, directory)
-    result = run(root)
-    found = result.diagnostics
+    if tenant:  # fleets: base + the tenant's overlay, problems named in the file they are in
+        from govern.cli.fleet import tenant_policies
+
+        result, found, root = tenant_policies(app, fleet_file, tenant, directory)
+    else:
+        root = _root(app, directory)
+        result = run(root)
+        found = result.diagnostics
     if fmt == "sarif":
         click.echo(diagnostics_sarif(found), nl=False)
     elif fmt == "json":
