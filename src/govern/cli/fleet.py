@@ -218,6 +218,8 @@ def _run_local(
 @click.pass_obj
 def status(app: App, fmt: str | None) -> None:
     """Queue depth, the jobs running now and on which worker, failed jobs, live workers."""
+    import dataclasses
+
     from govern.fleet.queue import ensure_schema
     from govern.fleet.status import queue_status
     from govern.output import render_object
@@ -226,7 +228,7 @@ def status(app: App, fmt: str | None) -> None:
     ensure_schema(url)
     st = queue_status(url)
     if app.format(fmt) == "json":
-        click.echo(render_object(st.__dict__, "json"), nl=False)
+        click.echo(render_object(dataclasses.asdict(st), "json"), nl=False)
         return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(st.counts.items())) or "empty"
     click.echo(
