@@ -98,6 +98,12 @@ def test_bad_ids_unknown_connectors_and_empty_fleets(tmp_path: Path) -> None:
         load_fleet(tmp_path / "nope.toml", MODELS, {})
 
 
+def test_a_bad_schedule_names_the_tenant(tmp_path: Path) -> None:
+    text = FLEET.replace('schedule = "30 2 * * *"', 'schedule = "every night"')
+    with pytest.raises(ConfigError, match=r"fleet.toml:17: tenant 'fabrikam' schedule 'every"):
+        load_fleet(write(tmp_path, text), MODELS, SECRETS)
+
+
 def test_one_file_per_tenant_in_a_directory(tmp_path: Path) -> None:
     (tmp_path / "tenants.d").mkdir()
     (tmp_path / "tenants.d" / "northwind.toml").write_text(

@@ -218,15 +218,31 @@ def _tenant(
             f"tenant's table, in [{connector}] for every tenant, or in {env_name}"
         ) from None
     overlay = entry.get("policies")
+    schedule = entry.get("schedule", fleet.schedule) or None
+    if schedule is not None:
+        _check_cron(schedule, where, tid)
     return Tenant(
         id=tid,
         connector=connector,
         settings=settings,
         source=where,
         overlay=(base_dir / overlay) if overlay else None,
-        schedule=entry.get("schedule", fleet.schedule) or None,
+        schedule=schedule,
         from_environment=tuple(sorted(_flatten(from_env))),
     )
+
+
+def _check_cron(expr: object, where: str, tenant_id: str) -> None:
+    """A schedule is a cron expression (five fields; a sixth for seconds, as procrastinate)."""
+    try:
+        from croniter import croniter  # type: ignore[import-untyped]  # comes with procrastinate
+    except ImportError:  # pragma: no cover - without the queue there is nothing to schedule
+        return
+    if not isinstance(expr, str) or not croniter.is_valid(expr):
+        raise ConfigError(
+            f"{where}: tenant '{tenant_id}' schedule {expr!r} is not a cron expression; write "
+            f'e.g. "17 */6 * * *" (minute hour day month weekday)'
+        )
 
 
 def _tenant_files(
