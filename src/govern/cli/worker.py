@@ -47,10 +47,11 @@ def worker(
     Start as many as you like on as many hosts as you like; they share the queue in the
     store's PostgreSQL database, and one tenant is never worked on by two at once.
     """
-    from govern.fleet.queue import Runtime, run_worker, worker_name
+    from govern.fleet.queue import Runtime, conninfo, run_worker, worker_name
 
     fleet = load(app, fleet_file)
     url = app.settings.values.database_url()
+    conninfo(url)  # a worker needs the PostgreSQL queue: say so before anything starts
     policies = fleet.settings.policies_dir or app.settings.values.policies_dir
     name = worker_name()
     runtime = Runtime(fleet, app.store, app.registry, policies, name)

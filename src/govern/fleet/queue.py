@@ -171,7 +171,7 @@ def conninfo(store_url: str) -> str:
         raise ConfigError(
             f"store_url is {url.drivername}: the fleet's job queue lives in the store's "
             f"PostgreSQL database; set store_url (GOVERN_STORE_URL) to postgresql+psycopg://... "
-            f"(a single host with SQLite runs `govern discover` or `govern sync` with no queue)"
+            f"(a single host with SQLite needs no queue: `govern fleet run` runs the jobs here)"
         )
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
