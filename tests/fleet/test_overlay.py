@@ -60,3 +60,11 @@ def test_no_overlay_is_the_base(tmp_path: Path) -> None:
     shutil.copytree(BASE, copy)
     result, found = validate_layered(copy, None, tmp_path / "merged")
     assert not errors(found) and result.policies is not None
+
+
+def test_a_mistake_in_an_overlay_yaml_names_the_overlay(tmp_path: Path) -> None:
+    over = overlay(tmp_path, thresholds="virality:\n  reach_members: many\n")
+    _, found = validate_layered(BASE, over, tmp_path / "merged")
+    bad = errors(found)
+    assert bad and bad[0].file == over / "thresholds.yaml", found
+    assert "of its merge with" in bad[0].message

@@ -51,9 +51,13 @@ class Layered:
         if mapping and 1 <= diagnostic.line <= len(mapping):
             file, line = mapping[diagnostic.line - 1]
             return replace(diagnostic, file=file, line=line)
-        if str(rel) in YAML_FILES and self.overlay is not None:
-            origins = f"{self.base / rel} + {self.overlay / rel}"
-            return replace(diagnostic, message=f"{diagnostic.message} (merged from {origins})")
+        if str(rel) in YAML_FILES and self.overlay is not None and (self.overlay / rel).exists():
+            # A merged YAML file has lines of its own; name the overlay and where in the merge.
+            note = f" (line {diagnostic.line} of its merge with {self.base / rel})"
+            return replace(
+                diagnostic, file=self.overlay / rel, line=1, col=1,
+                message=diagnostic.message + note,
+            )  # fmt: skip
         base = self.base / rel
         over = self.overlay / rel if self.overlay else None
         return replace(diagnostic, file=over if over is not None and over.exists() else base)
