@@ -36,6 +36,8 @@ from govern.store import Store
 logger = logging.getLogger(__name__)
 
 QUEUE = "govern"
+MAINTENANCE = "govern-maintenance"
+"""The stalled-job sweep runs here, apart from tenant jobs (status counts tenant jobs only)."""
 TASK_PREFIX = "govern.fleet."
 _SCHEMA_LOCK = 0x676F7665726E  # "govern": one advisory lock so workers apply the schema once
 
@@ -142,7 +144,7 @@ def sync(
 
 @tasks.task(
     name=TASK_PREFIX + "retry_stalled",
-    queue=QUEUE,
+    queue=MAINTENANCE,
     pass_context=True,
     queueing_lock=TASK_PREFIX + "retry_stalled",
 )
@@ -150,6 +152,8 @@ async def retry_stalled(context: JobContext, timestamp: int) -> None:
     """Put back in the queue the jobs of workers that stopped sending heartbeats."""
     seconds = float(context.additional_context.get("stalled_seconds", 30.0))
     manager = context.app.job_manager
+    # The sweep runs every few seconds; its own finished jobs are not worth keeping.
+    await manager.delete_old_jobs(nb_hours=1, queue=MAINTENANCE)
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
         logger.warning("job %s (%s) was stalled; retrying it", job.id, job.task_kwargs)
         try:
@@ -274,6 +278,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class _OneLine(logging.Filter):
+    """govern's own errors are one line: no traceback in procrastinate's job-failed log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, GovernError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def run_worker(
     store_url: str,
     runtime: Runtime,
@@ -286,10 +301,12 @@ def run_worker(
     """Run one worker until stopped (SIGTERM/SIGINT finish the current jobs first)."""
     ensure_schema(store_url)
     runs.ensure_table(runtime.store)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug keeps every traceback
+        logging.getLogger("procrastinate.worker").addFilter(_OneLine())
     app = build_app(store_url, pool_size=concurrency + 3)
     register_schedules(app, runtime.fleet, stalled_every=max(1, int(stalled_seconds // 2)))
     app.run_worker(
-        queues=[QUEUE],
+        queues=[QUEUE, MAINTENANCE],
         concurrency=concurrency,
         name=runtime.worker,
         wait=wait,
