@@ -235,13 +235,31 @@ def status(app: App, fmt: str | None) -> None:
         f"queue: {counts}; {len(st.workers)} worker(s) registered; {st.lock_waits} job(s) "
         f"waiting for their tenant's lock"
     )
-    cols = ["id", "task", "tenant", "attempts", "worker"]
+    # The runs table names the host:process of each attempt and its one-line error.
+    from govern.fleet import runs
+
+    runs.ensure_table(app.store)
+    attempts = {r.job_id: r for r in runs.runs(app.store) if r.job_id is not None}
+
+    def rows(jobs: list[Any]) -> list[dict[str, Any]]:
+        out = []
+        for job in jobs:
+            last = attempts.get(job.id)
+            out.append(
+                {
+                    **dataclasses.asdict(job),
+                    "worker": last.worker if last else "",
+                    "error": (last.error or "") if last else "",
+                }
+            )
+        return out
+
     if st.running:
-        click.echo(
-            render([r.__dict__ for r in st.running], cols, "table", title="Running"), nl=False
-        )
+        cols = ["id", "task", "tenant", "attempts", "worker"]
+        click.echo(render(rows(st.running), cols, "table", title="Running"), nl=False)
     if st.failed:
-        click.echo(render([r.__dict__ for r in st.failed], cols, "table", title="Failed"), nl=False)
+        cols = ["id", "task", "tenant", "attempts", "error"]
+        click.echo(render(rows(st.failed), cols, "table", title="Failed"), nl=False)
 
 
 @fleet.command("init")
