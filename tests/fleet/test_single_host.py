@@ -100,3 +100,31 @@ def test_policy_validate_with_a_tenant_overlay(govern: object, tmp_path: Path) -
     assert "overlays/t01/policy.csv:1:" in broken.stdout and "confidental" in broken.stdout
     unknown = run("policy", "validate", "--tenant", "nope")  # type: ignore[operator]
     assert unknown.exit_code == 1 and "no tenant 'nope' in the fleet" in unknown.output
+
+
+def test_policy_test_runs_the_overlays_tests_with_the_base(govern: object, tmp_path: Path) -> None:
+    run = govern  # type: ignore[assignment]
+    base = run("policy", "test", str(ROOT / "policies"), "--format", "json")  # type: ignore[operator]
+    tests = tmp_path / "overlays" / "t01" / "tests"
+    tests.mkdir()
+    (tests / "guests.yaml").write_text(
+        "tests:\n"
+        "  - name: t01 still forbids guests to own teams\n"
+        "    principal: {kind: guest}\n"
+        "    community: {path: m365/t01/team/projects}\n"
+        "    role: owner\n"
+        "    expect: {decision: deny, rule: ACC-GUEST-OWNER}\n",
+        encoding="utf-8",
+    )
+    layered = run("policy", "test", "--tenant", "t01", "--format", "json")  # type: ignore[operator]
+    assert layered.exit_code == 0, layered.output
+    outcomes = json.loads(layered.stdout)["tests"]
+    assert len(outcomes) == len(json.loads(base.stdout)["tests"]) + 1
+    assert all(o["passed"] for o in outcomes)
+    (tests / "guests.yaml").write_text(
+        (tests / "guests.yaml").read_text(encoding="utf-8").replace("deny", "allow"),
+        encoding="utf-8",
+    )
+    failing = run("policy", "test", "--tenant", "t01")  # type: ignore[operator]
+    assert failing.exit_code == 1 and "FAIL" in failing.stdout
+    assert "t01 still forbids guests to own teams" in failing.stdout

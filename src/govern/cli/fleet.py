@@ -51,6 +51,20 @@ def tenant_policies(
     return result, found, label
 
 
+def layered_copy(app: App, fleet_file: Path | None, tenant_id: str, base: Path | None) -> Path:
+    """Write base + a tenant's overlay under store_dir/fleet/policies/<tenant> (for tests)."""
+    from govern.fleet.overlay import layer
+
+    f = load(app, fleet_file)
+    tenant = f.get(tenant_id)
+    root = base or f.settings.policies_dir or app.settings.values.policies_dir
+    out = app.settings.values.store_dir / "fleet" / "policies" / tenant.id
+    layer(root, tenant.overlay, out)
+    overlay = f" and {tenant.overlay}" if tenant.overlay else ""
+    click.echo(f"policies of tenant {tenant.id}: {root}{overlay}, layered in {out}", err=True)
+    return out
+
+
 @click.group()
 def fleet() -> None:
     """Many tenants in one store: list them, queue their jobs, watch the queue."""

@@ -78,15 +78,30 @@ def validate(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--strict", is_flag=True, help="Fail when a rule is reached by no test.")
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("--tenant", help="Test the base policies with this fleet tenant's overlay.")
+@click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), envvar="GOVERN_FLEET")
 @click.pass_obj
-def test_(app: App, directory: Path | None, fmt: str, strict: bool, verbose: bool) -> int:
+def test_(
+    app: App,
+    directory: Path | None,
+    fmt: str,
+    strict: bool,
+    verbose: bool,
+    tenant: str | None,
+    fleet_file: Path | None,
+) -> int:
     """Run the policy tests (tests/*.yaml) and report rules no test reaches."""
     from govern.policy.diagnostics import display_path, errors
     from govern.policy.repo import read_repo
     from govern.policy.testing import run_tests
     from govern.policy.validate import validate as run
 
-    root = _root(app, directory)
+    if tenant:  # fleets: the base and overlay tests on the layered copy of the policies
+        from govern.cli.fleet import layered_copy
+
+        root = layered_copy(app, fleet_file, tenant, directory)
+    else:
+        root = _root(app, directory)
     result = run(root)
     if errors(result.diagnostics) or result.policies is None:
         for d in errors(result.diagnostics):
