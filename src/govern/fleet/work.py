@@ -9,6 +9,7 @@ its layered policies (base + overlay) and returns the finding counts the roll-up
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,11 @@ from govern.registry import Registry
 from govern.store import Store
 
 KINDS = ("discover", "audit", "sync")
+
+_POLICY_LOCK = threading.Lock()
+"""One policy load and evaluation at a time per process: CPython 3.11's ``ast`` is not safe to
+use from two threads at once (a worker with --concurrency runs jobs in threads; loading the
+policies compiles expressions), and the evaluation is CPU-bound under the GIL anyway."""
 
 
 @dataclass
@@ -65,7 +71,7 @@ def audit(store: Store, tenant: Tenant, registry: Registry, base_policies: Path)
             f"tenant '{tenant.id}' ({tenant.source}) has no snapshot yet; run "
             f"`govern fleet run --tenants {tenant.id} --job discover` first"
         )
-    with tempfile.TemporaryDirectory(prefix=f"govern-{tenant.id}-") as work:
+    with _POLICY_LOCK, tempfile.TemporaryDirectory(prefix=f"govern-{tenant.id}-") as work:
         policies = load_layered(base_policies, tenant.overlay, Path(work) / "policies")
         result = run(policies, tenant_inventory(store, snap))
     severities = Counter(str(f.severity) for f in result.findings)
