@@ -203,13 +203,7 @@ def _run_local(
             worker="local", round_=round_,
         )  # fmt: skip
         try:
-            out = work.Outcome()
-            if kind in ("discover", "sync"):
-                out = work.discover(app.store, tenant, app.registry, full=full)
-            if kind in ("audit", "sync"):
-                audited = work.audit(app.store, tenant, app.registry, policies)
-                out.summary["audit"] = audited.summary
-                out.snapshot_seq = out.snapshot_seq or audited.snapshot_seq
+            out = work.run_job(app.store, tenant, app.registry, policies, kind, full=full)
         except GovernError as exc:
             line = f"tenant {tenant.id} ({tenant.source}): {exc}"
             runs.finish(app.store, run_id, status=runs.FAILED, error=line)

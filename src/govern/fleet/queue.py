@@ -89,14 +89,8 @@ def _run(context: JobContext, kind: str, tenant_key: str, round_: str | None, fu
         worker=rt.worker,
         round_=round_,
     )
-    outcome = work.Outcome()
     try:
-        if kind in ("discover", "sync"):
-            outcome = work.discover(rt.store, tenant, rt.registry, full=full)
-        if kind in ("audit", "sync"):
-            audited = work.audit(rt.store, tenant, rt.registry, rt.policies_dir)
-            outcome.summary["audit"] = audited.summary
-            outcome.snapshot_seq = outcome.snapshot_seq or audited.snapshot_seq
+        outcome = work.run_job(rt.store, tenant, rt.registry, rt.policies_dir, kind, full=full)
     except BaseException as exc:
         line = str(exc) if isinstance(exc, GovernError) else f"{type(exc).__name__}: {exc}"
         runs.finish(

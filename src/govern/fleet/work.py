@@ -36,6 +36,26 @@ class Outcome:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def run_job(
+    store: Store,
+    tenant: Tenant,
+    registry: Registry,
+    base_policies: Path,
+    kind: str,
+    *,
+    full: bool = False,
+) -> Outcome:
+    """One job of ``kind`` on one tenant; the queue's workers and ``fleet run`` both call it."""
+    outcome = Outcome()
+    if kind in ("discover", "sync"):
+        outcome = discover(store, tenant, registry, full=full)
+    if kind in ("audit", "sync"):
+        audited = audit(store, tenant, registry, base_policies)
+        outcome.summary["audit"] = audited.summary
+        outcome.snapshot_seq = outcome.snapshot_seq or audited.snapshot_seq
+    return outcome
+
+
 def discover(store: Store, tenant: Tenant, registry: Registry, *, full: bool = False) -> Outcome:
     """Discover the tenant into the store (incremental when a previous snapshot allows)."""
     from govern.discovery import run_discovery
