@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "govern.cli.connectors:connectors",
         "List installed connectors and permissions.",
     ),
+    "fleet": ("govern.cli.fleet:fleet", "Many tenants in one store: queue their jobs, watch."),
     "history": ("govern.cli.history:history", "Runs that applied changes, and their journal."),
     "init": ("govern.cli.init:init", "Write a starter policy repository."),
     "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
@@ -38,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("govern.cli.sandbox:sandbox", "Serve a simulated organisation over HTTP."),
     "schema": ("govern.cli.schema:schema", "Print the JSON Schema of govern's data model."),
     "sync": ("govern.cli.sync:sync", "Discover, plan and (with --apply) apply, for schedulers."),
+    "worker": ("govern.cli.worker:worker", "Take per-tenant jobs from the fleet's queue."),
 }
 
 # Kept in step with govern.cli.formats.FORMATS (a test checks), which is not imported here so

@@ -27,16 +27,25 @@ def policy() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "sarif"]), default=None, help="Output."
 )
+@click.option("--tenant", help="Validate the base policies with this fleet tenant's overlay.")
+@click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), envvar="GOVERN_FLEET")
 @click.pass_obj
-def validate(app: App, directory: Path | None, fmt: str | None) -> int:
+def validate(
+    app: App, directory: Path | None, fmt: str | None, tenant: str | None, fleet_file: Path | None
+) -> int:
     """Check model, rules and YAML; every problem as file:line:col with the fix."""
     from govern.policy.diagnostics import errors
     from govern.policy.sarif import diagnostics_sarif
     from govern.policy.validate import validate as run
 
-    root = _root(app, directory)
-    result = run(root)
-    found = result.diagnostics
+    if tenant:  # fleets: base + the tenant's overlay, problems named in the file they are in
+        from govern.cli.fleet import tenant_policies
+
+        result, found, root = tenant_policies(app, fleet_file, tenant, directory)
+    else:
+        root = _root(app, directory)
+        result = run(root)
+        found = result.diagnostics
     if fmt == "sarif":
         click.echo(diagnostics_sarif(found), nl=False)
     elif fmt == "json":
@@ -69,15 +78,30 @@ def validate(app: App, directory: Path | None, fmt: str | None) -> int:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None)
 @click.option("--strict", is_flag=True, help="Fail when a rule is reached by no test.")
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("--tenant", help="Test the base policies with this fleet tenant's overlay.")
+@click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), envvar="GOVERN_FLEET")
 @click.pass_obj
-def test_(app: App, directory: Path | None, fmt: str | None, strict: bool, verbose: bool) -> int:
+def test_(
+    app: App,
+    directory: Path | None,
+    fmt: str | None,
+    strict: bool,
+    verbose: bool,
+    tenant: str | None,
+    fleet_file: Path | None,
+) -> int:
     """Run the policy tests (tests/*.yaml) and report rules no test reaches."""
     from govern.policy.diagnostics import display_path, errors
     from govern.policy.repo import read_repo
     from govern.policy.testing import run_tests
     from govern.policy.validate import validate as run
 
-    root = _root(app, directory)
+    if tenant:  # fleets: the base and overlay tests on the layered copy of the policies
+        from govern.cli.fleet import layered_copy
+
+        root = layered_copy(app, fleet_file, tenant, directory)
+    else:
+        root = _root(app, directory)
     result = run(root)
     if errors(result.diagnostics) or result.policies is None:
         for d in errors(result.diagnostics):

@@ -99,3 +99,9 @@ def viral(
         )
         for line in done.left_out:
             click.echo(f"not in the plan: {line}", err=True)
+
+
+# The fleet roll-up lives in its own module; registered here so it is `govern report fleet`.
+from govern.cli.fleet_report import fleet_report  # noqa: E402
+
+report.add_command(fleet_report)

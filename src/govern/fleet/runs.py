@@ -1,0 +1,195 @@
+"""What every fleet job did: one row per attempt, in the store's database.
+
+The queue (procrastinate) knows whether a job is waiting, running or failed; this table keeps
+what govern needs for the roll-up: per tenant and kind, when an attempt started and ended, the
+snapshot it wrote, its outcome and its one-line error, and a small summary (finding counts).
+A worker killed mid-job leaves its row ``running``; the retried attempt writes a row of its own,
+so the table shows both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from govern.model import utcnow
+from govern.store import Store
+
+metadata = MetaData()
+
+fleet_runs = Table(
+    "govern_fleet_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("job_id", Integer),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("worker", String(200)),
+    Column("round", String(100)),
+    Column("status", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("snapshot_seq", Integer),
+    Column("error", Text),
+    Column("summary", JSON),
+)
+
+RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One attempt of one job on one tenant."""
+
+    id: int
+    tenant: str
+    kind: str
+    job_id: int | None
+    attempt: int
+    worker: str | None
+    round: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    snapshot_seq: int | None
+    error: str | None
+    summary: dict[str, Any]
+
+
+def ensure_table(store: Store) -> None:
+    """Create the runs table if it is missing (idempotent, safe from several workers)."""
+    metadata.create_all(store.engine, checkfirst=True)
+
+
+def start(
+    store: Store,
+    *,
+    tenant: str,
+    kind: str,
+    job_id: int | None,
+    attempt: int,
+    worker: str | None,
+    round_: str | None,
+) -> int:
+    """Record an attempt as running; return its row id."""
+    with store.engine.begin() as conn:
+        result = conn.execute(
+            insert(fleet_runs).values(
+                tenant=tenant,
+                kind=kind,
+                job_id=job_id,
+                attempt=attempt,
+                worker=worker,
+                round=round_,
+                status=RUNNING,
+                started_at=utcnow(),
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def finish(
+    store: Store,
+    run_id: int,
+    *,
+    status: str,
+    snapshot_seq: int | None = None,
+    error: str | None = None,
+    summary: dict[str, Any] | None = None,
+) -> None:
+    """Record how an attempt ended."""
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(fleet_runs)
+            .where(fleet_runs.c.id == run_id)
+            .values(
+                status=status,
+                finished_at=utcnow(),
+                snapshot_seq=snapshot_seq,
+                error=error,
+                summary=summary or {},
+            )
+        )
+
+
+def runs(store: Store, *, tenant: str | None = None, round_: str | None = None) -> list[Run]:
+    """Attempts, oldest first, optionally of one tenant or one round."""
+    q = select(fleet_runs).order_by(fleet_runs.c.id)
+    if tenant is not None:
+        q = q.where(fleet_runs.c.tenant == tenant)
+    if round_ is not None:
+        q = q.where(fleet_runs.c.round == round_)
+    with store.engine.connect() as conn:
+        return [_run(r) for r in conn.execute(q)]
+
+
+def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
+    """Per (tenant, kind): its attempts since the last success, newest first, that success last.
+
+    The roll-up reads the last success (the row at the end) and the failures after it.
+    """
+    out: dict[tuple[str, str], list[Run]] = {}
+    with store.engine.connect() as conn:
+        last_ok: dict[tuple[str, str], int] = {
+            (tenant, kind): top
+            for tenant, kind, top in conn.execute(
+                select(fleet_runs.c.tenant, fleet_runs.c.kind, func.max(fleet_runs.c.id))
+                .where(fleet_runs.c.status == SUCCEEDED)
+                .group_by(fleet_runs.c.tenant, fleet_runs.c.kind)
+            )
+        }
+        rows = conn.execute(select(fleet_runs).order_by(fleet_runs.c.id.desc())).all()
+    for row in rows:
+        run = _run(row)
+        floor = last_ok.get((run.tenant, run.kind))
+        if floor is not None and run.id < floor:
+            continue
+        out.setdefault((run.tenant, run.kind), []).append(run)
+    return out
+
+
+def _run(row: Any) -> Run:
+    summary = row.summary
+    if isinstance(summary, str):  # SQLite returns JSON as text on some drivers
+        summary = json.loads(summary)
+    return Run(
+        id=row.id,
+        tenant=row.tenant,
+        kind=row.kind,
+        job_id=row.job_id,
+        attempt=row.attempt,
+        worker=row.worker,
+        round=row.round,
+        status=row.status,
+        started_at=_aware(row.started_at),
+        finished_at=_aware(row.finished_at) if row.finished_at else None,
+        snapshot_seq=row.snapshot_seq,
+        error=row.error,
+        summary=summary or {},
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

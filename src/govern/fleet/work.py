@@ -1,0 +1,129 @@
+"""What one fleet job does on one tenant, independent of the queue that runs it.
+
+``discover`` writes one snapshot of the tenant's scope (one transaction: a worker killed
+mid-job leaves the store as it was); ``audit`` evaluates the tenant's current inventory under
+its layered policies (base + overlay) and returns the finding counts the roll-up shows;
+``sync`` is both, for the periodic schedule.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govern.errors import StoreError
+from govern.fleet.config import Tenant
+from govern.registry import Registry
+from govern.store import Store
+
+KINDS = ("discover", "audit", "sync")
+
+_POLICY_LOCK = threading.Lock()
+"""One policy load and evaluation at a time per process: CPython 3.11's ``ast`` is not safe to
+use from two threads at once (a worker with --concurrency runs jobs in threads; loading the
+policies compiles expressions), and the evaluation is CPU-bound under the GIL anyway."""
+
+
+@dataclass
+class Outcome:
+    """What a job did: the snapshot it wrote (if any) and a small summary for the roll-up."""
+
+    snapshot_seq: int | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def run_job(
+    store: Store,
+    tenant: Tenant,
+    registry: Registry,
+    base_policies: Path,
+    kind: str,
+    *,
+    full: bool = False,
+) -> Outcome:
+    """One job of ``kind`` on one tenant; the queue's workers and ``fleet run`` both call it."""
+    outcome = Outcome()
+    if kind in ("discover", "sync"):
+        outcome = discover(store, tenant, registry, full=full)
+    if kind in ("audit", "sync"):
+        audited = audit(store, tenant, registry, base_policies)
+        outcome.summary["audit"] = audited.summary
+        outcome.snapshot_seq = outcome.snapshot_seq or audited.snapshot_seq
+    return outcome
+
+
+def discover(store: Store, tenant: Tenant, registry: Registry, *, full: bool = False) -> Outcome:
+    """Discover the tenant into the store (incremental when a previous snapshot allows)."""
+    from govern.discovery import run_discovery
+
+    connector = registry.get(tenant.connector)(tenant.settings)
+    done = run_discovery(store, connector, full=full)
+    snap = done.snapshot
+    return Outcome(
+        snapshot_seq=snap.seq,
+        summary={
+            "scope": snap.scope,
+            "mode": str(snap.mode),
+            "complete": snap.complete,
+            "incomplete": list(snap.incomplete),
+            "communities": snap.stats.get("communities_seen", 0),
+            "principals": snap.stats.get("principals_seen", 0),
+            "grants": snap.stats.get("grants_seen", 0),
+            "requests": snap.stats.get("requests"),
+            "seconds": round(done.seconds, 2),
+        },
+    )
+
+
+def audit(store: Store, tenant: Tenant, registry: Registry, base_policies: Path) -> Outcome:
+    """Findings of the tenant's current inventory under its layered policies, counted."""
+    from govern.fleet.overlay import load_layered
+    from govern.policy.audit import audit as run
+
+    scope = registry.get(tenant.connector)(tenant.settings).scope()
+    snap = store.latest().get((tenant.connector, scope))
+    if snap is None:
+        raise StoreError(
+            f"tenant '{tenant.id}' ({tenant.source}) has no snapshot yet; run "
+            f"`govern fleet run --tenants {tenant.id} --job discover` first"
+        )
+    with _POLICY_LOCK, tempfile.TemporaryDirectory(prefix=f"govern-{tenant.id}-") as work:
+        policies = load_layered(base_policies, tenant.overlay, Path(work) / "policies")
+        result = run(policies, tenant_inventory(store, snap))
+    severities = Counter(str(f.severity) for f in result.findings)
+    rules = Counter(f.rule_id for f in result.findings)
+    return Outcome(
+        snapshot_seq=snap.seq,
+        summary={
+            "scope": scope,
+            "findings": len(result.findings),
+            "by_severity": dict(severities),
+            "top_rules": dict(rules.most_common(10)),
+            "communities": result.communities,
+            "grants": result.grants,
+        },
+    )
+
+
+def tenant_inventory(store: Store, snap: Any) -> Any:
+    """The policy engine's inventory of one scope, as its newest snapshot saw it."""
+    from govern.policy.inventory import Inventory
+    from govern.store import queries
+
+    principals = {p.id: p for p in queries.principals(store, at=snap)}
+    return Inventory(
+        principals=principals,
+        communities={c.id: c for c in queries.communities(store, at=snap)},
+        _grants=lambda: queries.grants(store, at=snap),
+        _memberships=lambda: (
+            m
+            for m in queries.memberships(store, connector=snap.connector)
+            if m.member_id in principals
+        ),
+        _community_grants=lambda cid: queries.grants(store, community_id=cid, at=snap),
+        at=snap.at,
+    )
