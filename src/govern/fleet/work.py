@@ -48,7 +48,7 @@ def run_job(
     """One job of ``kind`` on one tenant; the queue's workers and ``fleet run`` both call it."""
     outcome = Outcome()
     if kind in ("discover", "sync"):
-        outcome = discover(store, tenant, registry, full=full)
+        outcome = discover(store, tenant, registry, full=full, policies=base_policies)
     if kind in ("audit", "sync"):
         audited = audit(store, tenant, registry, base_policies)
         outcome.summary["audit"] = audited.summary
@@ -56,12 +56,25 @@ def run_job(
     return outcome
 
 
-def discover(store: Store, tenant: Tenant, registry: Registry, *, full: bool = False) -> Outcome:
-    """Discover the tenant into the store (incremental when a previous snapshot allows)."""
-    from govern.discovery import run_discovery
+def discover(
+    store: Store,
+    tenant: Tenant,
+    registry: Registry,
+    *,
+    full: bool = False,
+    policies: Path | None = None,
+) -> Outcome:
+    """Discover the tenant into the store (incremental when a previous snapshot allows).
 
+    With ``policies``, the directory groups they name (the steward pool) are read too, as
+    ``govern discover`` does, so that steward pools resolve in fleet runs.
+    """
+    from govern.discovery import run_discovery
+    from govern.policy.groups import directory_group_names
+
+    named = directory_group_names(policies)
     connector = registry.get(tenant.connector)(tenant.settings)
-    done = run_discovery(store, connector, full=full)
+    done = run_discovery(store, connector, full=full, directory_groups=named)
     snap = done.snapshot
     return Outcome(
         snapshot_seq=snap.seq,
