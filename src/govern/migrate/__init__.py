@@ -1,0 +1,10 @@
+"""``govern migrate``: move a shadow network into the sanctioned tool through a reviewed plan.
+
+One module, one job: ``model`` (the plan: review and steps), ``planfile`` (sealing, reading),
+``people`` (matching across tools by email), ``slack_teams`` (planning a Slack workspace or
+channel into Teams), ``messages`` (Slack text as Teams HTML, unique timestamps), ``steps``
+(the executor of each step kind), ``run`` (apply: checks, lock, journal, resume), ``status``
+and ``render`` (for people).
+
+Nothing is imported here so that ``govern --help`` stays fast.
+"""
