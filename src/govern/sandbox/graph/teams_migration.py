@@ -378,6 +378,7 @@ def _render_message(call: Call, team: MigTeam, c: MigChannel, m: Message) -> dic
         "createdDateTime": _iso_ms(m.created_ms),
         "lastModifiedDateTime": _iso_ms(m.created_ms),
         "deletedDateTime": None,
+        "deleted": False,  # in the import guide's documented response
         "subject": None,
         "summary": None,
         "importance": "normal",
@@ -388,6 +389,7 @@ def _render_message(call: Call, team: MigTeam, c: MigChannel, m: Message) -> dic
         "from": {
             "application": None,
             "device": None,
+            "conversation": None,
             "user": {
                 "id": m.user_id,
                 "displayName": m.user_name,
