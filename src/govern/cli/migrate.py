@@ -62,7 +62,7 @@ def migrate(
     [PLANFILE]` shows the progress of migration runs instead.
     """
     if community == "status":
-        return _status(app, planfile)
+        return _status(app, planfile, fmt)
     from govern.migrate import planfile as files
     from govern.migrate import render
     from govern.migrate.slack_teams import Request, plan_slack_to_teams
@@ -199,7 +199,7 @@ def apply_file(app: App, path: Path, auto_approve: bool, max_changes: int | None
     return int(ExitStatus.OK if report.status.value == "applied" else ExitStatus.ERROR)
 
 
-def _status(app: App, path: Path | None) -> int:
+def _status(app: App, path: Path | None, fmt: str | None) -> int:
     from govern.migrate import planfile as files
     from govern.migrate import render
     from govern.migrate.run import journal_plan
@@ -222,7 +222,7 @@ def _status(app: App, path: Path | None) -> int:
             if r.plan_id.startswith("m")
         ]
         click.echo(
-            table(rows, ["run", "plan", "status", "steps done", "started"], app.format()),
+            table(rows, ["run", "plan", "status", "steps done", "started"], app.format(fmt)),
             nl=False,
         )
         return int(ExitStatus.OK)
@@ -235,5 +235,5 @@ def _status(app: App, path: Path | None) -> int:
     ]
     where = f"run {run.id}: {run.status.value}" if run else "not applied yet"
     click.echo(f"{path}: {where}", err=True)
-    click.echo(table(rows, ["step", "state", "latest"], app.format()), nl=False)
+    click.echo(table(rows, ["step", "state", "latest"], app.format(fmt)), nl=False)
     return int(ExitStatus.OK)

@@ -66,7 +66,9 @@ def test_team_channel_and_message_have_the_documented_shapes(
 
 
 def test_creation_rules(client: httpx.Client, server: GraphServer) -> None:
-    future = dict(example("teams-migration-create-team")["request"], createdDateTime=_iso(server, -1))
+    future = dict(
+        example("teams-migration-create-team")["request"], createdDateTime=_iso(server, -1)
+    )
     r = client.post("/teams", json=future)
     assert r.status_code == 400 and "future" in r.json()["error"]["message"]
     no_mode = {"displayName": "X", "createdDateTime": _iso(server, 3)}
