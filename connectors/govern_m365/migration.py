@@ -284,3 +284,43 @@ async def revoke_consent(session: Session, grant_id: str) -> bool:
             return False
         raise
     return True
+
+
+@dataclass(frozen=True)
+class Consent:
+    """One user's consent (an OAuth2 permission grant with consentType Principal)."""
+
+    id: str
+    client_id: str
+    principal_id: str
+    scope: str
+
+
+async def user_consents(session: Session, client_id: str) -> list[Consent]:
+    """Every user consent to the app whose service principal id is ``client_id``."""
+    flt = quote(f"clientId eq '{client_id}' and consentType eq 'Principal'")
+    url = f"{session.base}/oauth2PermissionGrants?$filter={flt}&$top=999"
+    out: list[Consent] = []
+    async for page in session.pages(
+        session.request_for_url(url), Feature.CONSENTS, "read consents"
+    ):
+        for g in page.get("value", []):
+            if g.get("consentType") == "Principal" and g.get("principalId"):
+                out.append(
+                    Consent(
+                        str(g["id"]),
+                        str(g["clientId"]),
+                        str(g["principalId"]),
+                        str(g.get("scope") or ""),
+                    )
+                )
+    return out
+
+
+async def group_member_ids(session: Session, group_id: str) -> set[str]:
+    """Ids of a group's (or team's) members."""
+    url = f"{session.base}/groups/{group_id}/members?$select=id&$top=999"
+    out: set[str] = set()
+    async for page in session.pages(session.request_for_url(url), Feature.GROUPS, "read members"):
+        out.update(str(m["id"]) for m in page.get("value", []))
+    return out

@@ -56,10 +56,12 @@ def migrate(
     import_rps: float,
     fmt: str | None,
 ) -> int:
-    """Plan moving COMMUNITY (a Slack workspace or channel) into Teams, history included.
+    """Plan moving COMMUNITY into the sanctioned tool, for review, as a plan file.
 
-    COMMUNITY is an id, path or name from `govern inventory list`. `govern migrate status
-    [PLANFILE]` shows the progress of migration runs instead.
+    A Slack workspace or channel moves to a Teams team, history included. An unsanctioned app
+    (m365 app) moves to the team or group named by --to: its users' consents are revoked once
+    they are members there. COMMUNITY is an id, path or name from `govern inventory list`.
+    `govern migrate status [PLANFILE]` shows the progress of migration runs instead.
     """
     if community == "status":
         return _status(app, planfile, fmt)
@@ -68,19 +70,29 @@ def migrate(
     from govern.migrate.slack_teams import Request, plan_slack_to_teams
 
     found = _community(app, community)
-    if found.connector != "slack":
-        raise PlanError(
-            f"{found.path}: govern migrate moves Slack workspaces and channels to Teams; "
-            f"{found.connector} communities are not supported yet"
+    if found.id.startswith("m365:app:"):
+        from govern.migrate.app_consents import plan_app_consents
+
+        if target is None:
+            raise PlanError(
+                f"{found.path}: name the team or group people move to with --to "
+                "(its id, path or name from `govern inventory list`)"
+            )
+        plan = plan_app_consents(found, _community(app, target), _settings(app, "m365"))
+    elif found.connector == "slack":
+        request = Request(found.id, target, fallback_author, owners, import_rps)
+        plan = plan_slack_to_teams(
+            request,
+            _settings(app, "slack"),
+            _settings(app, "m365"),
+            source_path=found.path,
+            teams_of=_teams_per_person(app),
         )
-    request = Request(found.id, target, fallback_author, owners, import_rps)
-    plan = plan_slack_to_teams(
-        request,
-        _settings(app, "slack"),
-        _settings(app, "m365"),
-        source_path=found.path,
-        teams_of=_teams_per_person(app),
-    )
+    else:
+        raise PlanError(
+            f"{found.path}: govern migrate moves Slack workspaces and channels to Teams, and "
+            f"the users of an unsanctioned app to a team; not {found.connector} {found.kind}"
+        )
     if out is not None:
         files.write(plan, out)
     if app.format(fmt) == "json":
@@ -133,6 +145,8 @@ def _teams_per_person(app: App) -> dict[str, int]:
 
 def _open_tools(app: App) -> Any:
     def open_tools(plan: MigrationPlan) -> tuple[Any, Any]:
+        if plan.source.tool != "slack":
+            return _settings(app, "m365"), None
         from govern_slack import export
 
         slack = export.open_api(_settings(app, "slack"), str(plan.options["team_id"]))

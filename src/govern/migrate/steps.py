@@ -201,6 +201,39 @@ async def add_members(ctx: Context, step: Step) -> dict[str, Any]:
     return {"team_id": ctx.team_id, "added": len(people)}
 
 
+async def revoke_consents(ctx: Context, step: Step) -> dict[str, Any]:
+    """Revoke the planned consents of people who are in the target now, never of others."""
+    from govern_m365 import migration
+
+    p = step.params
+    members = await migration.group_member_ids(ctx.session, str(p["group_id"]))
+    revoked: list[dict[str, str]] = []
+    kept: list[str] = []
+    gone = 0
+    for grant_id, principal, email, scope in p["grants"]:
+        if principal not in members:
+            kept.append(email or principal)  # left the target since the plan: keeps the app
+            continue
+        if await migration.revoke_consent(ctx.session, grant_id):
+            revoked.append(
+                {
+                    "grant": grant_id,
+                    "clientId": p["client_id"],
+                    "principalId": principal,
+                    "email": email,
+                    "scope": scope,
+                    "undo": f"{email or principal} consents to {p['app']} again, or an admin "
+                    "POSTs this grant back to /oauth2PermissionGrants",
+                }
+            )
+        else:
+            gone += 1
+    after: dict[str, Any] = {"revoked": revoked, "already_gone": gone, "kept": kept}
+    if kept:
+        after["note"] = f"{len(kept)} people left the target since the plan and keep the app"
+    return after
+
+
 Executor = Callable[[Context, Step], Awaitable[dict[str, Any]]]
 
 EXECUTORS: dict[StepKind, Executor] = {
@@ -210,4 +243,5 @@ EXECUTORS: dict[StepKind, Executor] = {
     StepKind.COMPLETE_CHANNEL: complete_channel,
     StepKind.COMPLETE_TEAM: complete_team,
     StepKind.ADD_MEMBERS: add_members,
+    StepKind.REVOKE_CONSENTS: revoke_consents,
 }
