@@ -69,7 +69,7 @@ def main() -> None:
         total = sum(imports.values())
         print(f"plan: {total} messages in {len(imports)} channels, {plan_s:.1f} s, "
               f"{sum(plan_counts['slack'].values())} Slack requests, "
-              f"{sum(plan_counts['graph'].values())} Graph requests")  # fmt: skip
+              f"{sum(plan_counts['graph'].values())} Graph requests", flush=True)  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(f"sqlite:///{Path(tmp) / 'inventory.db'}")
             options = RunOptions(max_changes=10_000, max_age=timedelta(hours=24), actor="bench")
@@ -80,6 +80,7 @@ def main() -> None:
                 lambda p: (m365, export.open_api(slack, ws.id)),
                 options,
                 source="bench",
+                log=lambda m: print(f"{time.perf_counter() - t:7.1f} s  {m}", flush=True),
             )
             apply_s = time.perf_counter() - t
             store.dispose()
