@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from govern.errors import PlanError
-from govern.migrate.model import MigrationPlan, StepKind
+from govern.migrate.model import MigrationPlan, Step, StepKind
 from govern.model import JournalPhase, Plan, PolicyRevision, utcnow
 from govern.plan import lock
 from govern.plan.journal import Journal, Run, RunKind, RunStatus
@@ -36,6 +36,9 @@ class RunOptions:
     max_age: timedelta
     actor: str
     concurrency: int = 8
+    """Requests in flight per channel import."""
+    channels_in_parallel: int = 10
+    """Channels imported at once (Graph's import limit is 5 requests per second per channel)."""
 
 
 @dataclass
@@ -176,20 +179,21 @@ async def _steps(
     known = journal.last_phases(run.id)
     results = {sid: dict(e.after or {}) for sid, e in known.items() if e.phase is JournalPhase.DONE}
     async with Session(m365) as session:
-        current: list[str] = [""]
 
-        def progress(message: str) -> None:
-            journal.write(run.id, current[0], JournalPhase.INTENT, options.actor, message=message)
+        def progress(step_id: str, message: str) -> None:
+            journal.write(run.id, step_id, JournalPhase.INTENT, options.actor, message=message)
             say(f"  {message}")
 
         ctx = Context(plan, results, session, slack, progress, options.concurrency)
-        for n, step in enumerate(plan.steps, 1):
+        total = len(plan.steps)
+
+        async def one(n: int, step: Step) -> bool:
             prior = known.get(step.id)
             if prior is not None and prior.phase is JournalPhase.DONE:
                 report.outcomes.append(
                     Outcome(step.id, step.label, JournalPhase.DONE, prior.message, earlier=True)
                 )
-                continue
+                return True
             again = prior is not None and prior.phase is JournalPhase.INTENT
             journal.write(
                 run.id,
@@ -198,22 +202,41 @@ async def _steps(
                 options.actor,
                 message="again: an earlier attempt stopped during this step" if again else "",
             )
-            current[0] = step.id
             try:
                 after = await EXECUTORS[step.kind](ctx, step)
             except Exception as exc:  # the step's failure stops the run, recorded
                 message = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
                 journal.write(run.id, step.id, JournalPhase.FAILED, options.actor, message=message)
                 report.outcomes.append(Outcome(step.id, step.label, JournalPhase.FAILED, message))
-                say(f"[{n}/{len(plan.steps)}] {step.label}: failed ({message})")
-                return
+                say(f"[{n}/{total}] {step.label}: failed ({message})")
+                return False
             message = str(after.get("note", ""))
             journal.write(
                 run.id, step.id, JournalPhase.DONE, options.actor, after=after, message=message
             )
             results[step.id] = after
             report.outcomes.append(Outcome(step.id, step.label, JournalPhase.DONE, message))
-            say(f"[{n}/{len(plan.steps)}] {step.label}: done")
+            say(f"[{n}/{total}] {step.label}: done")
+            return True
+
+        for wave in _waves(plan.steps, options.channels_in_parallel):
+            # Imports into different channels are independent: Graph's limit is per channel.
+            ok = await asyncio.gather(*(one(n, step) for n, step in wave))
+            if not all(ok):
+                return
+
+
+def _waves(steps: list[Step], width: int) -> list[list[tuple[int, Step]]]:
+    """Steps in order, consecutive message imports grouped ``width`` at a time."""
+    waves: list[list[tuple[int, Step]]] = []
+    for n, step in enumerate(steps, 1):
+        last = waves[-1] if waves else None
+        parallel = step.kind is StepKind.IMPORT_MESSAGES
+        if parallel and last and last[-1][1].kind is StepKind.IMPORT_MESSAGES and len(last) < width:
+            last.append((n, step))
+        else:
+            waves.append([(n, step)])
+    return waves
 
 
 __all__ = ["MigrationReport", "RunOptions", "StepKind", "apply_migration", "check"]

@@ -18,7 +18,8 @@ from govern.errors import ConnectorError
 from govern.migrate.messages import to_html, ts_ms, unique_times
 from govern.migrate.model import MigrationPlan, Step, StepKind
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, str], None]
+"""(step id, message): how far a long step got, journaled."""
 
 
 @dataclass
@@ -105,7 +106,9 @@ async def import_messages(ctx: Context, step: Step) -> dict[str, Any]:
     team_id, channel_id = ctx.team_id, ctx.channel_id(p["slack_channel"])
     opts = ctx.plan.options
     names: dict[str, str] = opts["names"]
-    posts = [m for m in export.history(ctx.slack, p["slack_channel"], p["cutoff"]) if m.is_post]
+    posts = await asyncio.to_thread(  # slack-sdk is synchronous: other channels go on meanwhile
+        lambda: [m for m in export.history(ctx.slack, p["slack_channel"], p["cutoff"]) if m.is_post]
+    )
     flat = sorted(
         [(m.ts, m, None) for m in posts] + [(r.ts, r, m.ts) for m in posts for r in m.replies],
         key=lambda t: float(t[0]),
@@ -140,7 +143,7 @@ async def import_messages(ctx: Context, step: Step) -> dict[str, Any]:
             await asyncio.gather(*(one(m, parent) for m, parent in chunk))
             done += len(chunk)
             if done // 500 != (done - len(chunk)) // 500:
-                ctx.progress(f"imported {done} of {total}")
+                ctx.progress(step.id, f"'{p['name']}': imported {done} of {total}")
 
     await wave([(m, None) for ts, m, parent in flat if parent is None and ts not in ids])
     missing = [ts for ts, _, parent in flat if parent is None and ts not in ids]

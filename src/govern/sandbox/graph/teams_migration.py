@@ -109,6 +109,8 @@ class Imports:
     buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     imported: int = 0
+    throttled: int = 0
+    """Imports refused with 429 for going over 5 per second in one channel."""
 
 
 _IMPORTS: weakref.WeakKeyDictionary[GraphState, Imports] = weakref.WeakKeyDictionary()
@@ -360,6 +362,7 @@ def _throttle(call: Call, channel: MigChannel) -> None:
         tokens = min(float(IMPORT_RPS), tokens + (now - stamp) * IMPORT_RPS)
         if tokens < 1:
             box.buckets[key] = (tokens, now)
+            box.throttled += 1
             raise GraphError(
                 429,
                 "TooManyRequests",
