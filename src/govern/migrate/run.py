@@ -5,7 +5,8 @@ older than ``[plan] max_age_hours``, the steps' changes to existing things (memb
 consents revoked) within ``[plan] max_changes``. Then the steps run in the plan's order, each
 one's intent journaled before it starts and its result after (the same journal as policy plans:
 ``govern history`` lists the run). Steps depend on the ones before (no import before the
-channel exists, no member before completion), so the first failure stops the run; applying the
+channel exists, no member before completion), except imports into different channels, which run
+side by side (Graph's limit is per channel); the first failure stops the run; applying the
 plan again resumes it: done steps are skipped, the step in flight is made again, and each step
 finds what an earlier attempt already did, so nothing is created or imported twice.
 """
