@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     default=None,
     help="Write the migration plan here, for `govern apply PLANFILE`.",
 )
-@click.option("--to", "target", default=None, help="Name of the team to create (default: source).")
+@click.option(
+    "--to",
+    "target",
+    default=None,
+    help="Slack: name of the team to create (default: the source's). App: the team people move to.",
+)
 @click.option(
     "--fallback-author",
     default=None,
