@@ -26,6 +26,9 @@ class Feature(StrEnum):
     MEMBERS_WRITE = "members-write"
     GROUP_WRITE = "group-write"
     TEAM_ARCHIVE = "team-archive"
+    TEAMS_MIGRATE = "teams-migrate"
+    TEAM_MEMBERS = "team-members"
+    CONSENT_WRITE = "consent-write"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,14 @@ NEEDS: dict[Feature, FeatureNeed] = {
         "Group.ReadWrite.All", "adding and removing owners, changing a group's visibility"
     ),
     Feature.TEAM_ARCHIVE: FeatureNeed("TeamSettings.ReadWrite.All", "archiving a team"),
+    # govern migrate (issue 16): Graph's import path, bulk member add, consent revocation.
+    Feature.TEAMS_MIGRATE: FeatureNeed(
+        "Teamwork.Migrate.All", "creating a team in migration mode and importing its messages"
+    ),
+    Feature.TEAM_MEMBERS: FeatureNeed("TeamMember.ReadWrite.All", "adding migrated members"),
+    Feature.CONSENT_WRITE: FeatureNeed(
+        "DelegatedPermissionGrant.ReadWrite.All", "revoking the app consents of people who moved"
+    ),
 }
 
 _CAPABILITY: dict[Feature, Capability] = {
@@ -74,6 +85,9 @@ _CAPABILITY: dict[Feature, Capability] = {
     Feature.MEMBERS_WRITE: Capability.APPLY,
     Feature.GROUP_WRITE: Capability.APPLY,
     Feature.TEAM_ARCHIVE: Capability.APPLY,
+    Feature.TEAMS_MIGRATE: Capability.APPLY,
+    Feature.TEAM_MEMBERS: Capability.APPLY,
+    Feature.CONSENT_WRITE: Capability.APPLY,
 }
 
 PERMISSIONS: tuple[Permission, ...] = tuple(

@@ -211,5 +211,8 @@ def run_demo(
     result.files["plan"] = plan_path
     result.changes = len(built.plan.changes)
     store.dispose()
+    from govern.migrate.demo import plan_story_migration  # issue 16: the story ends in a plan
+
+    result.files.update(plan_story_migration(org, out_dir, say))
     result.seconds = time.perf_counter() - started
     return result

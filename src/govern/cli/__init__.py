@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("govern.cli.history:history", "Runs that applied changes, and their journal."),
     "init": ("govern.cli.init:init", "Write a starter policy repository."),
     "inventory": ("govern.cli.inventory:inventory", "Browse the inventory store and its history."),
+    "migrate": (
+        "govern.cli.migrate:migrate",
+        "Plan moving a shadow network into the sanctioned tool; `migrate status` for progress.",
+    ),
     "plan": ("govern.cli.plan:plan", "Compute the changes the policies ask for, as a plan file."),
     "policy": ("govern.cli.policy:policy", "Validate and test the policy repository."),
     "report": ("govern.cli.report:report", "Shadow-IT report: what went viral and what to do."),

@@ -24,6 +24,12 @@ def apply(
     max_removed_share: float | None,
 ) -> int:
     """Apply a plan file; applying it again resumes an interrupted run."""
+    from govern.migrate.planfile import is_migration
+
+    if is_migration(planfile):  # `govern migrate -o FILE` wrote it (issue 16)
+        from govern.cli.migrate import apply_file
+
+        return apply_file(app, planfile, auto_approve, max_changes)
     from govern.model import Plan
     from govern.plan import planfile as files
     from govern.plan import summary

@@ -15,7 +15,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from govern.sandbox.graph import apps, batch, delta, directory, render, reports, sites, writes
+from govern.sandbox.graph import (
+    apps,
+    batch,
+    consents_write,
+    delta,
+    directory,
+    render,
+    reports,
+    sites,
+    teams_migration,
+    writes,
+)
 from govern.sandbox.graph.core import Endpoint, GraphSettings, GraphState, Reply, respond, route
 from govern.sandbox.graph.errors import GraphError, error_body
 from govern.sandbox.http import (
@@ -39,6 +50,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *reports.ENDPOINTS,
     *apps.ENDPOINTS,
     *sites.ENDPOINTS,
+    *teams_migration.ENDPOINTS,
+    *consents_write.ENDPOINTS,
     *directory.LATE_ENDPOINTS,
 )
 

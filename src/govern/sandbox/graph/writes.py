@@ -19,7 +19,7 @@ from typing import Any
 from govern.sandbox import ids
 from govern.sandbox.entities import GroupKind
 from govern.sandbox.errors import NotFound, WriteRefused
-from govern.sandbox.graph import auth
+from govern.sandbox.graph import auth, teams_migration
 from govern.sandbox.graph.core import Call, Endpoint, Reply
 from govern.sandbox.graph.directory import group_index, person_index
 from govern.sandbox.graph.errors import GraphError, bad_request
@@ -64,6 +64,7 @@ def _apply(call: Call, rel: str, write: Callable[[], None]) -> Reply:
 def add_member(call: Call) -> Reply:
     """POST /groups/{id}/members/$ref."""
     gi, pi = group_index(call, call.params["gid"]), _reference(call)
+    teams_migration.refuse_members_while_migrating(call, gi)
     return _apply(call, "members", lambda: call.org.add_member(gi, pi))
 
 
@@ -76,6 +77,7 @@ def remove_member(call: Call) -> Reply:
 def add_owner(call: Call) -> Reply:
     """POST /groups/{id}/owners/$ref."""
     gi, pi = group_index(call, call.params["gid"]), _reference(call)
+    teams_migration.refuse_members_while_migrating(call, gi)
     return _apply(call, "owners", lambda: call.org.add_owner(gi, pi))
 
 

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from govern.sandbox import ids
 from govern.sandbox.http import FaultInjector, Faults, RunningServer, instrument, serve
 from govern.sandbox.org import Organisation
-from govern.sandbox.slack import generate
+from govern.sandbox.slack import generate, threads
 from govern.sandbox.slack.auth import Caller, SlackError, parse
 from govern.sandbox.slack.methods import READS, Call
 from govern.sandbox.slack.writes import WRITES
@@ -50,7 +50,8 @@ TIERS: dict[str, int] = {
     "conversations.archive": 2,
     "admin.conversations.convertToPrivate": 2,
 }
-METHODS = {**READS, **WRITES}
+METHODS = {**READS, **WRITES, **threads.METHODS}
+TIERS.update(threads.TIERS)
 
 
 @dataclass
