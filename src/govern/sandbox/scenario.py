@@ -233,6 +233,7 @@ def build(data: dict[str, Any]) -> Organisation:
         org.stories[story] = StoryRef(story, kind, index, f"scenario community {alias}")
     org.events = [dict(e, day=org.start_day + e["day"]) for e in data.get("events", [])]
     org.recording = True
+    org.recorded_from = org.now
     return org
 
 

@@ -15,7 +15,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from govern.sandbox.graph import apps, batch, delta, directory, render, reports, sites, writes
+from govern.sandbox.graph import (
+    apps,
+    audit,
+    batch,
+    delta,
+    directory,
+    render,
+    reports,
+    sites,
+    writes,
+)
 from govern.sandbox.graph.core import Endpoint, GraphSettings, GraphState, Reply, respond, route
 from govern.sandbox.graph.errors import GraphError, error_body
 from govern.sandbox.http import (
@@ -39,6 +49,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *reports.ENDPOINTS,
     *apps.ENDPOINTS,
     *sites.ENDPOINTS,
+    *audit.ENDPOINTS,
     *directory.LATE_ENDPOINTS,
 )
 
