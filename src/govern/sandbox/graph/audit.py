@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from govern.sandbox import ids
 from govern.sandbox.changelog import Op
-from govern.sandbox.entities import ADDED_BY_SELF, NEVER
+from govern.sandbox.entities import ADDED_BY_SELF, NEVER, Group
 from govern.sandbox.graph import auth
 from govern.sandbox.graph.core import Call, Endpoint, GraphState, Reply
 from govern.sandbox.graph.errors import GraphError, bad_request
@@ -94,13 +94,28 @@ def _events(state: GraphState, upto: int, cutoff: int) -> list[Event]:
         backfill = state.cache["audit-backfill"] = _backfill(state)
     first = bisect_left([e.ts for e in backfill], cutoff) if backfill else 0
     out = backfill[first:]
-    log = state.org.log
+    org = state.org
+    log = org.log
     for i in range(log.seq_at(cutoff - 1), min(upto, log.seq)):
         op = Op(log.op[i])
         if op in ACTIVITIES:
-            who = int(log.subject[i])
-            out.append(Event(log.ts[i], op, log.target[i], who, log.actor[i], i + 1))
+            who, group, ts = int(log.subject[i]), log.target[i], log.ts[i]
+            if op in (Op.MEMBER_ADDED, Op.OWNER_ADDED):
+                ts = _joined(org.groups[group], op, who, ts)
+            out.append(Event(ts, op, group, who, log.actor[i], i + 1))
+    # The log clamps times so they never go backwards; the joins' own times may, within a day.
+    out.sort()
     return out
+
+
+def _joined(group: Group, op: Op, person: int, logged: int) -> int:
+    """When a member really joined: the log keeps a clamped time, the member list the true one."""
+    members = group.members if op == Op.MEMBER_ADDED else group.owners
+    try:
+        joined = members.joined[members.ids.index(person)]
+    except ValueError:
+        return logged  # left since: the logged time is the best known
+    return joined if logged - ids.DAY <= joined <= logged else logged
 
 
 # --- $filter -----------------------------------------------------------------------------------
