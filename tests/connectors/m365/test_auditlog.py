@@ -78,6 +78,21 @@ def test_full_then_incremental_runs_stamp_joins(sandbox, discover: Discover) -> 
 
 
 @pytest.mark.sandbox(size="tiny", seed=2, servers=("graph",))
+def test_join_facts_survive_a_full_run_after_the_log_forgot_them(
+    sandbox, discover: Discover
+) -> None:
+    discover(m365_settings(sandbox))
+    store = discover.stores["inventory"]
+    before = {k: (g.since, g.added_by) for k, g in _grants(store).items() if g.since}
+    sandbox.advance(31)
+    outcome, _ = discover(m365_settings(sandbox), full=True)
+    assert outcome.snapshot.mode.value == "full"
+    after = {k: (g.since, g.added_by) for k, g in _grants(store).items()}
+    kept = [k for k in before if k in after]
+    assert kept and all(after[k] == before[k] for k in kept)
+
+
+@pytest.mark.sandbox(size="tiny", seed=2, servers=("graph",))
 def test_a_gap_longer_than_retention_is_said(sandbox, discover: Discover) -> None:
     discover(m365_settings(sandbox, audit_retention_days=7))
     sandbox.advance(10)
