@@ -100,7 +100,10 @@ async def _parts(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts
 
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     tally = activity.ReportTally()
-    await activity.read_reports(run, periods, tally)
+    engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
+    if Feature.GROUPS not in run.disabled:
+        run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
+    await activity.read_reports(run, periods, tally, engage - run.groups.keys())
     run.sink.stat("report_rows_matched", tally.matched)
     run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
 
