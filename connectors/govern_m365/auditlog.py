@@ -98,21 +98,30 @@ class StampingSink:
 
 @dataclass(frozen=True)
 class Mark:
-    """Where the last read ended: the newest event's time and the ids at that time."""
+    """Where the last read ended.
+
+    The newest event's time and the ids at that time (read again, not used twice), and Graph's
+    clock at the read: the log was complete up to then, events or not.
+    """
 
     at: datetime
     ids: frozenset[str]
+    read: datetime
 
     def dump(self) -> str:
         """The delta token's text."""
-        return json.dumps({"at": self.at.isoformat(), "ids": sorted(self.ids)})
+        return json.dumps(
+            {"at": self.at.isoformat(), "ids": sorted(self.ids), "read": self.read.isoformat()}
+        )
 
     @staticmethod
     def load(text: str | None) -> Mark | None:
         """A mark from a token; None for no token or one this version cannot read."""
         try:
             data = json.loads(text or "")
-            return Mark(datetime.fromisoformat(data["at"]), frozenset(data["ids"]))
+            at = datetime.fromisoformat(data["at"])
+            read = datetime.fromisoformat(data["read"])
+            return Mark(at, frozenset(data["ids"]), read)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -126,9 +135,8 @@ def window(mark: Mark | None, now: datetime, retention_days: int) -> tuple[datet
     oldest = now - timedelta(days=retention_days)
     if mark is None:
         return oldest, 0.0
-    if mark.at < oldest:
-        return oldest, (oldest - mark.at).total_seconds() / 86400
-    return mark.at, 0.0
+    gap = max(0.0, (oldest - mark.read).total_seconds() / 86400)
+    return max(mark.at, oldest), gap
 
 
 def _modified(target: Mapping[str, Any], name: str) -> str | None:
@@ -236,7 +244,7 @@ async def read(run: Run, mark_text: str | None, facts: AuditFacts) -> Mark | Non
         run.sink.incomplete(
             Feature.AUDIT.value,
             f"{uncovered:.1f} days between the last directory audit log read "
-            f"({_iso(mark.at) if mark else '?'}) and {_iso(start)} are no longer in the log "
+            f"({_iso(mark.read) if mark else '?'}) and {_iso(start)} are no longer in the log "
             f"(it keeps {settings.audit_retention_days} days): joins in them have no adder; "
             f"run discovery at least every {settings.audit_retention_days} days",
         )
@@ -264,22 +272,24 @@ async def read(run: Run, mark_text: str | None, facts: AuditFacts) -> Mark | Non
     for pid, name in sorted(facts.apps.items()):
         # An app that adds members is a service principal: its adds are system adds.
         run.sink.principal(Principal(id=pid, kind=PrincipalKind.SERVICE, display_name=name))
-    return _next_mark(fresh, mark, start)
+    return _next_mark(fresh, mark, start, now)
 
 
-def _next_mark(events: list[Any], mark: Mark | None, start: datetime) -> Mark:
+def _next_mark(events: list[Any], mark: Mark | None, start: datetime, now: datetime) -> Mark:
     stamped = [
         (t, str(e.get("id") or ""))
         for e in events
         if isinstance(e, Mapping) and (t := _time(e.get("activityDateTime"))) is not None
     ]
     if not stamped:
-        return mark if mark and mark.at >= start else Mark(start, frozenset())
+        if mark and mark.at >= start:
+            return Mark(mark.at, mark.ids, now)
+        return Mark(start, frozenset(), now)
     newest = max(t for t, _ in stamped)
     same = {i for t, i in stamped if t == newest}
     if mark and mark.at == newest:
         same |= mark.ids
-    return Mark(newest, frozenset(same))
+    return Mark(newest, frozenset(same), now)
 
 
 def _time(value: Any) -> datetime | None:

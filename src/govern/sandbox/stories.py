@@ -14,7 +14,8 @@ mostly added by peers, across 8+ departments; they keep growing when the clock m
 The control that must NOT look viral:
 
 * ``broadcast-sales-kickoff``: team "Sales Kickoff 2025", IT-provisioned; every member added
-  within one hour of one day by the one IT owner: reach and breadth without organic growth.
+  within one hour of one day (20 days before today, inside the directory audit log's 30 days)
+  by the one IT owner: reach and breadth without organic growth.
 
 Shadow places:
 
@@ -130,7 +131,9 @@ def _viral(org: OrgData, rng: random.Random, pools: Pools) -> None:
 
 
 def _broadcast(org: OrgData, rng: random.Random, pools: Pools) -> None:
-    day = org.today - 40
+    # Within the directory audit log's 30 days at the first discovery, so that the adds are
+    # evidence a first run can read (as an IT admin running govern after a kickoff would).
+    day = org.today - 20
     created = day * ids.DAY + 9 * 3600
     staff = [p for p in pools.it_staff if org.people[p].created < created]
     owner = Pools.pick(rng, staff or pools.it_staff)
