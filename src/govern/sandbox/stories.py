@@ -124,7 +124,7 @@ def _viral(org: OrgData, rng: random.Random, pools: Pools) -> None:
         if kind == GroupKind.TEAM:
             add_site(org, group, rng)
         # Saturation above the target: the community is still growing today.
-        d = Diffusion("group", group.idx, int(target * 1.5), 0.0008, 0.05, 0.8)
+        d = Diffusion("group", group.idx, int(target * 1.5), 0.0012, 0.05, 0.8)
         org.diffusions.append(d)
         diffusion.run(org, d, rng, start + 1, org.today)
         _note(org, name, "group", group.idx, f"viral {kind.name.lower()} '{title}'")
@@ -176,7 +176,8 @@ def _network(org: OrgData, rng: random.Random) -> None:
         network.communities[community] = type(network.members)()
     org.networks.append(network)
     target = max(org.size.viral_members) + org.size.people // 20
-    d = Diffusion("network", network.idx, target, 0.001, 0.02, 0.85)
+    # Saturation above the target, as for the viral communities: it is still growing today.
+    d = Diffusion("network", network.idx, int(target * 1.3), 0.001, 0.02, 0.85)
     org.diffusions.append(d)
     diffusion.run(org, d, rng, start, org.today)
     _note(org, "external-network-contoso-labs", "network", network.idx, "non-home Engage network")
