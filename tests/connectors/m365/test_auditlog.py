@@ -45,7 +45,15 @@ def _check(org: Any, store: Any, since: int) -> int:
             role = Role.GUEST if org.people[person].guest else Role.MEMBER
             got = grants[(_cid(org, g.idx), f"m365:user:{org.user_id(person)}", role.value)]
             when, adder = _expected(org, g.idx, person, joined, by)
-            assert got.since is not None and got.since.replace(tzinfo=UTC) == when
+            assert got.since is not None and got.since.replace(tzinfo=UTC) == when, (
+                got,
+                g.name,
+                g.kind,
+                person,
+                joined,
+                by,
+                org.people[person].guest,
+            )
             assert got.added_by is not None and got.added_by.startswith(adder), (got, adder)
             checked += 1
     return checked

@@ -80,7 +80,7 @@ def _backfill(state: GraphState) -> list[Event]:
             continue
         for op, members in ((Op.MEMBER_ADDED, g.members), (Op.OWNER_ADDED, g.owners)):
             for who, ts, by in zip(members.ids, members.joined, members.added_by, strict=True):
-                if oldest <= ts < start:
+                if oldest <= ts <= start:
                     out.append((ts, int(op), g.idx, who, by))
     out.sort()
     return [Event(t, Op(o), g, p, a, -(i + 1)) for i, (t, o, g, p, a) in enumerate(out)]
