@@ -74,13 +74,20 @@ def _backfill(state: GraphState) -> list[Event]:
     if start < 0:
         return []
     oldest = start - 30 * ids.DAY
+    # Writes made before the clock first moved carry the same time as generation's last
+    # joins; those are in the log already and must not be served twice.
+    logged = {
+        (log_op, org.log.target[i], int(org.log.subject[i]))
+        for i in range(org.log.seq_at(start))
+        if (log_op := org.log.op[i]) in (Op.MEMBER_ADDED, Op.OWNER_ADDED)
+    }
     out: list[tuple[int, int, int, int, int]] = []
     for g in org.groups:
         if g.deleted != NEVER or not g.is_community:
             continue
         for op, members in ((Op.MEMBER_ADDED, g.members), (Op.OWNER_ADDED, g.owners)):
             for who, ts, by in zip(members.ids, members.joined, members.added_by, strict=True):
-                if oldest <= ts <= start:
+                if oldest <= ts <= start and (ts < start or (op, g.idx, who) not in logged):
                     out.append((ts, int(op), g.idx, who, by))
     out.sort()
     return [Event(t, Op(o), g, p, a, -(i + 1)) for i, (t, o, g, p, a) in enumerate(out)]
