@@ -125,11 +125,15 @@ def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
         _make_space(org, spec, created, creator)
         return
     nickname = spec.get("nickname") or spec["id"].replace("-", "")
+    # A community an app provisioned is IT-provisioned unless the file says otherwise.
+    origin = spec.get("origin", "it-provisioned" if "provisioned_by" in spec else "self-service")
     group = org.new_group(
         GROUP_KINDS[spec["kind"]], spec["name"], nickname, created, creator,
         Visibility.PUBLIC if spec.get("visibility", "private") == "public" else Visibility.PRIVATE,
-        Origin.IT_PROVISIONED if spec.get("origin") == "it-provisioned" else Origin.SELF_SERVICE,
+        Origin.IT_PROVISIONED if origin == "it-provisioned" else Origin.SELF_SERVICE,
     )  # fmt: skip
+    if "provisioned_by" in spec:
+        group.created_by_app = ref(org, "app", spec["provisioned_by"])
     org.aliases[spec["id"]] = ("group", group.idx)
     org.nicknames_taken.setdefault(group.nickname, 1)
     if "label" in spec:
@@ -164,7 +168,9 @@ def _set_activity(org: OrgData, group: Group, spec: Spec, created: int) -> None:
         parse_ts(spec["last_activity"]) if "last_activity" in spec
         else (org.now if group.alive else created)
     )  # fmt: skip
-    group.level, group.active_share = 0.3, 0.5
+    level = spec.get("activity", {})
+    group.level = float(level.get("level", 0.3))
+    group.active_share = float(level.get("active_share", 0.5))
 
 
 def _subject(org: OrgData, text: str) -> tuple[Subject, int]:

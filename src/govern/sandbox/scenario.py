@@ -144,6 +144,8 @@ def _check_references(data: dict[str, Any], add: Any) -> None:
         for key in ("created_by",):
             if key in spec:
                 need((*path, key), spec[key], "person")
+        if "provisioned_by" in spec:
+            need((*path, "provisioned_by"), spec["provisioned_by"], "app")
         for i, owner in enumerate(spec.get("owners", [])):
             need((*path, "owners", i), owner, "person")
         for i, entry in enumerate(spec.get("members", [])):

@@ -248,12 +248,18 @@ def _initiator(state: GraphState, e: Event) -> dict[str, Any]:
                 "homeTenantName": None,
             },
         }
-    name, app_id = SYSTEM_APP
+    app = org.groups[e.group].created_by_app
+    if app >= 0:
+        # The app IT provisioned the community with made the adds nobody made by hand.
+        name, app_id, sp_id = org.apps[app].name, org.app_client_id(app), org.app_id(app)
+    else:
+        name, app_id = SYSTEM_APP
+        sp_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{org.tenant}/{app_id}"))
     return {
         "app": {
             "appId": app_id,
             "displayName": name,
-            "servicePrincipalId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{org.tenant}/{app_id}")),
+            "servicePrincipalId": sp_id,
             "servicePrincipalName": None,
         },
         "user": None,
