@@ -80,3 +80,14 @@ def test_the_broadcast_control_is_one_adders_burst(viral_json: dict[str, Any]) -
     assert spread["join_span_days"]["value"] < 1
     assert e["recommendation"] != "adopt" and not e["viral"]
     assert any(r.startswith("broadcast, not viral") for r in e["reasons"]), e["reasons"]
+
+
+def test_the_closing_note_shows_departments_per_community_by_size(
+    viral_json: dict[str, Any],
+) -> None:
+    import re
+
+    [line] = [n for n in viral_json["notes"] if n.startswith("departments per community")]
+    medians = {lo: float(m) for lo, m in re.findall(r"(\d+)-\d* ?members: ([\d.]+)", line)}
+    # Ordinary communities cluster in their owner's department and a neighbour.
+    assert medians["2"] <= 2 and medians["10"] <= 3 and medians["50"] <= 3, line

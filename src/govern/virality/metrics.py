@@ -168,6 +168,46 @@ def breadth(mix: Counter[str], org_departments: int, min_share: float = 0.0) -> 
     return {"departments": Value(float(counted), said), "entropy": Value(entropy)}
 
 
+SIZE_BANDS = ((2, 9), (10, 49), (50, 199), (200, None))
+"""Member-count bands for the departments-per-community line of the report's closing note."""
+
+
+def departments_by_size(measured: Iterable[Measured], min_share: float) -> str | None:
+    """The median departments per community in each size band, as one line for the notes.
+
+    Breadth is only a signal if ordinary communities cluster: this line shows whether they do
+    (in a real firm, a few departments each, whatever the size) beside the outliers.
+    """
+    bands: dict[tuple[int, int | None], list[float]] = {b: [] for b in SIZE_BANDS}
+    for m in measured:
+        size, depts = m.values.get("members"), m.values.get("departments")
+        if size is None or depts is None or size.value is None or depts.value is None:
+            continue
+        for lo, hi in SIZE_BANDS:
+            if size.value >= lo and (hi is None or size.value <= hi):
+                bands[(lo, hi)].append(depts.value)
+    parts = [
+        f"{lo}-{hi if hi else ''} members: {_median(v):g} "
+        f"({len(v)} {'community' if len(v) == 1 else 'communities'})".replace(
+            "- members", "+ members"
+        )
+        for (lo, hi), v in bands.items()
+        if v
+    ]
+    if not parts:
+        return None
+    return (
+        f"departments per community (departments holding at least {min_share:.0%} of members), "
+        f"median by size: " + "; ".join(parts)
+    )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def engagement(
     members: int,
     active_users: int | None,
