@@ -117,6 +117,25 @@ def _by(org: OrgData, by: int | str) -> int:
     return ref(org, "person", by)
 
 
+def make_directory_group(org: OrgData, spec: Spec, default_created: int) -> None:
+    """An Entra security group (not a community) and its members."""
+    created = parse_ts(spec["created"]) if "created" in spec else default_created
+    nickname = spec["id"].replace("-", "").replace(".", "").replace("_", "")
+    group = org.new_group(
+        GroupKind.SECURITY, spec["name"], nickname, created, -1, Visibility.PRIVATE,
+        Origin.IT_PROVISIONED,
+    )  # fmt: skip
+    org.aliases[spec["id"]] = ("group", group.idx)
+    org.nicknames_taken.setdefault(group.nickname, 1)
+    rows = [
+        (ts, ref(org, "person", alias), _by(org, by))
+        for alias, ts, by in _member_entries(spec, created, ADDED_BY_SYSTEM)
+    ]
+    for ts, person, by in sorted(set(rows)):
+        if person not in group.members:
+            group.members.add(person, ts, by)
+
+
 def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
     """A group, team, Engage community or space from a community spec."""
     created = parse_ts(spec["created"]) if "created" in spec else default_created

@@ -21,6 +21,10 @@ people:
   - {id: ann, name: Ann A, department: Sales}
   - {id: ben, name: Ben B, department: IT, it_staff: true}
   - {id: cat, name: Cat C, department: Sales}
+directory_groups:
+  - id: legal-ops
+    name: Legal Ops
+    members: [ann, {person: cat, joined: 2025-01-10, added_by: ann}]
 apps:
   - {id: provisioner, name: Contoso Provisioning, publisher: Contoso}
 communities:
@@ -69,9 +73,11 @@ def test_activity_level_and_provisioning_app(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("provisioned_by: provisioner", "provisioned_by: nobody"),
-         r"firm\.yaml:17:21: communities\[0\]\.provisioned_by: 'nobody' is not a app"),
+         r"firm\.yaml:21:21: communities\[0\]\.provisioned_by: 'nobody' is not a app"),
+        (("members: [ann, {person: cat", "members: [zed, {person: cat"),
+         r"firm\.yaml:12:15: directory_groups\[0\]\.members\[0\]: 'zed' is not a person"),
         (("level: 0.05", "level: 5"),
-         r"firm\.yaml:18:\d+: communities\[0\]\.activity\.level: 5 is greater than"),
+         r"firm\.yaml:22:23: communities\[0\]\.activity\.level: 5 is greater than"),
     ],
 )  # fmt: skip
 def test_errors_stay_file_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
@@ -79,3 +85,21 @@ def test_errors_stay_file_line(tmp_path: Path, change: tuple[str, str], expected
     assert text != TEXT
     with pytest.raises(ScenarioError, match=expected):
         _load(tmp_path, text)
+
+
+def test_directory_groups_are_security_groups_with_members(tmp_path: Path) -> None:
+    org = _load(tmp_path, TEXT)
+    g = org.groups[org.aliases["legal-ops"][1]]  # type: ignore[attr-defined]
+    assert not g.is_community and g.name == "Legal Ops"
+    names = {org.people[p].given for p in g.members.ids}  # type: ignore[attr-defined]
+    assert names == {"Ann", "Cat"}
+    limits = Limits(resource_units=None, writes=None, reports=None, team_rps=None, audit=None)
+    with (
+        GraphServer(org, GraphSettings(limits=limits)) as server,  # type: ignore[arg-type]
+        httpx.Client(base_url=server.url, headers={"Authorization": "Bearer t"}) as c,
+    ):
+        gid = org.group_id(g.idx)  # type: ignore[attr-defined]
+        got = c.get(f"/groups/{gid}").json()
+        members = c.get(f"/groups/{gid}/members").json()["value"]
+    assert got["displayName"] == "Legal Ops" and got["securityEnabled"] is True
+    assert len(members) == 2
