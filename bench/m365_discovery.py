@@ -5,7 +5,10 @@ Runs, each in its own process so that peak memory is govern's alone:
   2. incremental discovery after the organisation advanced one day;
   3. the naive approach: one members and one owners request per group, no $batch.
 and prints requests, resource units, retries, wall time and peak memory beside the plain-listing
-resource-unit floor (users and groups 999 per page, one members and one owners request per group).
+resource-unit floor (users and groups 999 per page, one members and one owners request per group),
+and what reading the directory audit log cost in each run (requests, resource units, seconds,
+events): it is metered per request (5 per 10 s, identity and access reports), not in resource
+units, so it adds requests and seconds but no resource units.
 
     .venv/bin/python bench/m365_discovery.py --size large [--latency 0.05] [--concurrency 8]
         [--first-load listing|delta] [--skip-naive]
@@ -158,6 +161,16 @@ def main() -> None:
     results["incremental_ru_share"] = round(
         inc["resource_units"] / max(1, full["resource_units"]), 4
     )
+    results["audit_log"] = {
+        name: {
+            "requests": run_stats.get("audit_log_requests"),
+            "resource_units": 0,  # identity and access reports: per-request limit, no RUs
+            "seconds": run_stats.get("audit_log_seconds"),
+            "events": run_stats.get("audit_log_events"),
+            "grants_stamped": run_stats.get("audit_log_grants_stamped"),
+        }
+        for name, run_stats in (("full", full), ("incremental", inc))
+    }
     print(json.dumps(results, indent=2))
 
 

@@ -4,6 +4,13 @@ Reports are CSV files behind a 302 to a download URL (the SDK's redirect middlew
 Since 2021 tenants conceal user, group and site names in reports by default; rows are therefore
 matched by id (Team Id, Group Id when the report has it, Site Id and URL), by name only when
 names are shown, and a run says how many rows it could not match because names were concealed.
+
+A Group Id row is filed under the community of that group's kind. Incremental runs read only
+the groups that changed, so the kinds of the others come from the Teams report (its Team Ids)
+and from the Viva Engage communities kept in a delta token: without them an Engage community's
+row would be filed under a plain group and its activity would go stale. The Microsoft 365
+groups report carries Viva Engage posted, read and liked counts by Group Id; Viva Engage
+reports no active-user count per community, and the activity says so.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from govern.model import Activity
-from govern_m365.mapping import community_id, kind_of
+from govern_m365.mapping import CONNECTOR, community_id, kind_of
 from govern_m365.permissions import Feature
 from govern_m365.run import Run
 
@@ -28,6 +35,19 @@ REPORTS = {
     "sites": "getSharePointSiteUsageDetail",
 }
 _CONCEALED = re.compile(r"^[0-9A-F]{32}$")
+
+ENGAGE_TOKEN = "engage_groups"
+"""Delta token: the ids of Viva Engage communities' groups, space-separated."""
+
+NO_ENGAGE_ACTIVE = "Viva Engage reports no active-user count per community"
+
+
+def engage_ids(run: Run, token: str | None) -> set[str]:
+    """Engage groups known now: the previous run's, updated with what this run read."""
+    known = set((token or "").split()) - run.removed
+    for gid, info in run.groups.items():
+        (known.add if kind_of(info.props) == "engage" else known.discard)(gid)
+    return known
 
 
 @dataclass
@@ -76,8 +96,15 @@ def _last(value: str | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
-async def read_reports(run: Run, periods: list[str], tally: ReportTally) -> None:
-    """Every configured report and period; a 403 disables activity and says why."""
+async def read_reports(
+    run: Run, periods: list[str], tally: ReportTally, engage: set[str] | None = None
+) -> None:
+    """Every configured report and period; a 403 disables activity and says why.
+
+    ``engage``: ids of the Viva Engage groups this run did not read (incremental runs).
+    """
+    for gid in engage or ():
+        run.kinds.setdefault(gid, "engage")
     for period in periods:
         for key, name in REPORTS.items():
             raw = await run.guard(Feature.ACTIVITY, _download(run, name, period))
@@ -132,6 +159,8 @@ def _match(
 ) -> str | None:
     if key == "teams":
         tid = row.get("Team Id")
+        if tid:
+            run.kinds[tid] = "team"  # the groups report that follows names teams by Group Id
         return community_id(tid, "team") if tid else None
     if key == "sites":
         url = (row.get("Site URL") or "").rstrip("/").lower()
@@ -153,7 +182,7 @@ def _match(
     if row.get("Group Id"):
         gid = row["Group Id"]
         info = run.groups.get(gid)
-        return community_id(gid, kind_of(info.props) if info else "group")
+        return community_id(gid, kind_of(info.props) if info else run.kinds.get(gid, "group"))
     kind = "engage" if key == "engage" else "group"
     name = row.get("Group Display Name") or ""
     if _CONCEALED.match(name):
@@ -176,10 +205,16 @@ _POSTS = {
 
 
 def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
-    posts = [v for v in (_int(row.get(col)) for col in _POSTS[key]) if v is not None]
+    engage = cid.startswith(f"{CONNECTOR}:engage:")
+    # An Engage community's group row: its Viva Engage counts are the community's activity.
+    columns = ("Yammer Posted Message Count",) if engage and key == "groups" else _POSTS[key]
+    posts = [v for v in (_int(row.get(col)) for col in columns) if v is not None]
     attrs: dict[str, Any] = {"report": REPORTS[key]}
+    if engage:
+        attrs["active_users_note"] = NO_ENGAGE_ACTIVE
     for col in ("Member Count", "Guest Count", "External Member Count", "Guests", "Reactions",
                 "Meetings Organized", "Read Count", "Liked Count", "File Count",
+                "Yammer Read Message Count", "Yammer Liked Message Count",
                 "Active File Count", "Page View Count", "Storage Used (Byte)"):  # fmt: skip
         value = _int(row.get(col))
         if value is not None:

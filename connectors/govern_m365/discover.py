@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import utcnow
-from govern_m365 import activity, apps, communities, group_delta, groups, people
+from govern_m365 import activity, apps, auditlog, communities, group_delta, groups, people
 from govern_m365.cost import Cost
 from govern_m365.directory_groups import TOKEN as DIRECTORY_TOKEN
 from govern_m365.directory_groups import read_directory_groups
@@ -46,11 +46,15 @@ async def discover(settings: M365Settings, request: DiscoveryRequest, sink: Disc
     """Read the tenant into ``sink``: everything, or what changed since the delta tokens."""
     cost = Cost()
     incremental = _incremental(request)
+    facts = auditlog.AuditFacts()
+    # Grants written anywhere in the run are stamped with the audit log's join facts.
+    stamping = auditlog.StampingSink(sink, facts) if settings.audit_log else sink
     async with Session(settings, cost) as session:
-        run = Run(session, sink, settings, full=not incremental, judge=OriginJudge(settings.origin))
+        judge = OriginJudge(settings.origin)
+        run = Run(session, stamping, settings, full=not incremental, judge=judge)
         sink.log(f"m365: {'incremental' if incremental else 'full'} discovery of {run.tenant}")
         try:
-            await _parts(run, request)
+            await _parts(run, request, facts)
         finally:
             if session.first_date is not None:
                 sink.observed_at(session.first_date)
@@ -64,7 +68,7 @@ async def discover(settings: M365Settings, request: DiscoveryRequest, sink: Disc
     )
 
 
-async def _parts(run: Run, request: DiscoveryRequest) -> None:
+async def _parts(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts) -> None:
     tokens = request.delta_tokens
     delta_first = run.settings.first_load is FirstLoad.DELTA
     if run.full:
@@ -72,6 +76,13 @@ async def _parts(run: Run, request: DiscoveryRequest) -> None:
     else:
         users = people.user_changes(run, tokens[people.TOKEN])
     await run.guard(Feature.PEOPLE, users)
+    if run.settings.audit_log:
+        # Before any grant is written, and after the first answer gave Graph's clock.
+        mark = await run.guard(Feature.AUDIT, auditlog.read(run, tokens.get(auditlog.TOKEN), facts))
+        if mark is not None:
+            run.sink.delta_token(auditlog.TOKEN, mark.dump())
+        elif auditlog.TOKEN in tokens:
+            run.sink.delta_token(auditlog.TOKEN, tokens[auditlog.TOKEN])  # the gap stays known
     await run.guard(Feature.GROUPS, communities.prepare_origin(run))
     if request.directory_groups:  # the groups the policies name (a steward pool, ...)
         previous = tokens.get(DIRECTORY_TOKEN)
@@ -91,10 +102,15 @@ async def _parts(run: Run, request: DiscoveryRequest) -> None:
     await communities.read_sites_and_apps(run)
     await run.guard(Feature.ENGAGE, communities.read_engage(run))
     communities.write_communities(run)
+    if run.settings.audit_log and Feature.AUDIT not in run.disabled:
+        auditlog.report(run, facts)
 
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     tally = activity.ReportTally()
-    await activity.read_reports(run, periods, tally)
+    engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
+    if Feature.GROUPS not in run.disabled:
+        run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
+    await activity.read_reports(run, periods, tally, engage - run.groups.keys())
     run.sink.stat("report_rows_matched", tally.matched)
     run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
 

@@ -128,6 +128,7 @@ async def changes(run: Run, tokens: Mapping[str, str]) -> None:
     removed: set[str] = set()
     link = await _round(run, tokens[TOKEN], membership, removed)
     props_link = await _round(run, tokens[PROPS_TOKEN], changed, removed)
+    run.removed |= removed
     for gid in removed:
         membership.pop(gid, None)
         changed.pop(gid, None)

@@ -20,6 +20,7 @@ class Feature(StrEnum):
     ENGAGE = "engage"
     SITES = "sites"
     ACTIVITY = "activity"
+    AUDIT = "audit-log"
     CONSENTS = "consents"
     SERVICE_PRINCIPALS = "service-principals"
     TEAM_APPS = "team-apps"
@@ -49,6 +50,11 @@ NEEDS: dict[Feature, FeatureNeed] = {
         "Sites.Read.All", "SharePoint sites (site URLs, sites without a group)"
     ),
     Feature.ACTIVITY: FeatureNeed("Reports.Read.All", "activity data from the usage reports"),
+    Feature.AUDIT: FeatureNeed(
+        "AuditLog.Read.All",
+        "who added whom to groups and when (directory audit log: join dates, adders and "
+        "organic-spread figures)",
+    ),
     Feature.CONSENTS: FeatureNeed(
         "DelegatedPermissionGrant.Read.All", "per-user app consents (shadow apps)"
     ),
@@ -79,6 +85,7 @@ _CAPABILITY: dict[Feature, Capability] = {
     Feature.ENGAGE: Capability.DISCOVER,
     Feature.SITES: Capability.DISCOVER,
     Feature.ACTIVITY: Capability.ACTIVITY,
+    Feature.AUDIT: Capability.DISCOVER,
     Feature.CONSENTS: Capability.APPS,
     Feature.SERVICE_PRINCIPALS: Capability.APPS,
     Feature.TEAM_APPS: Capability.APPS,

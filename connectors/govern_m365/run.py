@@ -45,6 +45,10 @@ class Run:
     upns: dict[str, str] = field(default_factory=dict)
     """Lowercased UPN -> principal id (full runs; report rows name site owners by UPN)."""
     disabled: set[Feature] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    """Native ids of groups deleted since the last run (incremental runs)."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """Community kind of groups this run did not read, learnt elsewhere (reports, tokens)."""
 
     @property
     def tenant(self) -> str:

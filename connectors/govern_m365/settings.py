@@ -137,6 +137,21 @@ class M365Settings(BaseModel):
             "a group) when Graph's clock is this many hours past the last read"
         ),
     )
+    audit_log: bool = Field(
+        default=True,
+        description="Read the directory audit log for join dates and adders (AuditLog.Read.All)",
+    )
+    audit_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=30,
+        description="Days the tenant's directory audit log keeps: 7 on Entra ID Free, 30 on P1/P2",
+    )
+    audit_requests_per_10s: int = Field(
+        default=5,
+        ge=1,
+        description="Directory audit log requests per 10 s (Graph's identity reports limit: 5)",
+    )
     origin: OriginRules = Field(default_factory=OriginRules, description="Origin rules")
     max_retries: int = Field(default=8, ge=0, le=20, description="Retries of one request")
     timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one request")

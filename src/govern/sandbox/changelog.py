@@ -8,8 +8,10 @@ number is its position + 1, so a delta token is simply the sequence number it wa
 * next round with token ``t``: ``log.group_changes(t)`` / ``log.user_changes(t)`` say what to
   return, and the new token is ``log.seq`` again.
 
-Rows are four parallel int arrays (time, op, target, subject) so a long-running sandbox at
-``xl`` size keeps millions of rows cheaply.
+Rows are five parallel int arrays (time, op, target, subject, actor) so a long-running sandbox
+at ``xl`` size keeps millions of rows cheaply. The actor (who made a membership change: a person,
+``ADDED_BY_SELF`` for a person adding themselves, ``ADDED_BY_SYSTEM`` for an app, ``NO_ACTOR``
+when nobody is recorded) is what the directory audit log reports as ``initiatedBy``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ _GROUP_OPS = frozenset(
 _USER_OPS = frozenset({Op.USER_ADDED, Op.USER_UPDATED, Op.USER_REMOVED})
 
 
+NO_ACTOR = -3
+"""The actor of a row that records none (anything but a membership change)."""
+
+
 class Change(NamedTuple):
     """One row of the log."""
 
@@ -61,6 +67,7 @@ class Change(NamedTuple):
     op: Op
     target: int
     subject: int
+    actor: int = NO_ACTOR
 
 
 @dataclass
@@ -104,30 +111,43 @@ def _net(added: set[int], removed: set[int], who: int, adding: bool) -> None:
 class ChangeLog:
     """Append-only log of changes with integer sequence numbers (see the module docstring)."""
 
-    __slots__ = ("op", "subject", "target", "ts")
+    __slots__ = ("actor", "op", "subject", "target", "ts")
 
     def __init__(self) -> None:
         self.ts = array("i")
         self.op = array("b")
         self.target = array("i")
         self.subject = array("q")
+        self.actor = array("i")
+
+    def __setstate__(self, state: tuple[None, dict[str, array[int]]]) -> None:
+        # Logs pickled before the actor column existed: every row has no recorded actor.
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        if not hasattr(self, "actor"):
+            self.actor = array("i", [NO_ACTOR] * len(self.ts))
 
     @property
     def seq(self) -> int:
         """The sequence number of the newest row (0 when empty): the token for 'now'."""
         return len(self.ts)
 
-    def record(self, ts: int, op: Op, target: int, subject: int = -1) -> None:
+    def record(
+        self, ts: int, op: Op, target: int, subject: int = -1, actor: int = NO_ACTOR
+    ) -> None:
         """Append a row."""
         self.ts.append(ts)
         self.op.append(int(op))
         self.target.append(target)
         self.subject.append(subject)
+        self.actor.append(actor)
 
     def since(self, seq: int) -> Iterator[Change]:
         """Rows after sequence number ``seq``, oldest first."""
         for i in range(max(seq, 0), len(self.ts)):
-            yield Change(i + 1, self.ts[i], Op(self.op[i]), self.target[i], self.subject[i])
+            yield Change(
+                i + 1, self.ts[i], Op(self.op[i]), self.target[i], self.subject[i], self.actor[i]
+            )
 
     def group_changes(self, seq: int) -> dict[int, GroupDelta]:
         """Per group index, what changed after ``seq`` (for ``groups/delta``)."""

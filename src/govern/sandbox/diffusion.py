@@ -16,7 +16,7 @@ from govern.sandbox.entities import ADDED_BY_SELF, MemberList
 from govern.sandbox.gen_groups import Pools
 from govern.sandbox.orgdata import Diffusion, OrgData
 
-CROSS_DEPARTMENT = 0.6  # a peer brings in someone outside their own department this often
+CROSS_DEPARTMENT = 0.85  # how often a grown story's peer brings in another department
 TRIES = 6
 
 
@@ -36,10 +36,17 @@ def _adopters(org: OrgData, d: Diffusion) -> tuple[list[int], set[int]]:
 
 
 def _candidate(
-    rng: random.Random, org: OrgData, pop: Pools, peer: int, joined: set[int], ts: int
+    rng: random.Random,
+    org: OrgData,
+    pop: Pools,
+    peer: int,
+    joined: set[int],
+    ts: int,
+    cross: float = CROSS_DEPARTMENT,
 ) -> int:
-    for _ in range(TRIES):
-        if peer >= 0 and rng.random() > CROSS_DEPARTMENT:
+    for attempt in range(TRIES):
+        # The last tries look firm-wide: a department can run out of people not yet in.
+        if peer >= 0 and attempt < TRIES - 2 and rng.random() > cross:
             pool = pop.by_dept[org.people[peer].department]
         else:
             pool = pop.employees
@@ -71,7 +78,9 @@ def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Pools) -
             if listed and rng.random() < d.peer_share
             else -1
         )
-        person = _candidate(rng, org, pop, peer, joined, ts)
+        # A young story spreads mostly inside its founders' department, a grown one across.
+        cross = min(CROSS_DEPARTMENT, 0.3 + len(listed) / m)
+        person = _candidate(rng, org, pop, peer, joined, ts, cross)
         if person < 0:
             continue
         by = peer if peer >= 0 else ADDED_BY_SELF

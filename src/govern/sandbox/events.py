@@ -117,6 +117,25 @@ def _by(org: OrgData, by: int | str) -> int:
     return ref(org, "person", by)
 
 
+def make_directory_group(org: OrgData, spec: Spec, default_created: int) -> None:
+    """An Entra security group (not a community) and its members."""
+    created = parse_ts(spec["created"]) if "created" in spec else default_created
+    nickname = spec["id"].replace("-", "").replace(".", "").replace("_", "")
+    group = org.new_group(
+        GroupKind.SECURITY, spec["name"], nickname, created, -1, Visibility.PRIVATE,
+        Origin.IT_PROVISIONED,
+    )  # fmt: skip
+    org.aliases[spec["id"]] = ("group", group.idx)
+    org.nicknames_taken.setdefault(group.nickname, 1)
+    rows = [
+        (ts, ref(org, "person", alias), _by(org, by))
+        for alias, ts, by in _member_entries(spec, created, ADDED_BY_SYSTEM)
+    ]
+    for ts, person, by in sorted(set(rows)):
+        if person not in group.members:
+            group.members.add(person, ts, by)
+
+
 def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
     """A group, team, Engage community or space from a community spec."""
     created = parse_ts(spec["created"]) if "created" in spec else default_created
@@ -125,11 +144,15 @@ def make_community(org: OrgData, spec: Spec, default_created: int) -> None:
         _make_space(org, spec, created, creator)
         return
     nickname = spec.get("nickname") or spec["id"].replace("-", "")
+    # A community an app provisioned is IT-provisioned unless the file says otherwise.
+    origin = spec.get("origin", "it-provisioned" if "provisioned_by" in spec else "self-service")
     group = org.new_group(
         GROUP_KINDS[spec["kind"]], spec["name"], nickname, created, creator,
         Visibility.PUBLIC if spec.get("visibility", "private") == "public" else Visibility.PRIVATE,
-        Origin.IT_PROVISIONED if spec.get("origin") == "it-provisioned" else Origin.SELF_SERVICE,
+        Origin.IT_PROVISIONED if origin == "it-provisioned" else Origin.SELF_SERVICE,
     )  # fmt: skip
+    if "provisioned_by" in spec:
+        group.created_by_app = ref(org, "app", spec["provisioned_by"])
     org.aliases[spec["id"]] = ("group", group.idx)
     org.nicknames_taken.setdefault(group.nickname, 1)
     if "label" in spec:
@@ -164,7 +187,9 @@ def _set_activity(org: OrgData, group: Group, spec: Spec, created: int) -> None:
         parse_ts(spec["last_activity"]) if "last_activity" in spec
         else (org.now if group.alive else created)
     )  # fmt: skip
-    group.level, group.active_share = 0.3, 0.5
+    level = spec.get("activity", {})
+    group.level = float(level.get("level", 0.3))
+    group.active_share = float(level.get("active_share", 0.5))
 
 
 def _subject(org: OrgData, text: str) -> tuple[Subject, int]:

@@ -5,6 +5,15 @@ the provisioning app, half with the ``IT-`` naming convention); ~58% inactive (n
 last 90 days); ~7% ownerless (their only owner left the company); ~11% with guests; labels
 on about 60%. Members come mostly from the creator's department (homophily) and mostly joined
 when the community was created; the rest joined later, added by an owner, a peer or themselves.
+
+Homophily, as in real firms (notes/virality.md: most members of an ordinary community share
+the owner's department; a department holding one member is noise, not breadth): 82% of an
+ordinary community's members come from the owner's department, 13% from one neighbour
+department (two for three communities in ten: the teams it works with) and 5% from anywhere.
+A community of a hundred people then holds two or three departments with a meaningful share
+(5%), not all twelve; only spreading
+stories (``diffusion``) cross many departments, more so as they grow. The sandbox has no
+office locations, so location does not enter (an assumption, said as such).
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ INACTIVE_SHARE = 0.63
 OWNERLESS_SHARE = 0.07
 GUEST_SHARE = 0.11
 LABEL_WEIGHTS = ((-1, 0.40), (0, 0.05), (1, 0.30), (2, 0.20), (3, 0.05))
-HOMOPHILY = 0.75  # share of members drawn from the creator's department
+HOMOPHILY = 0.82  # share of members drawn from the creator's department
+NEIGHBOURS = 0.13  # ... from one (70%) or two neighbour departments; the rest from anywhere
 INACTIVE_AFTER = 90 * ids.DAY
 
 
@@ -142,10 +152,20 @@ def fill_members(
     creator = group.created_by
     chosen = {creator} if creator >= 0 else set()
     own = pools.by_dept[dept]
-    for _ in range(target * 2):
+    others = [d for d in range(len(pools.by_dept)) if d != dept and pools.by_dept[d]]
+    near = [
+        pools.by_dept[d] for d in rng.sample(others, min(len(others), 1 + (rng.random() < 0.5)))
+    ]
+    for _ in range(target * 3):
         if len(chosen) >= target:
             break
-        pool = own if rng.random() < HOMOPHILY and own else pools.employees
+        r = rng.random()
+        if r < HOMOPHILY and own:
+            pool = own
+        elif r < HOMOPHILY + NEIGHBOURS and near:
+            pool = near[int(rng.random() * len(near))]
+        else:
+            pool = pools.employees
         chosen.add(pool[int(rng.random() * len(pool))])
     chosen.discard(creator)
     adder = creator if creator >= 0 else ADDED_BY_SYSTEM

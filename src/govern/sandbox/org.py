@@ -188,4 +188,5 @@ def generate(size: str | Size, seed: int) -> Organisation:
     for g in org.groups:
         org.nicknames_taken.setdefault(g.nickname, 1)
     org.recording = True
+    org.recorded_from = org.now
     return org

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern.sandbox import ids
-from govern.sandbox.changelog import ChangeLog, Op
+from govern.sandbox.changelog import NO_ACTOR, ChangeLog, Op
 from govern.sandbox.entities import (
+    ADDED_BY_SYSTEM,
     App,
     Consents,
     Group,
@@ -109,6 +110,8 @@ class OrgData:
         self.log = ChangeLog()
         self.ownerless_moments: list[OwnerlessMoment] = []
         self.recording = False
+        self.recorded_from = -1
+        """When ``recording`` began: joins before it are known from member lists only."""
         self.write_listeners: list[WriteListener] = []
         self.diffusions: list[Diffusion] = []
         self.upns_taken: dict[str, int] = {}  # UPN bases in use, for unique new hires
@@ -226,7 +229,9 @@ class OrgData:
 
     # -- primitive mutations ---------------------------------------------------------------
 
-    def record_change(self, op: Op, target: int, subject: int = -1, ts: int | None = None) -> None:
+    def record_change(
+        self, op: Op, target: int, subject: int = -1, ts: int | None = None, actor: int = NO_ACTOR
+    ) -> None:
         """Append a row to the change log (only once generation is over: see ``recording``).
 
         Times never go backwards in the log (a change stamped earlier than the previous row is
@@ -237,7 +242,7 @@ class OrgData:
             log = self.log
             if log.seq and log.ts[-1] > at:
                 at = log.ts[-1]
-            log.record(at, op, target, subject)
+            log.record(at, op, target, subject, actor)
 
     def add_person(self, person: Person) -> Person:
         """Append a person (its ``idx`` must be the next index)."""
@@ -295,16 +300,16 @@ class OrgData:
         members.add(person, ts, added_by)
         if self._reverse is not None:
             self._reverse[0].setdefault(person, set()).add(group)
-        self.record_change(Op.MEMBER_ADDED, group, person, ts)
+        self.record_change(Op.MEMBER_ADDED, group, person, ts, added_by)
         return True
 
-    def unlink_member(self, group: int, person: int) -> bool:
+    def unlink_member(self, group: int, person: int, actor: int = ADDED_BY_SYSTEM) -> bool:
         """Remove ``person`` from ``group``'s members; False if they were not in."""
         if not self.groups[group].members.remove(person):
             return False
         if self._reverse is not None:
             self._reverse[0].get(person, set()).discard(group)
-        self.record_change(Op.MEMBER_REMOVED, group, person)
+        self.record_change(Op.MEMBER_REMOVED, group, person, actor=actor)
         return True
 
     def link_owner(self, group: int, person: int, ts: int, added_by: int) -> bool:
@@ -315,16 +320,16 @@ class OrgData:
         owners.add(person, ts, added_by)
         if self._reverse is not None:
             self._reverse[1].setdefault(person, set()).add(group)
-        self.record_change(Op.OWNER_ADDED, group, person, ts)
+        self.record_change(Op.OWNER_ADDED, group, person, ts, added_by)
         return True
 
-    def unlink_owner(self, group: int, person: int) -> bool:
+    def unlink_owner(self, group: int, person: int, actor: int = ADDED_BY_SYSTEM) -> bool:
         """Remove ``person`` from ``group``'s owners; False if they were not one."""
         if not self.groups[group].owners.remove(person):
             return False
         if self._reverse is not None:
             self._reverse[1].get(person, set()).discard(group)
-        self.record_change(Op.OWNER_REMOVED, group, person)
+        self.record_change(Op.OWNER_REMOVED, group, person, actor=actor)
         return True
 
     def announce_group(self, group: int) -> None:
@@ -335,12 +340,12 @@ class OrgData:
         """
         g = self.groups[group]
         reverse = self._reverse
-        for who, ts in zip(g.members.ids, g.members.joined, strict=True):
-            self.record_change(Op.MEMBER_ADDED, group, who, ts)
+        for who, ts, by in zip(g.members.ids, g.members.joined, g.members.added_by, strict=True):
+            self.record_change(Op.MEMBER_ADDED, group, who, ts, by)
             if reverse is not None:
                 reverse[0].setdefault(who, set()).add(group)
-        for who, ts in zip(g.owners.ids, g.owners.joined, strict=True):
-            self.record_change(Op.OWNER_ADDED, group, who, ts)
+        for who, ts, by in zip(g.owners.ids, g.owners.joined, g.owners.added_by, strict=True):
+            self.record_change(Op.OWNER_ADDED, group, who, ts, by)
             if reverse is not None:
                 reverse[1].setdefault(who, set()).add(group)
 

@@ -144,6 +144,8 @@ def _check_references(data: dict[str, Any], add: Any) -> None:
         for key in ("created_by",):
             if key in spec:
                 need((*path, key), spec[key], "person")
+        if "provisioned_by" in spec:
+            need((*path, "provisioned_by"), spec["provisioned_by"], "app")
         for i, owner in enumerate(spec.get("owners", [])):
             need((*path, "owners", i), owner, "person")
         for i, entry in enumerate(spec.get("members", [])):
@@ -159,6 +161,13 @@ def _check_references(data: dict[str, Any], add: Any) -> None:
 
     for i, spec in enumerate(data.get("people", [])):
         person(("people", i), spec)
+    for i, spec in enumerate(data.get("directory_groups", [])):
+        define(("directory_groups", i, "id"), spec["id"], "directory group")
+        for j, entry in enumerate(spec.get("members", [])):
+            alias = entry if isinstance(entry, str) else entry["person"]
+            need(("directory_groups", i, "members", j), alias, "person")
+            if isinstance(entry, dict) and "added_by" in entry:
+                need(("directory_groups", i, "members", j, "added_by"), entry["added_by"], "person")
     for i, spec in enumerate(data.get("apps", [])):
         define(("apps", i, "id"), spec["id"], "app")
     for i, spec in enumerate(data.get("consents", [])):
@@ -221,6 +230,8 @@ def build(data: dict[str, Any]) -> Organisation:
         person = events.make_person(org, spec, org.now)
         if person.it_staff:
             it_staff.add(person.idx, person.created, ADDED_BY_SYSTEM)
+    for spec in data.get("directory_groups", []):
+        events.make_directory_group(org, spec, org.now)
     for spec in data.get("apps", []):
         events.make_app(org, spec)
     for spec in data.get("consents", []):
@@ -233,6 +244,7 @@ def build(data: dict[str, Any]) -> Organisation:
         org.stories[story] = StoryRef(story, kind, index, f"scenario community {alias}")
     org.events = [dict(e, day=org.start_day + e["day"]) for e in data.get("events", [])]
     org.recording = True
+    org.recorded_from = org.now
     return org
 
 

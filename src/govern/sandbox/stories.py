@@ -14,7 +14,8 @@ mostly added by peers, across 8+ departments; they keep growing when the clock m
 The control that must NOT look viral:
 
 * ``broadcast-sales-kickoff``: team "Sales Kickoff 2025", IT-provisioned; every member added
-  within one hour of one day by the one IT owner: reach and breadth without organic growth.
+  within one hour of one day (20 days before today, inside the directory audit log's 30 days)
+  by the one IT owner: reach and breadth without organic growth.
 
 Shadow places:
 
@@ -123,14 +124,16 @@ def _viral(org: OrgData, rng: random.Random, pools: Pools) -> None:
         if kind == GroupKind.TEAM:
             add_site(org, group, rng)
         # Saturation above the target: the community is still growing today.
-        d = Diffusion("group", group.idx, int(target * 1.5), 0.0008, 0.05, 0.8)
+        d = Diffusion("group", group.idx, int(target * 1.5), 0.0012, 0.05, 0.8)
         org.diffusions.append(d)
         diffusion.run(org, d, rng, start + 1, org.today)
         _note(org, name, "group", group.idx, f"viral {kind.name.lower()} '{title}'")
 
 
 def _broadcast(org: OrgData, rng: random.Random, pools: Pools) -> None:
-    day = org.today - 40
+    # Within the directory audit log's 30 days at the first discovery, so that the adds are
+    # evidence a first run can read (as an IT admin running govern after a kickoff would).
+    day = org.today - 20
     created = day * ids.DAY + 9 * 3600
     staff = [p for p in pools.it_staff if org.people[p].created < created]
     owner = Pools.pick(rng, staff or pools.it_staff)
@@ -173,7 +176,8 @@ def _network(org: OrgData, rng: random.Random) -> None:
         network.communities[community] = type(network.members)()
     org.networks.append(network)
     target = max(org.size.viral_members) + org.size.people // 20
-    d = Diffusion("network", network.idx, target, 0.001, 0.02, 0.85)
+    # Saturation above the target, as for the viral communities: it is still growing today.
+    d = Diffusion("network", network.idx, int(target * 1.3), 0.001, 0.02, 0.85)
     org.diffusions.append(d)
     diffusion.run(org, d, rng, start, org.today)
     _note(org, "external-network-contoso-labs", "network", network.idx, "non-home Engage network")

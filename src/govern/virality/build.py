@@ -17,7 +17,7 @@ from govern.model import Community, Origin
 from govern.store.store import Store
 from govern.virality import history, thresholds
 from govern.virality.finders import Category, Governed, categorize, not_shadow
-from govern.virality.metrics import Measured, Percentiles, measure
+from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
 from govern.virality.recommend import (
     DECIDING,
     LabelKey,
@@ -209,7 +209,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         thresholds_source=th.source,
         organisation=_organisation(inv, measured, categories, governed, entries),
         entries=entries,
-        notes=_notes(inv),
+        notes=_notes(inv) + _band_note(measured, th.department_min_share),
     )
 
 
@@ -361,6 +361,11 @@ def _organisation(
             Share(department=d, members=n) for d, n in inv.people.departments.most_common()
         ],
     )
+
+
+def _band_note(measured: dict[str, Measured], min_share: float) -> list[str]:
+    line = departments_by_size(measured.values(), min_share)
+    return [line] if line else []
 
 
 def _notes(inv: history.Inventory) -> list[str]:

@@ -13,6 +13,7 @@ time, and a report made today about data read last week must measure last week.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Clock:
     seqs: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    _interval: float | None = field(default=None, repr=False)
 
     @property
     def first_seq(self) -> int:
@@ -56,6 +58,17 @@ class Clock:
     def last_at(self) -> float:
         """The newest snapshot's time (epoch seconds)."""
         return self.times[-1]
+
+    @property
+    def interval_days(self) -> float | None:
+        """The longest gap between two snapshots, in days (None with a single snapshot).
+
+        It is how precisely a join first seen at a snapshot is known.
+        """
+        if self._interval is None and len(self.times) > 1:
+            ordered = sorted(self.times)
+            self._interval = max(b - a for a, b in itertools.pairwise(ordered)) / 86400
+        return self._interval
 
     def time_of(self, seq: int) -> float:
         """The time of snapshot ``seq`` of this scope."""
@@ -124,7 +137,7 @@ def load(store: Store) -> Inventory:
         facts = _communities(conn, clocks)
         seen = _grants(conn, facts)
         now = max((c.last_at for c in clocks.values()), default=0.0)
-        _past(facts, seen, clocks, now)
+        _past(facts, seen, clocks, now, people.not_people)
         _activity(conn, facts)
     return Inventory(now=now, clocks=clocks, people=people, facts=facts)
 
@@ -224,11 +237,16 @@ def _add_grants(
 
 
 def _past(
-    facts: dict[str, Facts], seen: dict[str, _Seen], clocks: dict[int, Clock], now: float
+    facts: dict[str, Facts],
+    seen: dict[str, _Seen],
+    clocks: dict[int, Clock],
+    now: float,
+    not_people: set[str],
 ) -> None:
     """Members ``window`` days ago: the distinct people holding a grant at that day's snapshot.
 
-    None when the scope's history does not reach that far back.
+    None when the scope's history does not reach that far back. Groups and service accounts
+    are left out, as they are from the member count now: growth compares the same principals.
     """
     seqs = {
         scope_id: {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
@@ -238,7 +256,7 @@ def _past(
         windows = seqs[f.clock.scope_id]
         rows = seen[cid]
         # Few distinct snapshots: count the members per first snapshot once, then sum.
-        firsts = Counter(rows.first.values())
+        firsts = Counter(seq for pid, seq in rows.first.items() if pid not in not_people)
         for w, seq in windows.items():
             if seq is None:
                 f.past[w] = None
@@ -248,7 +266,9 @@ def _past(
             gone = {
                 pid
                 for pid, valid_from, valid_to in rows.ended
-                if valid_from <= seq < valid_to and not rows.first.get(pid, seq + 1) <= seq
+                if valid_from <= seq < valid_to
+                and not rows.first.get(pid, seq + 1) <= seq
+                and pid not in not_people
             }
             f.past[w] = n + len(gone)
 
@@ -274,7 +294,22 @@ def _activity(conn: Any, facts: dict[str, Facts]) -> None:
             a = parse(Activity, data)
             f = facts.get(a.community_id)
             if f is not None:
-                f.activity[a.period] = a
+                old = f.activity.get(a.period)
+                if old is None or _rank(a, f.community.kind) > _rank(old, f.community.kind):
+                    f.activity[a.period] = a
+
+
+OWN_REPORT = {"team": "getTeamsTeamActivityDetail", "engage": "getYammerGroupsActivityDetail"}
+"""The report that speaks for a kind of community when two reports cover it in one period."""
+
+
+def _rank(a: Activity, kind: str) -> tuple[bool, bool]:
+    """Which of two rows of the same period to keep (the higher rank).
+
+    One with active users first, then the report of the community's own tool: a team's Teams
+    row, not the groups report's row of its group.
+    """
+    return a.active_users is not None, a.attributes.get("report") == OWN_REPORT.get(kind)
 
 
 def curves(

@@ -141,11 +141,15 @@ def past_from_joins(
     return out
 
 
-def breadth(mix: Counter[str], org_departments: int) -> dict[str, Value]:
-    """Breadth: distinct departments and the normalized Shannon entropy of the mix.
+def breadth(mix: Counter[str], org_departments: int, min_share: float = 0.0) -> dict[str, Value]:
+    """Breadth: departments holding a meaningful share of members, and the mix's entropy.
 
-    Entropy is normalized by ``ln(departments in the organisation)``, so 1.0 means members are
-    spread evenly over every department and a two-department community cannot score 1.0.
+    A department counts when it holds at least ``min_share`` of the members whose department is
+    known (``department_min_share`` in thresholds.yaml): in real firms most members of an
+    ordinary community share the owner's department, and a department holding one member is
+    noise, not breadth. Entropy is normalized by ``ln(departments in the organisation)``, so
+    1.0 means members are spread evenly over every department and a two-department community
+    cannot score 1.0.
     """
     total = sum(mix.values())
     if total == 0:
@@ -154,21 +158,81 @@ def breadth(mix: Counter[str], org_departments: int) -> dict[str, Value]:
     h = -sum((n / total) * math.log(n / total) for n in mix.values() if n)
     k = max(org_departments, len(mix))
     entropy = h / math.log(k) if k > 1 else 0.0
-    return {"departments": Value(float(len(mix))), "entropy": Value(entropy)}
+    counted = sum(1 for n in mix.values() if n >= min_share * total)
+    said: str | None = None
+    if min_share > 0:
+        fewer = len(mix) - counted
+        said = f"departments holding at least {min_share:.0%} of members" + (
+            f" ({fewer} more hold fewer)" if fewer else ""
+        )
+    return {"departments": Value(float(counted), said), "entropy": Value(entropy)}
+
+
+SIZE_BANDS = ((2, 9), (10, 49), (50, 199), (200, None))
+"""Member-count bands for the departments-per-community line of the report's closing note."""
+
+
+def departments_by_size(measured: Iterable[Measured], min_share: float) -> str | None:
+    """The median departments per community in each size band, as one line for the notes.
+
+    Breadth is only a signal if ordinary communities cluster: this line shows whether they do
+    (in a real firm, a few departments each, whatever the size) beside the outliers.
+    """
+    bands: dict[tuple[int, int | None], list[float]] = {b: [] for b in SIZE_BANDS}
+    for m in measured:
+        size, depts = m.values.get("members"), m.values.get("departments")
+        if size is None or depts is None or size.value is None or depts.value is None:
+            continue
+        for lo, hi in SIZE_BANDS:
+            if size.value >= lo and (hi is None or size.value <= hi):
+                bands[(lo, hi)].append(depts.value)
+    parts = [
+        f"{lo}-{hi if hi else ''} members: {_median(v):g} "
+        f"({len(v)} {'community' if len(v) == 1 else 'communities'})".replace(
+            "- members", "+ members"
+        )
+        for (lo, hi), v in bands.items()
+        if v
+    ]
+    if not parts:
+        return None
+    return (
+        f"departments per community (departments holding at least {min_share:.0%} of members), "
+        f"median by size: " + "; ".join(parts)
+    )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def engagement(
-    members: int, active_users: int | None, posts: int | None, page_edits: int | None
+    members: int,
+    active_users: int | None,
+    posts: int | None,
+    page_edits: int | None,
+    no_active: str | None = None,
 ) -> dict[str, Value]:
-    """Engagement: active / members and contributions (posts or page edits) / members."""
+    """Engagement: active / members and contributions (posts or page edits) / members.
+
+    ``no_active``: what the tool says when it reports activity but no active users (Viva
+    Engage); its post counts still give contributions per member.
+    """
     if members == 0:
         none = Value(None, "no members")
         return {"active_ratio": none, "posts_per_member": none}
-    if active_users is None:
-        note = "no 30-day activity report from the tool"
-        return {"active_ratio": Value(None, note), "posts_per_member": Value(None, note)}
     contributions = (posts or 0) + (page_edits or 0)
     have = posts is not None or page_edits is not None
+    if active_users is None:
+        note = no_active or "no 30-day activity report from the tool"
+        return {
+            "active_ratio": Value(None, note),
+            "posts_per_member": Value(contributions / members)
+            if have and no_active
+            else Value(None, note),
+        }
     return {
         "active_ratio": Value(min(1.0, active_users / members)),
         "posts_per_member": Value(contributions / members)
@@ -183,6 +247,7 @@ def spread(
     people: People,
     th: Thresholds,
     first_at: float,
+    interval_days: float | None = None,
 ) -> dict[str, Value]:
     """Organic versus broadcast growth, from when and by whom members were added.
 
@@ -190,8 +255,14 @@ def spread(
     ``burst_share`` of the members, added by one adder within ``burst_hours``) or was made by a
     service account (provisioning, directory sync); the rest joined one by one, over time:
     organic. An all-company invite is one large broadcast and must not look viral (Goel et al.,
-    "structural virality", 2016). Joins seen only as "appeared between two snapshots" with no
-    adder are left out: a weekly snapshot would make any week's joins look like one burst.
+    "structural virality", 2016).
+
+    The shares are measured on the joins the tool attributes (a join time from the tool itself:
+    the Entra audit log, Slack's channel history); members who joined before the tool's record
+    begins are unknown and the note says how many joins the figures rest on. Joins seen only as
+    "appeared between two snapshots" have no adder: they count for timing (the join span) with
+    their precision stated (one snapshot interval, ``interval_days``), never for bulk adds, as
+    a weekly snapshot would make any week's joins look like one burst.
     """
     members = len(joins)
     keys = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
@@ -200,12 +271,16 @@ def spread(
     services = people.services
     by_adder: dict[str, list[float]] = {}
     times: list[float] = []
-    system = peers = with_adder = 0
+    system = peers = with_adder = attributed = between = 0
     system_adders: set[str] = set()
     for pid, (ts, adder, own) in joins.items():
-        if ts is None or (adder is None and not own):
+        if ts is None:
             continue
         times.append(ts)
+        if adder is None and not own:
+            between += 1  # first seen at a snapshot: timing only
+            continue
+        attributed += 1
         if adder is None:
             continue
         with_adder += 1
@@ -221,14 +296,38 @@ def spread(
             added.append(ts)
         else:
             by_adder[adder] = [ts]
-    usable = len(times)
-    if members == 0 or usable * 2 < members:
-        since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
+    since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
+    out: dict[str, Value] = {}
+    if len(times) < 2 or len(times) * 2 < members:
         note = (
-            f"not measurable yet: join dates known for {usable} of {members} members "
-            f"(the tool does not report them; joins after the first snapshot on {since} count)"
+            f"not measurable yet: join dates known for {len(times)} of {members} members "
+            f"(joins after the first snapshot on {since} count)"
         )
-        return {k: Value(None, note) for k in keys}
+        out["join_span_days"] = Value(None, note)
+    else:
+        times.sort()
+        span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
+        precise = None
+        if between:
+            within = f" (up to {interval_days:.0f} days)" if interval_days else ""
+            precise = (
+                f"{between} of {len(times)} join times known to within one snapshot "
+                f"interval{within}"
+            )
+        out["join_span_days"] = Value(span, precise)
+    if members == 0 or attributed < max(min(members, 5), 0.1 * members):
+        note = (
+            f"not measurable yet: join dates known for {attributed} of {members} members "
+            f"from the tool (who added whom; joins seen only between snapshots since {since} "
+            f"have no adder)"
+        )
+        out.update({k: Value(None, note) for k in keys if k != "join_span_days"})
+        return {k: out[k] for k in keys}
+    basis = (
+        None
+        if attributed == members
+        else f"from the {attributed} of {members} joins the tool attributes (earlier ones unknown)"
+    )
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
     broadcast, largest = 0, 1 if by_adder else 0
@@ -248,18 +347,16 @@ def spread(
                 if size >= need:
                     broadcast += size
                 start = end
-    organic = usable - broadcast - system
-    times.sort()
-    span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
-    return {
-        "organic_share": Value(organic / usable),
-        "largest_burst_share": Value(largest / members),
-        "peer_share": Value(peers / with_adder)
+    organic = attributed - broadcast - system
+    out["organic_share"] = Value(organic / attributed, basis)
+    out["largest_burst_share"] = Value(largest / members)
+    out["peer_share"] = (
+        Value(peers / with_adder, basis)
         if with_adder
-        else Value(None, "the tool does not say who added members"),
-        "adders": Value(float(len(by_adder) + len(system_adders))),
-        "join_span_days": Value(span),
-    }
+        else Value(None, "the tool does not say who added members")
+    )
+    out["adders"] = Value(float(len(by_adder) + len(system_adders)), basis)
+    return {k: out[k] for k in keys}
 
 
 def _quantile(sorted_values: Sequence[float], q: float) -> float:
@@ -300,6 +397,14 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     active = d30.active_users if d30 else None
     out = Measured(members=list(joins))
     out.values.update(reach(n, active))
+    said = (
+        str(d30.attributes["active_users_note"])
+        if d30 and active is None and ("active_users_note" in d30.attributes)
+        else None
+    )
+    if said:
+        # The tool reports activity but no active users (Viva Engage): say that, not "no report".
+        out.values["active_users"] = Value(None, said)
     history_days = (inv.now - f.clock.first_at) / DAY
     created = f.created
     past = dict(f.past)
@@ -317,15 +422,15 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
     out.departments = Counter(filter(None, map(people.department_of.get, joins)))
-    out.values.update(breadth(out.departments, len(people.departments)))
+    out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
     out.values.update(
-        engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None)
+        engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None, said)
     )
     if period not in (None, "D30"):
         for key in ("active_users", "active_ratio", "posts_per_member"):
             v = out.values[key]
             out.values[key] = Value(v.value, f"from the {period} report (no D30 report)", v.rank_as)
-    out.values.update(spread(joins, owners, people, th, f.clock.first_at))
+    out.values.update(spread(joins, owners, people, th, f.clock.first_at, f.clock.interval_days))
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
     stamps = [t for t in last if t is not None]

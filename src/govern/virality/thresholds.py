@@ -35,6 +35,7 @@ class Thresholds:
 
     reach_members: float = 50
     departments: float = 3
+    department_min_share: float = 0.05
     department_entropy: float = 0.3
     active_ratio: float = 0.2
     organic_share: float = 0.6

@@ -50,7 +50,7 @@ def same_shape(doc: Any, got: Any, where: str = "$") -> None:
 @pytest.fixture
 def server() -> Iterator[GraphServer]:
     """A Graph server over a fresh tiny organisation, throttling off (tests turn it on)."""
-    limits = Limits(resource_units=None, writes=None, reports=None, team_rps=None)
+    limits = Limits(resource_units=None, writes=None, reports=None, team_rps=None, audit=None)
     with GraphServer(organisation("tiny", 1), GraphSettings(limits=limits)) as s:
         yield s
 

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from govern.sandbox.graph import (
     apps,
+    audit,
     batch,
     consents_write,
     delta,
@@ -52,6 +53,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *sites.ENDPOINTS,
     *teams_migration.ENDPOINTS,
     *consents_write.ENDPOINTS,
+    *audit.ENDPOINTS,
     *directory.LATE_ENDPOINTS,
 )
 

@@ -65,6 +65,7 @@ MEMBER_WRITE = ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.R
 GROUP_WRITE = ("Group.ReadWrite.All", "Directory.ReadWrite.All")
 TEAM_ARCHIVE = ("TeamSettings.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All")
 REPORTS = ("Reports.Read.All",)
+AUDIT_READ = ("AuditLog.Read.All",)
 REPORT_SETTINGS = ("ReportSettings.Read.All", "ReportSettings.ReadWrite.All")
 SITES = ("Sites.Read.All", "Sites.ReadWrite.All", "Sites.FullControl.All")
 SERVICE_PRINCIPALS = (

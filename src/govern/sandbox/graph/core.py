@@ -44,6 +44,8 @@ class GraphSettings:
     """Objects per delta page."""
     delta_page_links: int = 2_000
     """Member and owner references per delta page; a larger group spans pages, as documented."""
+    audit_retention_days: int = 30
+    """Days the directory audit log keeps: 30 on Entra ID P1/P2, 7 on Entra ID Free."""
 
 
 class GraphState:
@@ -173,7 +175,8 @@ class Endpoint:
     permissions: tuple[str, ...]
     cost: int = 1
     service: str = "identity"
-    """Throttling service: ``identity`` (resource units), ``reports``, ``teams`` or ``other``."""
+    """Throttling service: ``identity`` (resource units), ``reports``, ``audit`` (identity and
+    access reports), ``teams`` or ``other``."""
     versions: tuple[str, ...] = ("v1.0", "beta")
 
 
@@ -245,6 +248,8 @@ def gate(state: GraphState, ep: Endpoint, call_args: dict[str, Any]) -> Reply:
         state.throttle.charge_identity(who.app, units, ep.method != "GET")
     elif ep.service == "reports":
         state.throttle.charge_report(who.app, ep.path)
+    elif ep.service == "audit":
+        state.throttle.charge_audit(who.app)
     elif ep.service == "teams" and (team := _team_key(call_args["params"])):
         state.throttle.charge_team(who.app, team)
     call = Call(state=state, caller=who, **call_args)

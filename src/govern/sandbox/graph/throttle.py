@@ -10,7 +10,8 @@ microsoftgraph/microsoft-graph-docs-contrib, "Identity and access service limits
   writes (POST, PATCH, PUT, DELETE) 1 plus 1 write unit;
 * ``$select`` -1, ``$expand`` +1, ``$top`` below 20 -1; never below 1.
 
-Reports (14 CSV requests per 10 min per app, per report API) and Teams (4 requests per second
+Reports (14 CSV requests per 10 min per app, per report API), identity and access reports
+(the directory audit log: 5 requests per 10 s per app and tenant) and Teams (4 requests per second
 per app on one team) have their own limits. Graph uses token buckets; so does this module, on
 the wall clock (throttling is about real request rates, not the simulated calendar).
 """
@@ -37,6 +38,8 @@ class Limits:
     """CSV report requests per 10 min per app and report API."""
     team_rps: int | None = 4
     """Requests per second per app on one team."""
+    audit: int | None = 5
+    """Identity and access reports (the directory audit log): requests per 10 s per app."""
 
 
 def request_cost(base: int, select: bool, expand: bool, top: int | None) -> int:
@@ -111,6 +114,14 @@ class Throttle:
                 wait = self._take(("report", app, report), self.limits.reports, 600.0, 1)
             if wait:
                 raise _throttled(wait, "ReportLimitExceeded")
+
+    def charge_audit(self, app: str) -> None:
+        """Charge one identity and access reports request (5 per 10 s per app and tenant)."""
+        if self.limits.audit:
+            with self._lock:
+                wait = self._take(("audit", app), self.limits.audit, 10.0, 1)
+            if wait:
+                raise _throttled(wait, "IdentityReportsLimitExceeded")
 
     def charge_team(self, app: str, team: str) -> None:
         """Charge one request on one team (Teams allows 4 per second per app per team)."""
