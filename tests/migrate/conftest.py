@@ -92,15 +92,12 @@ def make_tenant(sandbox_factory: Any, base: Path, name: str) -> Tenant:
     store = Store(url)
     run_discovery(store, SlackConnector(SlackSettings(**sandbox["slack"].settings)), full=True)
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GOVERN_")},
-        **sandbox.env(),
-        # pydantic-settings reads list settings from the environment as JSON only; the Slack
-        # server's printed settings give them comma-separated (fine in govern.toml).
         **{
-            f"GOVERN_SLACK__{key.upper()}": json.dumps(value.split(","))
-            for key, value in sandbox["slack"].settings.items()
-            if key in ("workspace_tokens", "sanctioned_workspaces")
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("GOVERN_") or k == "GOVERN_PLAN__KEY_FILE"  # the test key
         },
+        **sandbox.env(),  # list settings as JSON, as pydantic-settings reads them
         "GOVERN_STORE_URL": url,
         "GOVERN_POLICIES_DIR": str(ROOT / "policies"),
     }

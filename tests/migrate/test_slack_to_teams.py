@@ -42,7 +42,9 @@ def slack_channels(tenant: Tenant) -> dict[str, list[tuple[str, str, str | None]
         while True:
             page = client.conversations_history(channel=c["id"], limit=200, cursor=cursor)
             for m in page["messages"]:
-                if "subtype" in m:
+                # what people wrote moves (a thread broadcast and a file share too, as Slack
+                # documents them); joins, bots and other housekeeping do not
+                if m.get("subtype") not in (None, "thread_broadcast", "file_share"):
                     continue
                 rows[m["ts"]] = (m["ts"], m["user"], None)
                 if m.get("reply_count"):

@@ -6,7 +6,6 @@ apart from a policy plan by its ``"kind": "migration"``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 
 from govern.errors import PlanError
 from govern.migrate.model import MIGRATION_SCHEMA_VERSION, MigrationPlan
+from govern.plan.sealkey import sign, verify
 
 REMAKE = "make a new one with `govern migrate <community> -o {source}`"
 
@@ -29,8 +29,11 @@ def canonical(plan: MigrationPlan) -> bytes:
 
 
 def checksum(plan: MigrationPlan) -> str:
-    """``sha256:<hex>`` of the plan's canonical form (as policy plans are sealed)."""
-    return "sha256:" + hashlib.sha256(canonical(plan)).hexdigest()
+    """The keyed seal of the plan's canonical form, as policy plans are sealed.
+
+    An unkeyed hash could be recomputed by whoever edits the file.
+    """
+    return sign(canonical(plan))
 
 
 def seal(plan: MigrationPlan) -> MigrationPlan:
@@ -65,7 +68,7 @@ def is_migration(path: Path) -> bool:
     """Whether a plan file is a migration plan (cheap: the JSON's top-level ``kind``)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # the plan reader then says what is wrong
         return False
     return isinstance(data, dict) and data.get("kind") == "migration"
 
@@ -79,6 +82,8 @@ def loads(text: str, source: str) -> MigrationPlan:
         raise PlanError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {remake}"
         ) from None
+    except RecursionError:  # e.g. 100,000 nested brackets: no plan is shaped like that
+        raise PlanError(f"{source}: nested too deeply to be a migration plan; {remake}") from None
     if isinstance(data, dict) and data.get("schema_version") != MIGRATION_SCHEMA_VERSION:
         raise PlanError(
             f"{source}: migration plan schema_version {data.get('schema_version')!r} is not "
@@ -90,11 +95,7 @@ def loads(text: str, source: str) -> MigrationPlan:
         err = exc.errors()[0]
         where = "/".join(str(p) for p in err["loc"]) or "(top level)"
         raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
-    if plan.checksum != checksum(plan):
-        raise PlanError(
-            f"{source}: checksum does not match the content: the plan was changed after "
-            f"`govern migrate` wrote it; review and {remake}"
-        )
+    verify(plan.checksum, canonical(plan), source, remake, "`govern migrate`")
     if len({s.id for s in plan.steps}) != len(plan.steps):
         raise PlanError(f"{source}: a step appears twice; {remake}")
     return plan

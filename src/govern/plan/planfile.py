@@ -15,7 +15,6 @@ writes a plan goes through one of them.
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import tempfile
@@ -31,11 +30,10 @@ from pydantic import ValidationError
 from govern.errors import PlanError
 from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision, utcnow
 from govern.plan.changes import problem
-from govern.plan.sealkey import SealKey, default_key
+from govern.plan.sealkey import SealKey, sign, verify
 from govern.private import private_dir
 
 SCHEMA_FILE = "plan.schema.json"
-SEAL = "hmac-sha256"
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a plan's ``created_at`` may be (clocks of two hosts differ a little)."""
 
@@ -52,9 +50,7 @@ def checksum(plan: Plan, key: SealKey | None = None) -> str:
     ``key`` defaults to this installation's key (:func:`~govern.plan.sealkey.default_key`),
     created on first use.
     """
-    key = key or default_key(create=True)
-    mac = hmac.new(key.secret, canonical(plan), "sha256").hexdigest()
-    return f"{SEAL}:{key.id}:{mac}"
+    return sign(canonical(plan), key)
 
 
 def seal(plan: Plan, key: SealKey | None = None) -> Plan:
@@ -164,25 +160,7 @@ def loads(text: str, source: str, key: SealKey | None = None) -> Plan:
 
 
 def _verify_seal(plan: Plan, source: str, remake: str, key: SealKey | None) -> None:
-    kind, _, rest = plan.checksum.partition(":")
-    key_id, _, _mac = rest.rpartition(":")
-    if kind != SEAL or not key_id:
-        raise PlanError(
-            f"{source}: checksum does not match: the plan is not sealed with a key "
-            f"(edited, or written by an older govern); review and {remake}"
-        )
-    key = key or default_key(create=False, source=source)
-    if key_id != key.id:
-        raise PlanError(
-            f"{source}: checksum does not match: it was sealed with another plan key "
-            f"({key_id}, this installation's is {key.id}); {remake} here, or share the key "
-            f"file ([plan] key_file)"
-        )
-    if not hmac.compare_digest(plan.checksum, checksum(plan, key)):
-        raise PlanError(
-            f"{source}: checksum does not match the content: the plan was changed after "
-            f"`govern plan` wrote it; review and {remake}"
-        )
+    verify(plan.checksum, canonical(plan), source, remake, "`govern plan`", key)
 
 
 def read(path: Path, key: SealKey | None = None) -> Plan:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -121,3 +122,46 @@ def create_key(path: Path) -> SealKey:
     finally:
         tmp.unlink(missing_ok=True)
     return load_key(path)
+
+
+SEAL = "hmac-sha256"
+"""The seal's scheme, the first part of a plan's ``checksum``."""
+
+
+def sign(data: bytes, key: SealKey | None = None) -> str:
+    """The seal of ``data``: ``hmac-sha256:<key id>:<hex>``.
+
+    Under this installation's key (created on first use) unless ``key`` is given.
+    """
+    key = key or default_key(create=True)
+    mac = hmac.new(key.secret, data, "sha256").hexdigest()
+    return f"{SEAL}:{key.id}:{mac}"
+
+
+def verify(
+    seal: str, data: bytes, source: str, remake: str, writer: str, key: SealKey | None = None
+) -> None:
+    """Refuse ``data`` unless ``seal`` is its seal under this installation's key.
+
+    ``writer`` names the command that writes such files (e.g. "`govern plan`") and ``remake``
+    says how to make a new one, so that each refusal is one line naming the fix.
+    """
+    kind, _, rest = seal.partition(":")
+    key_id, _, _mac = rest.rpartition(":")
+    if kind != SEAL or not key_id:
+        raise PlanError(
+            f"{source}: checksum does not match: the plan is not sealed with a key "
+            f"(edited, or written by an older govern); review and {remake}"
+        )
+    key = key or default_key(create=False, source=source)
+    if key_id != key.id:
+        raise PlanError(
+            f"{source}: checksum does not match: it was sealed with another plan key "
+            f"({key_id}, this installation's is {key.id}); {remake} here, or share the key "
+            f"file ([plan] key_file)"
+        )
+    if not hmac.compare_digest(seal, sign(data, key)):
+        raise PlanError(
+            f"{source}: checksum does not match the content: the plan was changed after "
+            f"{writer} wrote it; review and {remake}"
+        )

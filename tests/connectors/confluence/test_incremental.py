@@ -7,6 +7,7 @@ import random
 from govern.model import SnapshotMode
 from govern.sandbox import ids, timeline
 from govern.sandbox.confluence import ConfluenceSandbox
+from govern.sandbox.errors import WriteRefused
 from govern.sandbox.gen_confluence import personal_space
 from govern.sandbox.org import Organisation
 from govern.sandbox.spaces import Subject
@@ -29,8 +30,16 @@ def test_sees_new_space_permission_change_and_activity(
     discover()
     # a permission change, a new space, then days of activity (spaces get edited)
     target = next(s for s in org.spaces if not s.personal and s.deleted == -1)
-    dept = org.directory.department_groups[0]
-    org.add_space_permission(target.idx, "VIEWSPACE", Subject.GROUP, dept)
+    # a department group that cannot view the space yet (people cluster by department, so the
+    # owner's own department usually can)
+    for dept in org.directory.department_groups:
+        try:
+            org.add_space_permission(target.idx, "VIEWSPACE", Subject.GROUP, dept)
+            break
+        except WriteRefused:
+            continue
+    else:
+        raise AssertionError("every department group can already view the space")
     user = next(u for u in org.confluence_users if org.space_index("~" + u.username) is None)
     new = personal_space(org, random.Random(1), user.idx)
     timeline.advance(org, 3)
