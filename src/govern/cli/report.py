@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from govern.cli.app import App
+from govern.cli.champions import champions
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -64,11 +65,12 @@ def viral(
     Each community is measured on reach, growth, breadth across departments, engagement,
     organic versus broadcast spread and exposure, each with its percentile in the organisation.
     """
+    from govern.cli.champions import namer as champions_namer
     from govern.virality.build import build_report
     from govern.virality.formats import render
 
     policies = policies_dir or app.settings.values.policies_dir
-    rep = build_report(app.store, policies_dir=policies)
+    rep = build_report(app.store, policies_dir=policies, namer=champions_namer(app))
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -86,3 +88,6 @@ def viral(
             f"changes in {done.plan_file}",
             err=True,
         )
+
+
+report.add_command(champions)  # govern report champions (src/govern/cli/champions.py)
