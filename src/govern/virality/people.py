@@ -73,8 +73,18 @@ class People:
     def distinct(self) -> int:
         """People counted once across tools (by email; principals without email each once)."""
         emails = {p.email for p in self.by_id.values() if p.email and p.kind in PEOPLE_KINDS}
-        no_email = sum(1 for p in self.by_id.values() if not p.email and p.kind in PEOPLE_KINDS)
-        return len(emails) + no_email
+        no_email = sum(
+            1
+            for pid, p in self.by_id.items()
+            if not p.email and p.kind in PEOPLE_KINDS and ":erased-" not in pid
+        )
+        # A forgotten person's accounts share one erasure token: still one person.
+        erased = {
+            pid.rpartition(":erased-")[2]
+            for pid, p in self.by_id.items()
+            if p.kind in PEOPLE_KINDS and ":erased-" in pid
+        }
+        return len(emails) + no_email + len(erased)
 
 
 def _domain(email: str | None) -> str | None:
