@@ -2,8 +2,9 @@
 
 Every principal id of the person (the id given, or every id that ever carried the email given)
 is replaced, in every table and in every row of history, by an anonymous id
-``<connector>:<kind>:erased-<token>`` with a random token (nothing to reverse it with). The
-anonymous principal keeps only its kind and department, so member counts, growth curves and
+``<connector>:<kind>:erased-<token>.<n>`` with a random token (nothing to reverse it with). The
+anonymous principal keeps only its kind and department (the one its email matched, for accounts
+that had none), so member counts, growth curves and
 department mixes stay as they were; its email, name, title and attributes are gone. Grants they
 hold or made (``added_by``), communities they created, their posts per author, and the plans
 and journal that name them are rewritten the same way. The erasure is recorded in the
@@ -60,9 +61,11 @@ def principal_ids(conn: Any, person: str) -> set[str]:
     return {i for i in ids if not i.split(":", 2)[-1].startswith(ERASED)}
 
 
-def _anonymous(pid: str, token: str) -> str:
+def _anonymous(pid: str, token: str, n: int) -> str:
+    # One person may have several accounts in one tool (a Grid and a free Slack workspace):
+    # each gets its own id, all with the same token, so reports still count one person.
     connector, kind, _ = pid.split(":", 2)
-    return f"{connector}:{kind}:{ERASED}{token}"
+    return f"{connector}:{kind}:{ERASED}{token}.{n}"
 
 
 def _replace_json(value: Any, mapping: dict[str, str], emails: set[str]) -> tuple[Any, bool]:
@@ -89,7 +92,7 @@ def forget(store: Store, person: str, actor: str, reason: str = "") -> Erasure:
                 f"{person} is not in the inventory (give an email or a principal id; "
                 "`govern inventory export-person` shows what is kept about someone)"
             )
-        mapping = {pid: _anonymous(pid, token) for pid in sorted(ids)}
+        mapping = {pid: _anonymous(pid, token, n) for n, pid in enumerate(sorted(ids))}
         out.principals = mapping
         t = s.principals
         emails = {
@@ -122,9 +125,19 @@ def _principals(conn: Any, mapping: dict[str, str]) -> int:
     rows = conn.execute(
         select(t.c.row_id, t.c.id, t.c.kind, t.c.department).where(t.c.id.in_(mapping))
     ).all()
+    # The department the person's other accounts were matched to by email (the directory's
+    # first): kept on every anonymous account, since the email that matched them is gone.
+    known = sorted(
+        ((not pid.startswith("m365:"), department) for _, pid, _, department in rows if department),
+        key=lambda r: r[0],
+    )
+    resolved = known[0][1] if known else None
     for row_id, pid, kind, department in rows:
         anon = Principal(
-            id=mapping[pid], kind=PrincipalKind(kind), department=department, enabled=False
+            id=mapping[pid],
+            kind=PrincipalKind(kind),
+            department=department or resolved,
+            enabled=False,
         )
         conn.execute(
             update(t)
@@ -132,6 +145,7 @@ def _principals(conn: Any, mapping: dict[str, str]) -> int:
             .values(
                 id=anon.id,
                 email=None,
+                department=anon.department,
                 fp=anon.fingerprint(),
                 data=json.loads(anon.model_dump_json()),
             )

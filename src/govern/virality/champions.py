@@ -87,8 +87,13 @@ class _Index:
             return found
         p = self.inv.people.get(pid)
         ident: str | None
-        if p is None or pid.split(":", 2)[-1].startswith(ERASED):
-            ident = None  # unknown to the inventory, or a forgotten person
+        native = pid.split(":", 2)[-1]
+        if p is None:
+            ident = None  # unknown to the inventory
+        elif native.startswith(ERASED):
+            # A forgotten person still counts in department figures, never by name: their
+            # accounts in every tool share one erasure token.
+            ident = ERASED + native.removeprefix(ERASED).split(".")[0]
         elif p.kind != "employee" or p.external:
             ident = None  # guests, services and groups are not the organisation's champions
         else:
@@ -173,7 +178,7 @@ def rank(
     limit: int = LIMIT,
 ) -> list[Champion]:
     """The champions list: people in the top ``limit`` of any kind, most kinds first."""
-    people = list(idx.people.values())
+    people = [p for p in idx.people.values() if not p.identity.startswith(ERASED)]
     kinds = {
         "adder": _top(people, lambda p: len(p.added), MIN_ADDS, limit),
         "poster": _top(people, lambda p: p.posts or 0, MIN_POSTS, limit),

@@ -80,11 +80,17 @@ class People:
         )
         # A forgotten person's accounts share one erasure token: still one person.
         erased = {
-            pid.rpartition(":erased-")[2]
+            erased_person(pid)
             for pid, p in self.by_id.items()
             if p.kind in PEOPLE_KINDS and ":erased-" in pid
         }
         return len(emails) + no_email + len(erased)
+
+
+def erased_person(pid: str) -> str | None:
+    """The erasure token shared by a forgotten person's accounts (``govern inventory forget``)."""
+    native = pid.split(":", 2)[-1]
+    return native.removeprefix("erased-").split(".")[0] if native.startswith("erased-") else None
 
 
 def _domain(email: str | None) -> str | None:
@@ -135,7 +141,8 @@ def load_people(store: Store) -> People:
         external = kind == "guest" or (kind == "employee" and d is not None and d not in domains)
         people.add(pid, Person(kind, email, department, external))
         if kind == "employee" and department and not external:
-            key = email or pid
+            # A forgotten person's accounts share one erasure token: counted once.
+            key = email or erased_person(pid) or pid
             if key not in counted:
                 counted.add(key)
                 people.departments[department] += 1
