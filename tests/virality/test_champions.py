@@ -213,3 +213,14 @@ def test_a_broadcast_earns_no_champion_credit_and_a_peer_does(tmp_path: Path) ->
     kick = next(r for r in section.rollouts if r.name == "Kickoff")
     assert kick.bulk_added == 40 and kick.owners == ["p0@contoso.example"]
     assert kick.active_share is None and not kick.went_quiet  # no activity report: unknown
+
+
+def test_second_owner_candidates_for_networks_to_adopt_are_not_owners(
+    named: ChampionsSection,
+) -> None:
+    champions = {c.person: c for c in named.champions}
+    assert named.second_owners
+    for path, people in named.second_owners.items():
+        assert 1 <= len(people) <= 3
+        for person in people:
+            assert path not in (champions[person].owner_of if person in champions else [])

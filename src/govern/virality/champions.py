@@ -183,7 +183,7 @@ def rank(
         "adder": _top(people, lambda p: len(p.added), MIN_ADDS, limit),
         "poster": _top(people, lambda p: p.posts or 0, MIN_POSTS, limit),
         "bridge": _top(people, lambda p: p.lone + len(p.brought), MIN_BRIDGES, limit),
-        "starter": {p.identity for p in people if p.started},
+        "starter": _top(people, lambda p: len(p.started), 1, limit),
     }
     listed = [p for p in people if any(p.identity in s for s in kinds.values())]
     listed.sort(
@@ -275,3 +275,31 @@ def departments(inv: Inventory, idx: _Index, champions: list[Champion]) -> list[
         )
         for d, n in inv.people.departments.most_common()
     ]
+
+
+SECOND_OWNERS = 3
+"""Candidates named per network for its second owner."""
+
+
+def second_owners(
+    inv: Inventory, idx: _Index, adopt: set[str], namer: Namer | None
+) -> dict[str, list[str]]:
+    """Per network to adopt (or adopted): the people who carried it most and do not own it yet.
+
+    The adopt plan asks for a second owner; these are the candidates, shown as the champions
+    list shows people.
+    """
+    if namer is None:
+        return {}
+    wanted = adopt & inv.facts.keys()
+    found: dict[str, list[tuple[int, str]]] = {}
+    for p in idx.people.values():
+        if p.identity.startswith(ERASED):
+            continue
+        for cid in wanted & p.weight.keys():
+            if cid not in p.owns:
+                found.setdefault(cid, []).append((-p.weight[cid], p.identity))
+    return {
+        inv.facts[cid].community.path: [namer.show(i) for _, i in sorted(rows)[:SECOND_OWNERS]]
+        for cid, rows in sorted(found.items())
+    }

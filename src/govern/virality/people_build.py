@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from govern.privacy.pseudonyms import Namer
-from govern.virality.champions import LIMIT, departments, gather, notable, rank
+from govern.virality.champions import (
+    LIMIT,
+    departments,
+    gather,
+    notable,
+    rank,
+    second_owners,
+)
 from govern.virality.history import Inventory
 from govern.virality.people_section import ChampionsSection
-from govern.virality.report import Entry
+from govern.virality.report import Entry, Recommendation
 from govern.virality.rollout import rollouts
 from govern.virality.spread import spreads
 from govern.virality.thresholds import Thresholds
@@ -26,7 +33,10 @@ def people_section(
     ``namer`` None (a library caller without the ``[report]`` settings): no person is listed,
     only department-level figures and rollouts with their owners.
     """
+    entries = list(entries)
     nets = notable(inv, entries)
+    adopt = {e.id for e in entries if e.recommendation is Recommendation.ADOPT}
+    adopt |= {cid for cid, label in nets.items() if label == "adopted"}
     spread = spreads(inv, th)
     idx = gather(inv, spread, nets)
     champions = rank(inv, idx, nets, namer, limit) if namer is not None else []
@@ -48,5 +58,6 @@ def people_section(
         champions=champions,
         departments=departments(inv, idx, champions),
         rollouts=health,
+        second_owners=second_owners(inv, idx, adopt, namer),
         notes=notes,
     )

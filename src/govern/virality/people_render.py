@@ -108,6 +108,10 @@ def to_markdown(section: ChampionsSection, *, limit: int | None = 50) -> str:
         lines.append(
             f"| {_md(d.department)} | {d.people} | {d.champions} | {d.adds} | {_num(d.posts)} |"
         )
+    if section.second_owners:
+        lines += ["", "### Second owners for the networks to adopt", ""]
+        for path, people in section.second_owners.items():
+            lines.append(f"- `{_md(path)}`: {_md(', '.join(people))}")
     lines += ["", "## Rollout health", ""]
     for r in section.rollouts:
         mark = "**went quiet**" if r.went_quiet else "ok"

@@ -94,4 +94,8 @@ class ChampionsSection(_Doc):
     champions: list[Champion]
     departments: list[DepartmentFigures]
     rollouts: list[RolloutHealth]
+    second_owners: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per network to adopt: who carried it most and does not own it yet.",
+    )
     notes: list[str] = Field(default_factory=list)
