@@ -118,3 +118,45 @@ def test_cli_export_forget_and_audit(
     code, _, err = run("export-person", victim)
     assert code == 1 and err.startswith(f"error: {victim} is not in the inventory")
     store.dispose()
+
+
+def test_forget_rewrites_the_plans_and_journal_that_name_the_person(store: Store) -> None:
+    from govern.model import utcnow
+
+    pid = next(p.id for p in queries.principals(store, connector="m365") if p.email)
+    email = next(p.email for p in queries.principals(store, connector="m365") if p.id == pid)
+    assert email is not None
+    change = {"action": "add_grant", "principal_id": pid, "reason": f"steward {email}"}
+    with store.engine.begin() as conn:
+        conn.execute(
+            s.runs.insert().values(
+                id="r1",
+                plan_id="p1",
+                kind="apply",
+                status="done",
+                actor="admin@host",
+                started_at=utcnow(),
+                attempts=1,
+                plan={"changes": [change]},
+                summary={},
+            )
+        )
+        conn.execute(
+            s.journal.insert().values(
+                run_id="r1",
+                change_id="c1",
+                phase="done",
+                at=utcnow(),
+                actor=email,
+                before=None,
+                after=change,
+                message=f"added {pid}",
+            )
+        )
+    done = forget(store, email, actor="dpo")
+    assert done.rows["journal"] == 1 and done.rows["runs"] == 1
+    with store.engine.connect() as conn:
+        dump = json.dumps([list(r) for r in conn.execute(select(s.runs))], default=str)
+        dump += json.dumps([list(r) for r in conn.execute(select(s.journal))], default=str)
+    assert pid not in dump and email not in dump and "erased-" in dump
+    store.dispose()
