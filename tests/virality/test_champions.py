@@ -224,3 +224,29 @@ def test_second_owner_candidates_for_networks_to_adopt_are_not_owners(
         assert 1 <= len(people) <= 3
         for person in people:
             assert path not in (champions[person].owner_of if person in champions else [])
+
+
+def test_the_m365_broadcast_controls_it_owner_is_not_a_champion(tmp_path: Path) -> None:
+    """Through the real Microsoft 365 connector: "Sales Kickoff 2025" is a rollout, named by
+    its IT owner (as the sandbox planted it), who is not a champion."""
+    from govern_m365 import M365Connector
+    from govern_m365.settings import M365Settings
+
+    from govern.discovery import run_discovery
+    from govern.sandbox.pytest_plugin import organisation
+    from govern.sandbox.servers import Servers
+
+    org = organisation("tiny", 0)
+    kickoff = org.groups[org.stories["broadcast-sales-kickoff"].index]
+    it_owner = org.people[kickoff.created_by].mail.lower()
+    store = Store(f"sqlite:///{tmp_path / 'inv.db'}")
+    with Servers.start(org) as servers:
+        origin = {"it_groups": ["IT Staff"], "naming_patterns": ["^IT-"]}
+        settings = M365Settings(**{**servers.graph.settings, "origin": origin})
+        run_discovery(store, M365Connector(settings), log=lambda m: None)
+    section = build_report(store, namer=Namer(None)).champions
+    store.dispose()
+    assert section is not None
+    rollout = next(r for r in section.rollouts if r.name == "Sales Kickoff 2025")
+    assert rollout.owners == [it_owner] and rollout.origin is Origin.IT_PROVISIONED
+    assert it_owner not in {c.person for c in section.champions if "adder" in c.kinds}
