@@ -72,7 +72,8 @@ class RolloutHealth(_Doc):
         description="Share of bulk-added members with no post since they were added."
     )
     active_over_time: list[int] = Field(
-        description="Active members per week (or per snapshot), oldest first."
+        description="Members who posted, per week over 13 weeks, oldest first; empty where the "
+        "tool reports no per-person activity (only Slack's history does)."
     )
     peers: int = Field(description="Grassroots communities of the same tool and size compared.")
     peer_active_share: float | None
