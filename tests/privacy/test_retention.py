@@ -72,3 +72,23 @@ def test_cli_prune_needs_a_retention_period(
     assert result.exit_code == 0, result.output
     assert "dropped 1 snapshots older than 40 days and 1 grants" in result.stderr
     store.dispose()
+
+
+def test_discover_prunes_when_retention_days_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govern.cli.app import App
+    from govern.cli.people import apply_retention
+
+    for key in list(os.environ):
+        if key.startswith("GOVERN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    store = _store(tmp_path / "inv.db")
+    monkeypatch.setenv("GOVERN_STORE_URL", store.url)
+    apply_retention(App())  # unset: keeps everything
+    assert len(store.snapshots()) == 3
+    monkeypatch.setenv("GOVERN_RETENTION_DAYS", "40")
+    apply_retention(App())
+    assert len(store.snapshots()) == 2
+    store.dispose()

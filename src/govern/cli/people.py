@@ -103,3 +103,17 @@ def prune(app: App, days: int | None, dry_run: bool) -> None:
 
 
 COMMANDS = (forget, export_person, erasures, prune)
+
+
+def apply_retention(app: App) -> None:
+    """After a discovery: drop snapshots past ``retention_days`` when it is set."""
+    keep = app.settings.values.retention_days
+    if keep is None:
+        return
+    from govern.privacy.retention import prune as cut
+
+    done = cut(app.store, keep)
+    if done.snapshots:
+        click.echo(
+            f"retention: dropped {done.snapshots} snapshots older than {keep} days", err=True
+        )
