@@ -44,7 +44,7 @@ def main() -> None:
     med, med_cpu = statistics.median(runs), statistics.median(cpus)
     quiet = sum(r.went_quiet for r in section.rollouts)
     print(f"inventory: {cache}")
-    print(f"report with the section : {whole:6.1f} s, CPU {whole_cpu:.1f} s (limit {LIMIT_S:.0f} s)")
+    print(f"report with the section : {whole:6.1f} s, CPU {whole_cpu:.1f} s (limit {LIMIT_S:.0f})")
     print(
         f"section alone (median 3): {med:6.2f} s, CPU {med_cpu:.2f} s "
         f"({med_cpu / whole_cpu:.0%} of the report's CPU)"
