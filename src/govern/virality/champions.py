@@ -296,8 +296,9 @@ def second_owners(
     for p in idx.people.values():
         if p.identity.startswith(ERASED):
             continue
-        for cid in wanted & p.weight.keys():
-            if cid not in p.owns:
+        # Iterate the person's few communities, not the set of networks (200,000 people).
+        for cid in p.weight:
+            if cid in wanted and cid not in p.owns:
                 found.setdefault(cid, []).append((-p.weight[cid], p.identity))
     return {
         inv.facts[cid].community.path: [namer.show(i) for _, i in sorted(rows)[:SECOND_OWNERS]]

@@ -116,8 +116,8 @@ def rollouts(
         out.append(_health(inv, f, spreads[cid], active, per_member, shares, posts))
     quiet = sorted((r for r in out if r.went_quiet), key=lambda r: (-r.members, r.path))
     rest = sorted((r for r in out if not r.went_quiet), key=lambda r: (-r.members, r.path))
-    tops: dict[str, str | None] = {}
-    quiet = [_with_pilot(inv, r, champions, grassroots_active, nets, tops) for r in quiet]
+    seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
+    quiet = [_with_pilot(inv, r, champions, seeds) for r in quiet]
     notes = [
         f"{len(out)} communities IT provisioned or filled by a bulk add; {len(quiet)} went quiet "
         f"(at most {QUIET_ACTIVE:.0%} of members active {QUIET_AFTER_DAYS}+ days after the "
@@ -226,34 +226,40 @@ def _verdict(
     return text
 
 
+def _seeds(inv: Inventory, ordered: list[str]) -> dict[str, list[str]]:
+    """Pilot seeds per department: grassroots communities whose largest department it is.
+
+    ``ordered`` puts notable networks first, then the most active grassroots communities; the
+    first ``PILOT_SCAN`` distinct ones are considered, each worked out once for every rollout.
+    """
+    dept_of = inv.people.department_of
+    out: dict[str, list[str]] = {}
+    for cid in list(dict.fromkeys(ordered))[:PILOT_SCAN]:
+        f = inv.facts[cid]
+        if not grassroots(f):
+            continue
+        mix = Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
+        if mix:
+            out.setdefault(mix.most_common(1)[0][0], []).append(cid)
+    return out
+
+
 def _with_pilot(
     inv: Inventory,
     r: RolloutHealth,
     champions: list[Champion],
-    grassroots_active: list[tuple[int, str]],
-    nets: dict[str, str],
-    tops: dict[str, str | None],
+    seeds: dict[str, list[str]],
 ) -> RolloutHealth:
     """The pilot path: grassroots communities and champions in the rollout's departments."""
     dept_of = inv.people.department_of
     mix = Counter(d for pid in inv.facts[r.id].members if (d := dept_of.get(pid)) is not None)
     depts = [d for d, _ in mix.most_common(3)]
     wanted = set(depts)
-    seeds: list[str] = []
-    # Notable networks first, then the most active grassroots communities.
-    ordered = [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active[:PILOT_SCAN]]
-    for cid in ordered:
-        f = inv.facts[cid]
-        if cid == r.id or not grassroots(f) or f.community.path in seeds:
-            continue
-        if cid not in tops:  # each community's largest department, worked out once
-            mix = Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
-            tops[cid] = mix.most_common(1)[0][0] if mix else None
-        if tops[cid] in wanted:
-            seeds.append(f.community.path)
-        if len(seeds) == 3:
-            break
+    found: list[str] = []
+    for d in depts:  # the largest department's seeds first
+        found += [c for c in seeds.get(d, [])[:3] if c != r.id]
+    paths = list(dict.fromkeys(inv.facts[c].community.path for c in found))[:3]
     people = [c.person for c in champions if c.department in wanted and c.person][:3]
     return r.model_copy(
-        update={"departments": depts, "pilot_communities": seeds, "pilot_champions": people}
+        update={"departments": depts, "pilot_communities": paths, "pilot_champions": people}
     )
