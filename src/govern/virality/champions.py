@@ -130,8 +130,9 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             if p is None:
                 continue
             p.weight[cid] += len(added)
+            idents = idx._identity  # the cache, read inline: millions of adds at the xl size
             for pid, _ts in added:
-                who = idx.identity(pid) or pid
+                who = (idents[pid] if pid in idents else idx.identity(pid)) or pid
                 p.added.add(who)
                 d = dept_of.get(pid)
                 if d is not None and d != p.department:

@@ -2,16 +2,16 @@
 
 For each such community: active members (now, and per week where the tool reports it), posts
 per member, the share of bulk-added members who never posted after being added, side by side
-with the grassroots communities of the same tool and size (half to twice as many members). A rollout
-"went quiet" when, 30 days or more after the bulk add, at most ``QUIET_ACTIVE`` of its members
-are active and fewer than half as many as in its grassroots peers. For those the section names
-the pilot path: grassroots communities and champions in the same departments, which could seed
+with the grassroots communities of the same tool and size (a power-of-two band and its two
+neighbours: about half to twice as many members).
+A rollout "went quiet" when, 30 days or more after the bulk add, at most ``QUIET_ACTIVE`` of its
+members are active and fewer than half as many as in its grassroots peers. For those the section
+names the pilot path: grassroots communities and champions in the same departments, which could seed
 a pilot before the next wave (pilot, then best cases, then the full rollout).
 """
 
 from __future__ import annotations
 
-import bisect
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
@@ -35,25 +35,42 @@ SHOWN = 10
 
 
 class _Peers:
-    """Grassroots communities' figures per tool, sorted by size, to compare rollouts with."""
+    """Grassroots communities' figures per tool and size band (a power of two of members).
+
+    Medians are computed once per band: a rollout is compared with the grassroots communities
+    whose member count falls in its power-of-two band (128-255, ...) or the two next to it.
+    """
 
     def __init__(self) -> None:
-        self._rows: dict[str, list[tuple[int, float | None, float | None]]] = {}
+        self._rows: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
+        self._medians: dict[tuple[str, int], tuple[int, float | None, float | None]] = {}
 
     def add(self, connector: str, members: int, active: float | None, posts: float | None) -> None:
-        self._rows.setdefault(connector, []).append((members, active, posts))
+        shares, per_member = self._rows.setdefault((connector, _band(members)), ([], []))
+        if active is not None:
+            shares.append(active)
+        if posts is not None:
+            per_member.append(posts)
 
     def freeze(self) -> None:
-        for rows in self._rows.values():
-            rows.sort(key=lambda r: r[0])
+        keys = {(c, b + d) for c, b in self._rows for d in (-1, 0, 1)}
+        for connector, band in keys:
+            shares: list[float] = []
+            posts: list[float] = []
+            for d in (-1, 0, 1):
+                more = self._rows.get((connector, band + d))
+                if more is not None:
+                    shares += more[0]
+                    posts += more[1]
+            self._medians[(connector, band)] = (len(shares), _median(shares), _median(posts))
 
-    def of(self, connector: str, members: int) -> tuple[list[float], list[float]]:
-        """Active shares and posts per member of communities within a factor of two in size."""
-        rows = self._rows.get(connector, [])
-        lo = bisect.bisect_left(rows, members / 2, key=lambda r: r[0])
-        hi = bisect.bisect_right(rows, members * 2, key=lambda r: r[0])
-        near = rows[lo:hi]
-        return [a for _, a, _ in near if a is not None], [p for _, _, p in near if p is not None]
+    def of(self, connector: str, members: int) -> tuple[int, float | None, float | None]:
+        """Peers counted, their median active share and median posts per member."""
+        return self._medians.get((connector, _band(members)), (0, None, None))
+
+
+def _band(members: int) -> int:
+    return max(members, 1).bit_length()
 
 
 def _figures(f: Facts, sp: CommunitySpread, now: float) -> tuple[float | None, float | None]:
@@ -112,8 +129,7 @@ def rollouts(
     out: list[RolloutHealth] = []
     for cid, active, per_member in candidates:
         f = inv.facts[cid]
-        shares, posts = peers.of(f.community.connector, len(f.members))
-        out.append(_health(inv, f, spreads[cid], active, per_member, shares, posts))
+        out.append(_health(inv, f, spreads[cid], active, per_member, peers))
     quiet = sorted((r for r in out if r.went_quiet), key=lambda r: (-r.members, r.path))
     rest = sorted((r for r in out if not r.went_quiet), key=lambda r: (-r.members, r.path))
     seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
@@ -137,8 +153,7 @@ def _health(
     sp: CommunitySpread,
     active: float | None,
     per_member: float | None,
-    peer_shares: list[float],
-    peer_posts: list[float],
+    peers: _Peers,
 ) -> RolloutHealth:
     c = f.community
     members = len(f.members)
@@ -155,7 +170,7 @@ def _health(
             notes.append("the bulk add is older than the 90 days of history read per person")
     elif burst is None:
         notes.append("no bulk add seen: the tool does not say who added members, or when")
-    peer_active, peer_posts_median = _median(peer_shares), _median(peer_posts)
+    peer_count, peer_active, peer_posts_median = peers.of(c.connector, members)
     quiet = (
         active is not None
         and days is not None
@@ -182,7 +197,7 @@ def _health(
         posts_per_member=round(per_member, 3) if per_member is not None else None,
         never_came_back=never,
         active_over_time=weekly,
-        peers=len(peer_shares),
+        peers=peer_count,
         peer_active_share=peer_active,
         peer_posts_per_member=peer_posts_median,
         went_quiet=quiet,

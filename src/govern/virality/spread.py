@@ -101,11 +101,13 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
     by_adder: dict[str, list[tuple[str, float]]] = {}
     depts: Counter[str] = Counter()
     first_of: dict[str, str] = {}
+    # Lone links only matter where people, not IT, made the community.
+    lone = members >= LONE_LINK_MIN and grassroots(f)
     for pid, (ts, adder, _own) in f.members.items():
-        d = department_of.get(pid)
-        if d is not None:
+        if lone and (d := department_of.get(pid)) is not None:
             depts[d] += 1
-            first_of.setdefault(d, pid)
+            if d not in first_of:
+                first_of[d] = pid
         if adder is None or adder == pid or ts is None:
             continue
         found = by_adder.get(adder)
@@ -113,7 +115,7 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
             by_adder[adder] = [(pid, ts)]
         else:
             found.append((pid, ts))
-    if members >= LONE_LINK_MIN and len(depts) > 1:
+    if lone and len(depts) > 1:
         out.lone = {first_of[d]: d for d, n in depts.items() if n == 1}
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
