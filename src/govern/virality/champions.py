@@ -118,28 +118,31 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
     """Every person's evidence, from every grassroots community's spread."""
     idx = _Index(inv)
     active_since = inv.now - ACTIVE_DAYS * DAY
-    dept_of = inv.people.department_of
+    dept_get = inv.people.department_of.get
+    idents = idx._identity
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
             continue
         if sp.burst is not None and (p := idx.person(sp.burst.adder)) is not None:
             p.bulk += len(sp.burst.people)
+        posts = sp.posts
         for adder, added in sp.organic.items():
             p = idx.person(adder)
             if p is None:
                 continue
             p.weight[cid] += len(added)
-            idents = idx._identity  # the cache, read inline: millions of adds at the xl size
+            # Millions of adds at the xl size: bound methods and the identity cache in locals.
+            add, own, brought = p.added.add, p.department, p.brought
             for pid, _ts in added:
                 who = (idents[pid] if pid in idents else idx.identity(pid)) or pid
-                p.added.add(who)
-                d = dept_of.get(pid)
-                if d is not None and d != p.department:
-                    p.brought.add(d)
-                if sp.posts is not None:
+                add(who)
+                d = dept_get(pid)
+                if d is not None and d != own:
+                    brought.add(d)
+                if posts is not None:
                     p.activity_known = True
-                    seen = sp.posts.get(pid)
+                    seen = posts.get(pid)
                     if seen is not None and seen[1] >= active_since:
                         p.active.add(who)
         if sp.posts is not None:
