@@ -74,6 +74,15 @@ def _rollout_line(r: RolloutHealth) -> str:
     return line
 
 
+def _shown(section: ChampionsSection, limit: int | None) -> list[RolloutHealth]:
+    return section.rollouts[:limit] if limit else section.rollouts
+
+
+def _more(section: ChampionsSection, limit: int | None) -> str:
+    hidden = len(section.rollouts) - len(_shown(section, limit))
+    return f"{hidden} more rollouts in the JSON output\n" if hidden > 0 else ""
+
+
 def to_table(section: ChampionsSection, *, limit: int | None = 25) -> str:
     """Champions and rollouts for the terminal."""
     out = render_rows(
@@ -83,8 +92,9 @@ def to_table(section: ChampionsSection, *, limit: int | None = 25) -> str:
         title="Champions" + ("" if section.named else " (pseudonymised)"),
     )
     out += f"{len(section.champions)} champions listed\n\nRollouts\n"
-    for r in section.rollouts:
+    for r in _shown(section, limit):
         out += ("QUIET " if r.went_quiet else "ok    ") + _rollout_line(r) + "\n"
+    out += _more(section, limit)
     for note in section.notes:
         out += f"note: {note}\n"
     return out
@@ -113,9 +123,11 @@ def to_markdown(section: ChampionsSection, *, limit: int | None = 50) -> str:
         for path, people in section.second_owners.items():
             lines.append(f"- `{_md(path)}`: {_md(', '.join(people))}")
     lines += ["", "## Rollout health", ""]
-    for r in section.rollouts:
+    for r in _shown(section, limit):
         mark = "**went quiet**" if r.went_quiet else "ok"
         lines.append(f"- {mark}: `{_md(r.path)}`: {_md(_rollout_line(r))}")
+    if more := _more(section, limit):
+        lines.append(more.strip())
     lines.append("")
     lines += [f"> {_md(n)}" for n in section.notes]
     return "\n".join(lines) + "\n"
@@ -131,8 +143,9 @@ def to_html(section: ChampionsSection, *, limit: int | None = 100) -> str:
     rollouts = "".join(
         f'<li class="{"quiet" if r.went_quiet else "ok"}"><code>{escape(r.path)}</code>: '
         f"{escape(_rollout_line(r))}</li>"
-        for r in section.rollouts
+        for r in _shown(section, limit)
     )
+    rollouts += f"<li>{escape(more)}</li>" if (more := _more(section, limit)) else ""
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in section.notes)
     return (
         f'<section id="champions"><h2>Champions</h2>{notes}'
