@@ -80,6 +80,8 @@ class _Index:
         self.inv = inv
         self.people: dict[str, _Person] = {}
         self._identity: dict[str, str | None] = {}
+        self.by_pid: dict[str, _Person | None] = {}
+        """Principal id -> person, once looked up (read inline by the hot loops)."""
 
     def identity(self, pid: str) -> str | None:
         found = self._identity.get(pid, "")
@@ -102,6 +104,12 @@ class _Index:
         return ident
 
     def person(self, pid: str) -> _Person | None:
+        if pid in self.by_pid:
+            return self.by_pid[pid]
+        found = self.by_pid[pid] = self._person(pid)
+        return found
+
+    def _person(self, pid: str) -> _Person | None:
         ident = self.identity(pid)
         if ident is None:
             return None
@@ -119,7 +127,7 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
     idx = _Index(inv)
     active_since = inv.now - ACTIVE_DAYS * DAY
     dept_get = inv.people.department_of.get
-    idents = idx._identity
+    idents, by_pid = idx._identity, idx.by_pid
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
@@ -128,7 +136,7 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             p.bulk += len(sp.burst.people)
         posts = sp.posts
         for adder, added in sp.organic.items():
-            p = idx.person(adder)
+            p = by_pid[adder] if adder in by_pid else idx.person(adder)
             if p is None:
                 continue
             p.weight[cid] += len(added)
