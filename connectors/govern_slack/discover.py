@@ -255,10 +255,23 @@ def _emit_channel(
                     posts=read.posts[days],
                     active_users=len(read.posters[days]),
                     last_activity_at=when(last),
+                    attributes=_people_activity(read) if days == 90 else {},
                 )
             )
     newest = read.newest or (prev[0] if prev else None)
     new_state["channels"][channel["id"]] = [newest, last, channel.get("num_members", 0)]
+
+
+def _people_activity(read: ChannelRead) -> dict[str, Any]:
+    """Posts per author (``[messages, newest ts]``) and distinct posters per week, oldest first.
+
+    Kept on the 90-day report only: the champions report ranks posters, and rollout health
+    tells who never came back after being added. Slack offers no per-person figures elsewhere.
+    """
+    return {
+        "authors": {user_id(u): [int(n), round(ts, 3)] for u, (n, ts) in read.authors.items()},
+        "weekly_posters": [len(s) for s in reversed(read.weekly)],
+    }
 
 
 def _emit_workspace(

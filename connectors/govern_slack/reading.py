@@ -14,6 +14,8 @@ from typing import Any
 from govern_slack.api import Api, SlackCallError
 
 DAY = 86_400
+WEEKS = 13
+"""Weeks of distinct posters kept per channel (the 90-day window)."""
 
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message", "huddle_thread"})
 """Message subtypes that are a person's activity, decided per Slack's documented subtypes.
@@ -49,6 +51,10 @@ class ChannelRead:
     leaves: list[str] = field(default_factory=list)
     posts: dict[int, int] = field(default_factory=dict)  # days -> messages in the last N days
     posters: dict[int, set[str]] = field(default_factory=dict)
+    authors: dict[str, list[float]] = field(default_factory=dict)
+    """Per poster in the last 90 days: [messages, newest message ts] (champions, rollouts)."""
+    weekly: list[set[str]] = field(default_factory=list)
+    """Distinct posters per week, newest week first, over the last 13 weeks."""
     problem: SlackCallError | None = None
 
 
@@ -65,6 +71,8 @@ def read_history(api: Api, read: ChannelRead, oldest: float, now: float, limit: 
     read.history_read = True
     read.posts = {30: 0, 90: 0}
     read.posters = {30: set(), 90: set()}
+    read.authors = {}
+    read.weekly = [set() for _ in range(WEEKS)]
     seen = 0
     cursor: str | None = None
     oldest_arg = f"{oldest:.6f}" if oldest > 0 else None
@@ -111,3 +119,12 @@ def _take(read: ChannelRead, msg: dict[str, Any], now: float) -> None:
             read.posts[days] += 1
             if user:
                 read.posters[days].add(user)
+    if user and when >= now - 90 * DAY:
+        # Per-person activity: who posts, how much and how recently; read by the champions
+        # and rollout-health reports (people-level figures, pseudonymised by default there).
+        seen = read.authors.setdefault(user, [0, when])
+        seen[0] += 1
+        seen[1] = max(seen[1], when)
+        week = int((now - when) // (7 * DAY))
+        if week < WEEKS:
+            read.weekly[week].add(user)

@@ -29,6 +29,7 @@ from pydantic_settings import (
 
 from govern.errors import ConfigError
 from govern.plan.settings import PlanSettings
+from govern.privacy.settings import ReportSettings
 
 ENV_PREFIX = "GOVERN_"
 CONFIG_ENV = "GOVERN_CONFIG"
@@ -64,6 +65,16 @@ class CoreSettings(BaseSettings):
     plan: PlanSettings = Field(
         default_factory=PlanSettings,
         description="Safety limits of apply and sync, and the sync webhook ([plan] table)",
+    )
+    report: ReportSettings = Field(
+        default_factory=ReportSettings,
+        description="How reports on people's behaviour show people ([report] table)",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Days of snapshot history kept; `govern inventory prune` drops older ones "
+        "(unset: keep everything)",
     )
 
     def database_url(self) -> str:

@@ -39,3 +39,12 @@ def report(org_store: Store) -> Report:
 def policies(tmp_path: Path) -> Path:
     """A writable copy of the test policies."""
     return Path(shutil.copytree(POLICIES, tmp_path / "policies"))
+
+
+@pytest.fixture(scope="session")
+def slack_inventory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """(path of a store holding the sandbox's Slack, discovered over HTTP; the organisation)."""
+    from tests.virality import slack_store
+
+    path = tmp_path_factory.mktemp("slack") / "inventory.db"
+    return path, slack_store.build(path)

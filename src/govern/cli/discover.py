@@ -87,3 +87,6 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
     for row in rows:
         for part in row["incomplete"]:
             click.echo(f"incomplete: {row['connector']}: {part}", err=True)
+    from govern.cli.people import apply_retention
+
+    apply_retention(app)  # retention_days: prune snapshots past the retention period

@@ -298,3 +298,14 @@ def import_(app: App, file: str) -> None:
             f"{stats.get('grants_seen', 0)} grants)",
             err=True,
         )
+
+
+def _people_commands() -> None:
+    # People's data and retention live in their own module (src/govern/cli/people.py).
+    from govern.cli.people import COMMANDS
+
+    for command in COMMANDS:
+        inventory.add_command(command)
+
+
+_people_commands()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from govern.cli.app import App
+from govern.cli.champions import champions
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -64,6 +65,7 @@ def viral(
     Each community is measured on reach, growth, breadth across departments, engagement,
     organic versus broadcast spread and exposure, each with its percentile in the organisation.
     """
+    from govern.cli.champions import namer as champions_namer
     from govern.virality.build import build_report
     from govern.virality.formats import render
 
@@ -73,7 +75,7 @@ def viral(
     store = app.inventory_store
     with Progress() as progress:
         progress.phase("measuring the communities for the shadow-IT report")
-        rep = build_report(store, policies_dir=policies)
+        rep = build_report(store, policies_dir=policies, namer=champions_namer(app))
     text = render(rep, app.format(fmt), limit=limit or None)
     if output is not None:
         from govern.private import write_private_text
@@ -105,3 +107,4 @@ def viral(
 from govern.cli.fleet_report import fleet_report  # noqa: E402
 
 report.add_command(fleet_report)
+report.add_command(champions)  # govern report champions (src/govern/cli/champions.py)

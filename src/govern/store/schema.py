@@ -161,3 +161,16 @@ journal = Table(
     Index("ix_journal_run", "run_id", "change_id"),
 )
 """Append-only: a row per phase of a change (intent before, result after)."""
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("token", String(64), nullable=False),
+    Column("principals", Integer, nullable=False),
+    Column("rows", Json, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+"""Audit trail of `govern inventory forget`: who erased a person when; never the person."""

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from govern.model import Community, Origin
+from govern.privacy.pseudonyms import Namer
 from govern.store.store import Store
 from govern.virality import history, thresholds
 from govern.virality.finders import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
+from govern.virality.people_build import people_section
 from govern.virality.recommend import (
     DECIDING,
     LabelKey,
@@ -62,14 +64,22 @@ CURVES = 12
 """Entries that get a growth curve (the charts of the HTML report)."""
 
 
-def build_report(store: Store, *, policies_dir: Path | None = None, curves: int = CURVES) -> Report:
+def build_report(
+    store: Store,
+    *,
+    policies_dir: Path | None = None,
+    curves: int = CURVES,
+    namer: Namer | None = None,
+) -> Report:
     """Measure every community in the store and recommend what to do with the shadow IT.
 
     ``policies_dir`` is the policy repository (thresholds, requirements, steward pool); without
     it the built-in defaults apply. The report's time is the tools' clock at the newest snapshot.
+    ``namer`` shows people in the champions section (named or pseudonymised, ``[report]``);
+    without it the section lists no person.
     """
     with _collector_paused():
-        return _build(store, policies_dir, curves)
+        return _build(store, policies_dir, curves, namer)
 
 
 @contextmanager
@@ -89,7 +99,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
+def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | None) -> Report:
     th = thresholds.load(policies_dir)
     inv = history.load(store)
     measured: dict[str, Measured] = {cid: measure(f, inv, th) for cid, f in inv.facts.items()}
@@ -210,6 +220,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int) -> Report:
         organisation=_organisation(inv, measured, categories, governed, entries),
         entries=entries,
         notes=_notes(inv) + _band_note(measured, th.department_min_share),
+        champions=people_section(inv, th, entries, namer),  # champions and rollout health
     )
 
 

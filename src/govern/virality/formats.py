@@ -28,8 +28,14 @@ def render(report: Report, fmt: str, *, limit: int | None = None) -> str:
     """The report in ``fmt`` (table, markdown, json, csv or html).
 
     ``limit`` caps the entries shown in the human formats (table 25, markdown 50, html 100 by
-    default); JSON and CSV always carry every entry.
+    default); JSON and CSV always carry every entry. The champions section follows the entries.
     """
+    from govern.virality.people_render import append_to
+
+    return append_to(_render(report, fmt, limit=limit), report.champions, fmt)
+
+
+def _render(report: Report, fmt: str, *, limit: int | None = None) -> str:
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":

@@ -73,8 +73,24 @@ class People:
     def distinct(self) -> int:
         """People counted once across tools (by email; principals without email each once)."""
         emails = {p.email for p in self.by_id.values() if p.email and p.kind in PEOPLE_KINDS}
-        no_email = sum(1 for p in self.by_id.values() if not p.email and p.kind in PEOPLE_KINDS)
-        return len(emails) + no_email
+        no_email = sum(
+            1
+            for pid, p in self.by_id.items()
+            if not p.email and p.kind in PEOPLE_KINDS and ":erased-" not in pid
+        )
+        # A forgotten person's accounts share one erasure token: still one person.
+        erased = {
+            erased_person(pid)
+            for pid, p in self.by_id.items()
+            if p.kind in PEOPLE_KINDS and ":erased-" in pid
+        }
+        return len(emails) + no_email + len(erased)
+
+
+def erased_person(pid: str) -> str | None:
+    """The erasure token shared by a forgotten person's accounts (``govern inventory forget``)."""
+    native = pid.split(":", 2)[-1]
+    return native.removeprefix("erased-").split(".")[0] if native.startswith("erased-") else None
 
 
 def _domain(email: str | None) -> str | None:
@@ -125,7 +141,8 @@ def load_people(store: Store) -> People:
         external = kind == "guest" or (kind == "employee" and d is not None and d not in domains)
         people.add(pid, Person(kind, email, department, external))
         if kind == "employee" and department and not external:
-            key = email or pid
+            # A forgotten person's accounts share one erasure token: counted once.
+            key = email or erased_person(pid) or pid
             if key not in counted:
                 counted.add(key)
                 people.departments[department] += 1

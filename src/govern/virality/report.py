@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from govern.model import Change, Lifecycle, Origin
+from govern.virality.people_section import ChampionsSection
 
 REPORT_VERSION = "1"
 
@@ -161,6 +162,9 @@ class Report(_Doc):
     organisation: Organisation
     entries: list[Entry]
     notes: list[str] = Field(default_factory=list, description="What limits the report.")
+    champions: ChampionsSection | None = Field(
+        default=None, description="Champions and rollout health (govern report champions)."
+    )
 
 
 @cache

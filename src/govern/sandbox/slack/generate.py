@@ -10,6 +10,7 @@
   many departments over weeks. The spread is simulated a year ahead and revealed as the
   organisation's clock moves, so it keeps growing. A few members signed up with a personal email
   (not matched to Microsoft 365), and leavers keep their free accounts.
+* The planted rollout that went quiet: ``#knowledge-hub`` (see ``rollout.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from govern.sandbox import ids
 from govern.sandbox.gen_groups import Pools
 from govern.sandbox.names import CODENAMES, INTERESTS, TOPICS
 from govern.sandbox.org import Organisation
+from govern.sandbox.slack import rollout
 from govern.sandbox.slack.data import (
     Channel,
     ExternalOrg,
@@ -67,6 +69,7 @@ def build(org: Organisation) -> SlackData:
     _main_channels(data, rng, pools, main)
     _support_channels(data, rng, support)
     _free_workspace(data, rng, pools)
+    rollout.plant(data, pools, main)  # the top-down rollout that went quiet (own random stream)
     return data
 
 

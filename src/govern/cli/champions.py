@@ -1,0 +1,74 @@
+"""``govern report champions``: who carried the grassroots networks; rollouts that went quiet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from govern.cli.app import App
+
+if TYPE_CHECKING:
+    from govern.privacy.pseudonyms import Namer
+
+FORMATS = ("table", "markdown", "json", "csv", "html")
+
+
+def namer(app: App) -> Namer:
+    """The namer for the ``[report]`` settings (pseudonyms unless name_people is true)."""
+    from govern.privacy.pseudonyms import namer as make
+
+    values = app.settings.values
+    return make(values.report.name_people, values.report.pseudonym_key_file, values.store_dir)
+
+
+@click.command("champions")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--limit",
+    default=25,
+    show_default=True,
+    help="Champions shown in table, markdown and html (0: all; json and csv list all).",
+)
+@click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Policy directory with thresholds.yaml (default: the policies_dir setting).",
+)
+@click.pass_obj
+def champions(
+    app: App, fmt: str | None, output: Path | None, limit: int, policies_dir: Path | None
+) -> None:
+    """The people who carried the grassroots networks, and IT rollouts that went quiet.
+
+    Champions: who added others one by one (and how many still post), who posts most, who
+    links departments, who started a network that went viral or IT adopted. Rollout health:
+    communities IT provisioned or bulk-filled, compared with grassroots ones of the same size.
+    People are keyed pseudonyms unless [report] name_people = true.
+    """
+    from govern.virality.build import build_report
+    from govern.virality.people_render import render
+
+    policies = policies_dir or app.settings.values.policies_dir
+    rep = build_report(app.store, policies_dir=policies, curves=0, namer=namer(app))
+    section = rep.champions
+    assert section is not None  # build_report always adds it
+    text = render(section, app.format(fmt), limit=limit or None)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(
+            f"wrote {output} ({len(section.champions)} champions, "
+            f"{sum(r.went_quiet for r in section.rollouts)} rollouts went quiet)",
+            err=True,
+        )
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,143 @@
+"""Who carried each community: organic adds per adder, bulk adds, posts per author, lone links.
+
+One pass over the members the report already loaded (``history.Inventory``), so the champions
+and rollout-health sections cost one loop over the grants, not another read of the store.
+
+* An add is *bulk* when it is part of a run of at least ``burst_members`` people, and
+  ``burst_share`` of the members, added by one adder within ``burst_hours`` (the same rule as
+  the report's organic share): an IT broadcast is not word of mouth and earns no champion credit.
+* Posts per author come from the tool's per-person activity (Slack's history, kept on the
+  90-day activity report as ``authors``); where a tool reports none, posts are unknown, not 0.
+* A *lone link* is a member who is the only one of their department in a community of
+  ``LONE_LINK_MIN`` members or more: the person through whom the community reaches a department.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from govern.model import Origin
+from govern.virality.history import Facts, Inventory
+from govern.virality.thresholds import Thresholds
+
+DAY = 86400.0
+LONE_LINK_MIN = 5
+"""Smallest community in which being a department's only member counts as a bridge."""
+ACTIVE_DAYS = 30
+"""A member who posted within this many days is active (Productiv: one action in 30 days)."""
+
+
+def authors(f: Facts) -> dict[str, tuple[int, float]] | None:
+    """Posts in 90 days and newest post time per author, or None if the tool reports neither."""
+    report = f.activity.get("D90")
+    raw: Any = report.attributes.get("authors") if report is not None else None
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, tuple[int, float]] = {}
+    for pid, value in raw.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            out[str(pid)] = (int(value[0]), float(value[1]))
+    return out
+
+
+def weekly_posters(f: Facts) -> list[int] | None:
+    """Distinct posters per week over 13 weeks, oldest first, when the tool reports them."""
+    report = f.activity.get("D90")
+    raw: Any = report.attributes.get("weekly_posters") if report is not None else None
+    if not isinstance(raw, list):
+        return None
+    return [int(n) for n in raw]
+
+
+def grassroots(f: Facts) -> bool:
+    """Whether people, not IT, made this community (the places champions carry)."""
+    return f.community.origin is not Origin.IT_PROVISIONED
+
+
+@dataclass
+class Burst:
+    """The largest run of adds by one adder within the burst window."""
+
+    adder: str
+    at: float
+    """When the run began (epoch seconds)."""
+    people: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CommunitySpread:
+    """What one community's joins say about who carried it."""
+
+    organic: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    """Adder -> (added principal, when) for adds that were not part of a bulk add."""
+    bulk: int = 0
+    """Members who came in through a bulk add."""
+    burst: Burst | None = None
+    """The largest bulk add, if any."""
+    posts: dict[str, tuple[int, float]] | None = None
+    """Per author: posts in 90 days and newest post time; None when the tool reports none."""
+    lone: dict[str, str] = field(default_factory=dict)
+    """Principal -> department, for members who are their department's only one here."""
+
+
+def _runs(added: list[tuple[str, float]], window: float, need: float) -> list[list[str]]:
+    """Runs of adds (sorted by time) within ``window`` of a run's first add, at least ``need``."""
+    out: list[list[str]] = []
+    start = 0
+    for end in range(1, len(added) + 1):
+        if end == len(added) or added[end][1] - added[start][1] > window:
+            if end - start >= need:
+                out.append([pid for pid, _ in added[start:end]])
+            start = end
+    return out
+
+
+def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) -> CommunitySpread:
+    """Organic and bulk adds, posts per author and lone links of one community."""
+    out = CommunitySpread(posts=authors(f))
+    members = len(f.members)
+    by_adder: dict[str, list[tuple[str, float]]] = {}
+    # Lone links only matter where people, not IT, made the community. Counted with builtins
+    # (map, Counter) rather than a Python loop: two million members at the xl size.
+    if members >= LONE_LINK_MIN and grassroots(f):
+        get = department_of.get
+        depts: Counter[str | None] = Counter(map(get, f.members))
+        del depts[None]  # members of no known department (Counter ignores a missing key)
+        singles = [d for d, n in depts.items() if n == 1 and d is not None]
+        if singles and len(depts) > 1:
+            where = {get(pid): pid for pid in f.members}
+            out.lone = {where[d]: d for d in singles}
+    for pid, (ts, adder, _own) in f.members.items():
+        if adder is None or adder == pid or ts is None:
+            continue
+        found = by_adder.get(adder)
+        if found is None:
+            by_adder[adder] = [(pid, ts)]
+        else:
+            found.append((pid, ts))
+    window = th.burst_hours * 3600
+    need = max(th.burst_members, th.burst_share * members)
+    for adder, added in by_adder.items():
+        if len(added) < need:
+            out.organic[adder] = added
+            continue
+        added.sort(key=lambda a: a[1])
+        bulk: set[str] = set()
+        for run in _runs(added, window, need):
+            bulk.update(run)
+            if out.burst is None or len(run) > len(out.burst.people):
+                at = next(ts for pid, ts in added if pid == run[0])
+                out.burst = Burst(adder, at, run)
+        out.bulk += len(bulk)
+        kept = [a for a in added if a[0] not in bulk]
+        if kept:
+            out.organic[adder] = kept
+    return out
+
+
+def spreads(inv: Inventory, th: Thresholds) -> dict[str, CommunitySpread]:
+    """The spread of every community in the inventory."""
+    dept = inv.people.department_of
+    return {cid: community_spread(f, th, dept) for cid, f in inv.facts.items()}

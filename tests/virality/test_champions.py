@@ -1,0 +1,252 @@
+"""Champions and rollout health on the sandbox's Slack, discovered through the real connector.
+
+The sandbox knows who invited whom into the viral free workspace "Product Makers": its top
+inviters must rank as champions. The IT admin who bulk-added ``#knowledge-hub`` must not, and
+that rollout, quiet since its tenth day, must be named with its figures and a pilot path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from govern.cli import cli
+from govern.model import Community, Grant, Origin, Principal, PrincipalKind, Role, SnapshotMode
+from govern.privacy.pseudonyms import Namer, load_key
+from govern.sandbox.org import Organisation
+from govern.sandbox.slack import rollout as planted
+from govern.sandbox.slack.generate import build as slack_data
+from govern.store import Store
+from govern.virality.build import build_report
+from govern.virality.formats import render
+from govern.virality.people_section import ChampionsSection
+
+
+@pytest.fixture(scope="module")
+def named(slack_inventory: tuple[Path, Organisation]) -> ChampionsSection:
+    path, _ = slack_inventory
+    store = Store(f"sqlite:///{path}")
+    section = build_report(store, namer=Namer(None)).champions
+    store.dispose()
+    assert section is not None
+    return section
+
+
+def _inviters(org: Organisation) -> Counter[str]:
+    """Who invited how many people into Product Makers, as the sandbox generated it."""
+    data = slack_data(org)
+    ws = next(w for w in data.workspaces if w.domain == "productmakers")
+    emails = [data.users[by].email for by in ws.members.added_by if by >= 0]
+    return Counter(e for e in emails if e and e.endswith("@" + org.domain))
+
+
+def test_the_people_who_spread_the_viral_workspace_rank_as_champions(
+    named: ChampionsSection, slack_inventory: tuple[Path, Organisation]
+) -> None:
+    invited = _inviters(slack_inventory[1])
+    top = [email for email, _ in invited.most_common(5)]
+    champions = {c.person: c for c in named.champions}
+    for email in top:
+        assert email in champions, email
+        assert "adder" in champions[email].kinds
+        assert champions[email].adds >= invited[email]
+        assert champions[email].adds_active is not None  # Slack reports who posts
+    # And the other way round: the top adders listed are people the sandbox saw inviting.
+    adders = [c for c in named.champions if "adder" in c.kinds][:3]
+    assert all(c.person in invited for c in adders)
+    assert any(c.started for c in named.champions)  # the founder of the free workspace
+    assert any(c.department for c in named.champions)  # departments matched by email
+
+
+def test_the_it_admin_who_bulk_added_the_rollout_is_not_a_champion(
+    named: ChampionsSection, slack_inventory: tuple[Path, Organisation]
+) -> None:
+    data = slack_data(slack_inventory[1])
+    admin = next(u for u in data.users if u.primary_owner)
+    assert admin.email
+    listed = [c for c in named.champions if c.person == admin.email]
+    assert not any("adder" in c.kinds for c in listed)
+
+
+def test_the_rollout_that_went_quiet_is_named_with_its_figures(named: ChampionsSection) -> None:
+    hub = next(r for r in named.rollouts if r.name == planted.CHANNEL)
+    assert hub.went_quiet
+    assert hub.origin is Origin.IT_PROVISIONED
+    assert hub.bulk_added >= 100 and hub.members >= hub.bulk_added
+    assert hub.days_since_bulk is not None
+    assert abs(hub.days_since_bulk - planted.STARTED_DAYS) < 1
+    assert hub.active_share == 0.0
+    assert hub.never_came_back is not None and hub.never_came_back > 0.5
+    assert hub.peer_active_share is not None and hub.peer_active_share > 0.4
+    assert len(hub.active_over_time) == 13 and hub.active_over_time[-8:] == [0] * 8
+    assert hub.departments and hub.pilot_communities and hub.pilot_champions
+    assert all("@" in o for o in hub.owners)  # the owner is named: the pilot needs them
+    assert "went quiet" in hub.verdict and f"{hub.members} members" in hub.verdict
+
+
+def test_the_section_renders_in_the_shadow_it_report(
+    slack_inventory: tuple[Path, Organisation],
+) -> None:
+    store = Store(f"sqlite:///{slack_inventory[0]}")
+    report = build_report(store, namer=Namer(b"k" * 32))
+    store.dispose()
+    md = render(report, "markdown")
+    assert "## Champions" in md and "## Rollout health" in md
+    assert "**went quiet**: `slack/contoso/channel/knowledge-hub`" in md
+    assert "<h2>Rollout health</h2>" in render(report, "html")
+    assert json.loads(render(report, "json"))["champions"]["rollouts"]
+
+
+def _people(path: Path, key: bytes) -> list[str]:
+    store = Store(f"sqlite:///{path}")
+    section = build_report(store, namer=Namer(key)).champions
+    store.dispose()
+    assert section is not None
+    return [c.person for c in section.champions]
+
+
+def test_pseudonyms_are_stable_across_runs_and_change_with_the_key(
+    slack_inventory: tuple[Path, Organisation], tmp_path: Path
+) -> None:
+    key = load_key(tmp_path / "a.key")
+    assert (tmp_path / "a.key").stat().st_mode & 0o777 == 0o600
+    first, second = _people(slack_inventory[0], key), _people(slack_inventory[0], key)
+    assert first == second and first
+    assert all(p.startswith("person-") and "@" not in p for p in first)
+    other = _people(slack_inventory[0], load_key(tmp_path / "b.key"))
+    assert len(other) == len(first) and not set(other) & set(first)
+
+
+def test_cli_pseudonymises_by_default_and_names_people_when_set(
+    slack_inventory: tuple[Path, Organisation], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("GOVERN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOVERN_STORE_URL", f"sqlite:///{slack_inventory[0]}")
+
+    def champions(*extra: str) -> list[str]:
+        args = ["report", "champions", "--format", "json", *extra]
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return [c["person"] for c in json.loads(result.stdout)["champions"]]
+
+    hidden = champions()
+    assert hidden == champions() and all(p.startswith("person-") for p in hidden)
+    assert (tmp_path / ".govern" / "pseudonym.key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("GOVERN_REPORT__NAME_PEOPLE", "true")
+    assert all("@" in p for p in champions())
+    table = CliRunner().invoke(cli, ["report", "champions"], catch_exceptions=False).stdout
+    assert "QUIET" in table and "knowledge-hub" in table
+
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def test_a_broadcast_earns_no_champion_credit_and_a_peer_does(tmp_path: Path) -> None:
+    """Microsoft 365-shaped: an IT owner bulk-adds 40 at once; a peer adds 6 over weeks."""
+    store = Store(f"sqlite:///{tmp_path / 'inv.db'}")
+    people = [
+        Principal(
+            id=f"m365:user:{i}",
+            kind=PrincipalKind.EMPLOYEE,
+            email=f"p{i}@contoso.example",
+            department=f"Dept {i % 4}",
+        )
+        for i in range(60)
+    ]
+    kickoff = Community(
+        id="m365:team:kickoff", path="m365/contoso/team/kickoff", kind="team", name="Kickoff",
+        origin=Origin.IT_PROVISIONED, created_at=T0,
+    )  # fmt: skip
+    guild = Community(
+        id="m365:team:guild", path="m365/contoso/team/guild", kind="team", name="Guild",
+        origin=Origin.SELF_SERVICE, created_at=T0,
+    )  # fmt: skip
+    grants = [
+        Grant(community_id=kickoff.id, principal_id="m365:user:0", role=Role.OWNER, since=T0),
+        Grant(community_id=guild.id, principal_id="m365:user:50", role=Role.OWNER, since=T0),
+    ]
+    grants += [
+        Grant(
+            community_id=kickoff.id,
+            principal_id=f"m365:user:{i}",
+            role=Role.MEMBER,
+            since=T0 + timedelta(minutes=i),
+            added_by="m365:user:0",
+        )
+        for i in range(1, 41)
+    ]
+    grants += [
+        Grant(
+            community_id=guild.id,
+            principal_id=f"m365:user:{i}",
+            role=Role.MEMBER,
+            since=T0 + timedelta(days=5 * (i - 50)),
+            added_by="m365:user:50",
+        )
+        for i in range(51, 57)
+    ]
+    with store.snapshot("m365", "contoso", SnapshotMode.FULL, log=lambda m: None) as w:
+        w.observed_at(T0 + timedelta(days=60))
+        for p in people:
+            w.principal(p)
+        w.community(kickoff)
+        w.community(guild)
+        for g in grants:
+            w.grant(g)
+    section = build_report(store, namer=Namer(None)).champions
+    store.dispose()
+    assert section is not None
+    by_person = {c.person: c for c in section.champions}
+    assert "p0@contoso.example" not in by_person
+    peer = by_person["p50@contoso.example"]
+    assert peer.adds == 6 and "adder" in peer.kinds and peer.adds_active is None
+    assert peer.owner_of == [guild.path]
+    kick = next(r for r in section.rollouts if r.name == "Kickoff")
+    assert kick.bulk_added == 40 and kick.owners == ["p0@contoso.example"]
+    assert kick.active_share is None and not kick.went_quiet  # no activity report: unknown
+
+
+def test_second_owner_candidates_for_networks_to_adopt_are_not_owners(
+    named: ChampionsSection,
+) -> None:
+    champions = {c.person: c for c in named.champions}
+    assert named.second_owners
+    for path, people in named.second_owners.items():
+        assert 1 <= len(people) <= 3
+        for person in people:
+            assert path not in (champions[person].owner_of if person in champions else [])
+
+
+def test_the_m365_broadcast_controls_it_owner_is_not_a_champion(tmp_path: Path) -> None:
+    """Through the real Microsoft 365 connector: "Sales Kickoff 2025" is a rollout, named by
+    its IT owner (as the sandbox planted it), who is not a champion."""
+    from govern_m365 import M365Connector
+    from govern_m365.settings import M365Settings
+
+    from govern.discovery import run_discovery
+    from govern.sandbox.pytest_plugin import organisation
+    from govern.sandbox.servers import Servers
+
+    org = organisation("tiny", 0)
+    kickoff = org.groups[org.stories["broadcast-sales-kickoff"].index]
+    it_owner = org.people[kickoff.created_by].mail.lower()
+    store = Store(f"sqlite:///{tmp_path / 'inv.db'}")
+    with Servers.start(org) as servers:
+        origin = {"it_groups": ["IT Staff"], "naming_patterns": ["^IT-"]}
+        settings = M365Settings(**{**servers.graph.settings, "origin": origin})
+        run_discovery(store, M365Connector(settings), log=lambda m: None)
+    section = build_report(store, namer=Namer(None)).champions
+    store.dispose()
+    assert section is not None
+    rollout = next(r for r in section.rollouts if r.name == "Sales Kickoff 2025")
+    assert rollout.owners == [it_owner] and rollout.origin is Origin.IT_PROVISIONED
+    assert it_owner not in {c.person for c in section.champions if "adder" in c.kinds}
