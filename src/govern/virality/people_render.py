@@ -6,10 +6,10 @@ Markdown and HTML. JSON needs nothing here: it is the section's model.
 
 from __future__ import annotations
 
-import csv
 import io
 from html import escape
 
+from govern.output import csv_writer, md_text
 from govern.output import render as render_rows
 from govern.virality.people_section import Champion, ChampionsSection, RolloutHealth
 
@@ -33,8 +33,8 @@ def _person(c: Champion) -> str:
 
 
 def _md(text: str) -> str:
-    # A name or path with a pipe or newline must not break the Markdown table.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    # Names come from the tools: no raw HTML, links or images, and no broken table (issue 19).
+    return md_text(text)
 
 
 def champion_rows(section: ChampionsSection, limit: int | None) -> list[dict[str, str]]:
@@ -136,8 +136,11 @@ def to_markdown(section: ChampionsSection, *, limit: int | None = 50) -> str:
 def to_html(section: ChampionsSection, *, limit: int | None = 100) -> str:
     """Champions and rollouts as an HTML fragment (a section of the report's page)."""
     head = "".join(f"<th>{escape(c)}</th>" for c in CHAMPION_COLUMNS)
+    # Labelled cells: on a phone the ranking's rows become cards (the report's stylesheet).
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(row[c])}</td>" for c in CHAMPION_COLUMNS) + "</tr>"
+        "<tr>"
+        + "".join(f'<td data-label="{escape(c)}">{escape(row[c])}</td>' for c in CHAMPION_COLUMNS)
+        + "</tr>"
         for row in champion_rows(section, limit)
     )
     rollouts = "".join(
@@ -149,23 +152,18 @@ def to_html(section: ChampionsSection, *, limit: int | None = 100) -> str:
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in section.notes)
     return (
         f'<section id="champions"><h2>Champions</h2>{notes}'
-        f'<table class="ranking"><tr>{head}</tr>{rows}</table>'
+        f'<table class="ranking"><tr class="head">{head}</tr>{rows}</table>'
         f"<h2>Rollout health</h2><ul>{rollouts}</ul></section>"
     )
-
-
-def _safe(value: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ as a formula: quote it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def to_csv(section: ChampionsSection) -> str:
     """One row per champion, every one of them."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf)  # formulas neutralised, as in every CSV govern writes
     writer.writerow(CHAMPION_COLUMNS)
     for row in champion_rows(section, None):
-        writer.writerow([_safe(row[k]) for k in CHAMPION_COLUMNS])
+        writer.writerow([row[k] for k in CHAMPION_COLUMNS])
     return buf.getvalue()
 
 
