@@ -121,6 +121,15 @@ def test_the_settings_examples_are_valid(tmp_path: Path) -> None:
             continue
         folder = tmp_path / str(n)
         folder.mkdir()
+        if example.startswith("# fleet.toml"):
+            # A fleet file, read by `govern fleet`; its secrets come from the variables it names.
+            (folder / "fleet.toml").write_text(example, encoding="utf-8")
+            secrets = sorted(set(re.findall(r"GOVERN_FLEET__\w+", example)))
+            assert secrets, example
+            script = " ".join(f"{s}=x" for s in secrets) + " govern fleet list --fleet fleet.toml"
+            shown = _shell(script, folder, timeout=120)
+            assert shown.returncode == 0, (example, shown.stderr)
+            continue
         (folder / "govern.toml").write_text(example, encoding="utf-8")
         shown = _shell("govern config show --format json", folder, timeout=120)
         assert shown.returncode == 0, (example, shown.stderr)
