@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from govern.cli.app import App
+from govern.cli.formats import OUTPUT, emit
 
 if TYPE_CHECKING:
     from govern.privacy.pseudonyms import Namer
@@ -25,12 +26,7 @@ def namer(app: App) -> Namer:
 
 @click.command("champions")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of stdout.",
-)
+@OUTPUT
 @click.option(
     "--limit",
     default=25,
@@ -58,17 +54,13 @@ def champions(
     from govern.virality.people_render import render
 
     policies = policies_dir or app.settings.values.policies_dir
-    rep = build_report(app.store, policies_dir=policies, curves=0, namer=namer(app))
+    rep = build_report(app.inventory_store, policies_dir=policies, curves=0, namer=namer(app))
     section = rep.champions
     assert section is not None  # build_report always adds it
     text = render(section, app.format(fmt), limit=limit or None)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+    if emit(text, output):
         click.echo(
             f"wrote {output} ({len(section.champions)} champions, "
             f"{sum(r.went_quiet for r in section.rollouts)} rollouts went quiet)",
             err=True,
         )
-    else:
-        click.echo(text, nl=False)

@@ -8,6 +8,7 @@ import click
 
 from govern.cli.app import App
 from govern.cli.fleet import FLEET_OPTION, load
+from govern.cli.formats import OUTPUT, emit
 
 
 @click.command("fleet")
@@ -19,12 +20,7 @@ from govern.cli.fleet import FLEET_OPTION, load
     default="markdown",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of stdout.",
-)
+@OUTPUT
 @click.option(
     "--policies",
     "policies_dir",
@@ -48,12 +44,8 @@ def fleet_report(
     policies = policies_dir or f.settings.policies_dir or app.settings.values.policies_dir
     rep = build_rollup(app.store, f, app.registry, policies)
     text = FORMATS[fmt](rep)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+    if emit(text, output):
         click.echo(f"wrote {output} ({len(rep.tenants)} tenants)", err=True)
-    else:
-        click.echo(text, nl=False)
     failing = [t.tenant for t in rep.tenants if t.failures]
     if failing:
         click.echo(

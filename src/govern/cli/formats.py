@@ -8,6 +8,7 @@ a command for a format it does not support is a one-line error naming the format
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 import click
@@ -73,3 +74,27 @@ def guard(cmd: click.Command) -> click.Command:
     cmd.callback = checked
     setattr(cmd, _GUARDED, True)
     return cmd
+
+
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+"""The ``-o/--output`` option of every report command."""
+
+
+def emit(text: str, output: Path | None) -> bool:
+    """Print ``text``, or write it to ``output`` readable by its owner only (0600).
+
+    Reports name people and their communities, so every report file is private. Returns
+    whether a file was written, so the caller can say what it holds.
+    """
+    if output is None:
+        click.echo(text, nl=False)
+        return False
+    from govern.private import write_private_text
+
+    write_private_text(output, text)
+    return True

@@ -8,6 +8,7 @@ import click
 
 from govern.cli.app import App
 from govern.cli.champions import champions
+from govern.cli.formats import OUTPUT, emit
 
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
@@ -19,12 +20,7 @@ def report() -> None:
 
 @report.command("viral")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of stdout.",
-)
+@OUTPUT
 @click.option(
     "--limit",
     default=50,
@@ -77,13 +73,8 @@ def viral(
         progress.phase("measuring the communities for the shadow-IT report")
         rep = build_report(store, policies_dir=policies, namer=champions_namer(app))
     text = render(rep, app.format(fmt), limit=limit or None)
-    if output is not None:
-        from govern.private import write_private_text
-
-        write_private_text(output, text)  # names and reach of people's communities: 0600
+    if emit(text, output):  # 0600: names and reach of people's communities
         click.echo(f"wrote {output} ({len(rep.entries)} communities)", err=True)
-    else:
-        click.echo(text, nl=False)
     if propose:
         from govern.model import Change, split_id
         from govern.virality.propose import propose as write_proposal
