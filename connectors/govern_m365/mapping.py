@@ -31,7 +31,7 @@ CONNECTOR = "m365"
 
 USER_SELECT = (
     "id,displayName,mail,userPrincipalName,department,jobTitle,userType,accountEnabled,"
-    "createdDateTime"
+    "createdDateTime,officeLocation"
 )
 GROUP_SELECT = (
     "id,displayName,mailNickname,description,groupTypes,visibility,createdDateTime,"
@@ -76,6 +76,7 @@ def principal(user: Mapping[str, Any]) -> Principal:
     require(user, "user", _USER_REQUIRED)
     guest = str(user["userType"]).lower() == "guest"
     mail = user.get("mail")
+    office = user.get("officeLocation")
     return Principal(
         id=user_id(user["id"]),
         kind=PrincipalKind.GUEST if guest else PrincipalKind.EMPLOYEE,
@@ -86,6 +87,8 @@ def principal(user: Mapping[str, Any]) -> Principal:
         job_title=user.get("jobTitle"),
         enabled=bool(user["accountEnabled"]),
         created_at=parse_time(user.get("createdDateTime")),
+        # Where the person works: communities cluster by place as well as by department.
+        attributes={"office": str(office)} if office else {},
     )
 
 

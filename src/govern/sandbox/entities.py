@@ -132,6 +132,7 @@ class Person:
         "it_staff",
         "job_title",
         "mail",
+        "office",
         "surname",
         "upn",
     )
@@ -161,6 +162,7 @@ class Person:
         self.enabled = True
         self.guest = guest
         self.it_staff = False
+        self.office = -1  # index into OrgData.offices; set when added (-1: guests, unknown)
 
     @property
     def display_name(self) -> str:

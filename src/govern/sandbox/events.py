@@ -237,12 +237,12 @@ def apply(org: OrgData, event: Spec, pools: Pools) -> None:
     now = org.now
     if action == "hire":
         person = make_person(org, event["person"], now)
-        pools.hire(person.idx, person.department)
+        pools.hire(person.idx, person.department, person.office)
     elif action == "leave":
         p = org.people[ref(org, "person", event["person"])]
         p.enabled, p.disabled = False, now
         org.record_change(Op.USER_UPDATED, p.idx)
-        pools.leave(p.idx, p.department)
+        pools.leave(p.idx, p.department, p.office)
     elif action == "create_community":
         make_community(org, event["community"], now)
     elif action == "delete_community":

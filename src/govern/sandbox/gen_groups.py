@@ -10,10 +10,11 @@ Homophily, as in real firms (notes/virality.md: most members of an ordinary comm
 the owner's department; a department holding one member is noise, not breadth): 82% of an
 ordinary community's members come from the owner's department, 13% from one neighbour
 department (two for three communities in ten: the teams it works with) and 5% from anywhere.
+Within the owner's department, 60% of the draws come from the owner's own office
+(``sandbox/offices``), so place clusters as well as department.
 A community of a hundred people then holds two or three departments with a meaningful share
 (5%), not all twelve; only spreading
-stories (``diffusion``) cross many departments, more so as they grow. The sandbox has no
-office locations, so location does not enter (an assumption, said as such).
+stories (``diffusion``) cross many departments, more so as they grow.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ OWNERLESS_SHARE = 0.07
 GUEST_SHARE = 0.11
 LABEL_WEIGHTS = ((-1, 0.40), (0, 0.05), (1, 0.30), (2, 0.20), (3, 0.05))
 HOMOPHILY = 0.82  # share of members drawn from the creator's department
+SAME_OFFICE = 0.6  # of the draws from the owner's department, the share from the owner's office
 NEIGHBOURS = 0.13  # ... from one (70%) or two neighbour departments; the rest from anywhere
 INACTIVE_AFTER = 90 * ids.DAY
 
@@ -54,23 +56,31 @@ class Pools:
             p.idx for p in org.people if not p.guest and p.deleted == -1 and p.disabled == -1
         ]
         self.by_dept: list[list[int]] = [[] for _ in org.departments]
+        # (department, office) -> current employees there: the owner's own team of colleagues
+        self.by_place: dict[tuple[int, int], list[int]] = {}
         for p in self.employees:
-            self.by_dept[org.people[p].department].append(p)
+            person = org.people[p]
+            self.by_dept[person.department].append(p)
+            self.by_place.setdefault((person.department, person.office), []).append(p)
         self.it_staff = [p for p in self.employees if org.people[p].it_staff]
         self.leavers = [
             p.idx for p in org.people if not p.guest and (p.deleted != -1 or p.disabled != -1)
         ]
         self.guests = [p.idx for p in org.people if p.guest]
 
-    def hire(self, person: int, department: int) -> None:
+    def hire(self, person: int, department: int, office: int) -> None:
         """Someone joined the company (time advance keeps the pools current)."""
         self.employees.append(person)
         self.by_dept[department].append(person)
+        self.by_place.setdefault((department, office), []).append(person)
 
-    def leave(self, person: int, department: int) -> None:
+    def leave(self, person: int, department: int, office: int) -> None:
         """Someone left the company."""
         self.employees.remove(person)
         self.by_dept[department].remove(person)
+        place = self.by_place.get((department, office), [])
+        if person in place:
+            place.remove(person)
         self.leavers.append(person)
         if person in self.it_staff:
             self.it_staff.remove(person)
@@ -152,6 +162,7 @@ def fill_members(
     creator = group.created_by
     chosen = {creator} if creator >= 0 else set()
     own = pools.by_dept[dept]
+    local = pools.by_place.get((dept, org.people[creator].office), []) if creator >= 0 else []
     others = [d for d in range(len(pools.by_dept)) if d != dept and pools.by_dept[d]]
     near = [
         pools.by_dept[d] for d in rng.sample(others, min(len(others), 1 + (rng.random() < 0.5)))
@@ -160,7 +171,9 @@ def fill_members(
         if len(chosen) >= target:
             break
         r = rng.random()
-        if r < HOMOPHILY and own:
+        if r < HOMOPHILY * SAME_OFFICE and local:
+            pool = local
+        elif r < HOMOPHILY and own:
             pool = own
         elif r < HOMOPHILY + NEIGHBOURS and near:
             pool = near[int(rng.random() * len(near))]

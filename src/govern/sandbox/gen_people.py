@@ -22,6 +22,7 @@ from govern.sandbox.names import (
     TEAMS_APPS,
     THIRD_PARTY_APPS,
 )
+from govern.sandbox.offices import offices_for
 from govern.sandbox.orgdata import OrgData
 
 GUEST_SHARE = 0.03  # guests per employee (partners, contractors invited into teams)
@@ -65,6 +66,7 @@ def generate_people(org: OrgData, rng: random.Random) -> dict[str, int]:
     """Employees (some already gone), then guests. Returns the UPN counter for later hires."""
     size = org.size
     org.departments = list(DEPARTMENTS[: size.departments])
+    org.offices = offices_for(size.departments)
     pick = DepartmentPicker(size.departments)
     it_dept = org.departments.index("IT")
     taken: dict[str, int] = {}

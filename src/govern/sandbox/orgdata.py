@@ -28,6 +28,7 @@ from govern.sandbox.entities import (
     Visibility,
 )
 from govern.sandbox.names import DOMAIN, TENANT
+from govern.sandbox.offices import office_of
 from govern.sandbox.sizes import Size
 from govern.sandbox.spaces import ConfluenceGroup, ConfluenceUser, Space
 
@@ -95,6 +96,7 @@ class OrgData:
         self.domain = DOMAIN
         self.day = 0  # days advanced since creation
         self.departments: list[str] = []
+        self.offices: list[str] = []  # set with the departments (gen_people.generate_people)
         self.people: list[Person] = []
         self.groups: list[Group] = []
         self.sites: list[Site] = []
@@ -247,6 +249,8 @@ class OrgData:
     def add_person(self, person: Person) -> Person:
         """Append a person (its ``idx`` must be the next index)."""
         assert person.idx == len(self.people)
+        if not person.guest and person.department >= 0 and self.offices:
+            person.office = office_of(self.salt, person.idx, person.department, len(self.offices))
         self.people.append(person)
         self.record_change(Op.USER_ADDED, person.idx, ts=person.created)
         return person

@@ -94,13 +94,13 @@ def leave(org: Organisation, person: int, pools: Pools) -> None:
     p.enabled = False
     p.disabled = org.now
     org.record_change(Op.USER_UPDATED, person)
-    pools.leave(person, p.department)
+    pools.leave(person, p.department, p.office)
 
 
 def hire(org: Organisation, rng: random.Random, pools: Pools, department: int) -> int:
     """Someone joins: a new account, All Company, the home network, maybe Confluence, teams."""
     person = org.add_person(make_person(org, rng, department, org.now, org.upns_taken))
-    pools.hire(person.idx, department)
+    pools.hire(person.idx, department, person.office)
     org.link_member(org.directory.all_company, person.idx, org.now, ADDED_BY_SYSTEM)
     org.networks[0].members.add(person.idx, org.now, ADDED_BY_SYSTEM)
     if rng.random() < ACCOUNT_SHARE:

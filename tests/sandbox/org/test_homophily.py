@@ -87,3 +87,38 @@ def test_spreading_stories_cross_departments_as_they_grow(demo: Organisation) ->
         assert whole.most_common(1)[0][1] / sum(whole.values()) < (
             early.most_common(1)[0][1] / sum(early.values())
         ), name
+
+
+def test_ordinary_communities_cluster_by_the_owners_office(demo: Organisation) -> None:
+    """Most members of an ordinary community sit in its owner's office; the firm as a whole
+    does not (so the clustering comes from how communities form, not from one big office)."""
+    people = [p for p in demo.people if not p.guest and p.alive]
+    assert all(p.office >= 0 for p in people), "every employee has an office"
+    firm = Counter(p.office for p in people)
+    largest_office = firm.most_common(1)[0][1] / len(people)
+    shares = []
+    for g in _ordinary(demo):
+        owner = g.created_by
+        members = [p for p in g.members.ids if p != owner and not demo.people[p].guest]
+        if owner < 0 or len(members) < 10:
+            continue
+        office = demo.people[owner].office
+        shares.append(sum(demo.people[p].office == office for p in members) / len(members))
+    median = statistics.median(shares)
+    print(
+        f"\n{len(demo.offices)} offices; largest holds {largest_office:.0%} of the firm; "
+        f"median share of an ordinary community (10+) in its owner's office: {median:.0%}"
+    )
+    assert len(demo.offices) >= 2
+    assert median >= 0.6
+    assert median > largest_office + 0.2
+
+
+def test_graph_serves_the_office_location(demo: Organisation) -> None:
+    """``officeLocation`` is a default property of a Graph user: the sandbox fills it in."""
+    from govern.sandbox.graph.render import render, user_plan
+
+    person = next(p for p in demo.people if not p.guest)
+    assert render(demo, person, user_plan(None))["officeLocation"] == demo.offices[person.office]
+    guest = next(p for p in demo.people if p.guest)
+    assert render(demo, guest, user_plan(("officeLocation",)))["officeLocation"] is None

@@ -39,6 +39,7 @@ USER_FILTERS = frozenset(
         "department",
         "jobTitle",
         "mailNickname",
+        "officeLocation",
     }
 )
 GROUP_FILTERS = frozenset(

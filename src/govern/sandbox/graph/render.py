@@ -55,7 +55,7 @@ USER: dict[str, Getter] = {
     "jobTitle": lambda o, p: p.job_title or None,
     "mail": lambda o, p: p.mail,
     "mobilePhone": lambda o, p: None,
-    "officeLocation": lambda o, p: None,
+    "officeLocation": lambda o, p: o.offices[p.office] if p.office >= 0 else None,
     "preferredLanguage": lambda o, p: None,
     "surname": lambda o, p: p.surname,
     "userPrincipalName": lambda o, p: p.upn,
