@@ -39,10 +39,14 @@ def named(slack_inventory: tuple[Path, Organisation]) -> ChampionsSection:
 
 
 def _inviters(org: Organisation) -> Counter[str]:
-    """Who invited how many people into Product Makers, as the sandbox generated it."""
+    """Who invited how many people into Product Makers by the time of discovery.
+
+    The sandbox also holds the joins still to come (when its clock moves on): not counted.
+    """
     data = slack_data(org)
     ws = next(w for w in data.workspaces if w.domain == "productmakers")
-    emails = [data.users[by].email for by in ws.members.added_by if by >= 0]
+    seen = ws.members.added_by[: ws.members.visible(org.now)]
+    emails = [data.users[by].email for by in seen if by >= 0]
     return Counter(e for e in emails if e and e.endswith("@" + org.domain))
 
 

@@ -79,8 +79,11 @@ def step(org: OrgData, d: Diffusion, rng: random.Random, day: int, pop: Pools) -
             else -1
         )
         # A young story spreads mostly inside its founders' department, a grown one across.
+        # People who join by themselves heard of it from someone too: while the story is young
+        # that is most likely near its founder, so the founder anchors their department.
         cross = min(CROSS_DEPARTMENT, 0.3 + len(listed) / m)
-        person = _candidate(rng, org, pop, peer, joined, ts, cross)
+        near = peer if peer >= 0 else (listed[0] if listed else -1)
+        person = _candidate(rng, org, pop, near, joined, ts, cross)
         if person < 0:
             continue
         by = peer if peer >= 0 else ADDED_BY_SELF

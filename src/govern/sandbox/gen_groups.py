@@ -67,6 +67,20 @@ class Pools:
             p.idx for p in org.people if not p.guest and (p.deleted != -1 or p.disabled != -1)
         ]
         self.guests = [p.idx for p in org.people if p.guest]
+        self.guest_credit = 0.0
+
+    def guests_due(self, r: float) -> bool:
+        """Whether the next community invites guests, given a uniform draw ``r``.
+
+        ``GUEST_SHARE`` of communities do, at random places but balanced over the organisation:
+        a plain coin per community put 8% to 16% of a demo's communities with guests depending
+        on the seed; a running credit holds the published ~11% for every seed.
+        """
+        self.guest_credit += GUEST_SHARE
+        if r < self.guest_credit:
+            self.guest_credit -= 1
+            return True
+        return False
 
     def hire(self, person: int, department: int, office: int) -> None:
         """Someone joined the company (time advance keeps the pools current)."""
@@ -267,7 +281,7 @@ def new_community(
             co = group.members.ids[1 + int(rng.random() * (len(group.members) - 1))]
             if co not in group.owners:
                 group.owners.add(co, group.members.joined[group.members.ids.index(co)], first)
-    if pools.guests and rng.random() < GUEST_SHARE and kind != GroupKind.ENGAGE:
+    if pools.guests and pools.guests_due(rng.random()) and kind != GroupKind.ENGAGE:
         for _ in range(1 + int(rng.random() * 4)):
             guest = Pools.pick(rng, pools.guests)
             if guest not in group.members:
