@@ -2,14 +2,15 @@
 
 Full: groups and their members, every space and its permissions (Data Center: as its version
 serves them, see ``dc_permissions``; Cloud: v2 permission or role assignments, see
-``cloud_permissions``; in parallel), each space's content figures, the last 90 days of edits,
-and users with emails.
+``cloud_permissions``; in parallel), the content of every space in one paged search (counts,
+last edits, the last 90 days of edits: see ``activity``), and users with emails.
 
 Incremental (tokens ``since``, the site's clock at the previous run; ``spaces``, the keys it saw
 with the visibility their permissions gave; ``users``, Data Center's known users): the space
 list (cheap, no permissions) shows new and deleted spaces; the audit log shows whose permissions
 changed and which users changed; only those spaces' permissions are re-read and restated.
-Spaces edited since (CQL) get fresh content figures and keep their grants and visibility.
+Spaces edited since (one CQL) get fresh content figures and keep their grants and visibility;
+the other spaces' 90-day edits come from the last run's ``edits`` token.
 Without the right to read the audit log, every space's permissions are re-read instead (the run
 says so). Activity figures are refreshed every run, as their 30- and 90-day windows move.
 
@@ -56,6 +57,8 @@ class Run:
         """Visibility of every space whose permissions are known (read now or last run)."""
         self.unreadable: dict[str, str] = {}
         """Spaces whose permissions could not be read: key -> why."""
+        self.edits: list[Edit] = []
+        """The 90-day edits of every live space, carried to the next run."""
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -71,6 +74,7 @@ class Run:
                     since,
                     _spaces_token(request.delta_tokens.get("spaces", "")),
                     request.delta_tokens.get(user_cache.TOKEN),
+                    request.delta_tokens.get(activity.TOKEN),
                 )
             self._report_problems()
         finally:
@@ -86,15 +90,20 @@ class Run:
     def _full(self) -> None:
         self._groups(expand=True)
         spaces = self._spaces_with_permissions()
-        edits = self._edits()
-        self._emit_spaces(spaces, edits)
+        figures = activity.figures(self.reader, None, self.meter.server_time)
+        edits = self._keep_edits(figures, [], {s.key for s in spaces})
+        self._emit_spaces(spaces, figures)
         self._activity([s.key for s in spaces], edits)
         users = set(self.directory.users) | self._grant_users(spaces)
         self._emit_users(users)
         self._tokens(spaces)
 
     def _incremental(
-        self, since: datetime, previous: dict[str, Visibility | None], cached: str | None
+        self,
+        since: datetime,
+        previous: dict[str, Visibility | None],
+        cached: str | None,
+        edits_token: str | None,
     ) -> None:
         listed = list(self.reader.spaces())
         now = self.meter.server_time
@@ -106,11 +115,12 @@ class Run:
         by_key = {s.key: s for s in listed}
         for gone in sorted(set(previous) - set(by_key)):
             self.sink.remove_community(mapping.space_id(gone))
-        edits = self._edits()
         # Permissions are re-read where they may have changed: new spaces, spaces the audit log
         # names, and spaces whose visibility the last run did not keep (unreadable then).
         changed = {k for k in by_key if previous.get(k) is None}
-        edited = {e.space for e in edits if e.when >= since and e.space in by_key}
+        carried = activity.load(edits_token)
+        now = self.meter.server_time or since
+        edited = activity.changed_spaces(self.reader, since, now) & set(by_key)
         try:
             audit = changes_since(self.reader, since)
             changed |= {s.key for s in listed if s.name in audit.space_names}
@@ -123,7 +133,12 @@ class Run:
             changed = set(by_key)
         self.sink.stat("spaces_reread", len(changed))
         reread = self._read_permissions([by_key[k] for k in sorted(changed)])
-        self._emit_spaces(reread, edits)
+        # Content is listed again only where it changed or the space is restated anyway; the
+        # other spaces' edits come from the last run (all spaces when it left none).
+        listed_again = None if carried is None else changed | edited
+        figures = activity.figures(self.reader, listed_again, now)
+        edits = self._keep_edits(figures, carried or [], set(by_key))
+        self._emit_spaces(reread, figures)
         # Edited only: content figures change, permissions do not (the audit log would say).
         # The space is restated without its grants, which stay as the last run read them.
         only_edited = [by_key[k] for k in sorted(edited - changed)]
@@ -131,7 +146,7 @@ class Run:
             known = previous[k]
             if known is not None:
                 self.visibility[k] = known
-        self._emit_spaces(only_edited, edits, remembered=previous)
+        self._emit_spaces(only_edited, figures, remembered=previous)
         self._activity(list(by_key), edits)
         self._emit_users(self._grant_users(reread))
         self._tokens(listed)
@@ -229,22 +244,31 @@ class Run:
                 + ", ".join(f"{k} ({n})" for k, n in sorted(unknown.items()))
             )
 
-    def _edits(self) -> list[Edit]:
-        return list(activity.recent_edits(self.reader, 90))
+    def _keep_edits(
+        self, figures: dict[str, activity.SpaceFigures], carried: list[Edit], live: set[str]
+    ) -> list[Edit]:
+        """The 90-day edits of live spaces: listed now where listed, else from the last run."""
+        now = self.meter.server_time
+        start = now - timedelta(days=activity.WINDOW_DAYS) if now is not None else None
+        edits = [e for f in figures.values() for e in f.edits if e.space in live]
+        edits += [
+            e
+            for e in carried
+            if e.space in live and e.space not in figures and (start is None or e.when >= start)
+        ]
+        self.edits = edits
+        return edits
 
     def _emit_spaces(
         self,
         spaces: list[SpaceInfo],
-        edits: list[Edit],
+        figures: dict[str, activity.SpaceFigures],
         remembered: dict[str, Visibility | None] | None = None,
     ) -> None:
-        contributors: dict[str, set[str]] = defaultdict(set)
-        for e in edits:
-            if e.editor:
-                contributors[e.space].add(e.editor)
-        with ThreadPoolExecutor(self.settings.concurrency) as pool:
-            stats = list(pool.map(lambda s: activity.space_stats(self.reader, s.key), spaces))
-        for space, (count, last) in zip(spaces, stats, strict=True):
+        for space in spaces:
+            found = figures.get(space.key, activity.SpaceFigures())
+            count, last = found.count, found.last
+            contributors = {e.editor for e in found.edits if e.editor}
             grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
             record = mapping.community(
                 self.settings,
@@ -254,7 +278,7 @@ class Run:
                 it_creators=self.it_creators,
                 content_count=count,
                 last_modified=last,
-                contributors_90d=len(contributors[space.key]),
+                contributors_90d=len(contributors),
                 remembered=(remembered or {}).get(space.key),
             )
             self.sink.community(record)
@@ -330,6 +354,7 @@ class Run:
                 for s in sorted(spaces, key=lambda s: s.key)
             ),
         )
+        self.sink.delta_token(activity.TOKEN, activity.dump(self.edits))
         if not self.reader.cloud:
             # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
             users = [u for uid, u in self.directory.users.items() if uid in self.cacheable]
