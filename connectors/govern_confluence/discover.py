@@ -216,7 +216,9 @@ class Run:
     def _forbidden(self) -> None:
         self.perms_forbidden = True
         self.sink.incomplete(
-            "space permissions", f"reading them needs {PERMS_RIGHT}; grants and visibility not read"
+            "space permissions",
+            f"reading them needs {PERMS_RIGHT}; grants and visibility not read "
+            "(the grants last read are kept)",
         )
 
     def _report_problems(self) -> None:
@@ -228,7 +230,7 @@ class Run:
             self.sink.incomplete(
                 "space permissions",
                 f"{len(keys)} space(s) unreadable ({_names(keys)}; {keys[0]}: {first}); "
-                "their grants and visibility are unknown this run",
+                "their visibility is unknown this run and the grants last read are kept",
             )
         problems = self.reader.problems
         if problems:
@@ -288,6 +290,9 @@ class Run:
                 self.sink.grant(g)
             if space.perms is not None:
                 self.sink.restate(mapping.space_id(space.key))
+            elif (remembered or {}).get(space.key) is None:
+                # Not read is not "nobody": the grants last read stay, full run or not.
+                self.sink.keep_grants(mapping.space_id(space.key))
 
     def _activity(self, keys: Iterable[str], edits: list[Edit]) -> None:
         now = self.meter.server_time

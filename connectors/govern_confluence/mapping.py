@@ -179,6 +179,8 @@ def community(
     if space.perms is None and remembered is None:
         # Not read is unknown, not "nobody": visibility and grants are not known this run.
         attributes["visibility_known"] = False
+        # The store keeps the grants last read (keep_grants): they are shown, not re-read.
+        attributes["grants_not_reread"] = True
         if space.unreadable:
             attributes["permissions_unreadable"] = space.unreadable
     if personal and contributors_90d >= settings.team_space_contributors:

@@ -74,6 +74,14 @@ class DiscoverySink(Protocol):
         re-read one community completely says so, and its grants not given are closed.
         """
 
+    def keep_grants(self, community_id: str) -> None:
+        """The community's grants could not be read this run: keep those last stored.
+
+        "Could not read" is never "no access": even a full run leaves the grants (and the
+        principals holding them) as the last run that read them stored them. The connector
+        also marks the community record so, and the snapshot incomplete.
+        """
+
     def remove_community(self, community_id: str) -> None:
         """Incremental runs: the community no longer exists (its grants go with it)."""
 

@@ -57,7 +57,11 @@ def test_unreadable_permissions_are_never_stored_as_no_access(
     org: Organisation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = _store(tmp_path, "inv.db")
-    key = next(s.key for s in org.spaces if s.deleted == -1 and not s.personal)
+    key = next(
+        s.key
+        for s in org.spaces
+        if s.deleted == -1 and not s.personal and any(p.subject_type == 0 for p in s.permissions())
+    )
     rules: dict[str, Any] = {}
     with rewritten(org, "datacenter", rules) as sb:
         assert _run(store, _dc(sb.url)).snapshot.complete
@@ -76,6 +80,14 @@ def test_unreadable_permissions_are_never_stored_as_no_access(
     # A full snapshot states only what it read: the space is there, flagged unreadable, and the
     # snapshot says it is incomplete; it is not a readable space that nobody may enter.
     assert space.visibility.value == "private" and not snap.complete
+    # Nor does the full run drop what an earlier run read: the grants last read stay, marked as
+    # not re-read, with the principals holding them.
+    assert space.attributes["grants_not_reread"] is True
+    after = {g for g in q.grants(store) if g.community_id == f"confluence:space:{key}"}
+    assert after == before
+    holders = {p.id for p in q.principals(store)}
+    assert {g.principal_id for g in before} <= holders
+    assert any(":user:" in g.principal_id for g in before)  # a direct holder, kept as principal
     # and the audit says so, naming the space
     work = tmp_path / "work"
     work.mkdir()
