@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -30,6 +30,7 @@ from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import Activity, Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
 from govern_confluence.audit import changes_since
+from govern_confluence.dc_permissions import BULK_USERS_SINCE
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
@@ -68,7 +69,7 @@ class Run:
         try:
             since = _since(request)
             if since is None:
-                self._full()
+                self._full(request.previous_tokens)
             else:
                 self._incremental(
                     since,
@@ -87,8 +88,10 @@ class Run:
                 f"{time.perf_counter() - started:.1f} s"
             )
 
-    def _full(self) -> None:
+    def _full(self, previous: Mapping[str, str]) -> None:
         self._groups(expand=True)
+        if not self.reader.cloud:
+            self._cache_for_full(previous)
         spaces = self._spaces_with_permissions()
         figures = activity.figures(self.reader, None, self.meter.server_time)
         edits = self._keep_edits(figures, [], {s.key for s in spaces})
@@ -109,7 +112,7 @@ class Run:
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
             self.sink.log("confluence: the last run is too old for an incremental one; reading all")
-            self._full()
+            self._full({})
             return
         self._groups(expand=False)
         by_key = {s.key: s for s in listed}
@@ -335,12 +338,40 @@ class Run:
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
 
+    def _cache_for_full(self, previous: Mapping[str, str]) -> None:
+        """Data Center: emails the last run read, less users the audit log names since.
+
+        Before 9.4 each email is a ``getUser`` call, so a full run re-reads the spaces and groups
+        but not the emails it already knows. Without the audit log (no administrator rights),
+        or after a gap longer than an incremental run would accept, nothing cached is trusted.
+        """
+        token = previous.get(user_cache.TOKEN)
+        since = previous.get("since")
+        now = self.meter.server_time
+        if not token or not since:
+            return
+        when = datetime.fromisoformat(since)
+        if now is None or now - when > MAX_INCREMENTAL_AGE:
+            return
+        try:
+            stale = changes_since(self.reader, when).users
+        except Forbidden:
+            return
+        self._use_cache(token, stale)
+
     def _use_cache(self, token: str | None, stale: set[str]) -> None:
         """Start from the users the last run knew, less those the audit log names."""
         users, keys = user_cache.load(token, stale)
-        self.cacheable |= set(users)
+        # Rows kept whole (name and userKey) stay whole; email-only rows stay email-only.
+        self.cacheable |= {uid for uid, info in users.items() if info.display_name}
         for uid, info in users.items():
-            self.directory.users.setdefault(uid, info)
+            known = self.directory.users.get(uid)
+            if known is None:
+                self.directory.users[uid] = info
+            elif not known.email:
+                # Listed again as a group member (no email on Data Center): the email is kept.
+                known.email = info.email
+                known.display_name = known.display_name or info.display_name
         with self.reader._seen_lock:
             for key, name in keys.items():
                 self.reader.user_keys.setdefault(key, name)
@@ -361,9 +392,14 @@ class Run:
         )
         self.sink.delta_token(activity.TOKEN, activity.dump(self.edits))
         if not self.reader.cloud:
-            # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
-            users = [u for uid, u in self.directory.users.items() if uid in self.cacheable]
-            self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
+            # Cloud's user objects carry emails; Data Center's cost a call each before 9.4: keep
+            # every email there, so that later runs (full ones too) ask only for users new or
+            # changed since. From 9.4 a full run reads them in bulk: keep only the restated.
+            assert self.reader.dc is not None
+            every = not self.reader.dc.serves(BULK_USERS_SINCE)
+            users = [u for uid, u in self.directory.users.items() if every or uid in self.cacheable]
+            token = user_cache.dump(users, self.reader.user_keys, self.cacheable)
+            self.sink.delta_token(user_cache.TOKEN, token)
 
 
 def _spaces_token(token: str) -> dict[str, Visibility | None]:

@@ -1,12 +1,13 @@
 """Users known from earlier runs, carried in the run's delta tokens.
 
 Data Center's REST user objects carry no email, and before 9.4 it offers no bulk read of them:
-each email costs a JSON-RPC ``getUser`` call. An incremental run therefore starts from the users
-the previous run knew (username, display name, email, userKey), drops those the audit log names
-as created, changed or deactivated since, and asks only for what is then missing. The cache is
+each email costs a JSON-RPC ``getUser`` call. A run therefore starts from the users the previous
+run knew (username, display name, email, userKey), drops those the audit log names as created,
+changed or deactivated since, and asks only for what is then missing: incremental runs, and
+full runs too (they are given the last snapshot's tokens as ``previous_tokens``). The cache is
 one delta token (compressed JSON), stored with the snapshot like every other token; it holds
-only the users incremental runs restate (direct grant holders and space creators), so it stays
-a fraction of the directory.
+the users incremental runs restate (direct grant holders and space creators) with name and
+userKey, and before 9.4, where each email costs a call, every other user's email as well.
 """
 
 from __future__ import annotations
@@ -21,10 +22,23 @@ from govern_confluence.reader import UserInfo
 TOKEN = "users"
 
 
-def dump(users: Iterable[UserInfo], user_keys: Mapping[str, str]) -> str:
-    """The users with an email, as a token."""
+def dump(
+    users: Iterable[UserInfo], user_keys: Mapping[str, str], whole: set[str] | None = None
+) -> str:
+    """The users with an email, as a token.
+
+    Users in ``whole`` (None: all) keep their display name and userKey, which incremental runs
+    need for the users they restate; the others keep only their email, which is what a full
+    run (listing every group member with its name) would otherwise ask for one by one.
+    """
     keys = {name: key for key, name in user_keys.items()}
-    rows = {u.id: [u.display_name, u.email, keys.get(u.id)] for u in users if u.email}
+    rows = {
+        u.id: [u.display_name, u.email, keys.get(u.id)]
+        if whole is None or u.id in whole
+        else ["", u.email, None]
+        for u in users
+        if u.email
+    }
     raw = json.dumps(rows, separators=(",", ":"), sort_keys=True).encode()
     return base64.b64encode(zlib.compress(raw, 9)).decode()
 

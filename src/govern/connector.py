@@ -121,6 +121,9 @@ class DiscoveryRequest:
     scope: str
     delta_tokens: Mapping[str, str] = field(default_factory=dict)
     full: bool = True
+    previous_tokens: Mapping[str, str] = field(default_factory=dict)
+    """The last snapshot's tokens, given on full runs too: for caches a full run may reuse
+    (e.g. Confluence Data Center's user emails, one call each before 9.4)."""
     directory_groups: tuple[str, ...] = ()
     """Directory groups (id, email or display name) whose memberships the policies need, e.g.
     a steward pool; connectors with a directory record them as memberships, others ignore it."""
