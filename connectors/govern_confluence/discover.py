@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import Activity, Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
-from govern_confluence.audit import changes_since
+from govern_confluence.audit import changes_since, grant_times
 from govern_confluence.dc_permissions import BULK_USERS_SINCE
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
@@ -60,6 +60,8 @@ class Run:
         """Spaces whose permissions could not be read: key -> why."""
         self.edits: list[Edit] = []
         """The 90-day edits of every live space, carried to the next run."""
+        self.granted: dict[tuple[str, str, str], datetime] = {}
+        """When subjects were given view access, from the audit log (grant ``since``)."""
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class Run:
         if not self.reader.cloud:
             self._cache_for_full(previous)
         spaces = self._spaces_with_permissions()
+        self._grant_times()
         figures = activity.figures(self.reader, None, self.meter.server_time)
         edits = self._keep_edits(figures, [], {s.key for s in spaces})
         self._emit_spaces(spaces, figures)
@@ -127,6 +130,7 @@ class Run:
         try:
             audit = changes_since(self.reader, since)
             changed |= {s.key for s in listed if s.name in audit.space_names}
+            self.granted = audit.granted
             self._use_cache(cached, audit.users)
         except Forbidden:
             self.sink.log(
@@ -274,7 +278,9 @@ class Run:
             found = figures.get(space.key, activity.SpaceFigures())
             count, last = found.count, found.last
             contributors = {e.editor for e in found.edits if e.editor}
-            grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
+            grants, anonymous, viewing = mapping.grants(
+                space, self.directory.group_name, self.granted
+            )
             record = mapping.community(
                 self.settings,
                 space,
@@ -337,6 +343,20 @@ class Run:
                 self.sink.principal(mapping.user_principal(found))
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
+
+    def _grant_times(self) -> None:
+        """Full runs: grant times from the audit log (needs administrator rights)."""
+        now = self.meter.server_time
+        if now is None:
+            return
+        try:
+            self.granted = grant_times(self.reader, now).granted
+        except Forbidden:
+            self.sink.log(
+                "confluence: the audit log needs Confluence administrator rights; "
+                "grants get no join time"
+            )
+        self.sink.stat("grant_times", len(self.granted))
 
     def _cache_for_full(self, previous: Mapping[str, str]) -> None:
         """Data Center: emails the last run read, less users the audit log names since.
