@@ -27,6 +27,8 @@ class AuditChanges:
     space_names: set[str] = field(default_factory=set)
     users: set[str] = field(default_factory=set)
     """Users (DC username, Cloud accountId) with user events: created, updated, deactivated."""
+    user_times: dict[str, datetime] = field(default_factory=dict)
+    """Those users with the time of their newest event."""
     granted: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
     """(space name, ``user``/``group``, subject) -> when it was last given view access."""
 
@@ -46,7 +48,11 @@ def changes_since(reader: Reader, since: datetime) -> AuditChanges:
             if summary.startswith("space permission added"):
                 _granted(out, str(affected.get("name", "")), record)
         elif kind == "User" and affected.get("name"):
-            out.users.add(str(affected["name"]))
+            name = str(affected["name"])
+            out.users.add(name)
+            when = _when(record)
+            if when is not None and (name not in out.user_times or out.user_times[name] < when):
+                out.user_times[name] = when
     return out
 
 
@@ -67,8 +73,8 @@ def changed_space_names(reader: Reader, since: datetime) -> set[str]:
 def _granted(out: AuditChanges, space: str, record: dict[str, object]) -> None:
     """Note when a subject was given view access to a space (the newest record wins)."""
     values = record.get("changedValues")
-    when = record.get("creationDate")
-    if not isinstance(values, list) or not isinstance(when, int | float):
+    moment = _when(record)
+    if not isinstance(values, list) or moment is None:
         return
     new = {
         str(v.get("name", "")): str(v.get("newValue") or "") for v in values if isinstance(v, dict)
@@ -77,7 +83,14 @@ def _granted(out: AuditChanges, space: str, record: dict[str, object]) -> None:
         return
     for label, kind in (("User", "user"), ("Group", "group")):
         if new.get(label):
-            moment = datetime.fromtimestamp(when / 1000, UTC)
             key = (space, kind, new[label])
             if key not in out.granted or out.granted[key] < moment:
                 out.granted[key] = moment
+
+
+def _when(record: dict[str, object]) -> datetime | None:
+    """A record's ``creationDate`` (epoch milliseconds), or None when it has none."""
+    when = record.get("creationDate")
+    if isinstance(when, bool) or not isinstance(when, int | float):
+        return None
+    return datetime.fromtimestamp(when / 1000, UTC)

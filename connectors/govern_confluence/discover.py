@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import Activity, Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
-from govern_confluence.audit import changes_since, grant_times
+from govern_confluence.audit import AuditChanges, changes_since, grant_times
 from govern_confluence.dc_permissions import BULK_USERS_SINCE
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
@@ -92,10 +92,10 @@ class Run:
 
     def _full(self, previous: Mapping[str, str]) -> None:
         self._groups(expand=True)
+        audit = self._full_audit()
         if not self.reader.cloud:
-            self._cache_for_full(previous)
+            self._cache_for_full(previous, audit)
         spaces = self._spaces_with_permissions()
-        self._grant_times()
         figures = activity.figures(self.reader, None, self.meter.server_time)
         edits = self._keep_edits(figures, [], {s.key for s in spaces})
         self._emit_spaces(spaces, figures)
@@ -344,21 +344,28 @@ class Run:
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
 
-    def _grant_times(self) -> None:
-        """Full runs: grant times from the audit log (needs administrator rights)."""
+    def _full_audit(self) -> AuditChanges | None:
+        """Full runs: the audit log's last year, read once (None without administrator rights).
+
+        It gives grant times (when a subject was given view access) and, on Data Center, the
+        users changed since the last run, whose cached emails are not trusted.
+        """
         now = self.meter.server_time
         if now is None:
-            return
+            return None
         try:
-            self.granted = grant_times(self.reader, now).granted
+            audit = grant_times(self.reader, now)
         except Forbidden:
             self.sink.log(
                 "confluence: the audit log needs Confluence administrator rights; "
-                "grants get no join time"
+                "grants get no join time and no email is reused from the last run"
             )
+            return None
+        self.granted = audit.granted
         self.sink.stat("grant_times", len(self.granted))
+        return audit
 
-    def _cache_for_full(self, previous: Mapping[str, str]) -> None:
+    def _cache_for_full(self, previous: Mapping[str, str], audit: AuditChanges | None) -> None:
         """Data Center: emails the last run read, less users the audit log names since.
 
         Before 9.4 each email is a ``getUser`` call, so a full run re-reads the spaces and groups
@@ -368,16 +375,14 @@ class Run:
         token = previous.get(user_cache.TOKEN)
         since = previous.get("since")
         now = self.meter.server_time
-        if not token or not since:
+        if not token or not since or audit is None or now is None:
             return
         when = datetime.fromisoformat(since)
-        if now is None or now - when > MAX_INCREMENTAL_AGE:
+        if now - when > MAX_INCREMENTAL_AGE:
             return
-        try:
-            stale = changes_since(self.reader, when).users
-        except Forbidden:
-            return
-        self._use_cache(token, stale)
+        # Whole days, as Data Center's audit dates are: a user changed that day is asked again.
+        day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._use_cache(token, {u for u, t in audit.user_times.items() if t >= day})
 
     def _use_cache(self, token: str | None, stale: set[str]) -> None:
         """Start from the users the last run knew, less those the audit log names."""
