@@ -21,10 +21,11 @@ import base64
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from govern.model import Activity
 from govern_confluence.reader import Edit, Reader
 
 TOKEN = "edits"
@@ -144,3 +145,38 @@ def load(token: str | None) -> list[Edit] | None:
         ]
     except (ValueError, TypeError, zlib.error):
         return None
+
+
+def window(
+    figures: dict[str, SpaceFigures], carried: list[Edit], live: set[str], now: datetime | None
+) -> list[Edit]:
+    """The 90-day edits of live spaces: listed now where listed, else from the last run."""
+    start = now - timedelta(days=WINDOW_DAYS) if now is not None else None
+    edits = [e for f in figures.values() for e in f.edits if e.space in live]
+    edits += [
+        e
+        for e in carried
+        if e.space in live and e.space not in figures and (start is None or e.when >= start)
+    ]
+    return edits
+
+
+def reports(
+    keys: Iterable[str], edits: list[Edit], now: datetime, community_id: Callable[[str], str]
+) -> Iterator[Activity]:
+    """The 30- and 90-day activity rows of each space, on the site's clock."""
+    windows = {"D30": now - timedelta(days=30), "D90": now - timedelta(days=90)}
+    grouped: dict[str, list[Edit]] = defaultdict(list)
+    for e in edits:
+        grouped[e.space].append(e)
+    for key in keys:
+        for period, start in windows.items():
+            recent = [e for e in grouped.get(key, []) if e.when >= start]
+            yield Activity(
+                community_id=community_id(key),
+                period=period,
+                report_date=now.date(),
+                active_users=len({e.editor for e in recent if e.editor}),
+                page_edits=len(recent),
+                last_activity_at=max((e.when for e in recent), default=None),
+            )

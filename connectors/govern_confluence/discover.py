@@ -21,16 +21,14 @@ incomplete and are named there; they never end the run or turn into "nobody has 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
-from govern.model import Activity, Membership, Visibility
+from govern.model import Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
 from govern_confluence.audit import AuditChanges, changes_since, grant_times
-from govern_confluence.dc_permissions import BULK_USERS_SINCE
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
@@ -256,17 +254,8 @@ class Run:
     def _keep_edits(
         self, figures: dict[str, activity.SpaceFigures], carried: list[Edit], live: set[str]
     ) -> list[Edit]:
-        """The 90-day edits of live spaces: listed now where listed, else from the last run."""
-        now = self.meter.server_time
-        start = now - timedelta(days=activity.WINDOW_DAYS) if now is not None else None
-        edits = [e for f in figures.values() for e in f.edits if e.space in live]
-        edits += [
-            e
-            for e in carried
-            if e.space in live and e.space not in figures and (start is None or e.when >= start)
-        ]
-        self.edits = edits
-        return edits
+        self.edits = activity.window(figures, carried, live, self.meter.server_time)
+        return self.edits
 
     def _emit_spaces(
         self,
@@ -305,26 +294,9 @@ class Run:
 
     def _activity(self, keys: Iterable[str], edits: list[Edit]) -> None:
         now = self.meter.server_time
-        if now is None:
-            return
-        report = now.date()
-        windows = {"D30": now - timedelta(days=30), "D90": now - timedelta(days=90)}
-        grouped: dict[str, list[Edit]] = defaultdict(list)
-        for e in edits:
-            grouped[e.space].append(e)
-        for key in keys:
-            for period, start in windows.items():
-                recent = [e for e in grouped.get(key, []) if e.when >= start]
-                self.sink.activity(
-                    Activity(
-                        community_id=mapping.space_id(key),
-                        period=period,
-                        report_date=report,
-                        active_users=len({e.editor for e in recent if e.editor}),
-                        page_edits=len(recent),
-                        last_activity_at=max((e.when for e in recent), default=None),
-                    )
-                )
+        if now is not None:
+            for row in activity.reports(keys, edits, now, mapping.space_id):
+                self.sink.activity(row)
 
     def _grant_users(self, spaces: list[SpaceInfo]) -> set[str]:
         users = {p.subject for s in spaces for p in s.perms or [] if p.subject_type == "user"}
@@ -386,21 +358,9 @@ class Run:
 
     def _use_cache(self, token: str | None, stale: set[str]) -> None:
         """Start from the users the last run knew, less those the audit log names."""
-        users, keys = user_cache.load(token, stale)
-        # Rows kept whole (name and userKey) stay whole; email-only rows stay email-only.
-        self.cacheable |= {uid for uid, info in users.items() if info.display_name}
-        for uid, info in users.items():
-            known = self.directory.users.get(uid)
-            if known is None:
-                self.directory.users[uid] = info
-            elif not known.email:
-                # Listed again as a group member (no email on Data Center): the email is kept.
-                known.email = info.email
-                known.display_name = known.display_name or info.display_name
-        with self.reader._seen_lock:
-            for key, name in keys.items():
-                self.reader.user_keys.setdefault(key, name)
-        self.sink.stat("users_cached", len(users))
+        found, whole = user_cache.merge(token, stale, self.directory.users, self.reader)
+        self.cacheable |= whole
+        self.sink.stat("users_cached", found)
 
     def _tokens(self, spaces: list[SpaceInfo]) -> None:
         # The clock of the first answer: changes made while this run was reading are seen next time.
@@ -417,13 +377,8 @@ class Run:
         )
         self.sink.delta_token(activity.TOKEN, activity.dump(self.edits))
         if not self.reader.cloud:
-            # Cloud's user objects carry emails; Data Center's cost a call each before 9.4: keep
-            # every email there, so that later runs (full ones too) ask only for users new or
-            # changed since. From 9.4 a full run reads them in bulk: keep only the restated.
-            assert self.reader.dc is not None
-            every = not self.reader.dc.serves(BULK_USERS_SINCE)
-            users = [u for uid, u in self.directory.users.items() if every or uid in self.cacheable]
-            token = user_cache.dump(users, self.reader.user_keys, self.cacheable)
+            # Cloud's user objects carry emails; Data Center's cost a call each (see user_cache).
+            token = user_cache.token(self.directory.users, self.reader, self.cacheable)
             self.sink.delta_token(user_cache.TOKEN, token)
 
 

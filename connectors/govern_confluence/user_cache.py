@@ -16,8 +16,13 @@ import base64
 import json
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
+from govern_confluence.dc_permissions import BULK_USERS_SINCE
 from govern_confluence.reader import UserInfo
+
+if TYPE_CHECKING:
+    from govern_confluence.reader import Reader
 
 TOKEN = "users"
 
@@ -66,3 +71,37 @@ def load(token: str | None, stale: set[str]) -> tuple[dict[str, UserInfo], dict[
         if key:
             keys[str(key)] = name
     return users, keys
+
+
+def merge(
+    token: str | None, stale: set[str], users: dict[str, UserInfo], reader: Reader
+) -> tuple[int, set[str]]:
+    """Fill ``users`` (and the reader's userKeys) from a token, less the ``stale`` users.
+
+    A user listed again this run without an email (a group member, on Data Center) gets the
+    cached one. Returns how many users the token gave and those it kept whole (name, userKey).
+    """
+    cached, keys = load(token, stale)
+    for uid, info in cached.items():
+        known = users.get(uid)
+        if known is None:
+            users[uid] = info
+        elif not known.email:
+            known.email = info.email
+            known.display_name = known.display_name or info.display_name
+    with reader._seen_lock:
+        for key, name in keys.items():
+            reader.user_keys.setdefault(key, name)
+    # Rows kept whole stay whole next time; email-only rows stay email-only.
+    return len(cached), {uid for uid, info in cached.items() if info.display_name}
+
+
+def token(users: Mapping[str, UserInfo], reader: Reader, restated: set[str]) -> str:
+    """The token of a Data Center run.
+
+    Before 9.4 every email is kept (each costs a ``getUser`` call); from 9.4, where a full run
+    reads them in bulk, only the users incremental runs restate.
+    """
+    every = reader.dc is None or not reader.dc.serves(BULK_USERS_SINCE)
+    kept = [u for uid, u in users.items() if every or uid in restated]
+    return dump(kept, reader.user_keys, restated)
