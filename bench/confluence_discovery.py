@@ -11,6 +11,7 @@ For each flavour, in one run against one sandbox server over real HTTP:
 
 * full discovery through the connector (atlassian-python-api) into a fresh SQLite store;
 * incremental discovery after one simulated day (spaces edited) and one permission change;
+* a later full run into the same store (Data Center before 9.4 reuses the emails it knows);
 * a naive reader measured in the same run: one call per space per permission type
   (Data Center: JSON-RPC ``getSpacePermissionSet``; Cloud: the v2 permissions of the space,
   once per permission type, as a tool asking "who has X here?" would), sequential.
@@ -108,6 +109,8 @@ def bench(org: Organisation, label: str) -> list[dict[str, Any]]:
         org.add_space_permission(space.idx, "VIEWSPACE", Subject.GROUP, dept)
         rows.append(discovery(sb, store, full=False))
         print(label, rows[-1], flush=True)
+        rows.append({**discovery(sb, store, full=True), "mode": "full, later"})
+        print(label, rows[-1], flush=True)
         rows.append(naive(sb, org))
         store.dispose()
     for row in rows:
@@ -116,6 +119,10 @@ def bench(org: Organisation, label: str) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str]) -> None:
+    if {"-h", "--help"} & set(argv):
+        print((__doc__ or "").strip())
+        print("\nusage: confluence_discovery.py [SIZE] [FLAVOUR[@VERSION] ...]")
+        return
     size = argv[0] if argv else "large"
     flavours = argv[1:] or ["datacenter", "cloud"]
     started = time.perf_counter()

@@ -2,14 +2,15 @@
 
 Full: groups and their members, every space and its permissions (Data Center: as its version
 serves them, see ``dc_permissions``; Cloud: v2 permission or role assignments, see
-``cloud_permissions``; in parallel), each space's content figures, the last 90 days of edits,
-and users with emails.
+``cloud_permissions``; in parallel), the content of every space in one paged search (counts,
+last edits, the last 90 days of edits: see ``activity``), and users with emails.
 
 Incremental (tokens ``since``, the site's clock at the previous run; ``spaces``, the keys it saw
 with the visibility their permissions gave; ``users``, Data Center's known users): the space
 list (cheap, no permissions) shows new and deleted spaces; the audit log shows whose permissions
 changed and which users changed; only those spaces' permissions are re-read and restated.
-Spaces edited since (CQL) get fresh content figures and keep their grants and visibility.
+Spaces edited since (one CQL) get fresh content figures and keep their grants and visibility;
+the other spaces' 90-day edits come from the last run's ``edits`` token.
 Without the right to read the audit log, every space's permissions are re-read instead (the run
 says so). Activity figures are refreshed every run, as their 30- and 90-day windows move.
 
@@ -20,15 +21,14 @@ incomplete and are named there; they never end the run or turn into "nobody has 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
-from govern.model import Activity, Membership, Visibility
+from govern.model import Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
-from govern_confluence.audit import changes_since
+from govern_confluence.audit import AuditChanges, changes_since, grant_times
 from govern_confluence.people import Directory
 from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
@@ -56,6 +56,10 @@ class Run:
         """Visibility of every space whose permissions are known (read now or last run)."""
         self.unreadable: dict[str, str] = {}
         """Spaces whose permissions could not be read: key -> why."""
+        self.edits: list[Edit] = []
+        """The 90-day edits of every live space, carried to the next run."""
+        self.granted: dict[tuple[str, str, str], datetime] = {}
+        """When subjects were given view access, from the audit log (grant ``since``)."""
 
     # -- entry -------------------------------------------------------------------------------
 
@@ -65,12 +69,13 @@ class Run:
         try:
             since = _since(request)
             if since is None:
-                self._full()
+                self._full(request.previous_tokens)
             else:
                 self._incremental(
                     since,
                     _spaces_token(request.delta_tokens.get("spaces", "")),
                     request.delta_tokens.get(user_cache.TOKEN),
+                    request.delta_tokens.get(activity.TOKEN),
                 )
             self._report_problems()
         finally:
@@ -83,37 +88,47 @@ class Run:
                 f"{time.perf_counter() - started:.1f} s"
             )
 
-    def _full(self) -> None:
+    def _full(self, previous: Mapping[str, str]) -> None:
         self._groups(expand=True)
+        audit = self._full_audit()
+        if not self.reader.cloud:
+            self._cache_for_full(previous, audit)
         spaces = self._spaces_with_permissions()
-        edits = self._edits()
-        self._emit_spaces(spaces, edits)
+        figures = activity.figures(self.reader, None, self.meter.server_time)
+        edits = self._keep_edits(figures, [], {s.key for s in spaces})
+        self._emit_spaces(spaces, figures)
         self._activity([s.key for s in spaces], edits)
         users = set(self.directory.users) | self._grant_users(spaces)
         self._emit_users(users)
         self._tokens(spaces)
 
     def _incremental(
-        self, since: datetime, previous: dict[str, Visibility | None], cached: str | None
+        self,
+        since: datetime,
+        previous: dict[str, Visibility | None],
+        cached: str | None,
+        edits_token: str | None,
     ) -> None:
         listed = list(self.reader.spaces())
         now = self.meter.server_time
         if now is not None and now - since > MAX_INCREMENTAL_AGE:
             self.sink.log("confluence: the last run is too old for an incremental one; reading all")
-            self._full()
+            self._full({})
             return
         self._groups(expand=False)
         by_key = {s.key: s for s in listed}
         for gone in sorted(set(previous) - set(by_key)):
             self.sink.remove_community(mapping.space_id(gone))
-        edits = self._edits()
         # Permissions are re-read where they may have changed: new spaces, spaces the audit log
         # names, and spaces whose visibility the last run did not keep (unreadable then).
         changed = {k for k in by_key if previous.get(k) is None}
-        edited = {e.space for e in edits if e.when >= since and e.space in by_key}
+        carried = activity.load(edits_token)
+        now = self.meter.server_time or since
+        edited = activity.changed_spaces(self.reader, since, now) & set(by_key)
         try:
             audit = changes_since(self.reader, since)
             changed |= {s.key for s in listed if s.name in audit.space_names}
+            self.granted = audit.granted
             self._use_cache(cached, audit.users)
         except Forbidden:
             self.sink.log(
@@ -123,7 +138,12 @@ class Run:
             changed = set(by_key)
         self.sink.stat("spaces_reread", len(changed))
         reread = self._read_permissions([by_key[k] for k in sorted(changed)])
-        self._emit_spaces(reread, edits)
+        # Content is listed again only where it changed or the space is restated anyway; the
+        # other spaces' edits come from the last run (all spaces when it left none).
+        listed_again = None if carried is None else changed | edited
+        figures = activity.figures(self.reader, listed_again, now)
+        edits = self._keep_edits(figures, carried or [], set(by_key))
+        self._emit_spaces(reread, figures)
         # Edited only: content figures change, permissions do not (the audit log would say).
         # The space is restated without its grants, which stay as the last run read them.
         only_edited = [by_key[k] for k in sorted(edited - changed)]
@@ -131,7 +151,7 @@ class Run:
             known = previous[k]
             if known is not None:
                 self.visibility[k] = known
-        self._emit_spaces(only_edited, edits, remembered=previous)
+        self._emit_spaces(only_edited, figures, remembered=previous)
         self._activity(list(by_key), edits)
         self._emit_users(self._grant_users(reread))
         self._tokens(listed)
@@ -201,7 +221,9 @@ class Run:
     def _forbidden(self) -> None:
         self.perms_forbidden = True
         self.sink.incomplete(
-            "space permissions", f"reading them needs {PERMS_RIGHT}; grants and visibility not read"
+            "space permissions",
+            f"reading them needs {PERMS_RIGHT}; grants and visibility not read "
+            "(the grants last read are kept)",
         )
 
     def _report_problems(self) -> None:
@@ -213,7 +235,7 @@ class Run:
             self.sink.incomplete(
                 "space permissions",
                 f"{len(keys)} space(s) unreadable ({_names(keys)}; {keys[0]}: {first}); "
-                "their grants and visibility are unknown this run",
+                "their visibility is unknown this run and the grants last read are kept",
             )
         problems = self.reader.problems
         if problems:
@@ -229,23 +251,25 @@ class Run:
                 + ", ".join(f"{k} ({n})" for k, n in sorted(unknown.items()))
             )
 
-    def _edits(self) -> list[Edit]:
-        return list(activity.recent_edits(self.reader, 90))
+    def _keep_edits(
+        self, figures: dict[str, activity.SpaceFigures], carried: list[Edit], live: set[str]
+    ) -> list[Edit]:
+        self.edits = activity.window(figures, carried, live, self.meter.server_time)
+        return self.edits
 
     def _emit_spaces(
         self,
         spaces: list[SpaceInfo],
-        edits: list[Edit],
+        figures: dict[str, activity.SpaceFigures],
         remembered: dict[str, Visibility | None] | None = None,
     ) -> None:
-        contributors: dict[str, set[str]] = defaultdict(set)
-        for e in edits:
-            if e.editor:
-                contributors[e.space].add(e.editor)
-        with ThreadPoolExecutor(self.settings.concurrency) as pool:
-            stats = list(pool.map(lambda s: activity.space_stats(self.reader, s.key), spaces))
-        for space, (count, last) in zip(spaces, stats, strict=True):
-            grants, anonymous, viewing = mapping.grants(space, self.directory.group_name)
+        for space in spaces:
+            found = figures.get(space.key, activity.SpaceFigures())
+            count, last = found.count, found.last
+            contributors = {e.editor for e in found.edits if e.editor}
+            grants, anonymous, viewing = mapping.grants(
+                space, self.directory.group_name, self.granted
+            )
             record = mapping.community(
                 self.settings,
                 space,
@@ -254,7 +278,7 @@ class Run:
                 it_creators=self.it_creators,
                 content_count=count,
                 last_modified=last,
-                contributors_90d=len(contributors[space.key]),
+                contributors_90d=len(contributors),
                 remembered=(remembered or {}).get(space.key),
             )
             self.sink.community(record)
@@ -264,29 +288,15 @@ class Run:
                 self.sink.grant(g)
             if space.perms is not None:
                 self.sink.restate(mapping.space_id(space.key))
+            elif (remembered or {}).get(space.key) is None:
+                # Not read is not "nobody": the grants last read stay, full run or not.
+                self.sink.keep_grants(mapping.space_id(space.key))
 
     def _activity(self, keys: Iterable[str], edits: list[Edit]) -> None:
         now = self.meter.server_time
-        if now is None:
-            return
-        report = now.date()
-        windows = {"D30": now - timedelta(days=30), "D90": now - timedelta(days=90)}
-        grouped: dict[str, list[Edit]] = defaultdict(list)
-        for e in edits:
-            grouped[e.space].append(e)
-        for key in keys:
-            for period, start in windows.items():
-                recent = [e for e in grouped.get(key, []) if e.when >= start]
-                self.sink.activity(
-                    Activity(
-                        community_id=mapping.space_id(key),
-                        period=period,
-                        report_date=report,
-                        active_users=len({e.editor for e in recent if e.editor}),
-                        page_edits=len(recent),
-                        last_activity_at=max((e.when for e in recent), default=None),
-                    )
-                )
+        if now is not None:
+            for row in activity.reports(keys, edits, now, mapping.space_id):
+                self.sink.activity(row)
 
     def _grant_users(self, spaces: list[SpaceInfo]) -> set[str]:
         users = {p.subject for s in spaces for p in s.perms or [] if p.subject_type == "user"}
@@ -306,16 +316,51 @@ class Run:
         for name in sorted(self.directory.groups):
             self.sink.principal(mapping.group_principal(name))
 
+    def _full_audit(self) -> AuditChanges | None:
+        """Full runs: the audit log's last year, read once (None without administrator rights).
+
+        It gives grant times (when a subject was given view access) and, on Data Center, the
+        users changed since the last run, whose cached emails are not trusted.
+        """
+        now = self.meter.server_time
+        if now is None:
+            return None
+        try:
+            audit = grant_times(self.reader, now)
+        except Forbidden:
+            self.sink.log(
+                "confluence: the audit log needs Confluence administrator rights; "
+                "grants get no join time and no email is reused from the last run"
+            )
+            return None
+        self.granted = audit.granted
+        self.sink.stat("grant_times", len(self.granted))
+        return audit
+
+    def _cache_for_full(self, previous: Mapping[str, str], audit: AuditChanges | None) -> None:
+        """Data Center: emails the last run read, less users the audit log names since.
+
+        Before 9.4 each email is a ``getUser`` call, so a full run re-reads the spaces and groups
+        but not the emails it already knows. Without the audit log (no administrator rights),
+        or after a gap longer than an incremental run would accept, nothing cached is trusted.
+        """
+        token = previous.get(user_cache.TOKEN)
+        since = previous.get("since")
+        now = self.meter.server_time
+        if not token or not since or audit is None or now is None:
+            return
+        when = datetime.fromisoformat(since)
+        if now - when > MAX_INCREMENTAL_AGE:
+            return
+        # Whole days, as Data Center's audit dates are: a user changed that day is asked again.
+        day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._use_cache(token, {u for u, t in audit.user_times.items() if t >= day})
+
     def _use_cache(self, token: str | None, stale: set[str]) -> None:
         """Start from the users the last run knew, less those the audit log names."""
-        users, keys = user_cache.load(token, stale)
-        self.cacheable |= set(users)
-        for uid, info in users.items():
-            self.directory.users.setdefault(uid, info)
-        with self.reader._seen_lock:
-            for key, name in keys.items():
-                self.reader.user_keys.setdefault(key, name)
-        self.sink.stat("users_cached", len(users))
+        found, whole = user_cache.merge(token, stale, self.directory.users, self.reader)
+        self.cacheable |= whole
+        self.sink.stat("users_cached", found)
 
     def _tokens(self, spaces: list[SpaceInfo]) -> None:
         # The clock of the first answer: changes made while this run was reading are seen next time.
@@ -330,10 +375,11 @@ class Run:
                 for s in sorted(spaces, key=lambda s: s.key)
             ),
         )
+        self.sink.delta_token(activity.TOKEN, activity.dump(self.edits))
         if not self.reader.cloud:
-            # Cloud's user objects carry emails; Data Center's cost a call each: keep them.
-            users = [u for uid, u in self.directory.users.items() if uid in self.cacheable]
-            self.sink.delta_token(user_cache.TOKEN, user_cache.dump(users, self.reader.user_keys))
+            # Cloud's user objects carry emails; Data Center's cost a call each (see user_cache).
+            token = user_cache.token(self.directory.users, self.reader, self.cacheable)
+            self.sink.delta_token(user_cache.TOKEN, token)
 
 
 def _spaces_token(token: str) -> dict[str, Visibility | None]:

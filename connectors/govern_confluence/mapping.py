@@ -9,6 +9,7 @@ Anonymous view makes a space public; view for an everyone-group makes it org-vis
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -109,10 +110,15 @@ def group_id(name: str) -> str:
     return make_id(NAME, "group", name)
 
 
-def grants(space: SpaceInfo, group_name: Any) -> tuple[list[Grant], bool, set[str]]:
+def grants(
+    space: SpaceInfo,
+    group_name: Any,
+    granted: Mapping[tuple[str, str, str], datetime] | None = None,
+) -> tuple[list[Grant], bool, set[str]]:
     """The grants of a space, whether anonymous users may view it, and the groups viewing it.
 
-    ``group_name`` turns a group reference (Cloud id or name) into its name.
+    ``group_name`` turns a group reference (Cloud id or name) into its name. ``granted`` (from
+    the audit log: space name, subject kind, subject) gives a grant's ``since`` where known.
     """
     by_subject: dict[tuple[str, str], set[str]] = defaultdict(set)
     anonymous = False
@@ -135,6 +141,7 @@ def grants(space: SpaceInfo, group_name: Any) -> tuple[list[Grant], bool, set[st
                 principal_id=pid,
                 role=role_of(names),
                 source=",".join(sorted(names)),
+                since=(granted or {}).get((space.name, kind, ref)),
             )
         )
     return out, anonymous, viewing_groups
@@ -179,6 +186,8 @@ def community(
     if space.perms is None and remembered is None:
         # Not read is unknown, not "nobody": visibility and grants are not known this run.
         attributes["visibility_known"] = False
+        # The store keeps the grants last read (keep_grants): they are shown, not re-read.
+        attributes["grants_not_reread"] = True
         if space.unreadable:
             attributes["permissions_unreadable"] = space.unreadable
     if personal and contributors_90d >= settings.team_space_contributors:

@@ -74,6 +74,14 @@ class DiscoverySink(Protocol):
         re-read one community completely says so, and its grants not given are closed.
         """
 
+    def keep_grants(self, community_id: str) -> None:
+        """The community's grants could not be read this run: keep those last stored.
+
+        "Could not read" is never "no access": even a full run leaves the grants (and the
+        principals holding them) as the last run that read them stored them. The connector
+        also marks the community record so, and the snapshot incomplete.
+        """
+
     def remove_community(self, community_id: str) -> None:
         """Incremental runs: the community no longer exists (its grants go with it)."""
 
@@ -113,6 +121,9 @@ class DiscoveryRequest:
     scope: str
     delta_tokens: Mapping[str, str] = field(default_factory=dict)
     full: bool = True
+    previous_tokens: Mapping[str, str] = field(default_factory=dict)
+    """The last snapshot's tokens, given on full runs too: for caches a full run may reuse
+    (e.g. Confluence Data Center's user emails, one call each before 9.4)."""
     directory_groups: tuple[str, ...] = ()
     """Directory groups (id, email or display name) whose memberships the policies need, e.g.
     a steward pool; connectors with a directory record them as memberships, others ignore it."""

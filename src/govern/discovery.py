@@ -52,6 +52,7 @@ def run_discovery(
         scope=scope,
         delta_tokens=dict(prev.delta_tokens) if incremental and prev else {},
         full=not incremental,
+        previous_tokens=dict(prev.delta_tokens) if prev else {},
         directory_groups=tuple(directory_groups),
     )
     mode = SnapshotMode.INCREMENTAL if incremental else SnapshotMode.FULL

@@ -160,7 +160,8 @@ def _unreadable(communities: Iterable[Community]) -> None:
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
         click.echo(
             f"warning: permissions of {len(paths)} communities could not be read ({shown}): "
-            "their grants are unknown, so findings there are incomplete; see the discovery "
+            "their current grants are unknown (the last ones read are kept), so findings "
+            "there may be out of date; see the discovery "
             "log (`govern inventory snapshots`) for why",
             err=True,
         )

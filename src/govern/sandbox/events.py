@@ -219,6 +219,8 @@ def _make_space(org: OrgData, spec: Spec, created: int, creator: int) -> None:
             row = pack(PERMISSIONS.index(name), kind, who)
             if row not in space.perms:
                 space.perms.append(row)
+            if "granted" in grant:
+                space.granted[row] = parse_ts(grant["granted"])
     for alias in spec.get("contributors", []):
         user = org.confluence_account(ref(org, "person", alias))
         if user is not None and user not in space.contributors:

@@ -157,7 +157,27 @@ def _check_references(data: dict[str, Any], add: Any) -> None:
             need((*path, "contributors", i), alias, "person")
         if spec["kind"] in ("space", "personal-space") and spec.get("created_by") not in confluence:
             add((*path, "created_by"), "a space's creator needs a Confluence account")
+        for i, grant in enumerate(spec.get("permissions", [])):
+            if "granted" in grant:
+                granted((*path, "permissions", i, "granted"), grant["granted"], spec, path)
         define((*path, "id"), spec["id"], "space" if "space" in spec["kind"] else "group")
+
+    today_text = data["organisation"]["today"]
+    today = events.parse_ts(today_text)
+
+    def granted(path: Path_, value: str, spec: dict[str, Any], where: Path_) -> None:
+        # A grant time is history before day 0, served as audit records: a space created by an
+        # event is granted on its event's day, and nothing is granted before the space existed.
+        if where[0] == "events":
+            add(path, "only spaces listed under 'communities' take a grant time; a space "
+                "created by an event is granted on the event's day")  # fmt: skip
+        elif events.parse_ts(value) > today:
+            add(
+                path,
+                f"{value!r} is after the organisation's today ({today_text})",
+            )
+        elif "created" in spec and events.parse_ts(value) < events.parse_ts(spec["created"]):
+            add(path, f"{value!r} is before the space was created ({spec['created']})")
 
     for i, spec in enumerate(data.get("people", [])):
         person(("people", i), spec)

@@ -132,6 +132,7 @@ class Space:
         "deleted",
         "description",
         "edits",
+        "granted",
         "idx",
         "key",
         "last_modified",
@@ -161,6 +162,8 @@ class Space:
         self.contributors = array("i", [creator])
         self.last_modified = created
         self.alive = False
+        self.granted: dict[int, int] = {}
+        """Permission row -> when it was granted, where a scenario says (before recording)."""
 
     @property
     def space_type(self) -> str:

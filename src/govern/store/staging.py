@@ -49,7 +49,7 @@ stage_memberships = Table(
     prefixes=["TEMPORARY"],
 )
 # Removals and restatements of incremental runs: kind is principal, community, grant, membership
-# or restate; k1..k3 hold the key.
+# or restate; k1..k3 hold the key. Kind keep (any run): a community whose grants were not read.
 stage_marks = Table(
     "stage_marks",
     stage_md,

@@ -140,6 +140,10 @@ class SnapshotWriter:
         """Every grant of this community is given in this run."""
         self._mark("restate", community_id)
 
+    def keep_grants(self, community_id: str) -> None:
+        """The community's grants were not read: those stored stay, full run or not."""
+        self._mark("keep", community_id)
+
     def remove_community(self, community_id: str) -> None:
         """The community is gone."""
         self._mark("community", community_id)
@@ -291,7 +295,20 @@ class SnapshotWriter:
         t, st = s.principals, stage_principals
         same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
         changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
-        self._close(t, seq, not_(same) if full else or_(changed, self._marked("principal", t.c.id)))
+        if full:
+            # A principal holding a grant of a community whose grants were not read stays, as
+            # the grant does (see keep_grants).
+            g = s.grants
+            holds_kept = exists().where(
+                g.c.scope_id == self.scope_id,
+                g.c.valid_to.is_(None),
+                g.c.principal_id == t.c.id,
+                self._marked("keep", g.c.community_id),
+            )
+            staged = exists().where(st.c.id == t.c.id)
+            self._close(t, seq, and_(not_(same), or_(staged, not_(holds_kept))))
+        else:
+            self._close(t, seq, or_(changed, self._marked("principal", t.c.id)))
         self._insert_new(t, st, ["id", "fp", "kind", "email", "department", "data"], ["id"], seq)
 
     def _finish_communities(self, seq: int, full: bool) -> None:
@@ -318,7 +335,7 @@ class SnapshotWriter:
             or_(st.c.fp == t.c.fp, knows_less),
         )
         if full:
-            self._close(t, seq, not_(same))
+            self._close(t, seq, and_(not_(same), not_(self._marked("keep", t.c.community_id))))
         else:
             restated = self._marked("restate", t.c.community_id)
             staged = exists().where(

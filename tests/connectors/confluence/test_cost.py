@@ -56,3 +56,29 @@ def test_before_9_4_each_email_is_asked_once_then_cached(org: Organisation, tmp_
         # JSON-RPC now only reads the re-read spaces' permissions (and users the log named).
         assert sb.requests.snapshot().get(RPC, 0) <= reread + 5
     store.dispose()
+
+
+def test_before_9_4_a_later_full_run_asks_only_for_new_emails(
+    org: Organisation, tmp_path: Path
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'inv.db'}")
+    fresh = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with start(org, "datacenter", version="8.5.4") as sb:
+        _run(store, sb.url, full=True)
+        first = sb.requests.snapshot().get(RPC, 0)
+        advance(org, 1)
+        sb.requests.reset()
+        _run(store, sb.url, full=True)
+        again = sb.requests.snapshot()
+        _run(fresh, sb.url, full=True)
+        events = sb.site.audit(org.now - 3 * 86400, org.now + 86400)
+        changed = len({e.user.username for e in events if e.user is not None})
+    live = sum(1 for s in org.spaces if s.deleted == -1)
+    # JSON-RPC now reads the spaces' permissions, and emails only of users the audit log names.
+    assert again.get(RPC, 0) <= live + changed < first
+    assert again.get("GET /rest/api/audit", 0) == 1
+    # and what it stores is what a run that asked for every email stores
+    emails = {(p.id, p.email) for p in q.principals(store)}
+    assert emails == {(p.id, p.email) for p in q.principals(fresh)}
+    store.dispose()
+    fresh.dispose()

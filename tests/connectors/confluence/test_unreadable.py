@@ -57,7 +57,11 @@ def test_unreadable_permissions_are_never_stored_as_no_access(
     org: Organisation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = _store(tmp_path, "inv.db")
-    key = next(s.key for s in org.spaces if s.deleted == -1 and not s.personal)
+    key = next(
+        s.key
+        for s in org.spaces
+        if s.deleted == -1 and not s.personal and any(p.subject_type == 0 for p in s.permissions())
+    )
     rules: dict[str, Any] = {}
     with rewritten(org, "datacenter", rules) as sb:
         assert _run(store, _dc(sb.url)).snapshot.complete
@@ -76,6 +80,14 @@ def test_unreadable_permissions_are_never_stored_as_no_access(
     # A full snapshot states only what it read: the space is there, flagged unreadable, and the
     # snapshot says it is incomplete; it is not a readable space that nobody may enter.
     assert space.visibility.value == "private" and not snap.complete
+    # Nor does the full run drop what an earlier run read: the grants last read stay, marked as
+    # not re-read, with the principals holding them.
+    assert space.attributes["grants_not_reread"] is True
+    after = {g for g in q.grants(store) if g.community_id == f"confluence:space:{key}"}
+    assert after == before
+    holders = {p.id for p in q.principals(store)}
+    assert {g.principal_id for g in before} <= holders
+    assert any(":user:" in g.principal_id for g in before)  # a direct holder, kept as principal
     # and the audit says so, naming the space
     work = tmp_path / "work"
     work.mkdir()
@@ -111,29 +123,30 @@ def test_one_bad_record_is_counted_and_named_and_the_rest_written(
     store.dispose()
 
 
-def test_cloud_edits_search_follows_the_cursor_to_the_end(
+def test_cloud_content_search_follows_the_cursor_to_the_end(
     org: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(activity, "SEARCH_PAGE", 4)
+    monkeypatch.setattr(activity, "CLOUD_PAGE", 4)
+    keys = [s.key for s in org.spaces if s.deleted == -1][:6]
     with start(org, "cloud") as sb:
         settings = ConfluenceSettings(
             url=sb.url, deployment="cloud", email="admin", api_token=ADMIN
         )
-        edits = list(activity.recent_edits(Reader(settings, Meter()), 90))
-        served = sb.site.content.search(_recent(sb.site.now))
+        figures = activity.figures(Reader(settings, Meter()), keys, None)
+        served = sb.site.content.search(_of(keys))
     assert len(served) > 4 * 2  # several pages
-    assert len(edits) == len(served)
-    keys = [(e.space, e.when, e.editor) for e in edits]
-    assert sorted(keys) == sorted(
+    assert sum(f.count for f in figures.values()) == len(served)
+    seen = [(e.space, e.when, e.editor) for f in figures.values() for e in f.edits]
+    assert sorted(seen) == sorted(
         (org.spaces[i.space].key, _when(i.modified), org.confluence_account_id(i.editor))
         for i in served
     )
 
 
-def _recent(now: int) -> Any:
-    from govern.sandbox.confluence.cql import parse
+def _of(keys: list[str]) -> Any:
+    from govern.sandbox.confluence.cql import Query
 
-    return parse('type in (page, blogpost) and lastmodified >= now("-90d")', now)
+    return Query(types={"page", "blogpost"}, spaces=set(keys))
 
 
 def _when(ts: int) -> Any:

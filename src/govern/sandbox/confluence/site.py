@@ -15,7 +15,7 @@ from enum import StrEnum
 from threading import RLock
 
 from govern.sandbox import ids
-from govern.sandbox.changelog import Op
+from govern.sandbox.changelog import Change, Op
 from govern.sandbox.confluence.auth import Account, Credentials
 from govern.sandbox.confluence.content import ContentIndex
 from govern.sandbox.entities import NEVER
@@ -194,7 +194,12 @@ class Site:
     # -- audit -------------------------------------------------------------------------------
 
     def audit(self, start: int, end: int) -> Iterator[AuditEvent]:
-        """Audit events from ``start`` (inclusive) to ``end`` (exclusive), oldest first."""
+        """Audit events from ``start`` (inclusive) to ``end`` (exclusive), oldest first.
+
+        Grants a scenario dates before the change log began (``Space.granted``) come first, as
+        the "Space permission added" records Confluence would have kept of them.
+        """
+        yield from self._granted_before_log(start, end)
         log = self.org.log
         first = log.seq_at(start - 1)
         for change in log.since(first):
@@ -202,33 +207,48 @@ class Site:
                 break
             if change.ts < start:
                 continue
-            if change.op in _USER_OPS:
-                user = self.user(change.target)
-                added = change.op == Op.CONFLUENCE_USER_ADDED
-                summary = "User created" if added else "User deactivated"
-                yield AuditEvent(change.ts, summary, "Users", None, (), user)
-                continue
-            space = self.org.spaces[change.target] if change.op in _SPACE_OPS else None
-            if space is None:
-                continue
-            if change.op in (Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED):
-                row = unpack(int(change.subject))
-                added = change.op == Op.SPACE_PERMISSION_ADDED
-                who = self.subject_label(row)
-                changes = (
-                    (
-                        "Permission",
-                        "" if added else row.permission,
-                        row.permission if added else "",
-                    ),
-                    (who[0], "" if added else who[1], who[1] if added else ""),
-                )
-                summary = "Space permission added" if added else "Space permission removed"
-                yield AuditEvent(change.ts, summary, "Permissions", space, changes)
-            elif change.op == Op.SPACE_ADDED:
-                yield AuditEvent(change.ts, "Space created", "Spaces", space, ())
-            elif change.op == Op.SPACE_REMOVED:
-                yield AuditEvent(change.ts, "Space deleted", "Spaces", space, ())
+            yield from self._event(change)
+
+    def _granted_before_log(self, start: int, end: int) -> Iterator[AuditEvent]:
+        began = getattr(self.org, "recorded_from", -1)
+        rows = sorted(
+            (ts, space.idx, row)
+            for space in self.org.spaces
+            if space.deleted == -1
+            for row, ts in space.granted.items()
+            if start <= ts < end and (began < 0 or ts < began) and row in space.perms
+        )
+        for ts, idx, row in rows:
+            yield self._permission_event(ts, self.org.spaces[idx], row, True)
+
+    def _permission_event(self, ts: int, space: Space, packed: int, added: bool) -> AuditEvent:
+        row = unpack(packed)
+        who = self.subject_label(row)
+        changes = (
+            ("Permission", "" if added else row.permission, row.permission if added else ""),
+            (who[0], "" if added else who[1], who[1] if added else ""),
+        )
+        summary = "Space permission added" if added else "Space permission removed"
+        return AuditEvent(ts, summary, "Permissions", space, changes)
+
+    def _event(self, change: Change) -> Iterator[AuditEvent]:
+        """The audit record of one change-log row, if it makes one."""
+        if change.op in _USER_OPS:
+            user = self.user(change.target)
+            added = change.op == Op.CONFLUENCE_USER_ADDED
+            summary = "User created" if added else "User deactivated"
+            yield AuditEvent(change.ts, summary, "Users", None, (), user)
+            return
+        space = self.org.spaces[change.target] if change.op in _SPACE_OPS else None
+        if space is None:
+            return
+        if change.op in (Op.SPACE_PERMISSION_ADDED, Op.SPACE_PERMISSION_REMOVED):
+            added = change.op == Op.SPACE_PERMISSION_ADDED
+            yield self._permission_event(change.ts, space, int(change.subject), added)
+        elif change.op == Op.SPACE_ADDED:
+            yield AuditEvent(change.ts, "Space created", "Spaces", space, ())
+        elif change.op == Op.SPACE_REMOVED:
+            yield AuditEvent(change.ts, "Space deleted", "Spaces", space, ())
 
     def subject_label(self, row: SpacePermission) -> tuple[str, str]:
         """``(User|Group|Anonymous, name)`` of a permission row's subject."""
