@@ -67,7 +67,6 @@ def one(admin_url: str, fleet_file: Path, workers: int, tenants: int) -> dict[st
     name, url = fresh_database(admin_url)
     store = Store(url)
     queue.ensure_schema(url)
-    runs.ensure_table(store)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERN_")}
     env.update(GOVERN_STORE_URL=url, GOVERN_FLEET=str(fleet_file),
                GOVERN_POLICIES_DIR=str(ROOT / "policies"))  # fmt: skip

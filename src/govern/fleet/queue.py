@@ -294,7 +294,6 @@ def run_worker(
 ) -> None:
     """Run one worker until stopped (SIGTERM/SIGINT finish the current jobs first)."""
     ensure_schema(store_url)
-    runs.ensure_table(runtime.store)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug keeps every traceback
         logging.getLogger("procrastinate.worker").addFilter(_OneLine())
     app = build_app(store_url, pool_size=concurrency + 3)
