@@ -23,7 +23,7 @@ FLEET_OPTION = click.option(
     default=None,
     help="Fleet file (default: ./fleet.toml or $GOVERN_FLEET).",
 )
-JOBS = ("discover", "audit", "sync")
+JOBS = ("discover", "audit", "plan", "sync")
 
 
 def load(app: App, fleet_file: Path | None) -> Fleet:
@@ -201,7 +201,10 @@ def _run_local(
             worker="local", round_=round_,
         )  # fmt: skip
         try:
-            out = work.run_job(app.store, tenant, app.registry, policies, kind, full=full)
+            out = work.run_job(
+                app.store, tenant, app.registry, policies, kind, full=full,
+                state_dir=app.settings.values.store_dir,
+            )  # fmt: skip
         except GovernError as exc:
             line = f"tenant {tenant.id} ({tenant.source}): {exc}"
             runs.finish(app.store, run_id, status=runs.FAILED, error=line)
