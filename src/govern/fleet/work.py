@@ -169,7 +169,7 @@ def plan(
         write(built.plan, path)
         with open_private(path.with_suffix(".txt"), encoding="utf-8") as fh:  # names people
             fh.write(render(built.plan, built.names, built.notes))
-        summary["plan_file"] = str(path)
+        summary["plan_file"] = str(path.resolve())  # which host: the run row names the worker
     return Outcome(snapshot_seq=snap.seq, summary=summary)
 
 
