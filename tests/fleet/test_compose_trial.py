@@ -45,7 +45,10 @@ def _command(service: dict[str, Any], pg_url: str, shared: Path) -> list[str]:
 
 def _env(service: dict[str, Any], pg_url: str, shared: Path) -> dict[str, str]:
     given = {k: _mapped(str(v), pg_url, shared) for k, v in service["environment"].items()}
-    return govern_env(given["GOVERN_STORE_URL"], Path(given["GOVERN_FLEET"])) | given
+    env = govern_env(given["GOVERN_STORE_URL"], Path(given["GOVERN_FLEET"])) | given
+    if "GOVERN_STORE_DIR" not in given:  # as in the image: the default, under the WORKDIR
+        del env["GOVERN_STORE_DIR"]
+    return env
 
 
 def _wait_live_workers(pg_url: str, count: int, env: dict[str, str], timeout: float) -> None:
@@ -127,3 +130,4 @@ def test_compose_trial_as_processes(pg_url: str, tmp_path: Path) -> None:
     for r in attempts:
         plan_file = Path(r.summary["plan"]["plan_file"])
         assert plan_file.is_file() and plan_file.parent.name == r.tenant.split(":")[1]
+        assert plan_file.is_relative_to(home)  # the workers' WORKDIR, as in the image

@@ -65,7 +65,7 @@ def test_a_tenant_plan_from_the_queue_has_only_that_tenants_changes(
             (deferred,) = queue.defer(app, [t01], "plan", round_="p1")
         finally:
             app.close()
-        env = govern_env(pg_url, fleet_file) | {"GOVERN_STORE_DIR": str(tmp_path / "state")}
+        env = govern_env(pg_url, fleet_file)  # GOVERN_STORE_DIR: tmp_path / "state"
         worker = subprocess.run(
             [GOVERN, "worker", "--once"], env=env, capture_output=True, text=True, timeout=120
         )
