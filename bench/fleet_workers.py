@@ -1,9 +1,10 @@
 """A fleet of sandbox tenants discovered by 1, 2 and 4 workers through the PostgreSQL queue.
 
 Run: GOVERN_TEST_POSTGRES_URL=postgresql+psycopg://... .venv/bin/python bench/fleet_workers.py \
-        [--tenants 50] [--size demo] [--workers 1,2,4]
+        [--tenants 50] [--size demo] [--workers 1,2,4] [--job discover|sync]
 (scripts/postgres.sh starts a server and prints the URL.) Each worker count gets a fresh
-database and a first (full) discovery of every tenant; the tenants' Graph servers run in this
+database and a first (full) discovery of every tenant (``--job sync``: discovery, the
+tenant's plan and its audit, what the schedule runs); the tenants' Graph servers run in this
 process, each with its own resource-unit budget. Prints per worker count: wall time, tenants
 per minute in all and per worker, mean job seconds, the most database connections seen, the
 most jobs seen waiting on a tenant lock, and the queue's failures.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -20,6 +22,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -61,16 +64,18 @@ def connections(admin_url: str, name: str) -> int:
     return int(n)
 
 
-def one(admin_url: str, fleet_file: Path, workers: int, tenants: int) -> dict[str, float]:
+def one(
+    admin_url: str, fleet_file: Path, workers: int, tenants: int, job: str = "discover"
+) -> dict[str, Any]:
     registry = load_registry()
     fleet = load_fleet(fleet_file, {n: c.settings_model for n, c in registry.connectors.items()})
     name, url = fresh_database(admin_url)
     store = Store(url)
     queue.ensure_schema(url)
-    runs.ensure_table(store)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERN_")}
     env.update(GOVERN_STORE_URL=url, GOVERN_FLEET=str(fleet_file),
-               GOVERN_POLICIES_DIR=str(ROOT / "policies"))  # fmt: skip
+               GOVERN_POLICIES_DIR=str(ROOT / "policies"),
+               GOVERN_STORE_DIR=f"/tmp/govern-bench-state-{name}")  # fmt: skip
     procs = [
         subprocess.Popen(
             [GOVERN, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -82,7 +87,7 @@ def one(admin_url: str, fleet_file: Path, workers: int, tenants: int) -> dict[st
     most_conns = most_waits = 0
     started = time.perf_counter()
     try:
-        queue.defer(app, fleet.tenants, "discover", round_="bench")
+        queue.defer(app, fleet.tenants, job, round_="bench")
         while True:
             done = [r for r in runs.runs(store, round_="bench") if r.status != runs.RUNNING]
             most_conns = max(most_conns, connections(admin_url, name))
@@ -102,7 +107,9 @@ def one(admin_url: str, fleet_file: Path, workers: int, tenants: int) -> dict[st
     failed = sum(1 for r in attempts if r.status == runs.FAILED)
     store.dispose()
     drop_database(admin_url, name)
+    shutil.rmtree(f"/tmp/govern-bench-state-{name}", ignore_errors=True)  # the plans written
     return {
+        "job": job,
         "workers": workers,
         "wall_s": round(wall, 1),
         "tenants_per_min": round(tenants / wall * 60, 1),
@@ -119,6 +126,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=50)
     parser.add_argument("--size", default="demo")
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--job", default="discover", choices=["discover", "sync"])
     args = parser.parse_args()
     admin = os.environ.get("GOVERN_TEST_POSTGRES_URL")
     if not admin:
@@ -131,7 +139,7 @@ def main() -> None:
         fleet_file.write_text(sandbox.fleet_toml(), encoding="utf-8")
         rows = []
         for n in (int(w) for w in args.workers.split(",")):
-            row = one(admin, fleet_file, n, args.tenants)
+            row = one(admin, fleet_file, n, args.tenants, args.job)
             print(row, flush=True)
             rows.append(row)
     cols = list(rows[0])

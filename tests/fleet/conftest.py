@@ -33,5 +33,7 @@ def govern_env(store_url: str, fleet_file: Path) -> dict[str, str]:
         GOVERN_STORE_URL=store_url,
         GOVERN_FLEET=str(fleet_file),
         GOVERN_POLICIES_DIR=str(ROOT / "policies"),
+        # Plans and the plan key beside the test's fleet file, never in the checkout.
+        GOVERN_STORE_DIR=str(fleet_file.parent / "state"),
     )
     return env

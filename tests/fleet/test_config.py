@@ -117,3 +117,48 @@ def test_one_file_per_tenant_in_a_directory(tmp_path: Path) -> None:
     north = fleet.get("northwind")
     assert north.settings.concurrency == 3  # type: ignore[attr-defined]  # inherited from [m365]
     assert north.source == f"{tmp_path / 'tenants.d' / 'northwind.toml'}:1"
+
+
+def test_a_tenant_file_repeating_an_id_is_refused_at_its_own_line(tmp_path: Path) -> None:
+    (tmp_path / "tenants.d").mkdir()
+    extra = tmp_path / "tenants.d" / "fab2.toml"
+    extra.write_text(
+        'connector = "m365"\nid = "fabrikam"\ntenant_id = "fab2.onmicrosoft.com"\n',
+        encoding="utf-8",
+    )
+    text = FLEET.replace("[fleet]\n", '[fleet]\ntenants_dir = "tenants.d"\n')
+    with pytest.raises(ConfigError) as err:
+        load_fleet(write(tmp_path, text), MODELS, SECRETS)
+    assert str(err.value) == (
+        f"{extra}:2: duplicate tenant id 'fabrikam' (first defined at "
+        f"{tmp_path / 'fleet.toml'}:18); give every tenant a unique id"
+    )
+
+
+def test_the_cli_refuses_a_duplicate_id_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from govern.cli import cli
+
+    fleet_file = write(tmp_path, FLEET.replace('id = "fabrikam"', 'id = "contoso"'))
+    monkeypatch.chdir(tmp_path)
+    env = {**SECRETS, "GOVERN_FLEET": str(fleet_file)}
+    result = CliRunner().invoke(cli, ["fleet", "list"], env=env)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        f"error: {fleet_file}:17: duplicate tenant id 'contoso' (first defined at "
+        f"{fleet_file}:11); give every tenant a unique id"
+    ]
+
+
+def test_a_setting_missing_for_another_one_names_the_tenant_not_a_table(tmp_path: Path) -> None:
+    text = FLEET.replace('client_id = "00000000-0000-0000-0000-000000000002"\n', "")
+    with pytest.raises(ConfigError) as err:
+        load_fleet(write(tmp_path, text), MODELS, SECRETS)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'fleet.toml'}:17: tenant 'fabrikam' setting m365: ")
+    assert "needs client_id" in message and "GOVERN_FLEET__FABRIKAM__<SETTING>" in message
+    assert "(table)" not in message and "\n" not in message

@@ -24,7 +24,6 @@ def test_a_worker_runs_the_scheduled_syncs(pg_url: str, tmp_path: Path) -> None:
         fleet_file.write_text(sandbox.fleet_toml(schedule="*/4 * * * * *"), encoding="utf-8")
         store = Store(pg_url)
         queue.ensure_schema(pg_url)
-        runs.ensure_table(store)
         log = tmp_path / "worker.log"
         worker = subprocess.Popen(
             [GOVERN, "worker", "--concurrency", "2"],

@@ -64,7 +64,6 @@ def test_three_workers_twelve_tenants_one_killed(pg_url: str, tmp_path: Path) ->
         good = [t for t in fleet.tenants if t.id != "t13"]
         store = Store(pg_url)
         queue.ensure_schema(pg_url)
-        runs.ensure_table(store)
         env = govern_env(pg_url, fleet_file)
         logs = [tmp_path / f"worker{n}.log" for n in range(3)]
         workers = [

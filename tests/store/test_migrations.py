@@ -48,7 +48,7 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
     old.dispose()
 
     new = Store(store_url)  # opening upgrades to head
-    assert new.schema_revision() == "0004"
+    assert new.schema_revision() == "0005"
     assert list(queries.principals(new)) == [alice]
     assert list(queries.communities(new)) == [space]
     with new.engine.connect() as conn:
@@ -60,7 +60,7 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
 def test_opening_a_current_store_is_a_no_op(store_url: str) -> None:
     Store(store_url).dispose()
     again = Store(store_url)
-    assert again.schema_revision() == "0004"
+    assert again.schema_revision() == "0005"
     again.dispose()
 
 
@@ -82,7 +82,7 @@ def test_upgrade_0002_to_0003_keeps_inventory_and_adds_runs_and_journal(store_ur
     old.dispose()
 
     new = Store(store_url)
-    assert new.schema_revision() == "0004"
+    assert new.schema_revision() == "0005"
     after = (
         list(queries.principals(new)),
         list(queries.communities(new)),

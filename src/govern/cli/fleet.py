@@ -23,7 +23,7 @@ FLEET_OPTION = click.option(
     default=None,
     help="Fleet file (default: ./fleet.toml or $GOVERN_FLEET).",
 )
-JOBS = ("discover", "audit", "sync")
+JOBS = ("discover", "audit", "plan", "sync")
 
 
 def load(app: App, fleet_file: Path | None) -> Fleet:
@@ -127,9 +127,8 @@ def run(
     url = app.settings.values.database_url()
     if local or url.startswith("sqlite"):
         return _run_local(app, f, chosen, kind, full, round_, fmt)
-    from govern.fleet import queue, runs
+    from govern.fleet import queue
 
-    runs.ensure_table(app.store)
     qapp = queue.app_for(url)
     try:
         done = queue.defer(qapp, chosen, kind, round_=round_, full=full)
@@ -194,7 +193,6 @@ def _run_local(
     from govern.errors import GovernError
     from govern.fleet import runs, work
 
-    runs.ensure_table(app.store)
     policies = f.settings.policies_dir or app.settings.values.policies_dir
     rows = []
     for tenant in chosen:
@@ -203,7 +201,10 @@ def _run_local(
             worker="local", round_=round_,
         )  # fmt: skip
         try:
-            out = work.run_job(app.store, tenant, app.registry, policies, kind, full=full)
+            out = work.run_job(
+                app.store, tenant, app.registry, policies, kind, full=full,
+                state_dir=app.settings.values.store_dir,
+            )  # fmt: skip
         except GovernError as exc:
             line = f"tenant {tenant.id} ({tenant.source}): {exc}"
             runs.finish(app.store, run_id, status=runs.FAILED, error=line)
@@ -246,7 +247,6 @@ def status(app: App, fmt: str | None) -> None:
     # The runs table names the host:process of each attempt and its one-line error.
     from govern.fleet import runs
 
-    runs.ensure_table(app.store)
     attempts = {r.job_id: r for r in runs.runs(app.store) if r.job_id is not None}
 
     def rows(jobs: list[Any]) -> list[dict[str, Any]]:
@@ -274,11 +274,10 @@ def status(app: App, fmt: str | None) -> None:
 @click.pass_obj
 def init(app: App) -> None:
     """Create the queue's tables in the store's PostgreSQL database (workers also do it)."""
-    from govern.fleet import runs
     from govern.fleet.queue import ensure_schema
 
     applied = ensure_schema(app.settings.values.database_url())
-    runs.ensure_table(app.store)
+    app.store.upgrade()  # the store's own tables, the fleet's runs among them (migration 0005)
     click.echo("queue schema " + ("applied" if applied else "already present"), err=True)
 
 

@@ -35,12 +35,10 @@ def fleet_report(
 
     Also the shadow apps and external networks found in more than one tenant.
     """
-    from govern.fleet import runs
     from govern.fleet.rollup import build_rollup
     from govern.fleet.rollup_formats import FORMATS
 
     f = load(app, fleet_file)
-    runs.ensure_table(app.store)
     policies = policies_dir or f.settings.policies_dir or app.settings.values.policies_dir
     rep = build_rollup(app.store, f, app.registry, policies)
     text = FORMATS[fmt](rep)

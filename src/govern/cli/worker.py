@@ -42,7 +42,7 @@ def worker(
     stalled_seconds: float,
     once: bool,
 ) -> None:
-    """Run a worker: per-tenant discover, audit and sync jobs, and the fleet's schedules.
+    """Run a worker: per-tenant discover, audit, plan and sync jobs, and the fleet's schedules.
 
     Start as many as you like on as many hosts as you like; they share the queue in the
     store's PostgreSQL database, and one tenant is never worked on by two at once.
@@ -54,7 +54,9 @@ def worker(
     conninfo(url)  # a worker needs the PostgreSQL queue: say so before anything starts
     policies = fleet.settings.policies_dir or app.settings.values.policies_dir
     name = worker_name()
-    runtime = Runtime(fleet, app.store, app.registry, policies, name)
+    runtime = Runtime(
+        fleet, app.store, app.registry, policies, name, state_dir=app.settings.values.store_dir
+    )
     scheduled = sum(1 for t in fleet.tenants if t.schedule)
     click.echo(
         f"worker {name}: {len(fleet.tenants)} tenants in {fleet.path}, {scheduled} on a "

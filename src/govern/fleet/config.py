@@ -170,12 +170,14 @@ def load_fleet(
     tenants: list[Tenant] = []
     seen: dict[str, str] = {}
     for connector, base, entry, where in raw:
-        tenant = _tenant(connector, base, entry, where, models[connector], base_dir, env, settings)
-        if tenant.id in seen:
+        # The id first: a repeated table is a duplicate, whatever else it lacks.
+        tid = entry.get("id")
+        if isinstance(tid, str) and tid in seen:
             raise ConfigError(
-                f"{where}: duplicate tenant id '{tenant.id}' (first defined at {seen[tenant.id]}); "
+                f"{where}: duplicate tenant id '{tid}' (first defined at {seen[tid]}); "
                 f"give every tenant a unique id"
             )
+        tenant = _tenant(connector, base, entry, where, models[connector], base_dir, env, settings)
         seen[tenant.id] = where
         tenants.append(tenant)
     if not tenants:
@@ -211,7 +213,13 @@ def _tenant(
         settings = model.model_validate(values)
     except ValidationError as exc:
         err = exc.errors()[0]
-        dotted = ".".join(str(p) for p in err["loc"]) or "(table)"
+        dotted = ".".join(str(p) for p in err["loc"])
+        if not dotted:  # a check across settings (e.g. auth needs client_id): it says which
+            raise ConfigError(
+                f"{where}: tenant '{tid}' setting {connector}: {err['msg']}; set it in the "
+                f"tenant's table, in [{connector}] for every tenant, or in a "
+                f"{SECRET_ENV_PREFIX}{_env_id(tid)}__<SETTING> variable"
+            ) from None
         env_name = f"{SECRET_ENV_PREFIX}{_env_id(tid)}__{dotted.replace('.', '__').upper()}"
         raise ConfigError(
             f"{where}: tenant '{tid}' setting {connector}.{dotted}: {err['msg']}; set it in the "

@@ -1,7 +1,7 @@
 """The job queue: procrastinate in the store's own PostgreSQL database.
 
-Jobs are per tenant (``discover``, ``audit``, ``sync``), deferred with ``lock`` = the tenant's
-key, so procrastinate never runs two jobs of one tenant at once (one lock per scope), and
+Jobs are per tenant (``discover``, ``audit``, ``plan``, ``sync``), deferred with ``lock`` = the
+tenant's key, so procrastinate never runs two jobs of one tenant at once (one lock per scope), and
 ``queueing_lock`` = kind + tenant, so asking twice for the same job while one waits is refused
 instead of queued twice. Failures that more attempts cannot fix (wrong credentials, a missing
 permission, a broken policy: govern's own errors) fail at once with their one line; anything
@@ -68,6 +68,8 @@ class Runtime:
     registry: Registry
     policies_dir: Path
     worker: str
+    state_dir: Path | None = None
+    """Where ``plan`` and ``sync`` jobs write their plan files (the ``store_dir`` setting)."""
 
 
 def _runtime(context: JobContext) -> Runtime:
@@ -90,7 +92,10 @@ def _run(context: JobContext, kind: str, tenant_key: str, round_: str | None, fu
         round_=round_,
     )
     try:
-        outcome = work.run_job(rt.store, tenant, rt.registry, rt.policies_dir, kind, full=full)
+        outcome = work.run_job(
+            rt.store, tenant, rt.registry, rt.policies_dir, kind, full=full,
+            state_dir=rt.state_dir,
+        )  # fmt: skip
     except BaseException as exc:
         line = str(exc) if isinstance(exc, GovernError) else f"{type(exc).__name__}: {exc}"
         runs.finish(
@@ -124,6 +129,12 @@ def audit(context: JobContext, tenant: str, round: str | None = None, full: bool
     _run(context, "audit", tenant, round, full)
 
 
+@tasks.task(name=TASK_PREFIX + "plan", queue=QUEUE, pass_context=True, retry=_Retry())
+def plan(context: JobContext, tenant: str, round: str | None = None, full: bool = False) -> None:
+    """Plan one tenant's changes (its scope only) and write the plan; nothing is changed."""
+    _run(context, "plan", tenant, round, full)
+
+
 @tasks.task(name=TASK_PREFIX + "sync", queue=QUEUE, pass_context=True, retry=_Retry())
 def sync(
     context: JobContext,
@@ -132,7 +143,7 @@ def sync(
     full: bool = False,
     timestamp: int | None = None,
 ) -> None:
-    """Discover then audit one tenant (what the periodic schedule runs)."""
+    """Discover, plan and audit one tenant (what the periodic schedule runs; a dry run)."""
     _run(context, "sync", tenant, round or (f"schedule-{timestamp}" if timestamp else None), full)
 
 
@@ -157,7 +168,7 @@ async def retry_stalled(context: JobContext, timestamp: int) -> None:
             await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
 
 
-TASKS = {"discover": discover, "audit": audit, "sync": sync}
+TASKS = {"discover": discover, "audit": audit, "plan": plan, "sync": sync}
 
 
 def conninfo(store_url: str) -> str:
@@ -294,7 +305,6 @@ def run_worker(
 ) -> None:
     """Run one worker until stopped (SIGTERM/SIGINT finish the current jobs first)."""
     ensure_schema(store_url)
-    runs.ensure_table(runtime.store)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # --debug keeps every traceback
         logging.getLogger("procrastinate.worker").addFilter(_OneLine())
     app = build_app(store_url, pool_size=concurrency + 3)

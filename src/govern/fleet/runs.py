@@ -4,7 +4,8 @@ The queue (procrastinate) knows whether a job is waiting, running or failed; thi
 what govern needs for the roll-up: per tenant and kind, when an attempt started and ended, the
 snapshot it wrote, its outcome and its one-line error, and a small summary (finding counts).
 A worker killed mid-job leaves its row ``running``; the retried attempt writes a row of its own,
-so the table shows both.
+so the table shows both. The table is part of the store's schema (migration 0005), so opening the
+store makes it.
 """
 
 from __future__ import annotations
@@ -14,43 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, select, update
 
 from govern.model import utcnow
 from govern.store import Store
-
-metadata = MetaData()
-
-fleet_runs = Table(
-    "govern_fleet_runs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tenant", String(200), nullable=False, index=True),
-    Column("kind", String(40), nullable=False),
-    Column("job_id", Integer),
-    Column("attempt", Integer, nullable=False, default=0),
-    Column("worker", String(200)),
-    Column("round", String(100)),
-    Column("status", String(20), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("snapshot_seq", Integer),
-    Column("error", Text),
-    Column("summary", JSON),
-)
+from govern.store.schema import fleet_runs
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
@@ -72,11 +41,6 @@ class Run:
     snapshot_seq: int | None
     error: str | None
     summary: dict[str, Any]
-
-
-def ensure_table(store: Store) -> None:
-    """Create the runs table if it is missing (idempotent, safe from several workers)."""
-    metadata.create_all(store.engine, checkfirst=True)
 
 
 def start(

@@ -7,7 +7,7 @@ read: the inventory would show grants that are no longer there, so discover firs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from govern.plan.journal import Journal
 from govern.plan.needs import NeedsPerson
 from govern.plan.planfile import new_plan
 from govern.plan.planner import Planner
+from govern.plan.scoped import scoped_inventory
 from govern.store import Store
 
 
@@ -37,13 +38,21 @@ def build_plan(
     now: datetime,
     connectors: list[str] | None = None,
     supported: Mapping[str, frozenset[ChangeAction]] | None = None,
+    scopes: Collection[tuple[str, str]] | None = None,
 ) -> Built:
-    """Plan the latest inventory (of ``connectors``, or all) under the policies in a folder."""
+    """Plan the latest inventory (of ``connectors``, or all) under the policies in a folder.
+
+    With ``scopes`` ((connector, scope) pairs, e.g. one tenant of a fleet), only those scopes
+    are read and planned: a store shared by many tenants of one connector plans one tenant.
+    """
     from govern.policy.inventory import Inventory
     from govern.policy.repo import revision
     from govern.policy.validate import load_policies
 
     latest = {k: s for k, s in store.latest().items() if connectors is None or k[0] in connectors}
+    if scopes is not None:
+        _require_scopes(store, latest, scopes)
+        latest = {k: s for k, s in latest.items() if k in set(scopes)}
     if not latest:
         which = f" of {', '.join(connectors)}" if connectors else ""
         raise StoreError(
@@ -51,9 +60,12 @@ def build_plan(
         )
     _check_not_behind(store, latest)
     policies = load_policies(policies_dir)
-    inventory = Inventory.from_store(
-        store, connectors[0] if connectors and len(connectors) == 1 else None
-    )
+    if scopes is not None:
+        inventory = scoped_inventory(store, list(latest.values()))
+    else:
+        inventory = Inventory.from_store(
+            store, connectors[0] if connectors and len(connectors) == 1 else None
+        )
     if connectors and len(connectors) > 1:
         keep = set(connectors)
         inventory.communities = {
@@ -75,6 +87,18 @@ def build_plan(
             if p is not None:
                 names[p.id] = p.email or p.display_name or p.id
     return Built(plan, result.notes, names)
+
+
+def _require_scopes(
+    store: Store, latest: Mapping[tuple[str, str], Snapshot], scopes: Collection[tuple[str, str]]
+) -> None:
+    missing = [f"{c}/{s}" for c, s in scopes if (c, s) not in latest]
+    if missing:
+        raise StoreError(
+            f"store {store.where} has no inventory of {', '.join(missing)}; discover "
+            f"{'it' if len(missing) == 1 else 'them'} first (`govern discover`, or a fleet's "
+            f"`govern fleet run --job discover`)"
+        )
 
 
 def _check_not_behind(store: Store, latest: Mapping[tuple[str, str], Snapshot]) -> None:

@@ -150,6 +150,9 @@ def run_sync(
             now=utcnow(),
             connectors=[c.name for c in connectors],
             supported=supported,
+            # The scopes just discovered, not every scope of these connectors: a store shared
+            # by a fleet holds other tenants this sync must not plan.
+            scopes=[(s.connector, s.scope) for s in outcome.snapshots],
         )
         plan = outcome.built.plan
         if plan_out is None and state_dir is not None:

@@ -174,3 +174,23 @@ erasures = Table(
     Column("reason", Text, nullable=False),
 )
 """Audit trail of `govern inventory forget`: who erased a person when; never the person."""
+
+fleet_runs = Table(
+    "govern_fleet_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(200), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("job_id", Integer),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(200)),
+    Column("round", String(100)),
+    Column("status", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("snapshot_seq", Integer),
+    Column("error", Text),
+    Column("summary", JSON),
+)
+"""One row per attempt of a fleet job on a tenant (``govern.fleet.runs``); plain JSON, as the
+fleet's first release created it, so stores made then match without a rewrite."""
