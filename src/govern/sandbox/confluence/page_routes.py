@@ -194,8 +194,9 @@ async def create_content(site: Site, account: Account, request: Request) -> Resp
         page = site.pages.create(s, title, value, parent, _actor(site, account), message)
     except WriteRefused as exc:
         raise ApiError(400, str(exc)) from None
-    return json_response(page_shape(site, page, {"space", "history", "version", "ancestors",
-                                                 "body.storage"}))  # fmt: skip
+    return json_response(
+        page_shape(site, page, {"space", "history", "version", "ancestors", "body.storage"})
+    )
 
 
 async def create_space(site: Site, account: Account, request: Request) -> Response:

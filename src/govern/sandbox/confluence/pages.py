@@ -148,8 +148,9 @@ class PageStore:
                     f"Could not create content with type page: parent {parent} is not a page "
                     f"of space {space.key}",
                 )
-        page = Page(self._new_id(), space.idx, title, parent, body,
-                    [Version(1, by, self.org.now, message)])  # fmt: skip
+        page = Page(
+            self._new_id(), space.idx, title, parent, body, [Version(1, by, self.org.now, message)]
+        )
         self._add(page)
         space.pages += 1
         space.edits += 1
@@ -160,8 +161,14 @@ class PageStore:
 
     def home(self, space: Space, by: int) -> Page:
         """A new space's home page, created with the space (as Confluence does)."""
-        page = Page(self._new_id(), space.idx, f"{space.name} Home", None,
-                    f"<p>Welcome to {space.name}.</p>", [Version(1, by, space.created)])  # fmt: skip
+        page = Page(
+            self._new_id(),
+            space.idx,
+            f"{space.name} Home",
+            None,
+            f"<p>Welcome to {space.name}.</p>",
+            [Version(1, by, space.created)],
+        )
         self._by_space[space.idx] = []
         self._add(page)
         return page
@@ -185,8 +192,9 @@ class PageStore:
         if space.idx in self._by_space:
             return
         self._by_space[space.idx] = []
-        items = sorted((it for it in self.content.items(space) if it.kind == "page"),
-                       key=lambda it: it.id)  # fmt: skip
+        items = sorted(
+            (it for it in self.content.items(space) if it.kind == "page"), key=lambda it: it.id
+        )
         contributors = list(space.contributors) or [space.creator]
         ids: list[int] = []
         for n, it in enumerate(items):
