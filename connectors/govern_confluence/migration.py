@@ -122,13 +122,6 @@ class SpaceMover:
         )
         return str(created["id"])
 
-    def home(self, key: str) -> str:
-        """The id of a space's first page (its home page)."""
-        found = self.reader.client().get_all_pages_from_space(key, start=0, limit=1)
-        if not found:
-            raise ConnectorError(f"space {key} has no home page; create one in Confluence")
-        return str(found[0]["id"])
-
     def grant(self, key: str, subject: str, permission: str) -> None:
         """Grant one space permission to a user or group (JSON-RPC; held is done)."""
         body = {
