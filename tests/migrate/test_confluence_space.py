@@ -178,6 +178,6 @@ def test_interrupted_copy_resumes_without_duplicates(
             "RESUMED"
         )
     ]
-    planned = len(plan.steps[1].params["pages"])  # the first test's pointer page moves too
+    planned = len(plan.steps[1].params["pages"])  # the first test's pointer page stays
     assert len(titles) == len(set(titles)) == planned + 1
     store.dispose()

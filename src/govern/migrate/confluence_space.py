@@ -129,6 +129,9 @@ def plan_confluence_space(
             )
         )
     pages = mover.pages(key) if space is not None else []
+    # A pointer left by an earlier migration of this space says where it went: not content.
+    pointer = POINTER_TITLE.split("{", 1)[0].casefold()
+    pages = [p for p in pages if not p.title.casefold().startswith(pointer)]
     # Who wrote what: one request per page, at most 8 at once.
     with ThreadPoolExecutor(max_workers=max(1, min(8, settings.concurrency))) as pool:
         list(pool.map(mover.authors, pages))
