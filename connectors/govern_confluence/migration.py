@@ -52,6 +52,8 @@ class SpaceMover:
         self.settings = settings
         self.meter = meter or Meter()
         self.reader = Reader(settings, self.meter)
+        self.names: dict[str, str] = {}
+        """Username -> display name, of every author met."""
 
     @property
     def requests(self) -> int:
@@ -101,9 +103,23 @@ class SpaceMover:
     def authors(self, page: SourcePage) -> None:
         """Fill ``page.authors`` from its versions (who saved how many)."""
         for v in self.reader.client().get_all_page_versions(page.id):
-            who = (v.get("by") or {}).get("username")
+            by = v.get("by") or {}
+            who = by.get("username")
             if who:
                 page.authors[who] = page.authors.get(who, 0) + 1
+                self.names[who] = str(by.get("displayName") or who)
+
+    def user_exists(self, username: str) -> bool:
+        """Whether a Data Center username exists (its display name is remembered)."""
+        from atlassian.errors import ApiError
+        from requests import HTTPError
+
+        try:
+            found = self.reader.client().get_user_details_by_username(username)
+        except (ApiError, HTTPError):
+            return False
+        self.names[username] = str(found.get("displayName") or username)
+        return True
 
     def create_space(self, key: str, name: str, description: str) -> dict[str, Any]:
         """Create a global space (the credential's user administers it)."""

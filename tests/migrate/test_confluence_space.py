@@ -120,8 +120,9 @@ def test_personal_space_moves_to_a_team_space(
 def test_taken_key_blocks_and_apply_refuses(org: Organisation, dc: ConfluenceSandbox) -> None:
     key = _story_key(org)
     taken = org.spaces[0].key
-    plan = plan_confluence_space(SpaceRequest(f"confluence:space:{key}", key, taken), _settings(dc))
-    assert [c.id for c in plan.review.blocking] == ["target-key-taken"]
+    request = SpaceRequest(f"confluence:space:{key}", key, taken, owners=("nobody.here",))
+    plan = plan_confluence_space(request, _settings(dc))
+    assert [c.id for c in plan.review.blocking] == ["target-key-taken", "owner-nobody.here"]
     with pytest.raises(PlanError, match=f"space key {taken} is taken"):
         from govern.migrate.run import check
         from govern.model import utcnow

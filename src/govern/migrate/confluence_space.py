@@ -139,7 +139,16 @@ def plan_confluence_space(
     for p in pages:
         edits.update(p.authors)
     creator = space.creator if space is not None else None
-    people, grants = _people(request, edits, creator, space, checks)
+    for owner in request.owners:
+        if owner not in edits and not mover.user_exists(owner):
+            checks.append(
+                Check(
+                    id=f"owner-{owner}",
+                    blocking=True,
+                    message=f"--owner {owner} is not a user of the site; give a username",
+                )
+            )
+    people, grants = _people(request, edits, creator, space, checks, mover.names)
     if space is not None and not pages:
         checks.append(Check(id="nothing-to-move", blocking=True, message=f"{key} has no pages"))
     created_at = utcnow()
@@ -159,7 +168,7 @@ def plan_confluence_space(
                 id=request.community_id,
                 path=source_path,
             ),
-            target=Endpoint(tool="confluence", kind="space", name=f"{target_name} ({target_key})"),
+            target=Endpoint(tool="confluence", kind=f"space {target_key}", name=target_name),
             options={
                 "source_key": key,
                 "target_key": target_key,
@@ -192,6 +201,7 @@ def _people(
     creator: str | None,
     space: Any,
     checks: list[Check],
+    names: dict[str, str],
 ) -> tuple[list[Person], list[tuple[str, str, str]]]:
     """Contributors with the role their edits show, and the grants (kind, subject, role)."""
     ranked = [u for u, _ in sorted(edits.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -204,10 +214,10 @@ def _people(
     people = [
         Person(
             source_id=u,
-            name=u,
+            name=f"{names.get(u, u)} ({u})",
             status=MatchStatus.MATCHED,
             target_id=u,
-            target_name=u,
+            target_name=names.get(u, u),
             role="owner" if u in owners else "member",
             posts=edits.get(u, 0),
         )
@@ -270,7 +280,7 @@ def _steps(
             f"{src}/grants",
             f"grant {sum(1 for g in grants if g[2] == 'owner')} owners, "
             f"{sum(1 for g in grants if g[2] == 'editor')} editors and "
-            f"{sum(1 for g in grants if g[2] == 'viewer')} reading groups in {target_key}",
+            f"{sum(1 for g in grants if g[2] == 'viewer')} reading group(s) in {target_key}",
             changes=len(grants),
             grants=[list(g) for g in grants],
         ),
@@ -305,8 +315,9 @@ def _review(
         Item(
             what="contributors given the role their edits show",
             count=len(people),
-            detail=f"{sum(1 for p in people if p.role == 'owner')} owners (the space's owner "
-            "and the most active), the others editors",
+            detail="owners (the space's owner and the most active): "
+            + ", ".join(p.name for p in people if p.role == "owner")
+            + "; the others editors",
         ),
     ]
     if len(order) != len(pages):
