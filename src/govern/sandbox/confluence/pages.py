@@ -78,6 +78,8 @@ class PageStore:
         self.pages: dict[int, Page] = {}
         self._children: dict[int | None, list[int]] = {}
         self._by_space: dict[int, list[int]] = {}
+        self._titles: dict[int, dict[str, int]] = {}
+        """Per space: casefolded title -> page id (titles are unique in a space)."""
         self._next = NEW_PAGE_ID_BASE
 
     # -- reading -----------------------------------------------------------------------------
@@ -113,8 +115,9 @@ class PageStore:
 
     def by_title(self, space: Space, title: str) -> Page | None:
         """The page of ``space`` with this title (titles are unique per space, any case)."""
-        wanted = title.casefold()
-        return next((p for p in self.of_space(space) if p.title.casefold() == wanted), None)
+        self._load(space)
+        found = self._titles.get(space.idx, {}).get(title.casefold())
+        return self.pages[found] if found is not None else None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -181,6 +184,7 @@ class PageStore:
 
     def _add(self, page: Page) -> None:
         self.pages[page.id] = page
+        self._titles.setdefault(page.space, {})[page.title.casefold()] = page.id
         self._by_space.setdefault(page.space, []).append(page.id)
         self._children.setdefault(page.parent, []).append(page.id)
 
