@@ -97,10 +97,34 @@ def test_space_migration_killed_at_random_moments_resumes(
     started = time.monotonic()
     govern("apply", "reference.json", "--auto-approve")
     duration = time.monotonic() - started
+    status = govern("migrate", "status", "reference.json")
+    assert status.stdout.count("done") == 4 and "copy 340 pages" in status.stdout
+    other = next(c.path for c in q.communities(store, connector="confluence") if "~" not in c.path)
+    refused = subprocess.run(
+        [sys.executable, "-m", "govern", "migrate", other],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode == 1 and "Confluence personal spaces" in refused.stderr
     c = Confluence(url=settings["url"], token=settings["token"])
     expected = _tree(c, "REFTEAM")
     assert len(expected) == 341
     expected_grants = _grants(org, "REFTEAM")
+
+    # Rediscovered, the team space is a community of its own with its owners and editors.
+    run_discovery(store, ConfluenceConnector(ConfluenceSettings(**settings)), full=True)
+    team = next(
+        c for c in q.communities(store, connector="confluence") if c.path.endswith("/REFTEAM")
+    )
+    roles = [str(r[2]) for r in q.grant_rows(store, community_id=team.id)]
+    plan = json.loads((tmp_path / "reference.json").read_text())
+    planned = plan["steps"][2]["params"]["grants"]
+    owners = sum(1 for g in planned if g[2] == "owner")
+    assert owners >= 2 and roles.count("owner") >= owners  # the creating account administers too
+    assert roles.count("member") == sum(1 for g in planned if g[2] == "editor")
 
     rng = random.Random(16)
     figures: dict[str, Any] = {"trials": TRIALS, "kills": 0, "apply_s": round(duration, 2)}
