@@ -182,3 +182,47 @@ def test_interrupted_copy_resumes_without_duplicates(
     planned = len(plan.steps[1].params["pages"])  # the first test's pointer page stays
     assert len(titles) == len(set(titles)) == planned + 1
     store.dispose()
+
+
+def test_cloud_moves_pages_with_their_history(tmp_path: Path) -> None:
+    from govern_confluence.migration import SpaceMover
+    from govern_confluence.settings import ConfluenceSettings
+
+    org = generate("tiny", 7)
+    key = _story_key(org)
+    with start(org, "cloud") as cloud:
+        settings = ConfluenceSettings(
+            url=cloud.url, deployment="cloud", email="admin", api_token=TOKEN
+        )
+        mover = SpaceMover(settings)
+        before = {p.title: p for p in mover.pages(key)}
+        plan = plan_confluence_space(
+            SpaceRequest(f"confluence:space:{key}", key, "CLOUDTEAM"), settings
+        )
+        assert not plan.review.blocking, plan.review.checks
+        assert [s.kind.value for s in plan.steps] == [
+            "create_space", "copy_pages", "move_pages", "grant_space", "pointer_page",
+        ]  # fmt: skip
+        store = Store(f"sqlite:///{tmp_path / 'inventory.db'}")
+        report = apply_migration(
+            store, plan, lambda p: (None, SpaceMover(settings)), _options(), source="m.json"
+        )
+        assert report is not None and report.status is RunStatus.APPLIED, report.outcomes
+        after = {p.title: p for p in mover.pages("CLOUDTEAM")}
+        left = sorted(p.title for p in mover.pages(key))
+        assert left == ["Home", "This space has moved to CLOUDTEAM"]
+        assert len(after) == 1 + len(before)  # the new home, the home's copy, every page moved
+        moved = [t for t in before if t != "Home"]
+        for title in moved:
+            assert after[title].id == before[title].id  # the same page, not a copy
+            assert after[title].version == before[title].version  # its history came along
+            parent = next((p.title for p in before.values() if p.id == before[title].parent), None)
+            assert parent is not None
+            assert after[title].parent == after[parent].id  # the tree is kept
+        target = org.spaces[org.space_index("CLOUDTEAM") or 0]
+        assert sum(1 for t, _ in target.admins() if t == Subject.USER) >= 2
+        again = apply_migration(
+            store, plan, lambda p: (None, SpaceMover(settings)), _options(), source="m.json"
+        )
+        assert again is not None and again.already_applied
+        store.dispose()

@@ -101,16 +101,7 @@ def plan_confluence_space(
     name = space.name if space is not None else key
     target_key = request.target_key or default_key(name)
     target_name = request.target_name or f"{name} (team)"
-    if settings.deployment is Deployment.CLOUD:
-        checks.append(
-            Check(
-                id="cloud-not-supported",
-                blocking=True,
-                message="Confluence Cloud moves pages with their history (PUT "
-                "/wiki/rest/api/content/{id}/move/append/{target}); govern does not use it "
-                "yet: move the pages in Confluence's UI (Space settings > Move pages)",
-            )
-        )
+    cloud = settings.deployment is Deployment.CLOUD
     if not _KEY.match(target_key):
         checks.append(
             Check(
@@ -148,14 +139,14 @@ def plan_confluence_space(
                     message=f"--owner {owner} is not a user of the site; give a username",
                 )
             )
-    people, grants = _people(request, edits, creator, space, checks, mover.names)
+    people, grants = _people(request, edits, creator, space, checks, mover.names, cloud)
     if space is not None and not pages:
         checks.append(Check(id="nothing-to-move", blocking=True, message=f"{key} has no pages"))
     created_at = utcnow()
     plan_id = new_id(created_at)
     order = _top_down(pages)
-    steps = _steps(request, target_key, target_name, name, order, grants, plan_id)
-    review = _review(key, name, target_key, target_name, pages, order, people, checks, edits)
+    steps = _steps(request, target_key, target_name, name, order, grants, plan_id, cloud)
+    review = _review(key, name, target_key, target_name, pages, order, people, checks, edits, cloud)
     return seal(
         MigrationPlan(
             migration="confluence-space",
@@ -202,6 +193,7 @@ def _people(
     space: Any,
     checks: list[Check],
     names: dict[str, str],
+    cloud: bool,
 ) -> tuple[list[Person], list[tuple[str, str, str]]]:
     """Contributors with the role their edits show, and the grants (kind, subject, role)."""
     ranked = [u for u, _ in sorted(edits.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -214,7 +206,7 @@ def _people(
     people = [
         Person(
             source_id=u,
-            name=f"{names.get(u, u)} ({u})",
+            name=names.get(u, u) if cloud else f"{names.get(u, u)} ({u})",
             status=MatchStatus.MATCHED,
             target_id=u,
             target_name=names.get(u, u),
@@ -257,8 +249,15 @@ def _steps(
     order: list[Any],
     grants: list[tuple[str, str, str]],
     marker: str,
+    cloud: bool,
 ) -> list[Step]:
     src = request.community_id
+    ids = {p.id for p in order}
+    tops = [p for p in order if p.parent not in ids]
+    # Cloud moves a page with its subtree and history; the home page stays home of the old
+    # space, so it is copied and its children moved under the copy. Data Center copies all.
+    copied = tops if cloud else order
+    roots = [p for p in order if p.parent in {t.id for t in tops}] if cloud else []
     steps = [
         make_step(
             StepKind.CREATE_SPACE,
@@ -272,9 +271,23 @@ def _steps(
         make_step(
             StepKind.COPY_PAGES,
             f"{src}/pages",
-            f"copy {len(order)} pages from {request.source_key} into {target_key}, tree kept",
-            pages=[[p.id, p.title, p.parent, p.version] for p in order],
+            f"copy {len(copied)} pages from {request.source_key} into {target_key}, tree kept"
+            if not cloud
+            else f"copy the home page of {request.source_key} into {target_key}",
+            pages=[[p.id, p.title, p.parent, p.version] for p in copied],
         ),
+    ]
+    if cloud:
+        steps.append(
+            make_step(
+                StepKind.MOVE_PAGES,
+                f"{src}/move",
+                f"move {len(order) - len(copied)} pages ({len(roots)} subtrees) with their "
+                f"history under it",
+                roots=[[p.id, p.title, p.parent] for p in roots],
+            )
+        )
+    steps += [
         make_step(
             StepKind.GRANT_SPACE,
             f"{src}/grants",
@@ -304,13 +317,19 @@ def _review(
     people: list[Person],
     checks: list[Check],
     edits: Counter[str],
+    cloud: bool,
 ) -> Review:
-    versions = sum(p.version for p in pages)
+    ids = {p.id for p in order}
+    tops = [p for p in order if p.parent not in ids]
+    copied = tops if cloud else pages
+    versions = sum(p.version for p in copied)
     moves = [
         Item(
             what=f"space {key} '{name}' -> {target_key} '{target_name}'",
             count=len(pages),
-            detail="pages copied parents first: the tree is kept",
+            detail="moved with their children and history under a copy of the home page"
+            if cloud
+            else "pages copied parents first: the tree is kept",
         ),
         Item(
             what="contributors given the role their edits show",
@@ -326,9 +345,12 @@ def _review(
         )
     cannot = [
         Item(
-            what="page history",
-            count=versions - len(pages),
-            detail="Data Center's REST API cannot move a page nor copy its versions: each copy "
+            what="the home page's history" if cloud else "page history",
+            count=versions - len(copied),
+            detail="the home page stays home of the old space: its copy starts at version 1 "
+            "and links the original's history"
+            if cloud
+            else "Data Center's REST API cannot move a page nor copy its versions: each copy "
             "starts at version 1, and names its original, whose history stays in the old "
             "space, in its version comment and a note",
         ),
@@ -340,10 +362,13 @@ def _review(
     ]
     notes = [
         f"{sum(edits.values())} versions by {len(edits)} people were read to find who wrote what",
-        "Cloud moves pages with their history (PUT /wiki/rest/api/content/{id}/move/append/"
-        "{targetId}); this plan is for Data Center",
-        "applying twice copies nothing twice: page titles are unique within a space, so a page "
-        "copied before is found by its title",
+        "Confluence Cloud: pages move with their history (PUT /wiki/rest/api/content/{id}/move/"
+        "append/{targetId})"
+        if cloud
+        else "Confluence Data Center: its REST API has no page move (CONFSERVER-39042), so "
+        "pages are copied",
+        "applying twice does nothing twice: a copied page is found by its title (unique in a "
+        "space), a moved page by the space it is in",
     ]
     return Review(
         moves=moves,

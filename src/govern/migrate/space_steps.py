@@ -118,6 +118,35 @@ async def copy_pages(ctx: Context, step: Step) -> dict[str, Any]:
     return await asyncio.to_thread(run)
 
 
+async def move_pages(ctx: Context, step: Step) -> dict[str, Any]:
+    """Cloud: move each top page with its subtree and history under the copied home page."""
+    opts, mover = ctx.plan.options, ctx.source
+    source_key, target_key = str(opts["source_key"]), str(opts["target_key"])
+    copies = ctx.after(StepKind.COPY_PAGES)["pages"]
+
+    def run() -> dict[str, Any]:
+        moved = found = 0
+        elsewhere: list[str] = []
+        for page_id, title, parent in step.params["roots"]:
+            where = mover.space_of(str(page_id))
+            if where == target_key:
+                found += 1  # moved by an earlier attempt
+                continue
+            if where != source_key:
+                elsewhere.append(str(title))  # deleted or moved away since the plan
+                continue
+            mover.move(str(page_id), str(copies[str(parent)]))
+            moved += 1
+        after: dict[str, Any] = {"moved": moved, "already_there": found}
+        if elsewhere:
+            after["note"] = f"{len(elsewhere)} pages left {source_key} since the plan: " + (
+                ", ".join(elsewhere[:5])
+            )
+        return after
+
+    return await asyncio.to_thread(run)
+
+
 async def grant_space(ctx: Context, step: Step) -> dict[str, Any]:
     """Grant each contributor's role in the team space (view first, administer last)."""
     key, mover = str(ctx.plan.options["target_key"]), ctx.source
@@ -125,9 +154,8 @@ async def grant_space(ctx: Context, step: Step) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         done = 0
         for kind, subject, role in step.params["grants"]:
-            del kind  # JSON-RPC names users and groups alike
             for perm in ROLE_PERMISSIONS[role]:
-                mover.grant(key, subject, perm)
+                mover.grant(key, kind, subject, perm)
                 done += 1
         return {"space": key, "permissions": done, "subjects": len(step.params["grants"])}
 
@@ -161,6 +189,7 @@ async def pointer_page(ctx: Context, step: Step) -> dict[str, Any]:
 EXECUTORS = {
     StepKind.CREATE_SPACE: create_space,
     StepKind.COPY_PAGES: copy_pages,
+    StepKind.MOVE_PAGES: move_pages,
     StepKind.GRANT_SPACE: grant_space,
     StepKind.POINTER_PAGE: pointer_page,
 }

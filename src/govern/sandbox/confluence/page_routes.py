@@ -7,7 +7,8 @@
 (create a global space: its creator administers it; a home page comes with it). Cloud serves
 the same under ``/wiki/rest/api``. Rules answer as Confluence does: a title taken in the
 space or a key taken on the site is 400, an unknown page 404. Moving a page to another space
-is not served: Data Center's REST API has no move (CONFSERVER-39042), and govern copies.
+is Cloud's alone (``PUT .../content/{id}/move/{position}/{targetId}``): Data Center's REST API
+has no move (CONFSERVER-39042).
 """
 
 from __future__ import annotations
@@ -231,6 +232,19 @@ async def create_space(site: Site, account: Account, request: Request) -> Respon
     return json_response(shapes.space_v1(site, s, {"description"}))
 
 
+async def move_page(site: Site, account: Account, request: Request) -> Response:
+    """Cloud ``PUT /wiki/rest/api/content/{id}/move/{position}/{targetId}``: ``{"pageId"}``."""
+    page = _page(site, request)
+    target = site.pages.get(int(request.path_params["target"]))
+    if target is None:
+        raise ApiError(404, f"No content found with id: {request.path_params['target']}")
+    try:
+        site.pages.move(page, request.path_params["position"], target)
+    except WriteRefused as exc:
+        raise ApiError(400, str(exc)) from None
+    return json_response({"pageId": str(page.id)})
+
+
 def routes(site: Site) -> list[Route]:
     """The page routes of this flavour (after rest_v1's, so ``content/search`` wins)."""
     p = "/wiki/rest/api" if site.cloud else "/rest/api"
@@ -242,4 +256,14 @@ def routes(site: Site) -> list[Route]:
         Route(f"{p}/content/{{id}}/child/page", endpoint(site, child_pages), methods=["GET"]),
         Route(f"{p}/content/{{id}}/version", endpoint(site, versions), methods=["GET"]),
         Route(f"{p}/space", endpoint(site, create_space), methods=["POST"]),
-    ]
+    ] + (
+        [  # Cloud only: Data Center's REST API has no page move (CONFSERVER-39042)
+            Route(
+                f"{p}/content/{{id:int}}/move/{{position}}/{{target:int}}",
+                endpoint(site, move_page),
+                methods=["PUT"],
+            )
+        ]
+        if site.cloud
+        else []
+    )

@@ -176,6 +176,51 @@ class PageStore:
         self._add(page)
         return page
 
+    def move(self, page: Page, position: str, target: Page) -> None:
+        """Cloud's move: ``append`` under ``target``, or ``before``/``after`` it.
+
+        The subtree and its history move along, into another space too; Confluence's rules
+        raise ``WriteRefused``.
+        """
+        if position not in ("append", "before", "after"):
+            raise WriteRefused("invalid_value", "position must be append, before or after")
+        parent = target.id if position == "append" else target.parent
+        walk: int | None = target.id
+        while walk is not None:
+            if walk == page.id:
+                raise WriteRefused("invalid_value", "Cannot move a page into its own descendant")
+            walk = self.pages[walk].parent
+        subtree, level = [page], [page]
+        while level:
+            level = [self.pages[c] for p in level for c in self._children.get(p.id, [])]
+            subtree += level
+        if target.space != page.space:
+            taken = self._titles.get(target.space, {})
+            clash = next((p.title for p in subtree if p.title.casefold() in taken), None)
+            if clash is not None:
+                raise WriteRefused(
+                    "already_exists",
+                    f"A page with this title already exists: A page already exists with the "
+                    f"title {clash} in the space with key {self.org.spaces[target.space].key}",
+                )
+        self._children[page.parent].remove(page.id)
+        siblings = self._children.setdefault(parent, [])
+        at = len(siblings) if position == "append" else siblings.index(target.id)
+        siblings.insert(at + (position == "after"), page.id)
+        page.parent = parent
+        old, new = self.org.spaces[page.space], self.org.spaces[target.space]
+        if old is not new:
+            for p in subtree:
+                self._by_space[old.idx].remove(p.id)
+                del self._titles[old.idx][p.title.casefold()]
+                p.space = new.idx
+                self._by_space[new.idx].append(p.id)
+                self._titles[new.idx][p.title.casefold()] = p.id
+            old.pages -= len(subtree)
+            new.pages += len(subtree)
+            for s in (old, new):
+                s.last_modified = max(s.last_modified, self.org.now)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _new_id(self) -> int:
