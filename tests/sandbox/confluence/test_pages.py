@@ -81,3 +81,40 @@ def test_a_personal_space_has_a_tree_and_histories(
     assert {v["by"]["username"] for v in versions["results"]} <= contributors
     with pytest.raises(HTTPError):
         c.get("rest/api/content/999999999999")
+
+
+def test_cloud_moves_a_subtree_with_its_history(
+    cloud: ConfluenceSandbox, dc: ConfluenceSandbox, org: Organisation
+) -> None:
+    import warnings
+
+    from atlassian import ConfluenceV2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        c = ConfluenceV2(url=cloud.url, username="admin", password=ADMIN)
+    space = _busiest_personal(org)
+    c.post("rest/api/space", data={"key": "DEST", "name": "Dest"})
+    dest_home = c.get("rest/api/content", params={"spaceKey": "DEST", "type": "page"})
+    target = dest_home["results"][0]["id"]
+    pages = c.get(
+        "rest/api/content",
+        params={"spaceKey": space.key, "type": "page", "expand": "ancestors,version", "limit": 200},
+    )
+    page = next(p for p in pages["results"] if len(p["ancestors"]) == 1)  # a home page's child
+    subtree = [p for p in pages["results"] if page["id"] in {a["id"] for a in p["ancestors"]}]
+    moved = c.put(f"rest/api/content/{page['id']}/move/append/{target}")
+    assert missing(moved, example("cloud_move_page")) == [] and moved["pageId"] == page["id"]
+    now = c.get(f"rest/api/content/{page['id']}", params={"expand": "space,version,ancestors"})
+    assert now["space"]["key"] == "DEST" and now["ancestors"][-1]["id"] == target
+    assert now["version"]["number"] == page["version"]["number"]  # the history came along
+    for child in subtree:  # the children came along
+        got = c.get(f"rest/api/content/{child['id']}", params={"expand": "space"})
+        assert got["space"]["key"] == "DEST"
+    with pytest.raises(HTTPError) as refused:
+        c.put(f"rest/api/content/{target}/move/append/{page['id']}")
+    assert refused.value.response.status_code == 400
+    assert "own descendant" in refused.value.response.text
+    # Data Center serves no such endpoint (CONFSERVER-39042).
+    with pytest.raises(HTTPError):
+        _client(dc).put(f"rest/api/content/{page['id']}/move/append/{target}")
