@@ -33,14 +33,20 @@ if TYPE_CHECKING:
     "--to",
     "target",
     default=None,
-    help="Slack: name of the team to create (default: the source's). App: the team people move to.",
+    help="Slack: name of the team to create (default: the source's). App: the team people move "
+    "to. Confluence personal space: key of the team space to create.",
 )
 @click.option(
     "--fallback-author",
     default=None,
     help="Tenant account (email) that imports messages of people with no account.",
 )
-@click.option("--owner", "owners", multiple=True, help="Owner of the new team (email; repeatable).")
+@click.option(
+    "--owner",
+    "owners",
+    multiple=True,
+    help="Owner of the new team (email) or space (username); repeatable.",
+)
 @click.option(
     "--import-rps",
     type=click.FloatRange(0.1, 1000),
@@ -63,7 +69,8 @@ def migrate(
 ) -> int:
     """Plan moving COMMUNITY into the sanctioned tool, for review, as a plan file.
 
-    A Slack workspace or channel moves to a Teams team, history included. An unsanctioned app
+    A Slack workspace or channel moves to a Teams team, history included. A Confluence personal
+    space moves to a team space (--to KEY), its pages copied with their tree. An unsanctioned app
     (m365 app) moves to the team or group named by --to: its users' consents are revoked once
     they are members there. COMMUNITY is an id, path or name from `govern inventory list`.
     `govern migrate status [PLANFILE]` shows the progress of migration runs instead.
@@ -93,10 +100,17 @@ def migrate(
             source_path=found.path,
             teams_of=_teams_per_person(app),
         )
+    elif found.connector == "confluence" and found.path.rsplit("/", 1)[-1].startswith("~"):
+        from govern.migrate.confluence_space import SpaceRequest, plan_confluence_space
+
+        key = found.path.rsplit("/", 1)[-1]
+        space = SpaceRequest(found.id, key, target, owners=owners)
+        plan = plan_confluence_space(space, _settings(app, "confluence"), found.path)
     else:
         raise PlanError(
-            f"{found.path}: govern migrate moves Slack workspaces and channels to Teams, and "
-            f"the users of an unsanctioned app to a team; not {found.connector} {found.kind}"
+            f"{found.path}: govern migrate moves Slack workspaces and channels to Teams, "
+            "Confluence personal spaces to a team space, and the users of an unsanctioned app "
+            f"to a team; not {found.connector} {found.kind}"
         )
     if out is not None:
         files.write(plan, out)
@@ -150,6 +164,10 @@ def _teams_per_person(app: App) -> dict[str, int]:
 
 def _open_tools(app: App) -> Any:
     def open_tools(plan: MigrationPlan) -> tuple[Any, Any]:
+        if plan.source.tool == "confluence":
+            from govern_confluence.migration import SpaceMover
+
+            return None, SpaceMover(_settings(app, "confluence"))
         if plan.source.tool != "slack":
             return _settings(app, "m365"), None
         from govern_slack import export

@@ -35,6 +35,7 @@ class StepKind(StrEnum):
     ADD_MEMBERS = "add_members"
     CREATE_SPACE = "create_space"
     COPY_PAGES = "copy_pages"
+    MOVE_PAGES = "move_pages"
     GRANT_SPACE = "grant_space"
     POINTER_PAGE = "pointer_page"
     REVOKE_CONSENTS = "revoke_consents"

@@ -121,8 +121,8 @@ def apply_migration(
 ) -> MigrationReport | None:
     """Check and apply ``plan``; None when ``confirm`` declined. Resumes an unfinished run.
 
-    ``open_tools(plan)`` returns ``(m365 settings, slack api)`` for the plan's tools; it is
-    called after the checks so that a blocked plan needs no credentials.
+    ``open_tools(plan)`` returns ``(m365 settings or None, the source tool's client)`` for the
+    plan's tools; it is called after the checks so that a blocked plan needs no credentials.
     """
     journal = Journal(store)
     say = log or (lambda _m: None)
@@ -173,13 +173,22 @@ async def _steps(
     report: MigrationReport,
     say: Log,
 ) -> None:
-    from govern_m365.session import Session
+    from contextlib import nullcontext
 
-    from govern.migrate.steps import EXECUTORS, Context
+    from govern.migrate import space_steps
+    from govern.migrate.steps import EXECUTORS as TEAMS_EXECUTORS
+    from govern.migrate.steps import Context
 
+    executors = {**TEAMS_EXECUTORS, **space_steps.EXECUTORS}
     known = journal.last_phases(run.id)
     results = {sid: dict(e.after or {}) for sid, e in known.items() if e.phase is JournalPhase.DONE}
-    async with Session(m365) as session:
+    if m365 is not None:
+        from govern_m365.session import Session
+
+        graph: Any = Session(m365)
+    else:  # a Confluence space migration writes no Graph
+        graph = nullcontext(None)
+    async with graph as session:
 
         def progress(step_id: str, message: str) -> None:
             journal.write(run.id, step_id, JournalPhase.INTENT, options.actor, message=message)
@@ -204,7 +213,7 @@ async def _steps(
                 message="again: an earlier attempt stopped during this step" if again else "",
             )
             try:
-                after = await EXECUTORS[step.kind](ctx, step)
+                after = await executors[step.kind](ctx, step)
             except Exception as exc:  # the step's failure stops the run, recorded
                 message = f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc)
                 journal.write(run.id, step.id, JournalPhase.FAILED, options.actor, message=message)

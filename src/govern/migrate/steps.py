@@ -35,6 +35,11 @@ class Context:
     concurrency: int = 8
     sent: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def source(self) -> Any:
+        """The source tool's client: Slack's API, or a Confluence ``SpaceMover``."""
+        return self.slack
+
     def after(self, kind: StepKind, **match: Any) -> dict[str, Any]:
         """The result of the done step of ``kind`` whose params match."""
         for step in self.plan.steps:

@@ -35,7 +35,7 @@ from govern.sandbox.changelog import Op
 from govern.sandbox.entities import ADDED_BY_SYSTEM, NEVER, GroupKind, Visibility
 from govern.sandbox.errors import NotFound, WriteRefused
 from govern.sandbox.orgdata import OrgData, OwnerlessMoment
-from govern.sandbox.spaces import ADMIN, PERMISSIONS, VIEW, Subject, pack
+from govern.sandbox.spaces import ADMIN, ADMIN_SET, PERMISSIONS, VIEW, Space, Subject, pack
 
 _VISIBILITIES = {"public": Visibility.PUBLIC, "private": Visibility.PRIVATE}
 
@@ -208,3 +208,18 @@ class OrgWrites(OrgData):
                 )
             )
         self._done("remove_space_permission", space, permission, int(subject_type), subject)
+
+    # -- Confluence spaces (migration target) ----------------------------------------------
+
+    def create_space(self, key: str, name: str, creator: int, description: str = "") -> int:
+        """Create a global space (REST ``POST /rest/api/space``); its creator administers it."""
+        if self.space_index(key) is not None:
+            raise WriteRefused("already_exists", f"A space already exists with key {key}")
+        self._check_subject(Subject.USER, creator)
+        space = Space(len(self.spaces), key, name, False, creator, self.now)
+        space.description = description
+        space.perms.extend(pack(code, Subject.USER, creator) for code in ADMIN_SET)
+        space.alive = True
+        self.add_space(space)
+        self._done("create_space", key, name, creator, description)
+        return space.idx

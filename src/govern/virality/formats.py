@@ -206,7 +206,7 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
                 "",
                 f"Migrate to {_md(mg.target)}: {mg.matched} of {mg.members} members ({share}) "
                 f"matched in {mg.target_connector}; move {_md(', '.join(mg.to_move))}.",
-            ]
+            ] + ([f"Plan it: `{mg.next_command}`"] if mg.next_command else [])
         if e.changes:
             lines += ["", "Changes:", ""]
             for ch in e.changes:

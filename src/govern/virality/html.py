@@ -277,6 +277,8 @@ def _details(e: Entry) -> str:
             f"({share}) matched in {escape(mg.target_connector)}; move "
             f"{escape(', '.join(mg.to_move))}.</p>"
         )
+        if mg.next_command:
+            parts.append(f"<p>Plan it: <code>{escape(mg.next_command)}</code></p>")
     if e.changes:
         items = "".join(
             f"<li><code>{escape(c.action.value)}</code> "

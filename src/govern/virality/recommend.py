@@ -20,6 +20,7 @@ for a person, never a placeholder change.
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -357,7 +358,7 @@ class Planner:
                 f"{m.values['departments'].value or 0:.0f} departments",
             )
         elif rec is Recommendation.MIGRATE:
-            out.migration = self._migration(cat, m, c.connector)
+            out.migration = self._migration(cat, m, c.connector, migrate_command(c, cat))
             out.decision = Decision(
                 state=Lifecycle.MIGRATING,
                 reason=f"shadow-IT report {date}: {cat.value} to move to {out.migration.target}",
@@ -476,7 +477,7 @@ class Planner:
             "follow; choose the label by hand"
         )
 
-    def _migration(self, cat: Category, m: Measured, source: str) -> Migration:
+    def _migration(self, cat: Category, m: Measured, source: str, command: str | None) -> Migration:
         connector, target = migration_target(cat, source)
         directory = self.people.directory_emails.get(connector, frozenset())
         matched = 0
@@ -508,7 +509,22 @@ class Planner:
             members=n,
             matched_share=round(matched / n, 4) if n else None,
             to_move=to_move,
+            next_command=command,
         )
+
+
+def migrate_command(c: Community, cat: Category) -> str | None:
+    """The `govern migrate` command that plans moving ``c``, where govern can plan it.
+
+    Slack workspaces and channels move to Teams, Confluence personal spaces to a team space, an
+    unsanctioned app's users to a team (named by the reader: the report cannot choose it).
+    """
+    out = f"govern migrate {shlex.quote(c.path)} -o migration.json"
+    if c.connector == "slack" or cat is Category.PERSONAL_SPACE:
+        return out
+    if cat is Category.UNSANCTIONED_APP and c.connector == "m365":
+        return out.replace(" -o ", " --to TEAM -o ", 1)
+    return None
 
 
 def _champions(f: Facts, m: Measured, taken: set[str]) -> list[tuple[str, str]]:

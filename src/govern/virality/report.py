@@ -69,6 +69,11 @@ class Migration(_Doc):
     members: int
     matched_share: float | None
     to_move: list[str] = Field(description="What must move with it.")
+    next_command: str | None = Field(
+        default=None,
+        description="The command that plans this migration for review (`govern migrate`); "
+        "null where govern cannot plan it yet.",
+    )
 
 
 class Decision(_Doc):

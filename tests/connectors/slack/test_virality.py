@@ -47,4 +47,6 @@ def test_viral_free_workspace_is_to_migrate_with_its_email_match_share(
     assert entry.migration.target.startswith("a team in Microsoft Teams")
     assert entry.migration.matched_share is not None
     assert 0.8 < entry.migration.matched_share < 1.0  # some signed up with a personal email
+    # The report links the recommendation to the command that plans it.
+    assert entry.migration.next_command == f"govern migrate {entry.path} -o migration.json"
     assert len(entry.departments) >= 8

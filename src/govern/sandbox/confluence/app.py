@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from govern.sandbox import ids
-from govern.sandbox.confluence import datacenter, rest_v1, rest_v2, rpc
+from govern.sandbox.confluence import datacenter, page_routes, rest_v1, rest_v2, rpc
 from govern.sandbox.confluence import roles as space_roles
 from govern.sandbox.confluence.auth import Credentials
 from govern.sandbox.confluence.site import DEFAULT_DC_VERSION, Flavour, Site
@@ -47,6 +47,7 @@ def create_app(
     routes: list[Route] = rest_v1.routes(site)
     routes += rest_v2.routes(site) if site.cloud else rpc.routes(site) + datacenter.routes(site)
     routes += space_roles.routes(site)
+    routes += page_routes.routes(site)  # after rest_v1: its content/search comes first
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return ApiError(

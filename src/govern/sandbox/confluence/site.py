@@ -18,6 +18,7 @@ from govern.sandbox import ids
 from govern.sandbox.changelog import Change, Op
 from govern.sandbox.confluence.auth import Account, Credentials
 from govern.sandbox.confluence.content import ContentIndex
+from govern.sandbox.confluence.pages import PageStore
 from govern.sandbox.entities import NEVER
 from govern.sandbox.spaces import (
     ADMIN,
@@ -84,6 +85,8 @@ class Site:
         """Cloud: the site has moved to role-based space access (space roles)."""
         self.credentials = credentials or Credentials()
         self.content = ContentIndex(org)
+        self.pages = PageStore(org, self.content)
+        """Page records (tree, bodies, versions) of the spaces a page endpoint touched."""
         self.lock = RLock()
         """Held around reads and writes, as tests and time advance mutate the org concurrently."""
 
