@@ -122,6 +122,16 @@ def changed_spaces(reader: Reader, since: datetime, now: datetime) -> set[str]:
     return {e.space for e in _content(reader, cql)}
 
 
+def aged_out(carried: Iterable[Edit], since: datetime, now: datetime) -> set[str]:
+    """Spaces an edit of which left the 90-day window between the last run and this one.
+
+    Nobody edited them, but their recent contributors changed: they are listed and restated
+    again, or the count stored with the space would keep the edit the window no longer holds.
+    """
+    low, high = since - timedelta(days=WINDOW_DAYS), now - timedelta(days=WINDOW_DAYS)
+    return {e.space for e in carried if low <= e.when < high}
+
+
 def _quote(key: str) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -125,6 +125,7 @@ class Run:
         carried = activity.load(edits_token)
         now = self.meter.server_time or since
         edited = activity.changed_spaces(self.reader, since, now) & set(by_key)
+        edited |= activity.aged_out(carried or [], since, now) & set(by_key)
         try:
             audit = changes_since(self.reader, since)
             changed |= {s.key for s in listed if s.name in audit.space_names}
@@ -144,7 +145,8 @@ class Run:
         figures = activity.figures(self.reader, listed_again, now)
         edits = self._keep_edits(figures, carried or [], set(by_key))
         self._emit_spaces(reread, figures)
-        # Edited only: content figures change, permissions do not (the audit log would say).
+        # Edited (or an edit aged out of the window) only: content figures change, permissions
+        # do not (the audit log would say).
         # The space is restated without its grants, which stay as the last run read them.
         only_edited = [by_key[k] for k in sorted(edited - changed)]
         for k in sorted(set(previous) & set(by_key) - changed):
