@@ -73,20 +73,9 @@ def apply_options(
 
 def names_for(app: App, plan: Plan) -> dict[str, str]:
     """Readable names (community paths, people's emails) for the ids a plan mentions."""
-    from govern.store import queries
+    from govern.plan.names import readable_names
 
-    wanted_c = {c.community_id for c in plan.changes}
-    wanted_p = {c.principal_id for c in plan.changes if c.principal_id}
-    names: dict[str, str] = {}
-    if not wanted_c:
-        return names
-    for community in queries.communities(app.inventory_store):
-        if community.id in wanted_c:
-            names[community.id] = community.path
-    for p in queries.principals(app.inventory_store):
-        if p.id in wanted_p:
-            names[p.id] = p.email or p.display_name or p.id
-    return names
+    return readable_names(app.inventory_store, plan.changes)
 
 
 def confirmer(auto_approve: bool) -> Callable[[Plan], bool]:
