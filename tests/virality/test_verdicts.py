@@ -6,7 +6,7 @@ import math
 from collections import Counter
 
 from govern.model import Community, Lifecycle, Origin
-from govern.virality.finders import Category, Governed, categorize, not_shadow
+from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Value
 from govern.virality.recommend import decide, score, unscored
 from govern.virality.report import Recommendation

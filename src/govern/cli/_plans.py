@@ -16,7 +16,7 @@ from govern.errors import PlanError
 
 if TYPE_CHECKING:
     from govern.model import Plan
-    from govern.plan.apply import ApplyOptions, Report
+    from govern.plan.apply import ApplyOptions, ApplyReport
     from govern.plan.journal import RunKind
 
 
@@ -96,7 +96,7 @@ def confirmer(auto_approve: bool) -> Callable[[Plan], bool]:
     return confirm
 
 
-def echo_report(report: Report, names: dict[str, str] | None = None) -> None:
+def echo_report(report: ApplyReport, names: dict[str, str] | None = None) -> None:
     """The run's outcome for people: the problems one per line, then the totals (stderr)."""
     from govern.model import JournalPhase
 

@@ -57,7 +57,7 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class ApplyReport:
     """The result of applying a plan."""
 
     run: Run
@@ -170,7 +170,7 @@ def apply_plan(
     take_lock: bool = True,
     now: datetime | None = None,
     names: Mapping[str, str] | None = None,
-) -> Report | None:
+) -> ApplyReport | None:
     """Check and apply ``plan``; None when ``confirm`` declined. Resumes an unfinished run.
 
     ``names`` (community paths, people's emails) make the progress lines and messages readable.
@@ -182,7 +182,7 @@ def apply_plan(
     with held if take_lock else nullcontext():
         existing = journal.for_plan(plan.id)
         if existing is not None and existing.status is RunStatus.APPLIED:
-            return Report(existing, already_applied=True)
+            return ApplyReport(existing, already_applied=True)
         grants = preflight(store, journal, plan, options, source, now, known)
         tools = sorted({split_id(c.community_id)[0] for c in plan.changes})
         connectors = {n: connector_for(n) for n in tools}  # a missing one fails before any change
@@ -194,7 +194,7 @@ def apply_plan(
         else:
             run = journal.start(plan, options.kind, options.actor)
             say(f"run {run.id}")
-        report = Report(run, resumed=existing is not None)
+        report = ApplyReport(run, resumed=existing is not None)
         every = [g for gs in grants.values() for g in gs]
         ledger = OwnerLedger.from_grants(effective_owners(store, every))
         ledger.track(grants)  # communities with no effective owner are tracked too
@@ -210,7 +210,7 @@ def _run_changes(
     plan: Plan,
     connectors: Mapping[str, Connector],
     ledger: OwnerLedger,
-    report: Report,
+    report: ApplyReport,
     actor: str,
     say: Log,
     names: Mapping[str, str],

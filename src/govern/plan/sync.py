@@ -22,7 +22,7 @@ from govern.discovery import run_discovery
 from govern.errors import ExitStatus
 from govern.model import Snapshot, utcnow
 from govern.plan import lock
-from govern.plan.apply import ApplyOptions, Report, apply_plan
+from govern.plan.apply import ApplyOptions, ApplyReport, apply_plan
 from govern.plan.build import Built, build_plan
 from govern.plan.journal import RunKind
 from govern.plan.planfile import write
@@ -40,7 +40,7 @@ class SyncOutcome:
 
     snapshots: list[Snapshot] = field(default_factory=list)
     built: Built | None = None
-    report: Report | None = None
+    report: ApplyReport | None = None
     plan_path: Path | None = None
     summary_path: Path | None = None
 

@@ -17,13 +17,13 @@ from govern.model import Community, Origin
 from govern.privacy.pseudonyms import Namer
 from govern.store.store import Store
 from govern.virality import history, thresholds
-from govern.virality.finders import Category, Governed, categorize, not_shadow
+from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
 from govern.virality.people_build import people_section
 from govern.virality.recommend import (
     DECIDING,
+    ChangeDrafter,
     LabelKey,
-    Planner,
     decide,
     evidence,
     score,
@@ -49,7 +49,7 @@ GROUPS = {
     "spread": ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days"),
     "exposure": ("guests", "external_share", "owners", "labelled"),
 }
-"""The report's component groups, in the order the issue names them."""
+"""The report's component groups, in the order the report shows them."""
 
 ORDER = {
     Recommendation.ADOPT: 0,
@@ -112,7 +112,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
         for pid, p in (inv.people.by_id.items() if pool.emails else ())
         if p.email and p.kind == "employee"
     }
-    planner = Planner(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
+    drafter = ChangeDrafter(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
     decided = _decided(policies_dir)
     # People per connector: a community holding nearly all of them is tenant-wide.
     org_size = {k: len(v) for k, v in inv.people.directory_emails.items()}
@@ -171,7 +171,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
         f = inv.facts[cid]
         c = f.community
         pct = {n: deciding[n] if n in deciding else pcts.of(n, v) for n, v in m.values.items()}
-        implied = planner.implied(verdict.recommendation, cat, f, m)
+        implied = drafter.implied(verdict.recommendation, cat, f, m)
         neutral = unscored(pct)
         facts = evidence(m, pct)
         if neutral:
@@ -391,7 +391,7 @@ def _notes(inv: history.Inventory) -> list[str]:
         )
     unknown = sum(1 for f in inv.facts.values() if f.community.origin is Origin.UNKNOWN)
     if unknown:
-        from govern.virality.finders import origin_setting
+        from govern.virality.categories import origin_setting
 
         settings = sorted(
             {

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from govern.model import Change, ChangeAction, Community, Lifecycle, Role
 from govern.plan.changes import make_change
-from govern.virality.finders import (
+from govern.virality.categories import (
     MIGRATE_CATEGORIES,
     Category,
     migration_target,
@@ -330,7 +330,7 @@ class Implied:
 
 
 @dataclass
-class Planner:
+class ChangeDrafter:
     """Turns recommendations into changes, sharing the steward pool's load across them."""
 
     people: People
