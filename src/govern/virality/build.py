@@ -18,17 +18,10 @@ from govern.privacy.pseudonyms import Namer
 from govern.store.store import Store
 from govern.virality import history, thresholds
 from govern.virality.categories import Category, Governed, categorize, not_shadow
+from govern.virality.drafts import ChangeDrafter, LabelKey
 from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
 from govern.virality.people_build import people_section
-from govern.virality.recommend import (
-    DECIDING,
-    ChangeDrafter,
-    LabelKey,
-    decide,
-    evidence,
-    score,
-    unscored,
-)
+from govern.virality.recommend import DECIDING, decide, evidence, score, unscored
 from govern.virality.report import (
     Bucket,
     CurvePoint,
