@@ -19,6 +19,7 @@ from govern.store.store import Store
 from govern.virality import history, thresholds
 from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.drafts import ChangeDrafter, LabelKey
+from govern.virality.measures import GROUPS
 from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
 from govern.virality.people_build import people_section
 from govern.virality.recommend import DECIDING, decide, evidence, score, unscored
@@ -33,16 +34,6 @@ from govern.virality.report import (
     Share,
 )
 from govern.virality.stewards import requirements, steward_pool
-
-GROUPS = {
-    "reach": ("members", "active_users"),
-    "growth": ("growth_30d", "growth_90d", "doubling_days"),
-    "breadth": ("departments", "entropy"),
-    "engagement": ("active_ratio", "posts_per_member"),
-    "spread": ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days"),
-    "exposure": ("guests", "external_share", "owners", "labelled"),
-}
-"""The report's component groups, in the order the report shows them."""
 
 ORDER = {
     Recommendation.ADOPT: 0,

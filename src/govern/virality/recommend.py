@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govern.virality.categories import MIGRATE_CATEGORIES, Category, origin_setting
-from govern.virality.metrics import Measured, Value
+from govern.virality.measures import LABELS, format_value
+from govern.virality.metrics import Measured
 from govern.virality.report import Recommendation
 from govern.virality.thresholds import Thresholds
 
@@ -207,51 +208,6 @@ def _what(cat: Category, members: float, connector: str) -> str:
         Category.PERSONAL_SPACE: f"a personal space used as a team space by {members:.0f} people",
         Category.UNSANCTIONED_APP: f"an unsanctioned app consented to by {members:.0f} people",
     }.get(cat, "a grassroots community")
-
-
-LABELS = {
-    "members": "members",
-    "active_users": "active users (30 d)",
-    "growth_30d": "growth 30 d (%)",
-    "growth_90d": "growth 90 d (%)",
-    "doubling_days": "doubling time (days)",
-    "departments": "departments",
-    "entropy": "department entropy",
-    "active_ratio": "active / members",
-    "posts_per_member": "posts and edits / member",
-    "organic_share": "organic share of joins",
-    "largest_burst_share": "largest bulk add / members",
-    "peer_share": "added by peers or themselves",
-    "adders": "people who added others",
-    "join_span_days": "join span p10-p90 (days)",
-    "guests": "guests and external people",
-    "external_share": "external share",
-    "owners": "owners",
-    "labelled": "sensitivity label set (1 = yes)",
-}
-"""Readable names of the components, as every output format shows them."""
-
-
-def format_value(name: str, value: Value) -> str:
-    """A component's figure as people read it, or its note."""
-    x = value.value
-    if x is None:
-        return value.note or "n/a"
-    if name in (
-        "active_ratio",
-        "organic_share",
-        "largest_burst_share",
-        "peer_share",
-        "external_share",
-    ):
-        return f"{x:.0%}"
-    if name == "entropy":
-        return f"{x:.2f}"
-    if name in ("growth_30d", "growth_90d"):
-        return f"{x:+.0f}%"
-    if name in ("doubling_days", "join_span_days", "posts_per_member"):
-        return f"{x:.1f}"
-    return _num(x)
 
 
 def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
