@@ -49,6 +49,51 @@ def _num(x: float) -> str:
     return f"{x:,.0f}"
 
 
+@dataclass(frozen=True)
+class Signals:
+    """The facts a decision rests on, read from the measures against the thresholds."""
+
+    members: float
+    broad: bool
+    """Spread over enough departments, evenly enough."""
+    big: bool
+    organic: float | None
+    active: float | None
+    viral: bool
+    """Big, broad, and spread organically (or, where that is not measured, still growing)."""
+    inactive: bool
+
+    @classmethod
+    def read(cls, m: Measured, th: Thresholds) -> Signals:
+        """The signals of one community's measures."""
+        v = m.values
+        members = v["members"].value or 0.0
+        depts, entropy = v["departments"].value, v["entropy"].value
+        organic = v["organic_share"].value
+        g30 = v["growth_30d"].value
+        broad = (
+            depts is not None
+            and depts >= th.departments
+            and entropy is not None
+            and entropy >= th.department_entropy
+        )
+        big = members >= th.reach_members
+        # Without join dates and adders (Graph reports neither) organic spread cannot be
+        # measured; growth measured between snapshots after the community was already observed
+        # still shows members kept coming over time rather than in one creation-day broadcast.
+        grew = g30 is not None and g30 >= th.growth_30d_percent
+        spread = (organic is not None and organic >= th.organic_share) or (organic is None and grew)
+        return cls(
+            members=members,
+            broad=broad,
+            big=big,
+            organic=organic,
+            active=v["active_ratio"].value,
+            viral=big and broad and spread,
+            inactive=m.inactive_days is not None and m.inactive_days >= th.inactive_days,
+        )
+
+
 def decide(
     cat: Category,
     m: Measured,
@@ -61,84 +106,77 @@ def decide(
     """The recommendation for one categorized community, with its reasons in plain words.
 
     The reasons are what a manager reads; the figures behind them (entropy, percentiles) stay
-    in the components.
+    in the components. The facts are read first (:class:`Signals`); each branch then words them.
     """
-    v = m.values
-    members = v["members"].value or 0.0
-    depts, entropy = v["departments"].value, v["entropy"].value
-    organic, active = v["organic_share"].value, v["active_ratio"].value
-    g30 = v["growth_30d"]
-    reasons: list[str] = []
-    broad = (
-        depts is not None
-        and depts >= th.departments
-        and entropy is not None
-        and entropy >= th.department_entropy
-    )
-    big = members >= th.reach_members
-    # Without join dates and adders (Graph reports neither) organic spread cannot be measured;
-    # growth measured between snapshots after the community was already observed still shows
-    # members kept coming over time rather than in one creation-day broadcast. Said as such.
-    grew = g30.value is not None and g30.value >= th.growth_30d_percent
-    viral = (
-        big
-        and broad
-        and ((organic is not None and organic >= th.organic_share) or (organic is None and grew))
-    )
-    evidence: list[str] = []  # filled by the caller for the communities it lists
-
-    if m.inactive_days is not None and m.inactive_days >= th.inactive_days:
-        reasons.append(
-            f"no activity for {m.inactive_days:.0f} days (threshold {th.inactive_days:.0f})"
-        )
-        if not v["owners"].value:
-            reasons.append("no owner left to ask")
-        return Verdict(Recommendation.ARCHIVE, False, reasons, evidence)
-
-    reasons += _plain_reasons(m, pct)
+    sig = Signals.read(m, th)
+    if sig.inactive:
+        return _archive(m, th)
+    reasons = _plain_reasons(m, pct)
     if cat is Category.UNKNOWN_ORIGIN:
         reasons.insert(
             0,
             f"origin unknown: {origin_setting(connector, kind)} would settle whether IT "
             "provisioned it (nothing here is called grassroots until then)",
         )
-
     if cat in MIGRATE_CATEGORIES:
-        need = th.app_consents if cat is Category.UNSANCTIONED_APP else th.migrate_members
-        if cat is Category.PERSONAL_SPACE:
-            need = th.personal_space_members
-        if members >= need:
-            reasons.insert(0, _what(cat, members, connector))
-            return Verdict(Recommendation.MIGRATE, viral, reasons, evidence)
-    elif viral and (active is None or active >= th.active_ratio):
-        if organic is None:
-            reasons.append(
-                "spread over time shown by growth between snapshots (the tool does not say who "
-                "added members, so the organic share is not measured)"
-            )
-        if active is None:
-            reasons.append("engagement not measured: the tool sent no activity report")
-        return Verdict(Recommendation.ADOPT, True, reasons, evidence)
-    elif viral:
-        reasons.insert(
-            0, f"viral but only {active:.0%} active in 30 days (adopt needs {th.active_ratio:.0%})"
-        )
-        return Verdict(Recommendation.MONITOR, True, reasons, evidence)
-    elif big and organic is not None and organic < th.organic_share:
-        burst = v["largest_burst_share"].value or 0.0
+        if sig.members >= _migrate_threshold(cat, th):
+            reasons.insert(0, _what(cat, sig.members, connector))
+            return Verdict(Recommendation.MIGRATE, sig.viral, reasons)
+    elif sig.viral:
+        return _viral(sig, th, reasons)
+    elif sig.big and sig.organic is not None and sig.organic < th.organic_share:
+        burst = m.values["largest_burst_share"].value or 0.0
         reasons.insert(
             0, f"broadcast, not viral: {burst:.0%} of members added at once by one person"
         )
-        return Verdict(None, False, reasons, evidence)
+        return Verdict(None, False, reasons)
+    return _watch_or_nothing(m, th, sig, reasons)
 
-    why = _monitor_why(m, th, members, broad, organic)
+
+def _archive(m: Measured, th: Thresholds) -> Verdict:
+    assert m.inactive_days is not None
+    reasons = [f"no activity for {m.inactive_days:.0f} days (threshold {th.inactive_days:.0f})"]
+    if not m.values["owners"].value:
+        reasons.append("no owner left to ask")
+    return Verdict(Recommendation.ARCHIVE, False, reasons)
+
+
+def _migrate_threshold(cat: Category, th: Thresholds) -> float:
+    if cat is Category.UNSANCTIONED_APP:
+        return th.app_consents
+    if cat is Category.PERSONAL_SPACE:
+        return th.personal_space_members
+    return th.migrate_members
+
+
+def _viral(sig: Signals, th: Thresholds, reasons: list[str]) -> Verdict:
+    if sig.active is not None and sig.active < th.active_ratio:
+        reasons.insert(
+            0,
+            f"viral but only {sig.active:.0%} active in 30 days "
+            f"(adopt needs {th.active_ratio:.0%})",
+        )
+        return Verdict(Recommendation.MONITOR, True, reasons)
+    if sig.organic is None:
+        reasons.append(
+            "spread over time shown by growth between snapshots (the tool does not say who "
+            "added members, so the organic share is not measured)"
+        )
+    if sig.active is None:
+        reasons.append("engagement not measured: the tool sent no activity report")
+    return Verdict(Recommendation.ADOPT, True, reasons)
+
+
+def _watch_or_nothing(m: Measured, th: Thresholds, sig: Signals, reasons: list[str]) -> Verdict:
+    why = _monitor_why(m, th, sig.members, sig.broad, sig.organic)
     if why:
         # The reason says it already; the plain "new in the last 30 days" would repeat it.
         reasons = [why, *(r for r in reasons if not r.startswith("new in the last"))]
-        return Verdict(Recommendation.MONITOR, False, reasons, evidence)
-    if big and g30.value is None and not g30.note:
+        return Verdict(Recommendation.MONITOR, False, reasons)
+    g30 = m.values["growth_30d"]
+    if sig.big and g30.value is None and not g30.note:
         reasons.append("growth not measurable yet")
-    return Verdict(None, False, reasons, evidence)
+    return Verdict(None, False, reasons)
 
 
 def _plain_reasons(m: Measured, pct: dict[str, float | None]) -> list[str]:
