@@ -188,12 +188,7 @@ def apply_plan(
         connectors = {n: connector_for(n) for n in tools}  # a missing one fails before any change
         if confirm is not None and not confirm(plan):
             return None
-        if existing is not None:
-            run = journal.resume(existing)
-            say(f"resuming run {run.id} (attempt {run.attempts})")
-        else:
-            run = journal.start(plan, options.kind, options.actor)
-            say(f"run {run.id}")
+        run = journal.resume_or_start(existing, plan, options.kind, options.actor, say)
         report = ApplyReport(run, resumed=existing is not None)
         every = [g for gs in grants.values() for g in gs]
         ledger = OwnerLedger.from_grants(effective_owners(store, every))

@@ -9,6 +9,7 @@ resume; connectors apply idempotently). The journal is append-only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -87,6 +88,23 @@ class Journal:
         """Mark an unfinished or partial run as running again, one attempt more."""
         runs.update_run(self.store, run.id, add_attempt=True, status=RunStatus.RUNNING.value)
         return self.get(run.id)
+
+    def resume_or_start(
+        self,
+        existing: Run | None,
+        plan: Plan,
+        kind: RunKind,
+        actor: str,
+        say: Callable[[str], None],
+    ) -> Run:
+        """Resume the plan's unfinished run, or start its first, saying which."""
+        if existing is not None:
+            run = self.resume(existing)
+            say(f"resuming run {run.id} (attempt {run.attempts})")
+        else:
+            run = self.start(plan, kind, actor)
+            say(f"run {run.id}")
+        return run
 
     def finish(self, run_id: str, status: RunStatus, summary: dict[str, Any]) -> None:
         """Record how a run ended."""
