@@ -17,6 +17,7 @@ from govern.errors import PlanError
 from govern.migrate.model import MIGRATION_SCHEMA_VERSION, MigrationPlan
 from govern.plan import jsonfile
 from govern.plan.sealkey import sign, verify
+from govern.private import write_private_text
 
 REMAKE = "make a new one with `govern migrate <community> -o {source}`"
 
@@ -52,7 +53,7 @@ def dumps(plan: MigrationPlan) -> str:
 
 def write(plan: MigrationPlan, path: Path) -> None:
     """Write atomically, readable by its owner only (it names people and their emails)."""
-    jsonfile.write_atomic(dumps(plan), path)
+    write_private_text(path, dumps(plan))
 
 
 def is_migration(path: Path) -> bool:

@@ -1,41 +1,25 @@
-"""Plan-like JSON files: written atomically and privately, read with one-line errors.
+"""Plan-like JSON files: their text, and reading them back with one-line errors.
 
 Change plans (``planfile``) and migration plans (``govern.migrate.planfile``) are both reviewed
-as files and read back before anything is applied. What they share is here: how the file is
-written (atomically, 0600: it names people), how its text is read, and how a broken file is
-reported (the file, the line or the field, and how to make a new one).
+as files and read back before anything is applied. What they share is here: the file's text, how
+it is read, and how a broken file is reported (the file, the line or the field, and how to make
+a new one). Both are written with :func:`govern.private.write_private_text` (atomic, 0600).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from govern.errors import PlanError
-from govern.private import private_dir
 
 
 def dumps(model: BaseModel) -> str:
     """The file's text: indented JSON with a trailing newline, for people and diffs."""
     return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomic(text: str, path: Path) -> None:
-    """Write a file atomically and readable by its owner only: a reader never sees half."""
-    private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_text(path: Path, missing: str) -> str:

@@ -30,6 +30,7 @@ from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision, utcnow
 from govern.plan import jsonfile
 from govern.plan.changes import problem
 from govern.plan.sealkey import SealKey, sign, verify
+from govern.private import write_private_text
 
 SCHEMA_FILE = "plan.schema.json"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -83,7 +84,7 @@ def dumps(plan: Plan) -> str:
 
 def write(plan: Plan, path: Path) -> None:
     """Write a plan file atomically: a reader never sees half a plan."""
-    jsonfile.write_atomic(dumps(plan), path)
+    write_private_text(path, dumps(plan))
 
 
 @cache
