@@ -109,9 +109,9 @@ def echo_report(report: ApplyReport, names: dict[str, str] | None = None) -> Non
             label = "refused" if o.phase is JournalPhase.FAILED else "kept back"
             click.echo(f"{label}: {c.action.value} {where} {who}: {o.message}", err=True)
     s = report.summary()
-    again = f" ({s['done_earlier']} in an earlier attempt)" if s["done_earlier"] else ""
+    again = f" ({s.done_earlier} in an earlier attempt)" if s.done_earlier else ""
     click.echo(
-        f"Run {report.run.id}: {s['done']} of {s['changes']} changes done{again}, "
-        f"{s['failed']} refused, {s['skipped']} kept back.",
+        f"Run {report.run.id}: {s.done} of {s.changes} changes done{again}, "
+        f"{s.failed} refused, {s.skipped} kept back.",
         err=True,
     )

@@ -25,7 +25,7 @@ from govern.errors import PlanError
 from govern.model import Change, Grant, JournalEntry, JournalPhase, Plan, split_id, utcnow
 from govern.plan import limits as blast
 from govern.plan import lock
-from govern.plan.journal import Journal, Run, RunKind, RunStatus
+from govern.plan.journal import Journal, Run, RunKind, RunStatus, RunSummary
 from govern.plan.order import OwnerLedger, ordered
 from govern.plan.state import effective_owners, projected_grants
 from govern.store import Store
@@ -81,15 +81,15 @@ class ApplyReport:
         ok = all(o.phase is JournalPhase.DONE for o in self.outcomes)
         return RunStatus.APPLIED if ok else RunStatus.PARTIAL
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> RunSummary:
         """Counts for the run record, history and webhooks."""
-        return {
-            "changes": len(self.run.plan.changes),
-            "done": self.count(JournalPhase.DONE),
-            "done_earlier": self.count(JournalPhase.DONE, earlier=True),
-            "failed": self.count(JournalPhase.FAILED),
-            "skipped": self.count(JournalPhase.SKIPPED),
-        }
+        return RunSummary(
+            changes=len(self.run.plan.changes),
+            done=self.count(JournalPhase.DONE),
+            done_earlier=self.count(JournalPhase.DONE, earlier=True),
+            failed=self.count(JournalPhase.FAILED),
+            skipped=self.count(JournalPhase.SKIPPED),
+        )
 
 
 def scope_key(key: str) -> tuple[str, str]:
@@ -194,7 +194,7 @@ def apply_plan(
         ledger = OwnerLedger.from_grants(effective_owners(store, every))
         ledger.track(grants)  # communities with no effective owner are tracked too
         _run_changes(journal, run, plan, connectors, ledger, report, options.actor, say, known)
-        journal.finish(run.id, report.status, dict(report.summary()))
+        journal.finish(run.id, report.status, report.summary().record())
         report.run = journal.get(run.id)
         return report
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,23 @@ class RunStatus(StrEnum):
     APPLIED = "applied"
     PARTIAL = "partial"
     """Finished, with changes refused or skipped: applying the plan again retries them."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run of a change plan did, counted, for the run record, history and webhooks."""
+
+    changes: int
+    done: int
+    done_earlier: int
+    """Done in an earlier attempt of the same run (a resumed run does not make them again)."""
+    failed: int
+    skipped: int
+    """Kept back (the last owner of a community, say)."""
+
+    def record(self) -> dict[str, int]:
+        """The counts as the run record stores them."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ class SyncOutcome:
         """Changes refused by the tool or kept back (last owner) in this run."""
         if self.report is None:
             return 0
-        return int(self.report.summary()["failed"] + self.report.summary()["skipped"])
+        s = self.report.summary()
+        return s.failed + s.skipped
 
     def lines(self, max_items: int = 20) -> list[str]:
         """The short summary, for stderr and the webhook; at most ``max_items`` needing a person."""
@@ -77,8 +78,8 @@ class SyncOutcome:
         if self.report is not None:
             s = self.report.summary()
             out.append(
-                f"applied in run {self.report.run.id}: {s['done']} done, {s['failed']} refused, "
-                f"{s['skipped']} kept back"
+                f"applied in run {self.report.run.id}: {s.done} done, {s.failed} refused, "
+                f"{s.skipped} kept back"
             )
         elif self.changes:
             out.append("dry run: nothing changed; run `govern sync --apply` to apply")
