@@ -17,11 +17,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govern.connector import Connector
 from govern.errors import GovernError
 from govern.registry import Registry
+
+if TYPE_CHECKING:
+    from govern.policy.policyset import PolicySet
+    from govern.store import Store
 
 DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence", "slack": "slack"}
 
@@ -108,13 +112,7 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo into ``out_dir`` (replaced only if empty or a previous demo's folder)."""
     from govern.discovery import run_discovery
-    from govern.model import utcnow
-    from govern.plan import planfile, summary
-    from govern.plan.build import build_plan
-    from govern.policy.audit import audit
     from govern.policy.groups import directory_group_names
-    from govern.policy.inventory import Inventory
-    from govern.policy.report import render_findings
     from govern.policy.starter import default_policies
     from govern.policy.validate import load_policies
     from govern.sandbox import generate
@@ -126,13 +124,7 @@ def run_demo(
     started = time.perf_counter()
     source = policies_dir or default_policies()
     load_policies(source)  # a broken policy stops the demo before it starts
-    check_out_dir(out_dir)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    (out_dir / MARKER).write_text(
-        "Written by `govern demo`: the next demo into this folder replaces it.\n", encoding="utf-8"
-    )
+    _fresh_out_dir(out_dir)
     result = DemoResult(out_dir)
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")
@@ -184,10 +176,39 @@ def run_demo(
             discover(f"day {day}")
 
     say("Auditing against the default policies")
-    inventory = Inventory.from_store(store)
-    findings = audit(policies, inventory).findings
+    _audit(store, policies, policies_root, result)
+    say("Writing the shadow-IT report")
+    result.files.update(write_reports(store, out_dir, policies_dir=policies_root))
+    say("Planning the changes the policies ask for")
+    _plan(registry, store, policies_root, result)
+    store.dispose()
+    from govern.migrate.demo import plan_story_migration  # issue 16: the story ends in a plan
+
+    result.files.update(plan_story_migration(org, out_dir, say))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _fresh_out_dir(out_dir: Path) -> None:
+    """Empty the output folder (refused unless empty or a previous demo's) and mark it."""
+    check_out_dir(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / MARKER).write_text(
+        "Written by `govern demo`: the next demo into this folder replaces it.\n", encoding="utf-8"
+    )
+
+
+def _audit(store: Store, policies: PolicySet, policies_root: Path, result: DemoResult) -> None:
+    """Audit the inventory into ``audit.md``."""
+    from govern.policy.audit import audit
+    from govern.policy.inventory import Inventory
+    from govern.policy.report import render_findings
+
+    findings = audit(policies, Inventory.from_store(store)).findings
     result.findings = len(findings)
-    audit_md = out_dir / "audit.md"
+    audit_md = result.out_dir / "audit.md"
     descriptions = {rid: r.description for rid, r in policies.rules.items()}
     audit_md.write_text(
         render_findings(
@@ -197,22 +218,19 @@ def run_demo(
     )
     result.files["audit"] = audit_md
 
-    say("Writing the shadow-IT report")
-    result.files.update(write_reports(store, out_dir, policies_dir=policies_root))
 
-    say("Planning the changes the policies ask for")
+def _plan(registry: Registry, store: Store, policies_root: Path, result: DemoResult) -> None:
+    """Plan what the policies ask for into ``plan.json``, and its summary into ``plan.txt``."""
+    from govern.model import utcnow
+    from govern.plan import planfile, summary
+    from govern.plan.build import build_plan
+
     supported = {n: cls.supported_actions for n, cls in registry.connectors.items()}
     built = build_plan(store, policies_root, now=utcnow(), supported=supported)
-    plan_path = out_dir / "plan.json"
+    plan_path = result.out_dir / "plan.json"
     planfile.write(built.plan, plan_path)
-    (out_dir / "plan.txt").write_text(
+    (result.out_dir / "plan.txt").write_text(
         summary.render(built.plan, built.names, built.notes), encoding="utf-8"
     )
     result.files["plan"] = plan_path
     result.changes = len(built.plan.changes)
-    store.dispose()
-    from govern.migrate.demo import plan_story_migration  # issue 16: the story ends in a plan
-
-    result.files.update(plan_story_migration(org, out_dir, say))
-    result.seconds = time.perf_counter() - started
-    return result

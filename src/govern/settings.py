@@ -30,6 +30,7 @@ from pydantic_settings import (
 from govern.errors import ConfigError
 from govern.plan.settings import PlanSettings
 from govern.privacy.settings import ReportSettings
+from govern.redact import MASK, store_url_shown, userinfo_hidden
 
 ENV_PREFIX = "GOVERN_"
 CONFIG_ENV = "GOVERN_CONFIG"
@@ -203,9 +204,9 @@ def _walk(model: BaseModel, prefix: str, loaded: LoadedSettings) -> Iterator[Set
             yield from _walk(value, dotted + ".", loaded)
             continue
         secret = isinstance(value, SecretStr)
-        shown = "**********" if secret and value is not None else _show(value)
+        shown = MASK if secret and value is not None else _show(value)
         if secret and name == "store_url" and value is not None:
-            shown = _mask_url(value.get_secret_value())
+            shown = store_url_shown(value.get_secret_value())
         yield SettingValue(dotted, shown, loaded.source_of(dotted), secret)
 
 
@@ -213,35 +214,8 @@ def _show(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ", ".join(_hide_userinfo(str(v)) for v in value)
-    return _hide_userinfo(str(getattr(value, "value", value)))
-
-
-def _hide_userinfo(text: str) -> str:
-    """A URL with its password masked (``https://bob:***@wiki``); other text as it is."""
-    # Any URL setting may carry user:password@ (a Confluence URL copied from a browser).
-    if "://" not in text or "@" not in text:
-        return text
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(text)
-        if parts.password is None:
-            return text
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
-    except ValueError:
-        return "**********"  # unparsable: do not risk echoing a secret
-
-
-def _mask_url(url: str) -> str:
-    # A store URL may carry a password; show the rest so the admin can see where it points.
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported when the store opens; never echo it
-        return "**********"
+        return ", ".join(userinfo_hidden(str(v)) for v in value)
+    return userinfo_hidden(str(getattr(value, "value", value)))
 
 
 def load_settings(

@@ -250,4 +250,4 @@ def test_grant_counts_count_guests(store: Store) -> None:
         [grant(1, 1, Role.OWNER), grant(1, 1), grant(1, 2)],
     )
     counts = queries.grant_counts(store)["m365:team:1"]
-    assert (counts["owner"], counts["member"], counts["guests"]) == (1, 2, 1)
+    assert (counts.of(Role.OWNER), counts.of(Role.MEMBER), counts.guests) == (1, 2, 1)

@@ -153,3 +153,34 @@ def test_propose_appends_lifecycle_decisions_once_and_writes_a_plan(
     again = propose(report, org_store, policies, plan_file)
     assert again.decisions == []
     assert (policies / "lifecycle.yaml").read_text() == text
+
+
+def test_every_entry_carries_the_registry_measures_written_by_their_unit(report: Report) -> None:
+    from govern.virality.measures import BY_NAME, GROUPS, Direction, format_value
+    from govern.virality.metrics import Value
+    from govern.virality.recommend import DECIDING, SCORED
+
+    for entry in report.entries:
+        assert {g: tuple(ms) for g, ms in entry.metrics.items()} == GROUPS
+    # Ranking and reasons only use measures where more means more viral.
+    assert {BY_NAME[n].direction for n in (*SCORED, *DECIDING)} == {Direction.HIGHER}
+    shown = {
+        n: format_value(n, Value(x))
+        for n, x in [
+            ("organic_share", 0.354),
+            ("growth_30d", 12.0),
+            ("entropy", 0.91234),
+            ("doubling_days", 3.04),
+            ("members", 1234.0),
+            ("labelled", 1.0),
+        ]
+    }
+    assert shown == {
+        "organic_share": "35%",
+        "growth_30d": "+12%",
+        "entropy": "0.91",
+        "doubling_days": "3.0",
+        "members": "1,234",
+        "labelled": "1",
+    }
+    assert format_value("owners", Value(None, "no owners reported")) == "no owners reported"

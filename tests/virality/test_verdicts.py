@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from pathlib import Path
 
 from govern.model import Community, Lifecycle, Origin
-from govern.virality.finders import Category, Governed, categorize, not_shadow
+from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.metrics import Measured, Value
 from govern.virality.recommend import decide, score, unscored
 from govern.virality.report import Recommendation
@@ -90,3 +91,23 @@ def test_missing_components_count_as_neutral_in_the_score() -> None:
     assert score(missing) == 82.0 < score(with_all) == 84.0
     assert unscored(missing) == ["active / members"]
     assert math.isclose(score({}), 50.0)
+
+
+def test_requirements_are_read_by_the_column_names_of_model_conf(tmp_path: Path) -> None:
+    from govern.virality.stewards import requirements
+
+    # The same columns as the shipped model, in another order: names decide, not positions.
+    (tmp_path / "model.conf").write_text(
+        "[policy_definition]\np2 = id, priority, eft, req, param, cls, lifecycle, path, severity\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "policy.csv").write_text(
+        "p2, REQ-STEWARD, 10, allow, steward_owner, cloud-stewards, *, adopted, *, high\n"
+        "p2, REQ-THREE, 10, allow, min_owners, 3, *, adopted, *, high\n"
+        "p2, REQ-ANY-OWNER, 10, allow, min_owners, 1, *, *, *, high\n"
+        "p2, REQ-DENIED, 10, deny, min_owners, 9, *, adopted, *, high\n",
+        encoding="utf-8",
+    )
+    req = requirements(tmp_path)
+    assert (req.steward_group, req.steward_rule) == ("cloud-stewards", "REQ-STEWARD")
+    assert (req.min_owners, req.owners_rule, req.owner_rule) == (3, "REQ-THREE", "REQ-ANY-OWNER")

@@ -16,7 +16,7 @@ from govern.errors import PlanError
 
 if TYPE_CHECKING:
     from govern.model import Plan
-    from govern.plan.apply import ApplyOptions, Report
+    from govern.plan.apply import ApplyOptions, ApplyReport
     from govern.plan.journal import RunKind
 
 
@@ -73,20 +73,9 @@ def apply_options(
 
 def names_for(app: App, plan: Plan) -> dict[str, str]:
     """Readable names (community paths, people's emails) for the ids a plan mentions."""
-    from govern.store import queries
+    from govern.plan.names import readable_names
 
-    wanted_c = {c.community_id for c in plan.changes}
-    wanted_p = {c.principal_id for c in plan.changes if c.principal_id}
-    names: dict[str, str] = {}
-    if not wanted_c:
-        return names
-    for community in queries.communities(app.inventory_store):
-        if community.id in wanted_c:
-            names[community.id] = community.path
-    for p in queries.principals(app.inventory_store):
-        if p.id in wanted_p:
-            names[p.id] = p.email or p.display_name or p.id
-    return names
+    return readable_names(app.inventory_store, plan.changes)
 
 
 def confirmer(auto_approve: bool) -> Callable[[Plan], bool]:
@@ -107,7 +96,7 @@ def confirmer(auto_approve: bool) -> Callable[[Plan], bool]:
     return confirm
 
 
-def echo_report(report: Report, names: dict[str, str] | None = None) -> None:
+def echo_report(report: ApplyReport, names: dict[str, str] | None = None) -> None:
     """The run's outcome for people: the problems one per line, then the totals (stderr)."""
     from govern.model import JournalPhase
 
@@ -120,9 +109,9 @@ def echo_report(report: Report, names: dict[str, str] | None = None) -> None:
             label = "refused" if o.phase is JournalPhase.FAILED else "kept back"
             click.echo(f"{label}: {c.action.value} {where} {who}: {o.message}", err=True)
     s = report.summary()
-    again = f" ({s['done_earlier']} in an earlier attempt)" if s["done_earlier"] else ""
+    again = f" ({s.done_earlier} in an earlier attempt)" if s.done_earlier else ""
     click.echo(
-        f"Run {report.run.id}: {s['done']} of {s['changes']} changes done{again}, "
-        f"{s['failed']} refused, {s['skipped']} kept back.",
+        f"Run {report.run.id}: {s.done} of {s.changes} changes done{again}, "
+        f"{s.failed} refused, {s.skipped} kept back.",
         err=True,
     )

@@ -63,4 +63,6 @@ def apply(
         click.echo(f"{planfile}: already applied in run {report.run.id}; nothing to do.", err=True)
         return int(ExitStatus.OK)
     echo_report(report, names)
-    return int(ExitStatus.OK if report.status.value == "applied" else ExitStatus.ERROR)
+    from govern.plan.journal import RunStatus
+
+    return int(ExitStatus.OK if report.status is RunStatus.APPLIED else ExitStatus.ERROR)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ def list_(
     app: App, connector: str | None, kind: str | None, origin: str | None, fmt: str | None
 ) -> None:
     """List current communities with their owners, members and guests."""
+    from govern.model import Role
     from govern.store import queries
 
     counts = queries.grant_counts(app.inventory_store, connector=connector)
@@ -37,7 +37,7 @@ def list_(
     for c in queries.communities(app.inventory_store, connector=connector):
         if (kind and c.kind != kind) or (origin and c.origin.value != origin):
             continue
-        n = counts.get(c.id) or Counter()
+        n = counts.get(c.id) or queries.GrantCounts()
         rows.append(
             {
                 "id": c.id,
@@ -48,9 +48,9 @@ def list_(
                 "sensitivity_label": c.sensitivity_label,
                 "origin": c.origin,
                 "lifecycle": c.lifecycle,
-                "owners": n.get("owner", 0),
-                "members": n.get("member", 0),
-                "guests": n.get("guests", 0),
+                "owners": n.of(Role.OWNER),
+                "members": n.of(Role.MEMBER),
+                "guests": n.guests,
                 "last_activity_at": c.last_activity_at,
             }
         )

@@ -233,7 +233,9 @@ def apply_file(app: App, path: Path, auto_approve: bool, max_changes: int | None
         f"{s.get('failed', 0)} failed; `govern migrate status {path}` shows each step.",
         err=True,
     )
-    return int(ExitStatus.OK if report.status.value == "applied" else ExitStatus.ERROR)
+    from govern.plan.journal import RunStatus
+
+    return int(ExitStatus.OK if report.status is RunStatus.APPLIED else ExitStatus.ERROR)
 
 
 def _status(app: App, path: Path | None, fmt: str | None) -> int:

@@ -7,8 +7,6 @@ apart from a policy plan by its ``"kind": "migration"``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +15,9 @@ from pydantic import ValidationError
 
 from govern.errors import PlanError
 from govern.migrate.model import MIGRATION_SCHEMA_VERSION, MigrationPlan
+from govern.plan import jsonfile
 from govern.plan.sealkey import sign, verify
+from govern.private import write_private_text
 
 REMAKE = "make a new one with `govern migrate <community> -o {source}`"
 
@@ -48,20 +48,12 @@ def new_id(created_at: datetime) -> str:
 
 def dumps(plan: MigrationPlan) -> str:
     """The file's text: indented JSON with a trailing newline."""
-    return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return jsonfile.dumps(plan)
 
 
 def write(plan: MigrationPlan, path: Path) -> None:
     """Write atomically, readable by its owner only (it names people and their emails)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(plan))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private_text(path, dumps(plan))
 
 
 def is_migration(path: Path) -> bool:
@@ -76,14 +68,7 @@ def is_migration(path: Path) -> bool:
 def loads(text: str, source: str) -> MigrationPlan:
     """Parse and verify a migration plan file's text; ``source`` names the file in errors."""
     remake = REMAKE.format(source=source)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {remake}"
-        ) from None
-    except RecursionError:  # e.g. 100,000 nested brackets: no plan is shaped like that
-        raise PlanError(f"{source}: nested too deeply to be a migration plan; {remake}") from None
+    data = jsonfile.parse(text, source, remake, "a migration plan")
     if isinstance(data, dict) and data.get("schema_version") != MIGRATION_SCHEMA_VERSION:
         raise PlanError(
             f"{source}: migration plan schema_version {data.get('schema_version')!r} is not "
@@ -92,9 +77,7 @@ def loads(text: str, source: str) -> MigrationPlan:
     try:
         plan = MigrationPlan.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = "/".join(str(p) for p in err["loc"]) or "(top level)"
-        raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
+        raise jsonfile.invalid(exc, source, remake) from None
     verify(plan.checksum, canonical(plan), source, remake, "`govern migrate`")
     if len({s.id for s in plan.steps}) != len(plan.steps):
         raise PlanError(f"{source}: a step appears twice; {remake}")
@@ -103,10 +86,5 @@ def loads(text: str, source: str) -> MigrationPlan:
 
 def read(path: Path) -> MigrationPlan:
     """Read and verify a migration plan file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"{path}: no such plan file; write one with `govern migrate`") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read the plan file ({exc}); check the path") from None
+    text = jsonfile.read_text(path, "write one with `govern migrate`")
     return loads(text, str(path))

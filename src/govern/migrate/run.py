@@ -134,12 +134,9 @@ def apply_migration(
         m365, slack = open_tools(plan)
         if confirm is not None and not confirm(plan):
             return None
-        if existing is not None:
-            run = journal.resume(existing)
-            say(f"resuming run {run.id} (attempt {run.attempts})")
-        else:
-            run = journal.start(journal_plan(plan), RunKind.APPLY, options.actor)
-            say(f"run {run.id}")
+        run = journal.resume_or_start(
+            existing, journal_plan(plan), RunKind.APPLY, options.actor, say
+        )
         report = MigrationReport(run)
         asyncio.run(_steps(journal, run, plan, m365, slack, options, report, say))
         status = RunStatus.APPLIED if _all_done(report, plan) else RunStatus.PARTIAL

@@ -25,7 +25,7 @@ from govern.errors import PlanError
 from govern.model import Change, Grant, JournalEntry, JournalPhase, Plan, split_id, utcnow
 from govern.plan import limits as blast
 from govern.plan import lock
-from govern.plan.journal import Journal, Run, RunKind, RunStatus
+from govern.plan.journal import Journal, Run, RunKind, RunStatus, RunSummary
 from govern.plan.order import OwnerLedger, ordered
 from govern.plan.state import effective_owners, projected_grants
 from govern.store import Store
@@ -57,7 +57,7 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class ApplyReport:
     """The result of applying a plan."""
 
     run: Run
@@ -81,15 +81,15 @@ class Report:
         ok = all(o.phase is JournalPhase.DONE for o in self.outcomes)
         return RunStatus.APPLIED if ok else RunStatus.PARTIAL
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> RunSummary:
         """Counts for the run record, history and webhooks."""
-        return {
-            "changes": len(self.run.plan.changes),
-            "done": self.count(JournalPhase.DONE),
-            "done_earlier": self.count(JournalPhase.DONE, earlier=True),
-            "failed": self.count(JournalPhase.FAILED),
-            "skipped": self.count(JournalPhase.SKIPPED),
-        }
+        return RunSummary(
+            changes=len(self.run.plan.changes),
+            done=self.count(JournalPhase.DONE),
+            done_earlier=self.count(JournalPhase.DONE, earlier=True),
+            failed=self.count(JournalPhase.FAILED),
+            skipped=self.count(JournalPhase.SKIPPED),
+        )
 
 
 def scope_key(key: str) -> tuple[str, str]:
@@ -170,7 +170,7 @@ def apply_plan(
     take_lock: bool = True,
     now: datetime | None = None,
     names: Mapping[str, str] | None = None,
-) -> Report | None:
+) -> ApplyReport | None:
     """Check and apply ``plan``; None when ``confirm`` declined. Resumes an unfinished run.
 
     ``names`` (community paths, people's emails) make the progress lines and messages readable.
@@ -182,24 +182,19 @@ def apply_plan(
     with held if take_lock else nullcontext():
         existing = journal.for_plan(plan.id)
         if existing is not None and existing.status is RunStatus.APPLIED:
-            return Report(existing, already_applied=True)
+            return ApplyReport(existing, already_applied=True)
         grants = preflight(store, journal, plan, options, source, now, known)
         tools = sorted({split_id(c.community_id)[0] for c in plan.changes})
         connectors = {n: connector_for(n) for n in tools}  # a missing one fails before any change
         if confirm is not None and not confirm(plan):
             return None
-        if existing is not None:
-            run = journal.resume(existing)
-            say(f"resuming run {run.id} (attempt {run.attempts})")
-        else:
-            run = journal.start(plan, options.kind, options.actor)
-            say(f"run {run.id}")
-        report = Report(run, resumed=existing is not None)
+        run = journal.resume_or_start(existing, plan, options.kind, options.actor, say)
+        report = ApplyReport(run, resumed=existing is not None)
         every = [g for gs in grants.values() for g in gs]
         ledger = OwnerLedger.from_grants(effective_owners(store, every))
         ledger.track(grants)  # communities with no effective owner are tracked too
         _run_changes(journal, run, plan, connectors, ledger, report, options.actor, say, known)
-        journal.finish(run.id, report.status, dict(report.summary()))
+        journal.finish(run.id, report.status, report.summary().record())
         report.run = journal.get(run.id)
         return report
 
@@ -210,7 +205,7 @@ def _run_changes(
     plan: Plan,
     connectors: Mapping[str, Connector],
     ledger: OwnerLedger,
-    report: Report,
+    report: ApplyReport,
     actor: str,
     say: Log,
     names: Mapping[str, str],

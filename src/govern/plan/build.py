@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from govern.errors import PlanError, StoreError
-from govern.model import Change, ChangeAction, JournalPhase, Plan, Snapshot, split_id
+from govern.model import ChangeAction, JournalPhase, Plan, Snapshot, split_id
 from govern.plan.journal import Journal
+from govern.plan.names import readable_names
 from govern.plan.needs import NeedsPerson
 from govern.plan.planfile import new_plan
 from govern.plan.planner import Planner
@@ -76,16 +77,7 @@ def build_plan(
     plan = new_plan(
         result.changes, policy=revision(policies_dir), snapshots=snapshots, created_at=now
     )
-    names: dict[str, str] = {}
-    mentioned: list[Change | NeedsPerson] = [*plan.changes, *result.notes]
-    for item in mentioned:
-        community = inventory.communities.get(item.community_id)
-        if community is not None:
-            names[community.id] = community.path
-        if item.principal_id:
-            p = inventory.principals.get(item.principal_id)
-            if p is not None:
-                names[p.id] = p.email or p.display_name or p.id
+    names = readable_names(store, [*plan.changes, *result.notes])
     return Built(plan, result.notes, names)
 
 

@@ -9,17 +9,15 @@ resume; connectors apply idempotently). The journal is append-only.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-
 from govern.errors import StoreError
 from govern.model import JournalEntry, JournalPhase, Plan, utcnow
-from govern.store import Store
-from govern.store import schema as s
+from govern.store import Store, runs
 from govern.store.writer import parse_time
 
 
@@ -38,6 +36,23 @@ class RunStatus(StrEnum):
     APPLIED = "applied"
     PARTIAL = "partial"
     """Finished, with changes refused or skipped: applying the plan again retries them."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run of a change plan did, counted, for the run record, history and webhooks."""
+
+    changes: int
+    done: int
+    done_earlier: int
+    """Done in an earlier attempt of the same run (a resumed run does not make them again)."""
+    failed: int
+    skipped: int
+    """Kept back (the last owner of a community, say)."""
+
+    def record(self) -> dict[str, int]:
+        """The counts as the run record stores them."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -72,53 +87,56 @@ class Journal:
         """Record a new run of ``plan``."""
         now = utcnow()
         run = Run(new_run_id(now), plan.id, kind, RunStatus.RUNNING, actor, now, None, 1, plan)
-        with self.store._connect() as conn, conn.begin():
-            conn.execute(
-                insert(s.runs).values(
-                    id=run.id,
-                    plan_id=plan.id,
-                    kind=kind.value,
-                    status=run.status.value,
-                    actor=actor,
-                    started_at=now,
-                    attempts=1,
-                    plan=plan.model_dump(mode="json"),
-                    summary={},
-                )
-            )
+        runs.insert_run(
+            self.store,
+            id=run.id,
+            plan_id=plan.id,
+            kind=kind.value,
+            status=run.status.value,
+            actor=actor,
+            started_at=now,
+            attempts=1,
+            plan=plan.model_dump(mode="json"),
+            summary={},
+        )
         return run
 
     def resume(self, run: Run) -> Run:
         """Mark an unfinished or partial run as running again, one attempt more."""
-        with self.store._connect() as conn, conn.begin():
-            conn.execute(
-                update(s.runs)
-                .where(s.runs.c.id == run.id)
-                .values(status=RunStatus.RUNNING.value, attempts=s.runs.c.attempts + 1)
-            )
+        runs.update_run(self.store, run.id, add_attempt=True, status=RunStatus.RUNNING.value)
         return self.get(run.id)
+
+    def resume_or_start(
+        self,
+        existing: Run | None,
+        plan: Plan,
+        kind: RunKind,
+        actor: str,
+        say: Callable[[str], None],
+    ) -> Run:
+        """Resume the plan's unfinished run, or start its first, saying which."""
+        if existing is not None:
+            run = self.resume(existing)
+            say(f"resuming run {run.id} (attempt {run.attempts})")
+        else:
+            run = self.start(plan, kind, actor)
+            say(f"run {run.id}")
+        return run
 
     def finish(self, run_id: str, status: RunStatus, summary: dict[str, Any]) -> None:
         """Record how a run ended."""
-        with self.store._connect() as conn, conn.begin():
-            conn.execute(
-                update(s.runs)
-                .where(s.runs.c.id == run_id)
-                .values(status=status.value, finished_at=utcnow(), summary=summary)
-            )
+        runs.update_run(
+            self.store, run_id, status=status.value, finished_at=utcnow(), summary=summary
+        )
 
     def for_plan(self, plan_id: str) -> Run | None:
         """The run of a plan, if it was applied before (the newest, should there be several)."""
-        q = select(s.runs).where(s.runs.c.plan_id == plan_id).order_by(s.runs.c.started_at.desc())
-        with self.store._connect() as conn:
-            row = conn.execute(q.limit(1)).first()
-        return _run(row) if row else None
+        rows = runs.run_rows_of_plan(self.store, plan_id, limit=1)
+        return _run(rows[0]) if rows else None
 
     def get(self, run_id: str) -> Run:
         """A run by id, or by a unique prefix of its id."""
-        q = select(s.runs).where(s.runs.c.id.startswith(run_id, autoescape=True))
-        with self.store._connect() as conn:
-            rows = conn.execute(q.limit(2)).all()
+        rows = runs.run_rows_by_prefix(self.store, run_id, limit=2)
         if not rows:
             raise StoreError(f"run {run_id} not found; `govern history` lists runs")
         if len(rows) > 1:
@@ -127,17 +145,11 @@ class Journal:
 
     def runs(self, limit: int = 50) -> list[Run]:
         """The newest runs first."""
-        q = select(s.runs).order_by(s.runs.c.started_at.desc(), s.runs.c.id.desc()).limit(limit)
-        with self.store._connect() as conn:
-            return [_run(r) for r in conn.execute(q)]
+        return [_run(r) for r in runs.newest_run_rows(self.store, limit)]
 
     def runs_since(self, since: datetime | None) -> list[Run]:
         """Runs started after ``since`` (all runs when None), oldest first."""
-        q = select(s.runs).order_by(s.runs.c.started_at, s.runs.c.id)
-        if since is not None:
-            q = q.where(s.runs.c.started_at > since)
-        with self.store._connect() as conn:
-            return [_run(r) for r in conn.execute(q)]
+        return [_run(r) for r in runs.run_rows_since(self.store, since)]
 
     # --- entries ---------------------------------------------------------------------------
     def write(
@@ -152,38 +164,33 @@ class Journal:
         message: str = "",
     ) -> None:
         """Append one entry and commit it at once."""
-        with self.store._connect() as conn, conn.begin():
-            conn.execute(
-                insert(s.journal).values(
-                    run_id=run_id,
-                    change_id=change_id,
-                    phase=phase.value,
-                    at=utcnow(),
-                    actor=actor,
-                    before=before,
-                    after=after,
-                    message=message,
-                )
-            )
+        runs.insert_entry(
+            self.store,
+            run_id=run_id,
+            change_id=change_id,
+            phase=phase.value,
+            at=utcnow(),
+            actor=actor,
+            before=before,
+            after=after,
+            message=message,
+        )
 
     def entries(self, run_id: str) -> list[JournalEntry]:
         """Every entry of a run, in the order written."""
-        t = s.journal
-        q = select(t).where(t.c.run_id == run_id).order_by(t.c.seq)
-        with self.store._connect() as conn:
-            return [
-                JournalEntry(
-                    run_id=r.run_id,
-                    change_id=r.change_id,
-                    phase=JournalPhase(r.phase),
-                    at=parse_time(r.at) or utcnow(),
-                    actor=r.actor,
-                    before=r.before,
-                    after=r.after,
-                    message=r.message,
-                )
-                for r in conn.execute(q)
-            ]
+        return [
+            JournalEntry(
+                run_id=r.run_id,
+                change_id=r.change_id,
+                phase=JournalPhase(r.phase),
+                at=parse_time(r.at) or utcnow(),
+                actor=r.actor,
+                before=r.before,
+                after=r.after,
+                message=r.message,
+            )
+            for r in runs.entry_rows(self.store, run_id)
+        ]
 
     def last_phases(self, run_id: str) -> dict[str, JournalEntry]:
         """The latest entry of each change of a run: what is known of it now."""
@@ -191,11 +198,7 @@ class Journal:
 
     def count(self, run_id: str) -> int:
         """How many entries a run has."""
-        with self.store._connect() as conn:
-            n = conn.execute(
-                select(func.count()).select_from(s.journal).where(s.journal.c.run_id == run_id)
-            ).scalar()
-        return int(n or 0)
+        return runs.entry_count(self.store, run_id)
 
 
 def _run(row: Any) -> Run:

@@ -22,12 +22,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from govern.errors import LockedError
 from govern.model import utcnow
 from govern.store import Store
+from govern.store.advisory import try_advisory_lock
 
 _memory_locks: set[tuple[int, str]] = set()
 _memory_guard = threading.Lock()
@@ -103,34 +103,10 @@ def _memory_lock(store: Store, name: str) -> Iterator[None]:
 
 @contextmanager
 def _advisory_lock(store: Store, name: str) -> Iterator[None]:
-    key = lock_key(name)
-    with store._connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-        if not got:
-            raise _busy(name, _pg_holder(conn, key))
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-
-
-def _pg_holder(conn: Any, key: int) -> str:
-    # A bigint advisory key is shown in pg_locks split in two 32-bit halves.
-    unsigned = key & 0xFFFFFFFFFFFFFFFF
-    row = conn.execute(
-        text(
-            "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l "
-            "JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-            "AND l.classid::bigint = :hi AND l.objid::bigint = :lo"
-        ),
-        {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF},
-    ).first()
-    if row is None:
-        return "holder unknown"
-    since = row.backend_start.isoformat(timespec="seconds") if row.backend_start else "?"
-    return f"PostgreSQL backend pid {row.pid} from {row.client_addr or 'local'} since {since}"
+    with try_advisory_lock(store, lock_key(name)) as holder:
+        if holder is not None:
+            raise _busy(name, holder)
+        yield
 
 
 def _lock_file(store: Store, name: str) -> Path | None:

@@ -16,8 +16,6 @@ writes a plan goes through one of them.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from datetime import datetime, timedelta
 from functools import cache
@@ -29,9 +27,10 @@ from pydantic import ValidationError
 
 from govern.errors import PlanError
 from govern.model import SCHEMA_VERSION, Change, Plan, PolicyRevision, utcnow
+from govern.plan import jsonfile
 from govern.plan.changes import problem
 from govern.plan.sealkey import SealKey, sign, verify
-from govern.private import private_dir
+from govern.private import write_private_text
 
 SCHEMA_FILE = "plan.schema.json"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -80,20 +79,12 @@ def new_plan(
 
 def dumps(plan: Plan) -> str:
     """The file's text: indented JSON with a trailing newline, for people and diffs."""
-    return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return jsonfile.dumps(plan)
 
 
 def write(plan: Plan, path: Path) -> None:
     """Write a plan file atomically: a reader never sees half a plan."""
-    private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(plan))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private_text(path, dumps(plan))
 
 
 @cache
@@ -118,14 +109,7 @@ def loads(text: str, source: str, key: SealKey | None = None) -> Plan:
     ``key`` defaults to this installation's key; a missing key is an error, never created here.
     """
     remake = f"make a new one with `govern plan -o {source}`"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); {remake}"
-        ) from None
-    except RecursionError:  # e.g. 100,000 nested brackets: no plan is shaped like that
-        raise PlanError(f"{source}: JSON nested too deeply to be a plan; {remake}") from None
+    data = jsonfile.parse(text, source, remake, "a plan")
     if isinstance(data, dict) and data.get("schema_version") not in (None, SCHEMA_VERSION):
         raise PlanError(
             f"{source}: plan schema_version {data.get('schema_version')!r} is not "
@@ -141,9 +125,7 @@ def loads(text: str, source: str, key: SealKey | None = None) -> Plan:
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:  # the schema let through something the model refuses
-        err = exc.errors()[0]
-        where = "/".join(str(p) for p in err["loc"])
-        raise PlanError(f"{source}: at {where}: {err['msg']}; {remake}") from None
+        raise jsonfile.invalid(exc, source, remake) from None
     _verify_seal(plan, source, remake, key)
     if plan.created_at > utcnow() + CLOCK_SKEW:
         raise PlanError(
@@ -165,12 +147,5 @@ def _verify_seal(plan: Plan, source: str, remake: str, key: SealKey | None) -> N
 
 def read(path: Path, key: SealKey | None = None) -> Plan:
     """Read and verify a plan file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(
-            f"{path}: no such plan file; write one with `govern plan -o {path}`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read the plan file ({exc}); check the path") from None
+    text = jsonfile.read_text(path, f"write one with `govern plan -o {path}`")
     return loads(text, str(path), key)

@@ -10,41 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-
 from govern.model import ChangeAction, Grant, JournalPhase, Plan, Role
 from govern.plan.journal import Journal
 from govern.store import Store
-from govern.store import schema as s
-from govern.store.queries import grants as inventory_grants
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def current_grants(store: Store, community_ids: Iterable[str]) -> dict[str, list[Grant]]:
-    """The inventory's current grants of the given communities."""
-    wanted = sorted(set(community_ids))
-    out: dict[str, list[Grant]] = {c: [] for c in wanted}
-    if len(wanted) <= 20:
-        for c in wanted:
-            out[c] = list(inventory_grants(store, community_id=c))
-        return out
-    t = s.grants
-    with store._connect() as conn:
-        for chunk in _chunks(wanted):
-            q = select(t.c.community_id, t.c.principal_id, t.c.role).where(
-                t.c.valid_to.is_(None), t.c.community_id.in_(chunk)
-            )
-            for r in conn.execute(q):
-                out[r.community_id].append(
-                    Grant.model_construct(
-                        community_id=r.community_id, principal_id=r.principal_id, role=Role(r.role)
-                    )
-                )
-    return out
+from govern.store.current import current_grants, enabled_accounts
 
 
 def projected_grants(
@@ -93,14 +62,5 @@ def effective_owners(store: Store, grants: Iterable[Grant]) -> list[Grant]:
     the owner guard does not count it: removing the last *enabled* owner is refused too.
     """
     owners = [g for g in grants if g.role is Role.OWNER]
-    ids = sorted({g.principal_id for g in owners})
-    able: set[str] = set()
-    t = s.principals
-    with store._connect() as conn:
-        for chunk in _chunks(ids):
-            q = select(t.c.id, t.c.kind, t.c.data).where(t.c.valid_to.is_(None), t.c.id.in_(chunk))
-            for r in conn.execute(q):
-                data = r.data if isinstance(r.data, dict) else {}
-                if r.kind != "group" and data.get("enabled", True):
-                    able.add(r.id)
+    able = enabled_accounts(store, (g.principal_id for g in owners))
     return [g for g in owners if g.principal_id in able]

@@ -22,7 +22,7 @@ from govern.discovery import run_discovery
 from govern.errors import ExitStatus
 from govern.model import Snapshot, utcnow
 from govern.plan import lock
-from govern.plan.apply import ApplyOptions, Report, apply_plan
+from govern.plan.apply import ApplyOptions, ApplyReport, apply_plan
 from govern.plan.build import Built, build_plan
 from govern.plan.journal import RunKind
 from govern.plan.planfile import write
@@ -40,7 +40,7 @@ class SyncOutcome:
 
     snapshots: list[Snapshot] = field(default_factory=list)
     built: Built | None = None
-    report: Report | None = None
+    report: ApplyReport | None = None
     plan_path: Path | None = None
     summary_path: Path | None = None
 
@@ -54,7 +54,8 @@ class SyncOutcome:
         """Changes refused by the tool or kept back (last owner) in this run."""
         if self.report is None:
             return 0
-        return int(self.report.summary()["failed"] + self.report.summary()["skipped"])
+        s = self.report.summary()
+        return s.failed + s.skipped
 
     def lines(self, max_items: int = 20) -> list[str]:
         """The short summary, for stderr and the webhook; at most ``max_items`` needing a person."""
@@ -77,8 +78,8 @@ class SyncOutcome:
         if self.report is not None:
             s = self.report.summary()
             out.append(
-                f"applied in run {self.report.run.id}: {s['done']} done, {s['failed']} refused, "
-                f"{s['skipped']} kept back"
+                f"applied in run {self.report.run.id}: {s.done} done, {s.failed} refused, "
+                f"{s.skipped} kept back"
             )
         elif self.changes:
             out.append("dry run: nothing changed; run `govern sync --apply` to apply")

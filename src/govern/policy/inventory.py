@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from govern.errors import StoreError
 from govern.model import Community, Grant, Membership, Principal, utcnow
+
+if TYPE_CHECKING:
+    from govern.store import Store
 
 
 @dataclass
@@ -66,11 +70,11 @@ class Inventory:
         )
 
     @classmethod
-    def from_store(cls, store: object, connector: str | None = None) -> Inventory:
+    def from_store(cls, store: Store, connector: str | None = None) -> Inventory:
         """The current inventory of a store, optionally of one connector."""
-        from govern.store import Store, queries
+        # Imported here: the store pulls in SQLAlchemy, which an audit of files never needs.
+        from govern.store import queries
 
-        assert isinstance(store, Store)
         snaps = [s for (c, _), s in store.latest().items() if connector in (None, c)]
         if not snaps:
             which = f" for connector '{connector}'" if connector else ""

@@ -327,8 +327,21 @@ def _json(value: Any) -> Any:
     return value
 
 
-def grant_counts(store: Store, *, connector: str | None = None) -> dict[str, Counter[str]]:
-    """Current owners, members, viewers and guests per community, counted in the database."""
+@dataclass
+class GrantCounts:
+    """How many current grants of each role a community has, and how many go to guests."""
+
+    by_role: Counter[Role] = field(default_factory=Counter)
+    guests: int = 0
+    """Grants held by guest accounts or in the guest role (a guest member counts here too)."""
+
+    def of(self, role: Role) -> int:
+        """Grants in one role."""
+        return self.by_role[role]
+
+
+def grant_counts(store: Store, *, connector: str | None = None) -> dict[str, GrantCounts]:
+    """Current grants per role, and guests, per community, counted in the database."""
     g, p = s.grants, s.principals
     q = (
         select(g.c.community_id, g.c.role, p.c.kind, func.count())
@@ -343,13 +356,13 @@ def grant_counts(store: Store, *, connector: str | None = None) -> dict[str, Cou
         .where(g.c.valid_to.is_(None), *_scope_filter(store, g, connector))
         .group_by(g.c.community_id, g.c.role, p.c.kind)
     )
-    out: dict[str, Counter[str]] = {}
+    out: dict[str, GrantCounts] = {}
     with store._connect() as conn:
         for community_id, role, kind, n in conn.execute(q):
-            c = out.setdefault(community_id, Counter())
-            c[role] += n
+            c = out.setdefault(community_id, GrantCounts())
+            c.by_role[Role(role)] += n
             if kind == "guest" or role == Role.GUEST.value:
-                c["guests"] += n
+                c.guests += n
     return out
 
 

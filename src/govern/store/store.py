@@ -14,19 +14,11 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from govern.errors import StoreError
 from govern.model import Snapshot, SnapshotMode, utcnow
 from govern.private import create_private
+from govern.redact import store_url_shown
 from govern.store import schema as s
 from govern.store.writer import SnapshotWriter, parse_time
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def _describe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "the configured store_url"
 
 
 class Store:
@@ -34,7 +26,7 @@ class Store:
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = url
-        self.where = _describe(url)
+        self.where = store_url_shown(url, unparsable="the configured store_url")
         try:
             self.engine: Engine = _engine(url)
         except (ArgumentError, NoSuchModuleError) as exc:

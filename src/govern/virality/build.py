@@ -10,6 +10,7 @@ import gc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,18 +18,12 @@ from govern.model import Community, Origin
 from govern.privacy.pseudonyms import Namer
 from govern.store.store import Store
 from govern.virality import history, thresholds
-from govern.virality.finders import Category, Governed, categorize, not_shadow
+from govern.virality.categories import Category, Governed, categorize, not_shadow
+from govern.virality.drafts import ChangeDrafter, LabelKey
+from govern.virality.measures import GROUPS
 from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
 from govern.virality.people_build import people_section
-from govern.virality.recommend import (
-    DECIDING,
-    LabelKey,
-    Planner,
-    decide,
-    evidence,
-    score,
-    unscored,
-)
+from govern.virality.recommend import DECIDING, Verdict, decide, evidence, score, unscored
 from govern.virality.report import (
     Bucket,
     CurvePoint,
@@ -40,16 +35,7 @@ from govern.virality.report import (
     Share,
 )
 from govern.virality.stewards import requirements, steward_pool
-
-GROUPS = {
-    "reach": ("members", "active_users"),
-    "growth": ("growth_30d", "growth_90d", "doubling_days"),
-    "breadth": ("departments", "entropy"),
-    "engagement": ("active_ratio", "posts_per_member"),
-    "spread": ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days"),
-    "exposure": ("guests", "external_share", "owners", "labelled"),
-}
-"""The report's component groups, in the order the issue names them."""
+from govern.virality.thresholds import Thresholds
 
 ORDER = {
     Recommendation.ADOPT: 0,
@@ -99,11 +85,54 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class _Listed:
+    """A community the report lists, with what decided it."""
+
+    cid: str
+    cat: Category
+    m: Measured
+    pct: dict[str, float | None]
+    """Percentiles of the deciding components (the rest are computed for listed ones only)."""
+    verdict: Verdict
+
+
+@dataclass
+class _Selection:
+    """What the organisation holds: the listed communities, and how the rest were counted."""
+
+    rows: list[_Listed] = field(default_factory=list)
+    categories: Counter[str] = field(default_factory=Counter)
+    governed: Counter[str] = field(default_factory=Counter)
+
+
 def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | None) -> Report:
     th = thresholds.load(policies_dir)
     inv = history.load(store)
     measured: dict[str, Measured] = {cid: measure(f, inv, th) for cid, f in inv.facts.items()}
     pcts = Percentiles(measured.values())
+    drafter = _drafter(store, policies_dir, inv)
+    chosen = _select(inv, measured, pcts, th, _decided(policies_dir))
+    top = [r.cid for r in chosen.rows[:curves]]
+    observed = history.curves(store, inv, top)
+    parts = _Parts()
+    entries = [
+        _entry(rank, row, inv.facts[row.cid], pcts, drafter, parts, observed)
+        for rank, row in enumerate(chosen.rows, 1)
+    ]
+    return Report(
+        generated_at=inv.now_dt,
+        thresholds=th.values(),
+        thresholds_source=th.source,
+        organisation=_organisation(inv, measured, chosen.categories, chosen.governed, entries),
+        entries=entries,
+        notes=_notes(inv) + _band_note(measured, th.department_min_share),
+        champions=people_section(inv, th, entries, namer),  # champions and rollout health
+    )
+
+
+def _drafter(store: Store, policies_dir: Path | None, inv: history.Inventory) -> ChangeDrafter:
+    """What drafts each recommendation's changes: the requirements and the steward pool."""
     req = requirements(policies_dir)
     pool = steward_pool(store, policies_dir, req.steward_group)
     # Only stewards are looked up by email: without a pool, skip indexing every employee.
@@ -112,14 +141,20 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
         for pid, p in (inv.people.by_id.items() if pool.emails else ())
         if p.email and p.kind == "employee"
     }
-    planner = Planner(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
-    decided = _decided(policies_dir)
+    return ChangeDrafter(inv.people, req, pool, _it_labels(inv), ids_by_email, inv.now)
+
+
+def _select(
+    inv: history.Inventory,
+    measured: dict[str, Measured],
+    pcts: Percentiles,
+    th: Thresholds,
+    decided: Callable[[Community], bool],
+) -> _Selection:
+    """The communities the report lists, ranked, and the counts of the ones it does not."""
+    out = _Selection()
     # People per connector: a community holding nearly all of them is tenant-wide.
     org_size = {k: len(v) for k, v in inv.people.directory_emails.items()}
-
-    rows = []
-    categories: Counter[str] = Counter()
-    governed: Counter[str] = Counter()
     networks = _networks(inv)
     inside: Counter[str] = Counter()
     for cid, f in inv.facts.items():
@@ -136,14 +171,14 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
             else not_shadow(f.community, members / size if size else 0.0, th.tenant_wide_share)
         )
         if why is not None:
-            governed[why.value] += 1
+            out.governed[why.value] += 1
             continue
         # Members who are not owners: the counted members less the counted owners.
         others = int(members - (m.values["owners"].value or 0))
         cat = categorize(f.community, others, th.personal_space_members)
         if cat is None:
             continue
-        categories[cat.value] += 1
+        out.categories[cat.value] += 1
         # Percentiles of the deciding components only: the rest is computed for listed ones.
         pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
         verdict = decide(cat, m, pct, th, connector=f.community.connector, kind=f.community.kind)
@@ -151,76 +186,71 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
             cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN) and members >= th.reach_members
         ):
             continue
-        rows.append((cid, cat, m, pct, verdict))
-    for row in rows:
-        if inside[row[0]]:
-            row[4].reasons.insert(1, f"{inside[row[0]]} channels or communities move with it")
-    rows.sort(
+        out.rows.append(_Listed(cid, cat, m, pct, verdict))
+    for row in out.rows:
+        if inside[row.cid]:
+            row.verdict.reasons.insert(1, f"{inside[row.cid]} channels or communities move with it")
+    out.rows.sort(
         key=lambda r: (
-            ORDER[r[4].recommendation],
-            -score(r[3]),
-            -(r[2].values["members"].value or 0),
-            r[0],
+            ORDER[r.verdict.recommendation],
+            -score(r.pct),
+            -(r.m.values["members"].value or 0),
+            r.cid,
         )
     )
-    top = [r[0] for r in rows[:curves]]
-    observed = history.curves(store, inv, top)
-    parts = _Parts()
-    entries = []
-    for rank, (cid, cat, m, deciding, verdict) in enumerate(rows, 1):
-        f = inv.facts[cid]
-        c = f.community
-        pct = {n: deciding[n] if n in deciding else pcts.of(n, v) for n, v in m.values.items()}
-        implied = planner.implied(verdict.recommendation, cat, f, m)
-        neutral = unscored(pct)
-        facts = evidence(m, pct)
-        if neutral:
-            facts.append(f"score counts {', '.join(neutral)} as neutral (p50): not measured")
-        entries.append(
-            Entry(
-                rank=rank,
-                id=c.id,
-                path=c.path,
-                name=c.name,
-                kind=c.kind,
-                connector=c.connector,
-                url=c.url,
-                origin=c.origin,
-                lifecycle=c.lifecycle,
-                created_at=c.created_at,
-                category=cat.value,
-                recommendation=verdict.recommendation,
-                viral=verdict.viral,
-                score=score(pct),
-                reasons=verdict.reasons[:4],
-                evidence=facts,
-                metrics={
-                    group: {
-                        n: parts.measure(m.values[n].value, pct.get(n), m.values[n].note)
-                        for n in names
-                    }
-                    for group, names in GROUPS.items()
-                },
-                departments=[parts.share(d, n) for d, n in m.departments.most_common()],
-                owners=implied.notify,
-                last_activity_at=_dt(m.last_activity),
-                inactive_days=round(m.inactive_days, 1) if m.inactive_days is not None else None,
-                changes=implied.changes,
-                decision=implied.decision,
-                migration=implied.migration,
-                notify=implied.notify,
-                open_items=implied.open_items,
-                curve=_curve(f, observed.get(cid, [])) if cid in observed else [],
-            )
-        )
-    return Report(
-        generated_at=inv.now_dt,
-        thresholds=th.values(),
-        thresholds_source=th.source,
-        organisation=_organisation(inv, measured, categories, governed, entries),
-        entries=entries,
-        notes=_notes(inv) + _band_note(measured, th.department_min_share),
-        champions=people_section(inv, th, entries, namer),  # champions and rollout health
+    return out
+
+
+def _entry(
+    rank: int,
+    row: _Listed,
+    f: history.Facts,
+    pcts: Percentiles,
+    drafter: ChangeDrafter,
+    parts: _Parts,
+    observed: dict[str, list[tuple[float, int]]],
+) -> Entry:
+    """One listed community as the report shows it, with the changes it implies."""
+    c, m, verdict = f.community, row.m, row.verdict
+    pct = {n: row.pct[n] if n in row.pct else pcts.of(n, v) for n, v in m.values.items()}
+    implied = drafter.implied(verdict.recommendation, row.cat, f, m)
+    neutral = unscored(pct)
+    facts = evidence(m, pct)
+    if neutral:
+        facts.append(f"score counts {', '.join(neutral)} as neutral (p50): not measured")
+    return Entry(
+        rank=rank,
+        id=c.id,
+        path=c.path,
+        name=c.name,
+        kind=c.kind,
+        connector=c.connector,
+        url=c.url,
+        origin=c.origin,
+        lifecycle=c.lifecycle,
+        created_at=c.created_at,
+        category=row.cat.value,
+        recommendation=verdict.recommendation,
+        viral=verdict.viral,
+        score=score(pct),
+        reasons=verdict.reasons[:4],
+        evidence=facts,
+        metrics={
+            group: {
+                n: parts.measure(m.values[n].value, pct.get(n), m.values[n].note) for n in names
+            }
+            for group, names in GROUPS.items()
+        },
+        departments=[parts.share(d, n) for d, n in m.departments.most_common()],
+        owners=implied.notify,
+        last_activity_at=_dt(m.last_activity),
+        inactive_days=round(m.inactive_days, 1) if m.inactive_days is not None else None,
+        changes=implied.changes,
+        decision=implied.decision,
+        migration=implied.migration,
+        notify=implied.notify,
+        open_items=implied.open_items,
+        curve=_curve(f, observed.get(row.cid, [])) if row.cid in observed else [],
     )
 
 
@@ -391,7 +421,7 @@ def _notes(inv: history.Inventory) -> list[str]:
         )
     unknown = sum(1 for f in inv.facts.values() if f.community.origin is Origin.UNKNOWN)
     if unknown:
-        from govern.virality.finders import origin_setting
+        from govern.virality.categories import origin_setting
 
         settings = sorted(
             {

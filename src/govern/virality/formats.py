@@ -10,9 +10,8 @@ import io
 
 from govern.output import csv_writer, md_code, md_text
 from govern.output import render as render_rows
-from govern.virality.build import GROUPS
+from govern.virality.measures import GROUPS, LABELS, format_value
 from govern.virality.metrics import Value
-from govern.virality.recommend import LABELS, format_value
 from govern.virality.report import Entry, Measure, Report
 
 FORMATS = ("table", "markdown", "json", "csv", "html")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from govern.virality import svg
+from govern.virality.measures import LABELS, format_value
 from govern.virality.metrics import Value
-from govern.virality.recommend import LABELS, format_value
 from govern.virality.report import Entry, Measure, Report
 
 CSS = """

@@ -11,37 +11,19 @@ The decision reads the components against the thresholds of the policies, in thi
    measurable yet;
 5. nothing: everything else (including large communities filled by one broadcast).
 
-Every recommendation comes with the concrete changes it implies as :class:`govern.model.Change`
-objects, made by :func:`govern.plan.changes.make_change`: the same ids ``govern plan`` gives, so
-re-running the report proposes the same changes and a plan of them is one ``govern apply``
-accepts. What the report cannot settle (no steward found, no label to follow) is an open item
-for a person, never a placeholder change.
+The concrete changes each recommendation implies are drafted by :mod:`govern.virality.drafts`.
 """
 
 from __future__ import annotations
 
-import shlex
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from govern.model import Change, ChangeAction, Community, Lifecycle, Role
-from govern.plan.changes import make_change
-from govern.virality.finders import (
-    MIGRATE_CATEGORIES,
-    Category,
-    migration_target,
-    origin_setting,
-)
-from govern.virality.history import Facts
-from govern.virality.metrics import Measured, Value
-from govern.virality.people import People
-from govern.virality.report import Decision, Migration, Recommendation
-from govern.virality.stewards import Requirements, StewardPool
+from govern.virality.categories import MIGRATE_CATEGORIES, Category, origin_setting
+from govern.virality.measures import LABELS, format_value
+from govern.virality.metrics import Measured
+from govern.virality.report import Recommendation
 from govern.virality.thresholds import Thresholds
 
-RULE_ADOPT = "VIRAL-ADOPT"
-RULE_ARCHIVE = "VIRAL-ARCHIVE"
 DECIDING = ("members", "growth_30d", "entropy", "organic_share", "active_ratio")
 """The components whose percentiles the decision's reasons quote."""
 SCORED = ("members", "growth_30d", "entropy", "active_ratio", "organic_share")
@@ -67,6 +49,51 @@ def _num(x: float) -> str:
     return f"{x:,.0f}"
 
 
+@dataclass(frozen=True)
+class Signals:
+    """The facts a decision rests on, read from the measures against the thresholds."""
+
+    members: float
+    broad: bool
+    """Spread over enough departments, evenly enough."""
+    big: bool
+    organic: float | None
+    active: float | None
+    viral: bool
+    """Big, broad, and spread organically (or, where that is not measured, still growing)."""
+    inactive: bool
+
+    @classmethod
+    def read(cls, m: Measured, th: Thresholds) -> Signals:
+        """The signals of one community's measures."""
+        v = m.values
+        members = v["members"].value or 0.0
+        depts, entropy = v["departments"].value, v["entropy"].value
+        organic = v["organic_share"].value
+        g30 = v["growth_30d"].value
+        broad = (
+            depts is not None
+            and depts >= th.departments
+            and entropy is not None
+            and entropy >= th.department_entropy
+        )
+        big = members >= th.reach_members
+        # Without join dates and adders (Graph reports neither) organic spread cannot be
+        # measured; growth measured between snapshots after the community was already observed
+        # still shows members kept coming over time rather than in one creation-day broadcast.
+        grew = g30 is not None and g30 >= th.growth_30d_percent
+        spread = (organic is not None and organic >= th.organic_share) or (organic is None and grew)
+        return cls(
+            members=members,
+            broad=broad,
+            big=big,
+            organic=organic,
+            active=v["active_ratio"].value,
+            viral=big and broad and spread,
+            inactive=m.inactive_days is not None and m.inactive_days >= th.inactive_days,
+        )
+
+
 def decide(
     cat: Category,
     m: Measured,
@@ -79,84 +106,77 @@ def decide(
     """The recommendation for one categorized community, with its reasons in plain words.
 
     The reasons are what a manager reads; the figures behind them (entropy, percentiles) stay
-    in the components.
+    in the components. The facts are read first (:class:`Signals`); each branch then words them.
     """
-    v = m.values
-    members = v["members"].value or 0.0
-    depts, entropy = v["departments"].value, v["entropy"].value
-    organic, active = v["organic_share"].value, v["active_ratio"].value
-    g30 = v["growth_30d"]
-    reasons: list[str] = []
-    broad = (
-        depts is not None
-        and depts >= th.departments
-        and entropy is not None
-        and entropy >= th.department_entropy
-    )
-    big = members >= th.reach_members
-    # Without join dates and adders (Graph reports neither) organic spread cannot be measured;
-    # growth measured between snapshots after the community was already observed still shows
-    # members kept coming over time rather than in one creation-day broadcast. Said as such.
-    grew = g30.value is not None and g30.value >= th.growth_30d_percent
-    viral = (
-        big
-        and broad
-        and ((organic is not None and organic >= th.organic_share) or (organic is None and grew))
-    )
-    evidence: list[str] = []  # filled by the caller for the communities it lists
-
-    if m.inactive_days is not None and m.inactive_days >= th.inactive_days:
-        reasons.append(
-            f"no activity for {m.inactive_days:.0f} days (threshold {th.inactive_days:.0f})"
-        )
-        if not v["owners"].value:
-            reasons.append("no owner left to ask")
-        return Verdict(Recommendation.ARCHIVE, False, reasons, evidence)
-
-    reasons += _plain_reasons(m, pct)
+    sig = Signals.read(m, th)
+    if sig.inactive:
+        return _archive(m, th)
+    reasons = _plain_reasons(m, pct)
     if cat is Category.UNKNOWN_ORIGIN:
         reasons.insert(
             0,
             f"origin unknown: {origin_setting(connector, kind)} would settle whether IT "
             "provisioned it (nothing here is called grassroots until then)",
         )
-
     if cat in MIGRATE_CATEGORIES:
-        need = th.app_consents if cat is Category.UNSANCTIONED_APP else th.migrate_members
-        if cat is Category.PERSONAL_SPACE:
-            need = th.personal_space_members
-        if members >= need:
-            reasons.insert(0, _what(cat, members, connector))
-            return Verdict(Recommendation.MIGRATE, viral, reasons, evidence)
-    elif viral and (active is None or active >= th.active_ratio):
-        if organic is None:
-            reasons.append(
-                "spread over time shown by growth between snapshots (the tool does not say who "
-                "added members, so the organic share is not measured)"
-            )
-        if active is None:
-            reasons.append("engagement not measured: the tool sent no activity report")
-        return Verdict(Recommendation.ADOPT, True, reasons, evidence)
-    elif viral:
-        reasons.insert(
-            0, f"viral but only {active:.0%} active in 30 days (adopt needs {th.active_ratio:.0%})"
-        )
-        return Verdict(Recommendation.MONITOR, True, reasons, evidence)
-    elif big and organic is not None and organic < th.organic_share:
-        burst = v["largest_burst_share"].value or 0.0
+        if sig.members >= _migrate_threshold(cat, th):
+            reasons.insert(0, _what(cat, sig.members, connector))
+            return Verdict(Recommendation.MIGRATE, sig.viral, reasons)
+    elif sig.viral:
+        return _viral(sig, th, reasons)
+    elif sig.big and sig.organic is not None and sig.organic < th.organic_share:
+        burst = m.values["largest_burst_share"].value or 0.0
         reasons.insert(
             0, f"broadcast, not viral: {burst:.0%} of members added at once by one person"
         )
-        return Verdict(None, False, reasons, evidence)
+        return Verdict(None, False, reasons)
+    return _watch_or_nothing(m, th, sig, reasons)
 
-    why = _monitor_why(m, th, members, broad, organic)
+
+def _archive(m: Measured, th: Thresholds) -> Verdict:
+    assert m.inactive_days is not None
+    reasons = [f"no activity for {m.inactive_days:.0f} days (threshold {th.inactive_days:.0f})"]
+    if not m.values["owners"].value:
+        reasons.append("no owner left to ask")
+    return Verdict(Recommendation.ARCHIVE, False, reasons)
+
+
+def _migrate_threshold(cat: Category, th: Thresholds) -> float:
+    if cat is Category.UNSANCTIONED_APP:
+        return th.app_consents
+    if cat is Category.PERSONAL_SPACE:
+        return th.personal_space_members
+    return th.migrate_members
+
+
+def _viral(sig: Signals, th: Thresholds, reasons: list[str]) -> Verdict:
+    if sig.active is not None and sig.active < th.active_ratio:
+        reasons.insert(
+            0,
+            f"viral but only {sig.active:.0%} active in 30 days "
+            f"(adopt needs {th.active_ratio:.0%})",
+        )
+        return Verdict(Recommendation.MONITOR, True, reasons)
+    if sig.organic is None:
+        reasons.append(
+            "spread over time shown by growth between snapshots (the tool does not say who "
+            "added members, so the organic share is not measured)"
+        )
+    if sig.active is None:
+        reasons.append("engagement not measured: the tool sent no activity report")
+    return Verdict(Recommendation.ADOPT, True, reasons)
+
+
+def _watch_or_nothing(m: Measured, th: Thresholds, sig: Signals, reasons: list[str]) -> Verdict:
+    why = _monitor_why(m, th, sig.members, sig.broad, sig.organic)
     if why:
         # The reason says it already; the plain "new in the last 30 days" would repeat it.
         reasons = [why, *(r for r in reasons if not r.startswith("new in the last"))]
-        return Verdict(Recommendation.MONITOR, False, reasons, evidence)
-    if big and g30.value is None and not g30.note:
+        return Verdict(Recommendation.MONITOR, False, reasons)
+    g30 = m.values["growth_30d"]
+    if sig.big and g30.value is None and not g30.note:
         reasons.append("growth not measurable yet")
-    return Verdict(None, False, reasons, evidence)
+    return Verdict(None, False, reasons)
 
 
 def _plain_reasons(m: Measured, pct: dict[str, float | None]) -> list[str]:
@@ -217,12 +237,6 @@ def _monitor_why(
     return None
 
 
-def _kind_of(cat: Category) -> str:
-    if cat is Category.UNKNOWN_ORIGIN:
-        return "community of unknown origin (check IT did not provision it)"
-    return "grassroots community"
-
-
 def _what(cat: Category, members: float, connector: str) -> str:
     if cat is Category.EXTERNAL_NETWORK and connector == "slack":
         return f"a Slack workspace IT does not run, {members:.0f} people"
@@ -232,51 +246,6 @@ def _what(cat: Category, members: float, connector: str) -> str:
         Category.PERSONAL_SPACE: f"a personal space used as a team space by {members:.0f} people",
         Category.UNSANCTIONED_APP: f"an unsanctioned app consented to by {members:.0f} people",
     }.get(cat, "a grassroots community")
-
-
-LABELS = {
-    "members": "members",
-    "active_users": "active users (30 d)",
-    "growth_30d": "growth 30 d (%)",
-    "growth_90d": "growth 90 d (%)",
-    "doubling_days": "doubling time (days)",
-    "departments": "departments",
-    "entropy": "department entropy",
-    "active_ratio": "active / members",
-    "posts_per_member": "posts and edits / member",
-    "organic_share": "organic share of joins",
-    "largest_burst_share": "largest bulk add / members",
-    "peer_share": "added by peers or themselves",
-    "adders": "people who added others",
-    "join_span_days": "join span p10-p90 (days)",
-    "guests": "guests and external people",
-    "external_share": "external share",
-    "owners": "owners",
-    "labelled": "sensitivity label set (1 = yes)",
-}
-"""Readable names of the components, as every output format shows them."""
-
-
-def format_value(name: str, value: Value) -> str:
-    """A component's figure as people read it, or its note."""
-    x = value.value
-    if x is None:
-        return value.note or "n/a"
-    if name in (
-        "active_ratio",
-        "organic_share",
-        "largest_burst_share",
-        "peer_share",
-        "external_share",
-    ):
-        return f"{x:.0%}"
-    if name == "entropy":
-        return f"{x:.2f}"
-    if name in ("growth_30d", "growth_90d"):
-        return f"{x:+.0f}%"
-    if name in ("doubling_days", "join_span_days", "posts_per_member"):
-        return f"{x:.1f}"
-    return _num(x)
 
 
 def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
@@ -289,260 +258,6 @@ def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
     if m.growth_method:
         out.append(f"growth measured from {m.growth_method}")
     return out
-
-
-def _change(
-    action: ChangeAction,
-    c: Community,
-    rule: str,
-    reason: str,
-    principal: str | None = None,
-    role: Role | None = None,
-    from_role: Role | None = None,
-    value: str | None = None,
-) -> Change:
-    # One change vocabulary with `govern plan`: the same change gets the same id from both.
-    return make_change(
-        action,
-        c.id,
-        rule_id=rule,
-        reason=reason,
-        principal_id=principal,
-        role=role,
-        from_role=from_role,
-        value=value,
-    )
-
-
-LabelKey = tuple[str, str, str]
-"""(connector, kind, visibility) of a community: what makes two communities comparable."""
-
-
-@dataclass
-class Implied:
-    """What a recommendation concretely means for one community."""
-
-    changes: list[Change] = field(default_factory=list)
-    decision: Decision | None = None
-    migration: Migration | None = None
-    notify: list[str] = field(default_factory=list)
-    open_items: list[str] = field(default_factory=list)
-    """What the report could not settle and a person must (no steward found, no label)."""
-
-
-@dataclass
-class Planner:
-    """Turns recommendations into changes, sharing the steward pool's load across them."""
-
-    people: People
-    req: Requirements
-    pool: StewardPool
-    labels: dict[LabelKey, Counter[str]]
-    """Labels IT put on the communities it provisioned or adopted, by comparable kind."""
-    ids_by_email: dict[tuple[str, str], str]
-    now: float
-
-    def implied(self, rec: Recommendation | None, cat: Category, f: Facts, m: Measured) -> Implied:
-        """The changes, lifecycle decision, migration and notifications of a recommendation."""
-        c = f.community
-        out = Implied()
-        owners = sorted(f.owners)
-        out.notify = [self._name(o) for o in owners]
-        date = datetime.fromtimestamp(self.now, UTC).date().isoformat()
-        if rec is Recommendation.ADOPT:
-            self._adopt(c, f, m, out)
-            out.decision = Decision(
-                state=Lifecycle.ADOPTED,
-                reason=f"shadow-IT report {date}: viral {_kind_of(cat)}, "
-                f"{m.values['members'].value:.0f} members in "
-                f"{m.values['departments'].value or 0:.0f} departments",
-            )
-        elif rec is Recommendation.MIGRATE:
-            out.migration = self._migration(cat, m, c.connector, migrate_command(c, cat))
-            out.decision = Decision(
-                state=Lifecycle.MIGRATING,
-                reason=f"shadow-IT report {date}: {cat.value} to move to {out.migration.target}",
-            )
-        elif rec is Recommendation.ARCHIVE:
-            if not owners:
-                steward = self.pool.pick(c.connector, self.ids_by_email)
-                if steward is not None:
-                    out.changes.append(
-                        _change(
-                            ChangeAction.ADD_GRANT,
-                            c,
-                            self.req.owner_rule,
-                            "no owner to notify or to archive it: an IT steward takes ownership "
-                            f"(from steward pool '{self.pool.group}')",
-                            principal=steward,
-                            role=Role.OWNER,
-                        )
-                    )
-                else:
-                    out.open_items.append(self._no_steward(c))
-            who = ", ".join(out.notify) or "the IT steward"
-            days = m.inactive_days or 0.0
-            out.changes.append(
-                _change(
-                    ChangeAction.ARCHIVE,
-                    c,
-                    RULE_ARCHIVE,
-                    f"no activity for {days:.0f} days; notify {who} first (30, 15 and 1 days "
-                    "before), then archive read-only (restorable)",
-                )
-            )
-            out.decision = Decision(
-                state=Lifecycle.ARCHIVED,
-                reason=f"shadow-IT report {date}: no activity for {days:.0f} days",
-            )
-        return out
-
-    def _name(self, principal_id: str) -> str:
-        p = self.people.get(principal_id)
-        return p.email if p is not None and p.email else principal_id
-
-    def _no_steward(self, c: Community) -> str:
-        if not self.pool.group:
-            return "no steward pool in groups.yaml: name an IT co-owner by hand"
-        if not self.pool.emails:
-            return (
-                f"steward pool '{self.pool.group}' has no members in the inventory: run "
-                "`govern discover` (it reads the directory groups groups.yaml names) or fix the "
-                "group's name in groups.yaml"
-            )
-        return (
-            f"no member of steward pool '{self.pool.group}' has an account in {c.connector}: "
-            "name an IT co-owner by hand"
-        )
-
-    def _adopt(self, c: Community, f: Facts, m: Measured, out: Implied) -> None:
-        steward = self.pool.pick(c.connector, self.ids_by_email)
-        owners = set(f.owners)
-        if steward is None:
-            out.open_items.append(self._no_steward(c))
-        elif steward not in owners:
-            out.changes.append(
-                _change(
-                    ChangeAction.ADD_GRANT,
-                    c,
-                    self.req.steward_rule,
-                    f"an IT steward co-owns every adopted community: {self._name(steward)} "
-                    f"(least-loaded member of steward pool '{self.pool.group}')",
-                    principal=steward,
-                    role=Role.OWNER,
-                )
-            )
-        # The community's own owners (the steward aside) should be two as well, so that it does
-        # not hang on one person; the second comes from its champions.
-        own = owners - {steward} if steward else owners
-        need = max(0, self.req.min_owners - len(own))
-        found = _champions(f, m, owners | ({steward} if steward else set()))
-        for champion, why in found[:need]:
-            out.changes.append(
-                _change(
-                    ChangeAction.ADD_GRANT,
-                    c,
-                    self.req.owners_rule,
-                    f"an owner of its own besides the IT steward, so that it does not hang on "
-                    f"one person: {self._name(champion)}, one of its champions, {why}",
-                    principal=champion,
-                    role=Role.OWNER,
-                )
-            )
-        if need > len(found):
-            who = ", ".join(self._name(o) for o in sorted(owners)) or "the steward"
-            out.open_items.append(
-                f"a second owner of its own: the tool reports neither who added members nor "
-                f"per-member activity, so no champion is known; ask {who} to name one"
-            )
-        if not c.sensitivity_label:
-            label, why = self._label(c)
-            if label:
-                out.changes.append(_change(ChangeAction.SET_LABEL, c, RULE_ADOPT, why, value=label))
-            else:
-                out.open_items.append(why)
-
-    def _label(self, c: Community) -> tuple[str | None, str]:
-        """The label IT uses on comparable communities, or None with the reason."""
-        vis = c.visibility.value
-        same = self.labels.get((c.connector, c.kind, vis))
-        if same:
-            label, n = same.most_common(1)[0]
-            return label, (
-                f"adopted communities carry a label; '{label}' is the label IT uses most on its "
-                f"own {vis} {c.kind}s ({n} of them)"
-            )
-        return None, (
-            f"no label proposed: no IT-provisioned or adopted {vis} {c.kind} carries one to "
-            "follow; choose the label by hand"
-        )
-
-    def _migration(self, cat: Category, m: Measured, source: str, command: str | None) -> Migration:
-        connector, target = migration_target(cat, source)
-        directory = self.people.directory_emails.get(connector, frozenset())
-        matched = 0
-        for pid in m.members:
-            p = self.people.get(pid)
-            if p is not None and p.email and p.email in directory:
-                matched += 1
-        n = len(m.members)
-        to_move = {
-            Category.EXTERNAL_NETWORK: [
-                "members",
-                "groups and their threads (export first)",
-                "files",
-            ],
-            Category.PERSONAL_SPACE: [
-                "pages and their history",
-                "attachments",
-                "permissions as a group",
-            ],
-            Category.UNSANCTIONED_APP: [
-                "users (revoke their consents after the move)",
-                "the data the app holds",
-            ],
-        }.get(cat, ["members"])
-        return Migration(
-            target=target,
-            target_connector=connector,
-            matched=matched,
-            members=n,
-            matched_share=round(matched / n, 4) if n else None,
-            to_move=to_move,
-            next_command=command,
-        )
-
-
-def migrate_command(c: Community, cat: Category) -> str | None:
-    """The `govern migrate` command that plans moving ``c``, where govern can plan it.
-
-    Slack workspaces and channels move to Teams, Confluence personal spaces to a team space, an
-    unsanctioned app's users to a team (named by the reader: the report cannot choose it).
-    """
-    out = f"govern migrate {shlex.quote(c.path)} -o migration.json"
-    if c.connector == "slack" or cat is Category.PERSONAL_SPACE:
-        return out
-    if cat is Category.UNSANCTIONED_APP and c.connector == "m365":
-        return out.replace(" -o ", " --to TEAM -o ", 1)
-    return None
-
-
-def _champions(f: Facts, m: Measured, taken: set[str]) -> list[tuple[str, str]]:
-    """The community's own champions, owner candidates first, each with why.
-
-    People who added others (the tool's adders: Slack inviters, audit logs) rank by how many
-    they added. Per-member activity would come next where a tool reports it; none does yet.
-    """
-    people = set(m.members)
-    counts: Counter[str] = Counter(
-        adder
-        for pid, (_ts, adder, _own) in f.members.items()
-        if adder and adder != pid and adder in people and adder not in taken
-    )
-    return [
-        (p, f"added {n} members")
-        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    ]
 
 
 NEUTRAL = 50.0

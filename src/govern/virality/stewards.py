@@ -37,20 +37,32 @@ class Requirements:
 
 
 def requirements(policies_dir: Path | None) -> Requirements:
-    """The adopted-lifecycle requirements of ``policy.csv``, or the documented defaults."""
-    req = Requirements()
-    path = Path(policies_dir) / "policy.csv" if policies_dir else None
-    if path is None or not path.is_file():
-        return req
-    from govern.policy.files import read_policy_csv
+    """The adopted-lifecycle requirements of ``policy.csv``, or the documented defaults.
 
-    lines, _problems = read_policy_csv(path)  # validation is `govern policy validate`'s job
+    Columns are read by the names ``model.conf`` gives the ``p2`` section (``cls``,
+    ``lifecycle``, ``req``, ``param``, ``eft``), as the policy engine reads them.
+    """
+    req = Requirements()
+    root = Path(policies_dir) if policies_dir else None
+    if root is None or not (root / "policy.csv").is_file():
+        return req
+    from govern.policy.files import read_model_conf, read_policy_csv
+
+    sections, _ = read_model_conf(root / "model.conf")
+    spec = sections.get("policy_definition")
+    p2 = spec.keys.get("p2") if spec is not None else None
+    if p2 is None:
+        return req  # no requirement section: `govern policy validate` says what is wrong
+    columns = [c.strip() for c in p2[0].split(",")]
+    lines, _problems = read_policy_csv(root / "policy.csv")  # validation is `validate`'s job
     for line in lines:
-        v = line.values
-        # p2, priority, id, severity, class, lifecycle, path, requirement, parameter, effect
-        if line.ptype != "p2" or len(v) < 9 or v[3] != "*" or v[8] == "deny":
+        if line.ptype != "p2" or len(line.values) != len(columns):
             continue
-        rule, lifecycle, kind, param = v[1], v[4], v[6], v[7]
+        row = dict(zip(columns, line.values, strict=True))
+        if row.get("cls") != "*" or row.get("eft") == "deny":
+            continue
+        rule, lifecycle = row.get("id", ""), row.get("lifecycle")
+        kind, param = row.get("req"), row.get("param", "")
         if lifecycle == "adopted" and kind == "steward_owner":
             req.steward_group, req.steward_rule = param, rule
         elif lifecycle == "adopted" and kind == "min_owners" and param.isdigit():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -31,6 +32,11 @@ def slack_id(seed: int, prefix: str, key: str) -> str:
     value = int.from_bytes(digest, "big")
     chars = [_ALPHABET[(value >> (5 * i)) & 31] for i in range(10)]
     return prefix + "".join(chars)
+
+
+def random_micro(rng: random.Random) -> int:
+    """The microseconds of a generated Slack timestamp (``1712345678.123456``)."""
+    return int(rng.random() * 999_999)
 
 
 def unix(ts: int) -> int:
@@ -262,6 +268,24 @@ class SlackData:
         self._channel_ids[channel.id] = channel.idx
         self.workspaces[channel.workspace].channels.append(channel.idx)
         return channel
+
+    def open_channel(
+        self,
+        ws: Workspace,
+        name: str,
+        created: int,
+        creator: int,
+        *,
+        private: bool = False,
+        general: bool = False,
+        purpose: str = "",
+    ) -> Channel:
+        """A new channel in ``ws``, its id stable from the seed, the workspace and the name."""
+        channel = Channel(
+            len(self.channels), slack_id(self.org.seed, "C", f"{ws.domain}/{name}"), ws.idx,
+            name, created, creator, private=private, general=general, purpose=purpose,
+        )  # fmt: skip
+        return self.add_channel(channel)
 
     def add_workspace(self, workspace: Workspace) -> Workspace:
         """Append a workspace."""

@@ -4,12 +4,8 @@
   partner guests, department channels, grassroots topic channels, a few Slack Connect channels
   and ``#ai-builders``, which mirrors the Team "AI Builders" of the planted stories) and a small
   IT-provisioned workspace "Contoso Support".
-* The planted story: "Product Makers", a FREE workspace started in one department 12 weeks
-  before today that anyone with a company email may join; people invite each other (Bass
-  diffusion, mostly peer invites, 60% across departments), so it spread to hundreds of people in
-  many departments over weeks. The spread is simulated a year ahead and revealed as the
-  organisation's clock moves, so it keeps growing. A few members signed up with a personal email
-  (not matched to Microsoft 365), and leavers keep their free accounts.
+* The planted story: "Product Makers", a FREE workspace spreading by word of mouth (see
+  ``free.py``).
 * The planted rollout that went quiet: ``#knowledge-hub`` (see ``rollout.py``).
 """
 
@@ -22,7 +18,7 @@ from govern.sandbox import ids
 from govern.sandbox.gen_groups import Pools
 from govern.sandbox.names import CODENAMES, INTERESTS, TOPICS
 from govern.sandbox.org import Organisation
-from govern.sandbox.slack import rollout
+from govern.sandbox.slack import free, rollout
 from govern.sandbox.slack.data import (
     Channel,
     ExternalOrg,
@@ -30,32 +26,15 @@ from govern.sandbox.slack.data import (
     SlackData,
     SlackUser,
     Workspace,
+    random_micro,
     slack_id,
 )
 
-FREE_START_DAYS = 84  # the free workspace started 12 weeks before today
-HORIZON_DAYS = 365  # how far ahead its word of mouth is simulated
-PERSONAL_EMAIL_SHARE = 0.08
-CROSS_DEPARTMENT = 0.6
-FREE_CHANNELS = (
-    "roadmap-ideas",
-    "design-crit",
-    "customer-feedback",
-    "growth-experiments",
-    "ai-tools",
-    "launch-war-room",
-    "data-questions",
-    "watercooler",
-)
 EXTERNAL_ORGS = (("Fabrikam", "fabrikam"), ("Northwind Traders", "northwind"))
 
 
 def _slug(text: str) -> str:
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
-
-
-def _micro(rng: random.Random) -> int:
-    return int(rng.random() * 999_999)
 
 
 def build(org: Organisation) -> SlackData:
@@ -68,7 +47,7 @@ def build(org: Organisation) -> SlackData:
     _grid_users(data, rng, pools, main, support)
     _main_channels(data, rng, pools, main)
     _support_channels(data, rng, support)
-    _free_workspace(data, rng, pools)
+    free.plant(data, rng, pools)
     rollout.plant(data, pools, main)  # the top-down rollout that went quiet (own random stream)
     return data
 
@@ -169,7 +148,7 @@ def _grid_users(
             ultra_restricted=n % 2 == 1,
         )
         data.add_user(user)
-        main.members.add(user.idx, max(p.created, main.created), _micro(rng), -1)
+        main.members.add(user.idx, max(p.created, main.created), random_micro(rng), -1)
     main.members = _sorted(main.members)
     support_depts = {
         d for d, name in enumerate(org.departments) if name in ("IT", "Customer Support")
@@ -190,25 +169,6 @@ def _sorted(members: Membership) -> Membership:
     return out
 
 
-def _channel(
-    data: SlackData,
-    ws: Workspace,
-    name: str,
-    created: int,
-    creator: int,
-    *,
-    private: bool = False,
-    general: bool = False,
-    purpose: str = "",
-) -> Channel:
-    key = f"{ws.domain}/{name}"
-    channel = Channel(
-        len(data.channels), slack_id(data.org.seed, "C", key), ws.idx, name, created, creator,
-        private=private, general=general, purpose=purpose,
-    )  # fmt: skip
-    return data.add_channel(channel)
-
-
 def _fill(
     data: SlackData, channel: Channel, rng: random.Random, users: list[int], adder: int
 ) -> None:
@@ -226,7 +186,7 @@ def _fill(
                 (start + int(span * rng.random() * 0.9), u, -1 if rng.random() < 0.5 else adder)
             )
     for ts, u, by in sorted(rows):
-        channel.members.add(u, ts, _micro(rng), by)
+        channel.members.add(u, ts, random_micro(rng), by)
 
 
 def _activity(channel: Channel, rng: random.Random, now: int, inactive: float) -> None:
@@ -242,8 +202,7 @@ def _main_channels(data: SlackData, rng: random.Random, pools: Pools, main: Work
     org = data.org
     guid = data.grid_user_of
     admin = next(u.idx for u in data.users if u.primary_owner)
-    general = _channel(
-        data,
+    general = data.open_channel(
         main,
         "general",
         main.created,
@@ -257,16 +216,15 @@ def _main_channels(data: SlackData, rng: random.Random, pools: Pools, main: Work
             general.members.add(u, main.members.joined[i], main.members.micro[i], -1)
     general.rate = 4.0
     employees = [guid[p] for p in pools.employees]
-    random_ch = _channel(data, main, "random", main.created, admin, purpose="Non-work banter")
+    random_ch = data.open_channel(main, "random", main.created, admin, purpose="Non-work banter")
     _fill(data, random_ch, rng, sorted(rng.sample(employees, len(employees) * 7 // 10)), -1)
     for d, dept in enumerate(org.departments):
-        ch = _channel(data, main, f"dept-{_slug(dept)}", main.created + ids.DAY, admin)
+        ch = data.open_channel(main, f"dept-{_slug(dept)}", main.created + ids.DAY, admin)
         _fill(data, ch, rng, [guid[p] for p in pools.by_dept[d]], admin)
         _activity(ch, rng, org.now, 0.2)
     team = org.groups[org.stories["viral-ai-builders"].index]
     creator = guid.get(team.created_by, admin)
-    ch = _channel(
-        data,
+    ch = data.open_channel(
         main,
         "ai-builders",
         team.created + 2 * ids.DAY,
@@ -281,7 +239,7 @@ def _main_channels(data: SlackData, rng: random.Random, pools: Pools, main: Work
         if p in guid
     ]
     for ts, p, by in sorted(r for r in rows if rng.random() < 0.7 and r[1] != team.created_by):
-        ch.members.add(guid[p], max(ts, ch.created), _micro(rng), guid.get(by, -1))
+        ch.members.add(guid[p], max(ts, ch.created), random_micro(rng), guid.get(by, -1))
     ch.members = _sorted_with_creator(ch, creator)
     ch.rate = 5.0
     _topic_channels(data, rng, pools, main)
@@ -315,7 +273,7 @@ def _topic_channels(data: SlackData, rng: random.Random, pools: Pools, main: Wor
         dept = org.people[founder].department
         created = founder_start = max(org.people[founder].created, main.created)
         created = founder_start + int((org.now - founder_start) * rng.random() * 0.95)
-        ch = _channel(data, main, name, created, guid[founder], private=rng.random() < 0.25)
+        ch = data.open_channel(main, name, created, guid[founder], private=rng.random() < 0.25)
         size = max(2, min(len(pools.employees), int(rng.lognormvariate(math.log(8), 1.0))))
         own = pools.by_dept[dept]
         chosen = {
@@ -336,7 +294,10 @@ def _topic_channels(data: SlackData, rng: random.Random, pools: Pools, main: Wor
             if not (data.users[g].ultra_restricted and g in used_single):
                 used_single.add(g)
                 ch.members.add(
-                    g, max(ch.created, data.users[g].created) + ids.DAY, _micro(rng), ch.creator
+                    g,
+                    max(ch.created, data.users[g].created) + ids.DAY,
+                    random_micro(rng),
+                    ch.creator,
                 )
                 ch.members = _sorted(ch.members)
         if rng.random() < 0.1 and not ch.private:
@@ -355,124 +316,21 @@ def _topic_channels(data: SlackData, rng: random.Random, pools: Pools, main: Wor
                     external_team=ext.id,
                 )
                 data.add_user(stranger)
-                ch.members.add(stranger.idx, ch.created + ids.DAY, _micro(rng), ch.creator)
+                ch.members.add(stranger.idx, ch.created + ids.DAY, random_micro(rng), ch.creator)
             ch.members = _sorted(ch.members)
 
 
 def _support_channels(data: SlackData, rng: random.Random, support: Workspace) -> None:
     admin = next(u.idx for u in data.users if u.primary_owner)
     members = support.members.users
-    general = _channel(data, support, "general", support.created, admin, general=True)
+    general = data.open_channel(support, "general", support.created, admin, general=True)
     support.general = general.idx
     for i, u in enumerate(members):
         general.members.add(u, support.members.joined[i], 0, -1)
     for name in ("escalations", "kb-drafts"):
-        ch = _channel(data, support, name, support.created + ids.DAY, admin)
+        ch = data.open_channel(support, name, support.created + ids.DAY, admin)
         _fill(data, ch, rng, list(members), admin)
         _activity(ch, rng, data.org.now, 0.0)
-
-
-def _free_workspace(data: SlackData, rng: random.Random, pools: Pools) -> None:
-    org = data.org
-    dept_name = "Product" if "Product" in org.departments else org.departments[-1]
-    dept = org.departments.index(dept_name)
-    start = org.now - FREE_START_DAYS * ids.DAY
-    ws = data.add_workspace(
-        Workspace(
-            len(data.workspaces),
-            slack_id(org.seed, "T", "free/productmakers"),
-            "Product Makers",
-            "productmakers",
-            start,
-            False,
-            "free",
-            org.domain,
-            "open",
-        )
-    )
-    founder = Pools.pick(rng, pools.by_dept[dept] or pools.employees)
-    target = max(org.size.viral_members) + len(pools.employees) // 10
-    joins: list[tuple[int, int, int]] = [(start, founder, -1)]
-    joined = {founder}
-    for day in range(org.today - FREE_START_DAYS, org.today + HORIZON_DAYS):
-        n, m = len(joins), target
-        expected = (0.002 + 0.09 * n / m) * (m - n) if n < m else 0.0
-        for _ in range(int(expected) + (1 if rng.random() < expected - int(expected) else 0)):
-            peer = joins[int(rng.random() * len(joins))][1] if rng.random() < 0.8 else -1
-            pool = (
-                pools.by_dept[org.people[peer].department]
-                if peer >= 0 and rng.random() > CROSS_DEPARTMENT
-                else pools.employees
-            )
-            person = pool[int(rng.random() * len(pool))] if pool else -1
-            if person < 0 or person in joined:
-                continue
-            joined.add(person)
-            joins.append(
-                (max(day * ids.DAY + int(ids.DAY * rng.random()), start + 60), person, peer)
-            )
-    joins.sort()
-    user_of: dict[int, int] = {}
-    for ts, person, _ in joins:
-        p = org.people[person]
-        email = p.mail
-        if rng.random() < PERSONAL_EMAIL_SHARE and person != founder:
-            email = f"{p.given}.{p.surname}{person}@gmail.com".lower()
-        user = SlackUser(
-            len(data.users),
-            slack_id(org.seed, "U", f"free/{person}"),
-            ws.idx,
-            person,
-            email.split("@")[0],
-            p.display_name,
-            email,
-            p.job_title,
-            ts,
-            admin=person == founder,
-            owner=person == founder,
-            primary_owner=person == founder,
-        )
-        user_of[person] = data.add_user(user).idx
-    app = SlackUser(
-        len(data.users),
-        slack_id(org.seed, "U", "free/app/govern"),
-        ws.idx,
-        -1,
-        "govern",
-        "govern",
-        None,
-        created=org.now,
-        bot=True,
-    )
-    data.app_users[ws.idx] = data.add_user(app).idx
-    general = _channel(
-        data,
-        ws,
-        "general",
-        start,
-        user_of[founder],
-        general=True,
-        purpose="Everything product, for anyone who builds it",
-    )
-    ws.general = general.idx
-    general.rate = 3.0
-    for ts, person, peer in joins:
-        by = user_of.get(peer, -1)
-        ws.members.add(user_of[person], ts, _micro(rng), by)
-        general.members.add(user_of[person], ts, _micro(rng), by)
-    for k, name in enumerate(FREE_CHANNELS):
-        created = start + (k + 1) * 3 * ids.DAY
-        creator = user_of[joins[min(k * 3, len(joins) - 1)][1]]
-        ch = _channel(data, ws, name, created, creator)
-        rows = [(created, creator, -1)]
-        for ts, person, _ in joins:
-            u = user_of[person]
-            if u != creator and rng.random() < 0.35:
-                by = -1 if rng.random() < 0.6 else creator
-                rows.append((max(ts, created) + int(10 * ids.DAY * rng.random()), u, by))
-        for ts, u, by in sorted(rows):
-            ch.members.add(u, ts, _micro(rng), by)
-        ch.rate = round(1 + 5 * rng.random(), 2)
 
 
 def sync(data: SlackData) -> None:
