@@ -219,9 +219,7 @@ class ChangeDrafter:
             "follow; choose the label by hand"
         )
 
-    def _migration(
-        self, cat: Category, m: Measured, source: str, command: str | None
-    ) -> Migration:
+    def _migration(self, cat: Category, m: Measured, source: str, command: str | None) -> Migration:
         connector, target = migration_target(cat, source)
         directory = self.people.directory_emails.get(connector, frozenset())
         matched = 0
