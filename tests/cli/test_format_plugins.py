@@ -29,3 +29,13 @@ def test_each_format_is_registered_under_its_own_name() -> None:
 def test_an_unknown_format_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'yaml' is not one of table, json, csv, markdown, sarif"):
         findings_report.render_findings([], "yaml", policies_root=Path("."), descriptions={})
+
+
+def test_shared_options_spell_format_limit_and_policies_alike() -> None:
+    from govern.cli import champions, report
+
+    for cmd in (report.report.commands["viral"], champions.champions):
+        params = {p.name: p for p in cmd.params}
+        assert params["fmt"].opts == ["--format"]
+        assert params["limit"].opts == ["--limit"]
+        assert params["policies_dir"].opts == ["--policies"]

@@ -100,6 +100,22 @@ class App:
         self._inventory_checked = True
         return store
 
+    def configured(self, names: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """The connectors a run covers: ``names`` if given, else every configured one, sorted.
+
+        None configured is an error saying how to configure one, so a command never runs
+        silently over nothing.
+        """
+        wanted = list(names) or [
+            n for n in sorted(self.registry.connectors) if self.settings.connector(n)
+        ]
+        if not wanted:
+            raise ConfigError(
+                "no connector is configured; add a table such as [m365] to govern.toml "
+                "(`govern connectors` lists installed connectors and their settings)"
+            )
+        return wanted
+
     def connector(self, name: str) -> Connector:
         """An instance of one configured connector."""
         cls = self.registry.get(name)
