@@ -50,7 +50,6 @@ def _shell(script: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
     )
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_the_tour_runs_as_written_after_the_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -62,7 +62,6 @@ def _members(tenant: Tenant, team_id: str) -> list[str]:
     return sorted(org.user_id(p) for p in org.groups[gi].members.ids)
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_apply_killed_at_random_moments_resumes_without_duplicates(tenant: Tenant) -> None:
     ref_plan = _plan(tenant, "Crash Reference", tenant.dir / "reference.json")

@@ -66,7 +66,6 @@ def key(f: dict[str, Any]) -> tuple[str, str, str | None]:
     return (f["rule_id"], f["community_id"], f.get("principal_id"))
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.sandbox(size="tiny", seed=0, servers=("graph",))
 def test_audit_plan_apply_fixes_the_problems_in_the_sandbox(

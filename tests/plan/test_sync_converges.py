@@ -37,7 +37,6 @@ def _policies(tmp: Path) -> Path:
     return dest
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.sandbox(size="tiny", seed=0, servers=("graph",))
 def test_two_syncs_in_a_row_the_second_has_nothing_to_do(

@@ -35,7 +35,6 @@ def firm_policies(tmp: Path) -> Path:
     return dest
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(600)
 @pytest.mark.sandbox(size="tiny", seed=0, servers=("graph",))
 def test_proposed_adoptions_apply_and_rediscover(
