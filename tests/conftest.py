@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from govern.store import Store
+
 PG_ENV = "GOVERN_TEST_POSTGRES_URL"
 
 
@@ -63,3 +65,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not admin:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (scripts/postgres.sh prints one; CI sets it)")
     yield from _postgres_database(admin)
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store, disposed after the test: SQLite in the test's folder.
+
+    A module that uses ``store_url`` too (``pytestmark = pytest.mark.usefixtures("store_url")``)
+    gets the store on each backend that fixture offers instead.
+    """
+    if "store_url" in request.fixturenames:
+        url = request.getfixturevalue("store_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'inventory.db'}"
+    st = Store(url)
+    yield st
+    st.dispose()

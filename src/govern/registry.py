@@ -15,6 +15,9 @@ from govern.errors import ConfigError
 
 GROUP = "govern.connectors"
 
+Discover = Callable[[], Iterable[EntryPoint]]
+"""Where plugins come from: the installed entry points by default; tests pass their own."""
+
 
 @dataclass(frozen=True)
 class PluginProblem:
@@ -51,7 +54,7 @@ class Registry:
             ) from None
 
 
-def load(discover: Callable[[], Iterable[EntryPoint]] | None = None) -> Registry:
+def load(discover: Discover | None = None) -> Registry:
     """Load every connector plugin; failures become :class:`PluginProblem` entries."""
     eps = discover() if discover is not None else entry_points(group=GROUP)
     registry = Registry()

@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from govern import registry
 from govern.cli import cli
+from govern.cli.app import App
 
 HERE = Path(__file__).parent
 
@@ -19,11 +20,9 @@ Invoke = Callable[..., Result]
 
 @pytest.fixture
 def plugins(monkeypatch: pytest.MonkeyPatch) -> list[EntryPoint]:
-    """The entry points the registry sees: the fake connector by default."""
+    """The entry points the registry sees: the fake connector by default (append to add)."""
     monkeypatch.syspath_prepend(str(HERE))
-    eps = [EntryPoint("fake", "fake_plugin:FakeConnector", registry.GROUP)]
-    monkeypatch.setattr(registry, "entry_points", lambda group: list(eps))
-    return eps
+    return [EntryPoint("fake", "fake_plugin:FakeConnector", registry.GROUP)]
 
 
 @pytest.fixture
@@ -40,6 +39,8 @@ def invoke(
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        # The plugins go through registry.load(discover=...), the door the CLI itself uses.
+        app = App(discover=lambda: list(plugins))
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False, obj=app)
 
     yield run

@@ -14,5 +14,4 @@ from govern.cli import main
 ENTRY = EntryPoint("fake", "tests.plan.fake_tool:FakeToolConnector", registry.GROUP)
 
 if __name__ == "__main__":
-    registry.entry_points = lambda group: [ENTRY]  # type: ignore[assignment]
-    main()
+    main(discover=lambda: [ENTRY])

@@ -216,6 +216,7 @@ def expected_state(base: Path, policies: Path, n: int = 10) -> dict[str, Any]:
     return tool.snapshot()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_apply_killed_at_random_points_resumes_to_the_same_state(tmp_path: Path) -> None:
     policies = tmp_path / "policies"

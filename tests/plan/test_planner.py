@@ -21,20 +21,21 @@ from govern.plan.changes import inverse, make_change
 from govern.plan.planner import Planner
 from govern.policy.inventory import Inventory
 from govern.policy.validate import load_policies
+from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def person(n: str, kind: PrincipalKind = PrincipalKind.EMPLOYEE, **kw: object) -> Principal:
-    return Principal(id=f"m365:user:{n}", kind=kind, email=f"{n}@c.example", **kw)  # type: ignore[arg-type]
+    return factories.person(n, kind, domain="c.example", **kw)
 
 
 def team(n: str, **kw: object) -> Community:
-    return Community(id=f"m365:team:{n}", path=f"m365/c/team/{n}", kind="team", name=n, **kw)  # type: ignore[arg-type]
+    return factories.team(n, tenant="c", **kw)
 
 
 def g(c: str, p: str, role: Role) -> Grant:
-    return Grant(community_id=f"m365:team:{c}", principal_id=f"m365:user:{p}", role=role)
+    return factories.grant(f"m365:team:{c}", f"m365:user:{p}", role)
 
 
 @pytest.fixture

@@ -119,6 +119,7 @@ class Tenant:
         return state(self.store, {c.community_id for c in self.plan.changes})
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_sandbox_apply_killed_at_random_points_resumes_to_the_same_state(
     sandbox_factory: Any, tmp_path: Path

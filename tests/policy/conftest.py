@@ -16,6 +16,7 @@ from govern.model import (
     Visibility,
 )
 from govern.store import Store
+from tests import factories
 
 REPO = Path(__file__).resolve().parents[2]
 POLICIES = REPO / "policies"
@@ -25,24 +26,15 @@ NOW = datetime.now(UTC)
 def person(
     name: str, kind: PrincipalKind = PrincipalKind.EMPLOYEE, domain: str = "contoso.com"
 ) -> Principal:
-    return Principal(
-        id=f"m365:user:{name}",
-        kind=kind,
-        display_name=name.title(),
-        email=f"{name}@{domain}",
-        department="IT" if name == "alice" else "Sales",
+    department = "IT" if name == "alice" else "Sales"
+    return factories.person(
+        name, kind, domain=domain, display_name=name.title(), department=department
     )
 
 
 def team(slug: str, name: str, **kw: object) -> Community:
-    return Community(
-        id=f"m365:team:{slug}",
-        path=f"m365/contoso/team/{slug}",
-        kind="team",
-        name=name,
-        last_activity_at=kw.pop("last_activity_at", NOW - timedelta(days=3)),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
-    )
+    kw.setdefault("last_activity_at", NOW - timedelta(days=3))
+    return factories.team(slug, name, **kw)
 
 
 PRINCIPALS = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -22,14 +21,15 @@ from govern.model import (
 )
 from govern.store import Store, queries
 from govern.store import schema as s
+from tests import factories
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def person(n: int, kind: PrincipalKind = PrincipalKind.EMPLOYEE) -> Principal:
-    return Principal(
-        id=f"m365:user:{n}",
-        kind=kind,
+    return factories.person(
+        str(n),
+        kind,
         display_name=f"Person {n}",
         email=f"p{n}@contoso.example",
         department=["Sales", "Finance", "IT"][n % 3],
@@ -39,11 +39,10 @@ def person(n: int, kind: PrincipalKind = PrincipalKind.EMPLOYEE) -> Principal:
 
 
 def team(n: int, name: str = "") -> Community:
-    return Community(
-        id=f"m365:team:{n}",
+    return factories.team(
+        str(n),
+        name or f"Team {n}",
         path=f"m365/contoso/team/t{n}",
-        kind="team",
-        name=name or f"Team {n}",
         url=f"https://teams.example/{n}",
         visibility=Visibility.PRIVATE,
         sensitivity_label="Confidential" if n % 2 else None,
@@ -56,21 +55,18 @@ def team(n: int, name: str = "") -> Community:
 
 
 def grant(c: int, p: int, role: Role = Role.MEMBER) -> Grant:
-    return Grant(
-        community_id=f"m365:team:{c}",
-        principal_id=f"m365:user:{p}",
-        role=role,
+    return factories.grant(
+        f"m365:team:{c}",
+        f"m365:user:{p}",
+        role,
         since=T0,
         added_by="m365:user:1",
         source="member",
     )
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    st = Store(store_url)
-    yield st
-    st.dispose()
+# The shared `store` fixture (tests/conftest.py), here on every backend `store_url` offers.
+pytestmark = pytest.mark.usefixtures("store_url")
 
 
 def write(store: Store, ps, cs, gs, ms=(), acts=(), mode=SnapshotMode.FULL, **marks):  # type: ignore[no-untyped-def]

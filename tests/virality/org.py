@@ -22,6 +22,7 @@ from govern.model import (
     Visibility,
 )
 from govern.store import Store
+from tests import factories
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DEPTS = ["Sales", "Finance", "Engineering", "Marketing", "HR", "Legal", "Operations", "Support"]
@@ -42,9 +43,8 @@ class Org:
 
 
 def person(n: int) -> Principal:
-    return Principal(
-        id=f"m365:user:{n}",
-        kind=PrincipalKind.EMPLOYEE,
+    return factories.person(
+        str(n),
         display_name=f"Person {n}",
         email=f"p{n}@contoso.example",
         department=DEPTS[n % len(DEPTS)],
@@ -62,11 +62,11 @@ def team(
     connector: str = "m365",
     attributes: dict[str, object] | None = None,
 ) -> Community:
-    return Community(
-        id=f"{connector}:{kind}:{key}",
-        path=f"{connector}/contoso/{kind}/{key}",
+    return factories.team(
+        key,
+        name,
+        connector=connector,
         kind=kind,
-        name=name,
         visibility=Visibility.PRIVATE,
         sensitivity_label=label,
         created_at=day(created),
@@ -78,7 +78,7 @@ def team(
 
 
 def grant(c: Community, p: str, at: float, by: str | None, role: Role = Role.MEMBER) -> Grant:
-    return Grant(community_id=c.id, principal_id=p, role=role, since=day(at), added_by=by)
+    return factories.grant(c, p, role, since=day(at), added_by=by)
 
 
 def d30(c: Community, active: int, posts: int) -> Callable[[datetime], Activity]:

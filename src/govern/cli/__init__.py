@@ -10,12 +10,15 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from govern import __version__
 from govern.errors import ExitStatus, GovernError
+
+if TYPE_CHECKING:
+    from govern.registry import Discover
 
 # name -> "module:attribute" (a click command or group), imported on first use.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -166,9 +169,13 @@ def cli(ctx: click.Context, debug: bool, fmt: str | None, config_file: str | Non
     """
     from govern.cli.app import App
 
-    ctx.obj = App(debug=debug, fmt=fmt, config_file=config_file)
+    # A caller that chose the plugins (main(discover=...), tests) passes them in a bare App.
+    discover = ctx.obj.discover if isinstance(ctx.obj, App) else None
+    ctx.obj = App(debug=debug, fmt=fmt, config_file=config_file, discover=discover)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="govern")
+def main(discover: Discover | None = None) -> None:
+    """Console-script entry point; ``discover`` replaces the installed connector plugins."""
+    from govern.cli.app import App
+
+    cli.main(prog_name="govern", obj=App(discover=discover) if discover else None)

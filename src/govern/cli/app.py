@@ -13,7 +13,7 @@ from govern.errors import ConfigError
 
 if TYPE_CHECKING:
     from govern.connector import Connector
-    from govern.registry import Registry
+    from govern.registry import Discover, Registry
     from govern.settings import LoadedSettings
     from govern.store import Store
 
@@ -25,6 +25,8 @@ class App:
     debug: bool = False
     fmt: str | None = None
     config_file: str | None = None
+    discover: Discover | None = None
+    """Where the connector plugins come from (None: the installed entry points)."""
     _registry: Registry | None = field(default=None, repr=False)
     _settings: LoadedSettings | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
@@ -44,7 +46,7 @@ class App:
         if self._registry is None:
             from govern import registry
 
-            self._registry = registry.load()
+            self._registry = registry.load(discover=self.discover)
             for problem in self._registry.problems:
                 click.echo(problem.warning(), err=True)
         return self._registry
@@ -99,6 +101,22 @@ class App:
             )
         self._inventory_checked = True
         return store
+
+    def configured(self, names: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """The connectors a run covers: ``names`` if given, else every configured one, sorted.
+
+        None configured is an error saying how to configure one, so a command never runs
+        silently over nothing.
+        """
+        wanted = list(names) or [
+            n for n in sorted(self.registry.connectors) if self.settings.connector(n)
+        ]
+        if not wanted:
+            raise ConfigError(
+                "no connector is configured; add a table such as [m365] to govern.toml "
+                "(`govern connectors` lists installed connectors and their settings)"
+            )
+        return wanted
 
     def connector(self, name: str) -> Connector:
         """An instance of one configured connector."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from govern.cli.app import App
+from govern.cli.options import format_option, limit_option, policies_option
 from govern.errors import ExitStatus
 from govern.model import Severity
 
@@ -34,19 +35,9 @@ FORMATS = ("table", "json", "csv", "markdown", "sarif")
     type=click.Choice([s.value for s in Severity]),
     help="Only findings of this severity or worse.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    help="Findings listed per rule (table, markdown; 0: all).",
-)
-@click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(path_type=Path),
-    help="Policy directory (default: the policies_dir setting).",
-)
+@format_option(*FORMATS, help="Output format.")
+@limit_option(20, "Findings listed per rule (table, markdown; 0: all).")
+@policies_option()
 @click.option(
     "--detailed-exitcode",
     is_flag=True,

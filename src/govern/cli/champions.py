@@ -9,11 +9,12 @@ import click
 
 from govern.cli.app import App
 from govern.cli.formats import OUTPUT, emit
+from govern.cli.options import REPORT_FORMATS, THRESHOLDS_POLICIES, format_option, limit_option
 
 if TYPE_CHECKING:
     from govern.privacy.pseudonyms import Namer
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
+FORMATS = REPORT_FORMATS
 
 
 def namer(app: App) -> Namer:
@@ -25,20 +26,10 @@ def namer(app: App) -> Namer:
 
 
 @click.command("champions")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@format_option(*FORMATS, help="Output format.")
 @OUTPUT
-@click.option(
-    "--limit",
-    default=25,
-    show_default=True,
-    help="Champions shown in table, markdown and html (0: all; json and csv list all).",
-)
-@click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Policy directory with thresholds.yaml (default: the policies_dir setting).",
-)
+@limit_option(25, "Champions shown in table, markdown and html (0: all; json and csv list all).")
+@THRESHOLDS_POLICIES
 @click.pass_obj
 def champions(
     app: App, fmt: str | None, output: Path | None, limit: int, policies_dir: Path | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from govern.cli.app import App
+from govern.cli.options import DATA_FORMATS, format_option
 from govern.output import render
 
 
@@ -14,7 +15,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@format_option(*DATA_FORMATS)
 @click.pass_obj
 def show(app: App, fmt: str | None) -> None:
     """Print every effective setting, its value (secrets masked) and its source."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from govern.cli.app import App
+from govern.cli.options import DATA_FORMATS, format_option
 from govern.output import render
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@format_option(*DATA_FORMATS)
 @click.pass_obj
 def connectors(app: App, fmt: str | None) -> None:
     """List installed connectors, their capabilities and the least-privilege permissions needed."""

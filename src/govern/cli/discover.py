@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from govern.cli.app import App
-from govern.errors import ConfigError
+from govern.cli.options import DATA_FORMATS, format_option
 from govern.output import render
 
 
@@ -21,7 +21,7 @@ from govern.output import render
 @click.option(
     "--full", is_flag=True, help="Read everything even if an incremental run is possible."
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@format_option(*DATA_FORMATS)
 @click.pass_obj
 def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> None:
     """Discover communities, people, grants and activity; write one snapshot per scope."""
@@ -32,14 +32,7 @@ def discover(app: App, names: tuple[str, ...], full: bool, fmt: str | None) -> N
     named = directory_group_names(app.settings.values.policies_dir)
     from govern.progress import Progress
 
-    wanted = list(names) or [
-        n for n in sorted(app.registry.connectors) if app.settings.connector(n)
-    ]
-    if not wanted:
-        raise ConfigError(
-            "no connector is configured; add a table such as [m365] to govern.toml "
-            "(`govern connectors` lists installed connectors and their settings)"
-        )
+    wanted = app.configured(names)
     rows: list[dict[str, Any]] = []
     outcomes = []
     with Progress() as progress:

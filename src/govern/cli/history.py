@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from govern.cli.app import App
+from govern.cli.options import DATA_FORMATS, format_option, limit_option
 from govern.output import render
 
 # The journal's phases in the words apply and sync print.
@@ -15,8 +16,8 @@ _PHASE_WORDS = {"failed": "refused", "skipped": "kept back"}
 
 @click.command()
 @click.argument("run_id", required=False)
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+@limit_option(50, minimum=1)
+@format_option(*DATA_FORMATS)
 @click.pass_obj
 def history(app: App, run_id: str | None, limit: int, fmt: str | None) -> None:
     """List runs (who, when, outcome), or every journal entry of RUN."""

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from govern.cli.app import App
+from govern.cli.options import DATA_FORMATS, format_option
 from govern.output import render, render_object
 
-FMT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None)
+FMT = format_option(*DATA_FORMATS)
 
 
 @click.group()

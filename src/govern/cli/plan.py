@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from govern.cli.app import App
+from govern.cli.options import format_option
 from govern.errors import ExitStatus
 
 
@@ -23,7 +24,7 @@ from govern.errors import ExitStatus
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none."
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None)
+@format_option("table", "json")
 @click.pass_obj
 def plan(
     app: App, out: Path | None, names: tuple[str, ...], detailed_exitcode: bool, fmt: str | None

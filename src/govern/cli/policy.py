@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from govern.cli.app import App
+from govern.cli.options import format_option, policies_option
 from govern.errors import ExitStatus
 
 DIRECTORY = click.argument("directory", required=False, type=click.Path(path_type=Path))
@@ -24,9 +25,7 @@ def policy() -> None:
 
 @policy.command()
 @DIRECTORY
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "sarif"]), default=None, help="Output."
-)
+@format_option("table", "json", "sarif", help="Output.")
 @click.option("--tenant", help="Validate the base policies with this fleet tenant's overlay.")
 @click.option("--fleet", "fleet_file", type=click.Path(path_type=Path), envvar="GOVERN_FLEET")
 @click.pass_obj
@@ -75,7 +74,7 @@ def validate(
 
 @policy.command("test")
 @DIRECTORY
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None)
+@format_option("table", "json")
 @click.option("--strict", is_flag=True, help="Fail when a rule is reached by no test.")
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
 @click.option("--tenant", help="Test the base policies with this fleet tenant's overlay.")
@@ -153,18 +152,13 @@ def test_(
 @policy.command()
 @click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
 @click.option("--head", default=None, help="Git revision with the change (default: working tree).")
-@click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(path_type=Path),
-    help="Policy directory inside the git repository (default: the policies_dir setting).",
-)
+@policies_option("Policy directory inside the git repository (default: the policies_dir setting).")
 @click.option("--connector", help="Only this connector's inventory.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "sarif", "table"]),
-    default=None,
+@format_option(
+    "markdown",
+    "json",
+    "sarif",
+    "table",
     help="Output (default: table). JSON and SARIF always hold every item.",
 )
 @click.option(

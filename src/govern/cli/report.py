@@ -9,8 +9,9 @@ import click
 from govern.cli.app import App
 from govern.cli.champions import champions
 from govern.cli.formats import OUTPUT, emit
+from govern.cli.options import REPORT_FORMATS, THRESHOLDS_POLICIES, format_option, limit_option
 
-FORMATS = ("table", "markdown", "json", "csv", "html")
+FORMATS = REPORT_FORMATS
 
 
 @click.group()
@@ -19,20 +20,10 @@ def report() -> None:
 
 
 @report.command("viral")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format.")
+@format_option(*FORMATS, help="Output format.")
 @OUTPUT
-@click.option(
-    "--limit",
-    default=50,
-    show_default=True,
-    help="Communities shown in table, markdown and html (0: all; json and csv list all).",
-)
-@click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Policy directory with thresholds.yaml (default: the policies_dir setting).",
-)
+@limit_option(50, "Communities shown in table, markdown and html (0: all; json and csv list all).")
+@THRESHOLDS_POLICIES
 @click.option(
     "--propose",
     is_flag=True,

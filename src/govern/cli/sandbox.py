@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from govern.cli.app import App
+from govern.cli.options import format_option
 
 DEFAULT_DIR = ".govern-sandbox"
 SIZES = ("tiny", "demo", "large", "xl")
@@ -227,7 +228,7 @@ def advance(days: int, state_dir: Path) -> None:
 
 
 @sandbox.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None)
+@format_option("table", "json")
 @state_dir_option
 @click.pass_obj
 def info(app: App, fmt: str | None, state_dir: Path) -> None:

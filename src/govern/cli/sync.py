@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from govern.cli._plans import apply_options, limit_options
 from govern.cli.app import App
-from govern.errors import ConfigError, GovernError, LockedError
+from govern.errors import ExitStatus, GovernError, LockedError
+
+if TYPE_CHECKING:
+    from govern.plan.sync import SyncOutcome
 
 
 @click.command()
@@ -45,14 +49,7 @@ def sync(
     from govern.plan.sync import run_sync
     from govern.progress import Progress
 
-    wanted = list(names) or [
-        n for n in sorted(app.registry.connectors) if app.settings.connector(n)
-    ]
-    if not wanted:
-        raise ConfigError(
-            "no connector is configured; add a table such as [m365] to govern.toml "
-            "(`govern connectors` lists installed connectors and their settings)"
-        )
+    wanted = app.configured(names)
     connectors = [app.connector(n) for n in wanted]
     options = apply_options(app, max_changes, max_removed_share, RunKind.SYNC)
     title = f"govern sync {'(apply)' if do_apply else '(dry run)'}: {', '.join(wanted)}"
@@ -78,7 +75,7 @@ def sync(
     lines = outcome.lines()
     for line in lines:
         click.echo(line, err=True)
-    status = outcome.exit_status(detailed_exitcode)
+    status = exit_status(outcome, detailed_exitcode)
     data: dict[str, object] = {
         "status": "ok" if not outcome.failed else "failed",
         "changes": outcome.changes,
@@ -90,6 +87,15 @@ def sync(
         data["run"] = outcome.report.run.id
     _notify(app, no_webhook, title, lines, data)
     return int(status)
+
+
+def exit_status(outcome: SyncOutcome, detailed: bool) -> ExitStatus:
+    """1 if changes failed; with ``detailed``, 2 when there were changes (made or pending)."""
+    if outcome.failed:
+        return ExitStatus.ERROR
+    if detailed and outcome.changes:
+        return ExitStatus.CHANGES
+    return ExitStatus.OK
 
 
 def _notify(

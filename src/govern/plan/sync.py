@@ -19,7 +19,6 @@ from pathlib import Path
 
 from govern.connector import Connector
 from govern.discovery import run_discovery
-from govern.errors import ExitStatus
 from govern.model import Snapshot, utcnow
 from govern.plan import lock
 from govern.plan.apply import ApplyOptions, ApplyReport, apply_plan
@@ -86,14 +85,6 @@ class SyncOutcome:
         if self.plan_path is not None:
             out.append(f"plan written to {self.plan_path}")
         return out
-
-    def exit_status(self, detailed: bool) -> ExitStatus:
-        """1 if changes failed; with ``detailed``, 2 when there were changes (made or pending)."""
-        if self.failed:
-            return ExitStatus.ERROR
-        if detailed and self.changes:
-            return ExitStatus.CHANGES
-        return ExitStatus.OK
 
 
 KEEP_PLANS = 50

@@ -37,11 +37,13 @@ SECURITY_SEVERITY = {
 }
 
 
-def _fingerprint(*parts: str) -> str:
+def fingerprint(*parts: str) -> str:
+    """A stable hash of what a result is about (not of its wording), for ``partialFingerprints``."""
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def _log(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> str:
+def sarif_log(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> str:
+    """One SARIF 2.1.0 log (one run by govern) holding ``rules`` and ``results``, as JSON."""
     log = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -63,7 +65,8 @@ def _log(rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> str:
     return json.dumps(log, indent=2) + "\n"
 
 
-def _location(uri: str, line: int, col: int | None = None) -> dict[str, Any]:
+def sarif_location(uri: str, line: int, col: int | None = None) -> dict[str, Any]:
+    """A physical location: ``uri`` at ``line`` (and ``col``), both at least 1."""
     region: dict[str, Any] = {"startLine": max(1, line)}
     if col is not None:
         region["startColumn"] = max(1, col)
@@ -87,13 +90,13 @@ def diagnostics_sarif(diagnostics: Iterable[Diagnostic]) -> str:
                 "ruleIndex": codes.index(d.code),
                 "level": "error" if d.level == "error" else "warning",
                 "message": {"text": d.message},
-                "locations": [_location(uri, d.line, d.col)],
+                "locations": [sarif_location(uri, d.line, d.col)],
                 "partialFingerprints": {
-                    "governDiagnostic/v1": _fingerprint(uri, str(d.line), d.code, d.message)
+                    "governDiagnostic/v1": fingerprint(uri, str(d.line), d.code, d.message)
                 },
             }
         )
-    return _log(rules, results)
+    return sarif_log(rules, results)
 
 
 def findings_sarif(
@@ -122,7 +125,7 @@ def findings_sarif(
     results = []
     for f in items:
         uri = Path(root, f.source.file).as_posix() if f.source else Path(root).as_posix()
-        location = _location(uri, f.source.line if f.source else 1)
+        location = sarif_location(uri, f.source.line if f.source else 1)
         location["logicalLocations"] = [
             {
                 "name": str(f.evidence.get("path") or f.community_id),
@@ -138,9 +141,7 @@ def findings_sarif(
                 "message": {"text": f.message},
                 "locations": [location],
                 "partialFingerprints": {
-                    "governFinding/v1": _fingerprint(
-                        f.rule_id, f.community_id, f.principal_id or ""
-                    )
+                    "governFinding/v1": fingerprint(f.rule_id, f.community_id, f.principal_id or "")
                 },
                 "properties": {
                     "severity": f.severity.value,
@@ -150,4 +151,4 @@ def findings_sarif(
                 },
             }
         )
-    return _log(rules, results)
+    return sarif_log(rules, results)

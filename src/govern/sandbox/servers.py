@@ -1,76 +1,29 @@
 """The registry of sandbox API servers, and a running set of them over one organisation.
 
-Each server kind (Graph, Confluence Data Center, Confluence Cloud, ...) registers a
-:class:`ServerKind`: a name, a one-line description and a ``start`` that serves an organisation
-on 127.0.0.1 and returns a :class:`Started` (its URL, request log, fault switch, and the
-settings that point govern at it). ``govern sandbox serve``, the pytest plugin and the
-benchmarks all go through :class:`Servers`, so a new server plugs in by adding one entry to
-:data:`SERVERS`.
+Each server package (``graph``, ``confluence``, ``slack``) has one ``serve.start`` that serves
+an organisation on 127.0.0.1 and returns a :class:`~govern.sandbox.started.Started` (its URL,
+request log, fault switch, and the settings that point govern at it). This module is the one
+place they are registered, as a :class:`ServerKind` each, imported only when started.
+``govern sandbox serve``, the pytest plugin and the benchmarks all go through
+:class:`Servers`, so a new server plugs in by adding one entry to :data:`SERVERS`.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from govern.sandbox.errors import SandboxError
-from govern.sandbox.http import FaultInjector, Faults, RequestLog
+from govern.sandbox.firm import it_group_name
+from govern.sandbox.http import Faults
 from govern.sandbox.org import Organisation
-from govern.sandbox.slack.registry import start as _start_slack
+from govern.sandbox.started import Started, StartServer
 
-GRAPH_TOKEN = "sandbox-token"
-"""The bearer token the printed settings use (any token works; ``sandbox-scoped:...`` limits)."""
-
-
-@dataclass
-class Started:
-    """One running server."""
-
-    name: str
-    url: str
-    """The URL to configure govern with (Graph: the ``/v1.0`` service root)."""
-    log: RequestLog
-    """Every request served, per endpoint."""
-    injector: FaultInjector
-    """Its fault switch: ``injector.set(Faults(...))`` changes faults at run time."""
-    settings: dict[str, Any]
-    """Connector settings (TOML key -> value: text, a list, or a table) that point govern at
-    this server, as govern's settings model accepts them."""
-    section: str
-    """The TOML section / ``GOVERN_<SECTION>__`` prefix of those settings."""
-    stop: Callable[[], None]
-    server: Any
-    """The server object itself (e.g. ``GraphServer``), for tests that need more."""
-
-    def env(self) -> dict[str, str]:
-        """The settings as ``GOVERN_*`` environment variables.
-
-        Lists and tables are JSON, the form pydantic-settings parses for them from the
-        environment (comma-separated text is refused there).
-        """
-        prefix = f"GOVERN_{self.section.upper()}__"
-        return {
-            prefix + key.upper(): value if isinstance(value, str) else json.dumps(value)
-            for key, value in self.settings.items()
-        }
-
-    def toml(self) -> str:
-        """The settings as a TOML section (tables as ``[section.key]`` sub-tables)."""
-        lines = [f"[{self.section}]"]
-        tables = {k: v for k, v in self.settings.items() if isinstance(v, dict)}
-        lines += [f"{k} = {_toml(v)}" for k, v in self.settings.items() if k not in tables]
-        for key, table in tables.items():
-            lines += ["", f"[{self.section}.{key}]"]
-            lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
-        return "\n".join(lines)
-
-
-def _toml(value: Any) -> str:
-    """A TOML value: JSON's strings, numbers, booleans and arrays are TOML's too."""
-    return json.dumps(value, ensure_ascii=False)
+# Re-exported: the demo, the CLI and tests name them through the registry's module.
+__all__ = ["DEFAULT_SERVERS", "SERVERS", "ServerKind", "Servers", "Started", "it_group_name"]
 
 
 @dataclass(frozen=True)
@@ -79,100 +32,49 @@ class ServerKind:
 
     name: str
     description: str
-    start: Callable[[Organisation, Faults | None, int, dict[str, Any]], Started]
+    module: str
+    """The server package's module whose ``start`` serves it (imported when started)."""
+    fixed: dict[str, Any] = field(default_factory=dict)
+    """Options this kind always passes (the Confluence flavour)."""
 
-
-def _start_graph(
-    org: Organisation, faults: Faults | None, port: int, options: dict[str, Any]
-) -> Started:
-    from govern.sandbox.graph import GraphServer, GraphSettings
-
-    settings = options.get("graph_settings") or GraphSettings()
-    server = GraphServer(org, settings, faults).start(port)
-    # The origin rules that fit the simulated firm: its IT staff group, the app IT provisions
-    # with, and its naming convention; with them the report tells IT's communities apart.
-    origin = {
-        "it_groups": [it_group_name(org)],
-        "provisioning_app_ids": [org.app_client_id(org.directory.provisioning_app)],
-        "naming_patterns": ["^IT-"],
-    }
-    return Started(
-        name="graph",
-        url=server.url,
-        log=server.log,
-        injector=server.asgi,
-        settings={
-            "tenant_id": org.domain,
-            "auth": "static_token",
-            "static_token": GRAPH_TOKEN,
-            "graph_url": server.url,
-            "origin": origin,
-        },
-        section="m365",
-        stop=server.stop,
-        server=server,
-    )
-
-
-def _confluence_credentials(url: str, flavour: str) -> dict[str, Any]:
-    """Connector settings: Cloud signs in with email and API token, Data Center with a PAT."""
-    if flavour == "cloud":
-        return {
-            "url": url,
-            "deployment": flavour,
-            "email": "admin",
-            "api_token": "sandbox-admin-token",
-        }
-    return {"url": url, "deployment": flavour, "token": "sandbox-admin-token"}
-
-
-def _confluence(
-    flavour: str,
-) -> Callable[[Organisation, Faults | None, int, dict[str, Any]], Started]:
     def start(
-        org: Organisation, faults: Faults | None, port: int, options: dict[str, Any]
+        self, org: Organisation, faults: Faults | None, port: int, options: dict[str, Any]
     ) -> Started:
-        from govern.sandbox.confluence import start as start_confluence
-
-        server = start_confluence(org, flavour, faults=faults, port=port)
-        return Started(
-            name=f"confluence-{flavour}" if flavour == "cloud" else "confluence",
-            url=server.url,
-            log=server.requests,
-            injector=server.faults,
-            settings=_confluence_credentials(server.url, flavour),
-            section="confluence",
-            stop=server.stop,
-            server=server,
-        )
-
-    return start
+        """Serve ``org`` on 127.0.0.1 (port 0: a free one)."""
+        start: StartServer = importlib.import_module(self.module).start
+        return start(org, faults, port, {**options, **self.fixed})
 
 
 SERVERS: dict[str, ServerKind] = {
-    "graph": ServerKind(
-        "graph", "Microsoft Graph v1.0/beta (M365 groups, Teams, Engage, reports)", _start_graph
-    ),
-    "confluence": ServerKind(
-        "confluence", "Confluence Data Center (REST v1, JSON-RPC)", _confluence("datacenter")
-    ),
-    "confluence-cloud": ServerKind(
-        "confluence-cloud", "Confluence Cloud (REST v2 and v1)", _confluence("cloud")
-    ),
-    "slack": ServerKind("slack", "Slack Web API (Enterprise Grid, a free workspace)", _start_slack),
+    kind.name: kind
+    for kind in (
+        ServerKind(
+            "graph",
+            "Microsoft Graph v1.0/beta (M365 groups, Teams, Engage, reports)",
+            "govern.sandbox.graph.serve",
+        ),
+        ServerKind(
+            "confluence",
+            "Confluence Data Center (REST v1, JSON-RPC)",
+            "govern.sandbox.confluence.serve",
+            {"confluence_flavour": "datacenter"},
+        ),
+        ServerKind(
+            "confluence-cloud",
+            "Confluence Cloud (REST v2 and v1)",
+            "govern.sandbox.confluence.serve",
+            {"confluence_flavour": "cloud"},
+        ),
+        ServerKind(
+            "slack",
+            "Slack Web API (Enterprise Grid, a free workspace)",
+            "govern.sandbox.slack.serve",
+        ),
+    )
 }
 """Every server kind, by name; ``graph``, ``confluence`` and ``slack`` start by default."""
 
 DEFAULT_SERVERS = ("graph", "confluence", "slack")
-
-
-def it_group_name(org: Organisation) -> str:
-    """The display name of the simulated firm's IT staff group (a directory security group).
-
-    It fits both the m365 origin rules (``it_groups``) and the policies' steward pool
-    (``directory_group`` in ``groups.yaml``).
-    """
-    return org.groups[org.directory.it_group].name
 
 
 @dataclass

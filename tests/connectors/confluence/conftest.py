@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from govern_confluence import ConfluenceConnector, ConfluenceSettings
@@ -38,13 +37,6 @@ def org() -> Organisation:
 def site(request: pytest.FixtureRequest, org: Organisation) -> Iterator[ConfluenceSandbox]:
     with start(org, request.param) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'inventory.db'}")
-    yield s
-    s.dispose()
 
 
 @pytest.fixture

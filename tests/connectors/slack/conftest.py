@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from govern_slack import SlackSettings
@@ -12,7 +11,6 @@ from pydantic import SecretStr
 from govern.sandbox.http import Faults
 from govern.sandbox.org import Organisation, generate
 from govern.sandbox.slack.server import SlackServer
-from govern.store import Store
 
 
 @pytest.fixture
@@ -24,13 +22,6 @@ def org() -> Organisation:
 def server(org: Organisation) -> Iterator[SlackServer]:
     with SlackServer(org) as srv:
         yield srv
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'inventory.db'}")
-    yield s
-    s.dispose()
 
 
 def settings(

@@ -24,7 +24,7 @@ from govern.policy.impact.result import (
     Item,
     RequirementChange,
 )
-from govern.policy.sarif import _fingerprint, _location, _log
+from govern.policy.sarif import fingerprint, sarif_location, sarif_log
 
 EXAMPLES = 5
 """Items quoted in a result's message; the count is always exact."""
@@ -65,9 +65,11 @@ def impact_sarif(impact: Impact) -> str:
     for (change, rule_id, where), items in groups.items():
         if where:
             uri, _, line = where.rpartition(":")
-            location = _location(uri, int(line))
+            location = sarif_location(uri, int(line))
         else:
-            location = _location(impact.head.where(_FALLBACK_FILE.get(change, "model.conf")), 1)
+            location = sarif_location(
+                impact.head.where(_FALLBACK_FILE.get(change, "model.conf")), 1
+            )
         examples = "; ".join(_example(i) for i in items[:EXAMPLES])
         more = f"; and {len(items) - EXAMPLES} more" if len(items) > EXAMPLES else ""
         results.append(
@@ -80,8 +82,8 @@ def impact_sarif(impact: Impact) -> str:
                     f"({impact.base.label} -> {impact.head.label}): {examples}{more}"
                 },
                 "locations": [location],
-                "partialFingerprints": {"governImpact/v1": _fingerprint(change, rule_id)},
+                "partialFingerprints": {"governImpact/v1": fingerprint(change, rule_id)},
                 "properties": {"change": change, "rule": rule_id, "count": len(items)},
             }
         )
-    return _log([_SARIF_RULES[c] for c in used], results)
+    return sarif_log([_SARIF_RULES[c] for c in used], results)

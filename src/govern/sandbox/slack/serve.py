@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from govern.sandbox.started import Started
+
 if TYPE_CHECKING:
     from govern.sandbox.http import Faults
     from govern.sandbox.org import Organisation
-    from govern.sandbox.servers import Started
 
 
 def start(org: Organisation, faults: Faults | None, port: int, options: dict[str, Any]) -> Started:
     """Serve the organisation's Slack; the settings point govern's ``[slack]`` table at it."""
-    from govern.sandbox.servers import Started
     from govern.sandbox.slack.server import SlackServer, SlackSettings
 
     server = SlackServer(org, options.get("slack_settings") or SlackSettings(), faults).start(port)

@@ -10,8 +10,11 @@ legends are HTML, so they wrap instead of overlapping.
 from __future__ import annotations
 
 from html import escape
+from typing import ClassVar
 
 from govern.virality import svg
+from govern.virality.formats.cells import metric
+from govern.virality.formats.interface import ReportFormat
 from govern.virality.measures import LABELS, format_value
 from govern.virality.metrics import Value
 from govern.virality.report import Entry, Measure, Report
@@ -75,13 +78,6 @@ def _rec(e: Entry) -> str:
     return f'<span class="rec {r}">{r}</span>'
 
 
-def _metric(e: Entry, name: str) -> Measure:
-    for group in e.metrics.values():
-        if name in group:
-            return group[name]
-    raise KeyError(name)
-
-
 def _cell(name: str, m: Measure) -> str:
     if m.value is None:
         return f'<span class="muted" title="{escape(m.note or "")}">-</span>'
@@ -101,14 +97,14 @@ def _organisation(report: Report) -> str:
     out.append("</div>")
     points = [
         (
-            _metric(e, "members").value or 0.0,
-            _metric(e, "organic_share").value or 0.0,
+            metric(e, "members").value or 0.0,
+            metric(e, "organic_share").value or 0.0,
             e.recommendation.value if e.recommendation else "none",
-            f"{e.path}: {_metric(e, 'members').value or 0:.0f} members, "
+            f"{e.path}: {metric(e, 'members').value or 0:.0f} members, "
             f"{e.recommendation.value if e.recommendation else 'no recommendation'}",
         )
         for e in report.entries
-        if _metric(e, "organic_share").value is not None
+        if metric(e, "organic_share").value is not None
     ][:2000]  # a scatter of more points says nothing more and weighs the page down
     out.append('<div class="grid">')
     if points:
@@ -206,7 +202,7 @@ def _ranking(entries: list[Entry]) -> str:
     rows = []
     for e in entries:
         nums = "".join(
-            f'<td class="n" data-label="{h}">{_cell(n, _metric(e, n))}</td>' for n, h in NUMBERS
+            f'<td class="n" data-label="{h}">{_cell(n, metric(e, n))}</td>' for n, h in NUMBERS
         )
         reasons = "".join(f"<li>{escape(r)}</li>" for r in e.reasons[:3])
         score = f"{e.score:.0f}" if e.score is not None else "-"
@@ -329,3 +325,14 @@ helps nor hurts.</p>
 {"".join(_details(e) for e in shown)}
 </main></body></html>
 """
+
+
+class Html(ReportFormat):
+    """One self-contained page for people: charts inline, nothing fetched."""
+
+    name: ClassVar[str] = "html"
+    default_limit: ClassVar[int | None] = 100
+
+    def render(self, report: Report, *, limit: int | None) -> str:
+        """The whole report as one HTML document."""
+        return to_html(report, limit=limit)
