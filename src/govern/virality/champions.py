@@ -122,12 +122,29 @@ class _Index:
         return found
 
 
+class _Who(dict[str, str]):
+    """Principal id -> the identity an add counts for (the principal id when it has none).
+
+    A dict whose ``__missing__`` asks the index once per principal, so that the adds of one
+    adder are mapped in C (``map(who.__getitem__, pids)``).
+    """
+
+    def __init__(self, idx: _Index) -> None:
+        super().__init__()
+        self.idx = idx
+
+    def __missing__(self, pid: str) -> str:
+        found = self[pid] = self.idx.identity(pid) or pid
+        return found
+
+
 def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]) -> _Index:
     """Every person's evidence, from every grassroots community's spread."""
     idx = _Index(inv)
     active_since = inv.now - ACTIVE_DAYS * DAY
     dept_get = inv.people.department_of.get
-    idents, by_pid = idx._identity, idx.by_pid
+    who = _Who(idx)
+    by_pid = idx.by_pid
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
@@ -140,19 +157,18 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             if p is None:
                 continue
             p.weight[cid] += len(added)
-            # Millions of adds at the xl size: bound methods and the identity cache in locals.
-            add, own, brought = p.added.add, p.department, p.brought
-            for pid, _ts in added:
-                who = (idents[pid] if pid in idents else idx.identity(pid)) or pid
-                add(who)
-                d = dept_get(pid)
-                if d is not None and d != own:
-                    brought.add(d)
-                if posts is not None:
-                    p.activity_known = True
-                    seen = posts.get(pid)
-                    if seen is not None and seen[1] >= active_since:
-                        p.active.add(who)
+            # Millions of adds at the xl size: each step runs over the whole list in C (map,
+            # set.update), not a Python loop per added person.
+            p.added.update(map(who.__getitem__, added))
+            brought = set(map(dept_get, added))
+            brought.discard(None)
+            brought.discard(p.department)
+            p.brought.update(brought)  # type: ignore[arg-type]  # None discarded above
+            if posts is not None:
+                p.activity_known = True
+                p.active.update(
+                    who[pid] for pid in added if (s := posts.get(pid)) and s[1] >= active_since
+                )
         if sp.posts is not None:
             for pid, (n, _last) in sp.posts.items():
                 p = idx.person(pid)

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 
@@ -27,6 +27,9 @@ from govern.store import schema as s
 from govern.store.store import Store
 from govern.virality.people import People, load_people
 from govern.virality.rows import epoch, parse, tuples
+
+if TYPE_CHECKING:
+    from govern.virality.spread import Adds
 
 WINDOWS = (30, 90)
 """The growth windows, in days."""
@@ -104,6 +107,8 @@ class Facts:
     """The newest activity report per period (D7, D30, D90, D180)."""
     created: float | None = None
     """``community.created_at`` in epoch seconds (converted once: it is read per window)."""
+    adds: Adds | None = None
+    """Who added whom (``spread.Adds``), computed once on first use by the measures."""
 
 
 @dataclass
