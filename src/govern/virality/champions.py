@@ -54,7 +54,7 @@ def notable(inv: Inventory, entries: Iterable[Entry]) -> dict[str, str]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     """Evidence gathered for one person (one identity across tools)."""
 
