@@ -25,11 +25,9 @@ BATCH = 100_000
 
 PrincipalRow = tuple[str, str, str | None, str | None, str]
 """(principal id, kind, email, department, connector) of a current principal."""
-GrantRow = tuple[str, str, int, float | None, str | None, int, int]
+GrantRow = tuple[str, str, int, float | None, str | None, int, int | None, int]
 """(community id, principal id, owner (1/0), since in epoch seconds or None, added by,
-valid_from, scope id) of a current grant."""
-EndedGrantRow = tuple[str, str, int, int, int]
-"""(community id, principal id, valid_from, valid_to, scope id) of a grant that has ended."""
+valid_from, valid_to (None while current), scope id) of a grant."""
 SpanRow = tuple[str, str, int, int | None]
 """(community id, principal id, valid_from, valid_to) of any grant, current or ended."""
 
@@ -62,8 +60,12 @@ class BulkReader:
         t = s.communities
         return self._tuples(select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None)))
 
-    def current_grants(self, owner_role: str) -> Iterator[list[GrantRow]]:
-        """Every current grant, with ``owner`` 1 where its role is ``owner_role``."""
+    def grants(self, owner_role: str) -> Iterator[list[GrantRow]]:
+        """Every grant row, current and ended (``valid_to`` None while current).
+
+        ``owner`` is 1 where the role is ``owner_role``. One scan of the table: a second query
+        for the ended rows alone would scan all of it again (``valid_to`` leads no index).
+        """
         t = s.grants
         q = select(
             t.c.community_id,
@@ -72,16 +74,9 @@ class BulkReader:
             self._epoch(t.c.since),
             t.c.added_by,
             t.c.valid_from,
+            t.c.valid_to,
             t.c.scope_id,
-        ).where(t.c.valid_to.is_(None))
-        return self._tuples(q)
-
-    def ended_grants(self) -> Iterator[list[EndedGrantRow]]:
-        """Every grant that has ended (left, or changed role): it counts in past member counts."""
-        t = s.grants
-        q = select(
-            t.c.community_id, t.c.principal_id, t.c.valid_from, t.c.valid_to, t.c.scope_id
-        ).where(t.c.valid_to.is_not(None))
+        )
         return self._tuples(q)
 
     def newest_activity(self) -> Iterator[list[tuple[Any]]]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from govern.model import Lifecycle, Origin
@@ -54,23 +55,28 @@ def notable(inv: Inventory, entries: Iterable[Entry]) -> dict[str, str]:
     return out
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class _Person:
     """Evidence gathered for one person (one identity across tools)."""
 
+    # Two hundred thousand people at the xl size, most with no evidence of some kinds: the
+    # collections start as shared empty frozensets and become sets on their first write.
     identity: str
     department: str | None
-    added: set[str] = field(default_factory=set)
-    active: set[str] = field(default_factory=set)
+    added: AbstractSet[str] = _NONE
+    active: AbstractSet[str] = _NONE
     activity_known: bool = False
     bulk: int = 0
     posts: int | None = None
     lone: int = 0
-    brought: set[str] = field(default_factory=set)
+    brought: AbstractSet[str] = _NONE
     started: list[str] = field(default_factory=list)
     weight: Counter[str] = field(default_factory=Counter)
     """Community id -> how much this person did there (adds, posts, lone links)."""
-    owns: set[str] = field(default_factory=set)
+    owns: AbstractSet[str] = _NONE
 
 
 class _Index:
@@ -159,15 +165,17 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             p.weight[cid] += len(added)
             # Millions of adds at the xl size: each step runs over the whole list in C (map,
             # set.update), not a Python loop per added person.
-            p.added.update(map(who.__getitem__, added))
+            p.added = _grown(p.added, map(who.__getitem__, added))
             brought = set(map(dept_get, added))
             brought.discard(None)
             brought.discard(p.department)
-            p.brought.update(brought)  # type: ignore[arg-type]  # None discarded above
+            if brought:
+                p.brought = _grown(p.brought, brought)  # type: ignore[arg-type]  # no None
             if posts is not None:
                 p.activity_known = True
-                p.active.update(
-                    who[pid] for pid in added if (s := posts.get(pid)) and s[1] >= active_since
+                p.active = _grown(
+                    p.active,
+                    (who[pid] for pid in added if (s := posts.get(pid)) and s[1] >= active_since),
                 )
         if sp.posts is not None:
             for pid, (n, _last) in sp.posts.items():
@@ -187,8 +195,16 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
         for owner in f.owners:
             p = idx.person(owner)
             if p is not None:
-                p.owns.add(cid)
+                p.owns = _grown(p.owns, (cid,))
     return idx
+
+
+def _grown(found: AbstractSet[str], more: Iterable[str]) -> set[str]:
+    """``found`` (a set, or the shared empty one) with ``more`` added, updated in place."""
+    if isinstance(found, set):
+        found.update(more)
+        return found
+    return set(more)
 
 
 def _top(

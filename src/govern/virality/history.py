@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from govern.model import Activity, Community, Role
-from govern.store.bulk import BulkReader, EndedGrantRow, GrantRow, bulk_reader
+from govern.store.bulk import BulkReader, GrantRow, bulk_reader
 from govern.store.store import Store
 from govern.virality.people import People, read_people
 from govern.virality.rows import parse
@@ -138,13 +138,9 @@ def load(store: Store) -> Inventory:
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        # Principal ids repeat on every grant (as member and as adder): keep one string each.
-        canon = {pid: pid for pid in people.by_id}
         seen = {cid: _Seen() for cid in facts}
-        for batch in reader.current_grants(Role.OWNER.value):
-            _add_current(batch, facts, seen, canon)
-        for ended in reader.ended_grants():
-            _add_ended(ended, facts, seen, canon)
+        for batch in reader.grants(Role.OWNER.value):
+            _add_grants(batch, facts, seen)
         now = max((c.last_at for c in clocks.values()), default=0.0)
         _past(facts, seen, clocks, now, people.not_people)
         del seen
@@ -186,27 +182,33 @@ class _Seen:
     """Grants that have ended since: (principal, valid_from, valid_to)."""
 
 
-def _add_current(
-    batch: list[GrantRow], facts: dict[str, Facts], seen: dict[str, _Seen], canon: dict[str, str]
-) -> None:
-    """Current grants: each makes its principal a member, with how it joined."""
+def _add_grants(batch: list[GrantRow], facts: dict[str, Facts], seen: dict[str, _Seen]) -> None:
+    """Current grants make their principal a member; ended ones count in past member counts."""
     last: str | None = None
     f: Facts | None = None
     first: dict[str, int] = {}
+    ended: list[tuple[str, int, int]] = []
     scope = first_seq = -1
-    intern = canon.setdefault
-    for cid, pid, owner, since, added_by, valid_from, scope_id in batch:
+    # One adder adds several members of a community: keep one string per adder and community
+    # (a small dict; interning every id in one organisation-wide dict costs 3 s at xl).
+    adders: dict[str, str] = {}
+    for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
         # Rows come mostly grouped by community (as snapshots wrote them): comparing with the
         # previous row's id is cheaper than a lookup in 50,000 communities.
         if cid != last:
             last, f = cid, facts.get(cid)
             if f is not None:
-                first, scope, first_seq = seen[cid].first, f.clock.scope_id, f.clock.first_seq
+                first, ended = seen[cid].first, seen[cid].ended
+                scope, first_seq = f.clock.scope_id, f.clock.first_seq
+                adders = {}
         if f is None:
             continue
-        pid = intern(pid, pid)
+        if valid_to is not None:
+            if scope_id == scope:
+                ended.append((pid, valid_from, valid_to))
+            continue
         if added_by is not None:
-            added_by = intern(added_by, added_by)
+            added_by = adders.setdefault(added_by, added_by)
         if since is not None:
             join: Join = (float(since), added_by, True)
         elif valid_from > first_seq:
@@ -223,20 +225,6 @@ def _add_current(
             f.owners.add(pid)
         if scope_id == scope and valid_from < first.get(pid, valid_from + 1):
             first[pid] = valid_from
-
-
-def _add_ended(
-    batch: list[EndedGrantRow],
-    facts: dict[str, Facts],
-    seen: dict[str, _Seen],
-    canon: dict[str, str],
-) -> None:
-    """Grants that have ended: only the past member counts read them."""
-    intern = canon.setdefault
-    for cid, pid, valid_from, valid_to, scope_id in batch:
-        f = facts.get(cid)
-        if f is not None and scope_id == f.clock.scope_id:
-            seen[cid].ended.append((intern(pid, pid), valid_from, valid_to))
 
 
 def _past(
