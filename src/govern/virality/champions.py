@@ -74,7 +74,7 @@ class _Person:
     lone: int = 0
     brought: AbstractSet[str] = _NONE
     started: list[str] = field(default_factory=list)
-    weight: Counter[str] = field(default_factory=Counter)
+    weight: dict[str, int] = field(default_factory=dict)
     """Community id -> how much this person did there (adds, posts, lone links)."""
     owns: AbstractSet[str] = _NONE
 
@@ -162,7 +162,7 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             p = by_pid[adder] if adder in by_pid else idx.person(adder)
             if p is None:
                 continue
-            p.weight[cid] += len(added)
+            p.weight[cid] = p.weight.get(cid, 0) + len(added)
             # Millions of adds at the xl size: each step runs over the whole list in C (map,
             # set.update), not a Python loop per added person.
             p.added = _grown(p.added, map(who.__getitem__, added))
@@ -182,16 +182,16 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
                 p = idx.person(pid)
                 if p is not None:
                     p.posts = (p.posts or 0) + n
-                    p.weight[cid] += n
+                    p.weight[cid] = p.weight.get(cid, 0) + n
         for pid in sp.lone:
             p = idx.person(pid)
             if p is not None:
                 p.lone += 1
-                p.weight[cid] += 1
+                p.weight[cid] = p.weight.get(cid, 0) + 1
         creator = f.community.created_by
         if cid in nets and creator and (p := idx.person(creator)) is not None:
             p.started.append(cid)
-            p.weight[cid] += 1
+            p.weight[cid] = p.weight.get(cid, 0) + 1
         for owner in f.owners:
             p = idx.person(owner)
             if p is not None:
