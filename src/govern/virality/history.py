@@ -107,6 +107,8 @@ class Facts:
     """``community.created_at`` in epoch seconds (converted once: it is read per window)."""
     adds: Adds | None = None
     """Who added whom (``spread.Adds``), computed once on first use by the measures."""
+    departments: Counter[str] | None = None
+    """Members per known department, kept by the breadth measure for the champions section."""
 
 
 @dataclass

@@ -418,6 +418,8 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
     out.departments = Counter(filter(None, map(people.department_of.get, joins)))
+    if joins is f.members:
+        f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
     out.values.update(
         engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None, said)

@@ -103,9 +103,11 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
     # (map, Counter) rather than a Python loop: two million members at the xl size.
     if members >= LONE_LINK_MIN and grassroots(f):
         get = department_of.get
-        depts: Counter[str | None] = Counter(map(get, f.members))
-        del depts[None]  # members of no known department (Counter ignores a missing key)
-        singles = [d for d, n in depts.items() if n == 1 and d is not None]
+        # Counted once by the breadth measure when it ran on the same members.
+        depts = f.departments
+        if depts is None:
+            depts = Counter(filter(None, map(get, f.members)))
+        singles = [d for d, n in depts.items() if n == 1]
         if singles and len(depts) > 1:
             where = {get(pid): pid for pid in f.members}
             out.lone = {where[d]: d for d in singles}
