@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
 
@@ -30,6 +30,15 @@ GrantRow = tuple[str, str, int, float | None, str | None, int, int | None, int]
 valid_from, valid_to (None while current), scope id) of a grant."""
 SpanRow = tuple[str, str, int, int | None]
 """(community id, principal id, valid_from, valid_to) of any grant, current or ended."""
+
+
+class PrincipalBrief(NamedTuple):
+    """A current principal as the steward pool reads it."""
+
+    id: str
+    kind: str
+    email: str | None
+    department: str | None
 
 
 @contextmanager
@@ -54,6 +63,23 @@ class BulkReader:
             .where(t.c.valid_to.is_(None))
         )
         return self._tuples(q)
+
+    def principal_briefs(self) -> list[PrincipalBrief]:
+        """Every current principal's id, kind, email and department (the steward pool's read)."""
+        t = s.principals
+        q = select(t.c.id, t.c.kind, t.c.email, t.c.department).where(t.c.valid_to.is_(None))
+        return [PrincipalBrief(*row) for batch in self._tuples(q) for row in batch]
+
+    def group_documents(self) -> Iterator[list[tuple[str, Any]]]:
+        """(id, JSON document) of every current group principal."""
+        t = s.principals
+        q = select(t.c.id, t.c.data).where(t.c.valid_to.is_(None), t.c.kind == "group")
+        return self._tuples(q)
+
+    def membership_edges(self) -> Iterator[list[tuple[str, str]]]:
+        """(group id, member id) of every current directory-group membership."""
+        t = s.memberships
+        return self._tuples(select(t.c.group_id, t.c.member_id).where(t.c.valid_to.is_(None)))
 
     def communities(self) -> Iterator[list[tuple[int, Any]]]:
         """(scope id, JSON document) of every current community."""
