@@ -195,7 +195,10 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
         for owner in f.owners:
             p = idx.person(owner)
             if p is not None:
-                p.owns = _grown(p.owns, (cid,))
+                if isinstance(p.owns, set):
+                    p.owns.add(cid)  # inline: one per owner and community (a million at xl)
+                else:
+                    p.owns = {cid}
     return idx
 
 
