@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from govern.model import Lifecycle, Origin
@@ -54,23 +55,28 @@ def notable(inv: Inventory, entries: Iterable[Entry]) -> dict[str, str]:
     return out
 
 
-@dataclass
+_NONE: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
 class _Person:
     """Evidence gathered for one person (one identity across tools)."""
 
+    # Two hundred thousand people at the xl size, most with no evidence of some kinds: the
+    # collections start as shared empty frozensets and become sets on their first write.
     identity: str
     department: str | None
-    added: set[str] = field(default_factory=set)
-    active: set[str] = field(default_factory=set)
+    added: AbstractSet[str] = _NONE
+    active: AbstractSet[str] = _NONE
     activity_known: bool = False
     bulk: int = 0
     posts: int | None = None
     lone: int = 0
-    brought: set[str] = field(default_factory=set)
+    brought: AbstractSet[str] = _NONE
     started: list[str] = field(default_factory=list)
-    weight: Counter[str] = field(default_factory=Counter)
+    weight: dict[str, int] = field(default_factory=dict)
     """Community id -> how much this person did there (adds, posts, lone links)."""
-    owns: set[str] = field(default_factory=set)
+    owns: AbstractSet[str] = _NONE
 
 
 class _Index:
@@ -122,12 +128,29 @@ class _Index:
         return found
 
 
+class _Who(dict[str, str]):
+    """Principal id -> the identity an add counts for (the principal id when it has none).
+
+    A dict whose ``__missing__`` asks the index once per principal, so that the adds of one
+    adder are mapped in C (``map(who.__getitem__, pids)``).
+    """
+
+    def __init__(self, idx: _Index) -> None:
+        super().__init__()
+        self.idx = idx
+
+    def __missing__(self, pid: str) -> str:
+        found = self[pid] = self.idx.identity(pid) or pid
+        return found
+
+
 def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]) -> _Index:
     """Every person's evidence, from every grassroots community's spread."""
     idx = _Index(inv)
     active_since = inv.now - ACTIVE_DAYS * DAY
     dept_get = inv.people.department_of.get
-    idents, by_pid = idx._identity, idx.by_pid
+    who = _Who(idx)
+    by_pid = idx.by_pid
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
@@ -139,40 +162,52 @@ def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, 
             p = by_pid[adder] if adder in by_pid else idx.person(adder)
             if p is None:
                 continue
-            p.weight[cid] += len(added)
-            # Millions of adds at the xl size: bound methods and the identity cache in locals.
-            add, own, brought = p.added.add, p.department, p.brought
-            for pid, _ts in added:
-                who = (idents[pid] if pid in idents else idx.identity(pid)) or pid
-                add(who)
-                d = dept_get(pid)
-                if d is not None and d != own:
-                    brought.add(d)
-                if posts is not None:
-                    p.activity_known = True
-                    seen = posts.get(pid)
-                    if seen is not None and seen[1] >= active_since:
-                        p.active.add(who)
+            p.weight[cid] = p.weight.get(cid, 0) + len(added)
+            # Millions of adds at the xl size: each step runs over the whole list in C (map,
+            # set.update), not a Python loop per added person.
+            p.added = _grown(p.added, map(who.__getitem__, added))
+            brought = set(map(dept_get, added))
+            brought.discard(None)
+            brought.discard(p.department)
+            if brought:
+                p.brought = _grown(p.brought, brought)  # type: ignore[arg-type]  # no None
+            if posts is not None:
+                p.activity_known = True
+                p.active = _grown(
+                    p.active,
+                    (who[pid] for pid in added if (s := posts.get(pid)) and s[1] >= active_since),
+                )
         if sp.posts is not None:
             for pid, (n, _last) in sp.posts.items():
                 p = idx.person(pid)
                 if p is not None:
                     p.posts = (p.posts or 0) + n
-                    p.weight[cid] += n
+                    p.weight[cid] = p.weight.get(cid, 0) + n
         for pid in sp.lone:
             p = idx.person(pid)
             if p is not None:
                 p.lone += 1
-                p.weight[cid] += 1
+                p.weight[cid] = p.weight.get(cid, 0) + 1
         creator = f.community.created_by
         if cid in nets and creator and (p := idx.person(creator)) is not None:
             p.started.append(cid)
-            p.weight[cid] += 1
+            p.weight[cid] = p.weight.get(cid, 0) + 1
         for owner in f.owners:
             p = idx.person(owner)
             if p is not None:
-                p.owns.add(cid)
+                if isinstance(p.owns, set):
+                    p.owns.add(cid)  # inline: one per owner and community (a million at xl)
+                else:
+                    p.owns = {cid}
     return idx
+
+
+def _grown(found: AbstractSet[str], more: Iterable[str]) -> set[str]:
+    """``found`` (a set, or the shared empty one) with ``more`` added, updated in place."""
+    if isinstance(found, set):
+        found.update(more)
+        return found
+    return set(more)
 
 
 def _top(

@@ -18,15 +18,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import and_, func, select
+from typing import TYPE_CHECKING
 
 from govern.model import Activity, Community, Role
-from govern.store import schema as s
+from govern.store.bulk import BulkReader, GrantRow, bulk_reader
 from govern.store.store import Store
-from govern.virality.people import People, load_people
-from govern.virality.rows import epoch, parse, tuples
+from govern.virality.people import People, read_people
+from govern.virality.rows import parse
+
+if TYPE_CHECKING:
+    from govern.virality.spread import Adds
 
 WINDOWS = (30, 90)
 """The growth windows, in days."""
@@ -104,6 +105,10 @@ class Facts:
     """The newest activity report per period (D7, D30, D90, D180)."""
     created: float | None = None
     """``community.created_at`` in epoch seconds (converted once: it is read per window)."""
+    adds: Adds | None = None
+    """Who added whom (``spread.Adds``), computed once on first use by the measures."""
+    departments: Counter[str] | None = None
+    """Members per known department, kept by the breadth measure for the champions section."""
 
 
 @dataclass
@@ -132,13 +137,16 @@ class Inventory:
 def load(store: Store) -> Inventory:
     """Read the current inventory and the history the report needs."""
     clocks = _clocks(store)
-    people = load_people(store)
-    with store._connect() as conn:
-        facts = _communities(conn, clocks)
-        seen = _grants(conn, facts)
+    with bulk_reader(store) as reader:
+        people = read_people(reader)
+        facts = _communities(reader, clocks)
+        seen = {cid: _Seen() for cid in facts}
+        for batch in reader.grants(Role.OWNER.value):
+            _add_grants(batch, facts, seen)
         now = max((c.last_at for c in clocks.values()), default=0.0)
         _past(facts, seen, clocks, now, people.not_people)
-        _activity(conn, facts)
+        del seen
+        _activity(reader, facts)
     return Inventory(now=now, clocks=clocks, people=people, facts=facts)
 
 
@@ -154,11 +162,9 @@ def _clocks(store: Store) -> dict[int, Clock]:
     return clocks
 
 
-def _communities(conn: Any, clocks: dict[int, Clock]) -> dict[str, Facts]:
-    t = s.communities
+def _communities(reader: BulkReader, clocks: dict[int, Clock]) -> dict[str, Facts]:
     out: dict[str, Facts] = {}
-    q = select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None))
-    for batch in tuples(conn, q):
+    for batch in reader.communities():
         for scope_id, data in batch:
             if scope_id not in clocks:
                 continue
@@ -178,58 +184,45 @@ class _Seen:
     """Grants that have ended since: (principal, valid_from, valid_to)."""
 
 
-def _grants(conn: Any, facts: dict[str, Facts]) -> dict[str, _Seen]:
-    """Read every grant row once: current ones become members, all of them count the past."""
-    t = s.grants
-    q = select(
-        t.c.community_id,
-        t.c.principal_id,
-        t.c.role == Role.OWNER.value,
-        epoch(conn, t.c.since),
-        t.c.added_by,
-        t.c.valid_from,
-        t.c.valid_to,
-        t.c.scope_id,
-    )
-    seen: dict[str, _Seen] = {cid: _Seen() for cid in facts}
-    # Millions of rows: read them as plain tuples from the driver, not as SQLAlchemy rows.
-    for batch in tuples(conn, q):
-        _add_grants(batch, facts, seen)
-    return seen
-
-
-def _add_grants(
-    batch: list[tuple[Any, ...]], facts: dict[str, Facts], seen: dict[str, _Seen]
-) -> None:
+def _add_grants(batch: list[GrantRow], facts: dict[str, Facts], seen: dict[str, _Seen]) -> None:
+    """Current grants make their principal a member; ended ones count in past member counts."""
     last: str | None = None
     f: Facts | None = None
     first: dict[str, int] = {}
     ended: list[tuple[str, int, int]] = []
-    scope = -1
+    scope = first_seq = -1
+    # One adder adds several members of a community: keep one string per adder and community
+    # (a small dict; interning every id in one organisation-wide dict costs 3 s at xl).
+    adders: dict[str, str] = {}
     for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
         # Rows come mostly grouped by community (as snapshots wrote them): comparing with the
         # previous row's id is cheaper than a lookup in 50,000 communities.
         if cid != last:
             last, f = cid, facts.get(cid)
             if f is not None:
-                first, ended, scope = seen[cid].first, seen[cid].ended, f.clock.scope_id
+                first, ended = seen[cid].first, seen[cid].ended
+                scope, first_seq = f.clock.scope_id, f.clock.first_seq
+                adders = {}
         if f is None:
             continue
         if valid_to is not None:
             if scope_id == scope:
                 ended.append((pid, valid_from, valid_to))
             continue
+        if added_by is not None:
+            added_by = adders.setdefault(added_by, added_by)
         if since is not None:
             join: Join = (float(since), added_by, True)
-        elif valid_from > f.clock.first_seq:
+        elif valid_from > first_seq:
             # Not there at the first snapshot: it joined between two snapshots.
             join = (f.clock.time_of(valid_from), added_by, False)
         else:
             join = (None, added_by, False)
-        old = f.members.setdefault(pid, join)
+        members = f.members
+        old = members.setdefault(pid, join)
         # A second grant of the same person (owner and member): keep the earliest known join.
         if old is not join and join[0] is not None and (old[0] is None or join[0] < old[0]):
-            f.members[pid] = join
+            members[pid] = join
         if owner:
             f.owners.add(pid)
         if scope_id == scope and valid_from < first.get(pid, valid_from + 1):
@@ -273,23 +266,9 @@ def _past(
             f.past[w] = n + len(gone)
 
 
-def _activity(conn: Any, facts: dict[str, Facts]) -> None:
+def _activity(reader: BulkReader, facts: dict[str, Facts]) -> None:
     """The newest report of each community and period (reports are append-only per snapshot)."""
-    t = s.activity
-    newest = (
-        select(t.c.community_id, t.c.period, func.max(t.c.snapshot_seq).label("seq"))
-        .group_by(t.c.community_id, t.c.period)
-        .subquery()
-    )
-    q = select(t.c.data).join(
-        newest,
-        and_(
-            t.c.community_id == newest.c.community_id,
-            t.c.period == newest.c.period,
-            t.c.snapshot_seq == newest.c.seq,
-        ),
-    )
-    for batch in tuples(conn, q):
+    for batch in reader.newest_activity():
         for (data,) in batch:
             a = parse(Activity, data)
             f = facts.get(a.community_id)
@@ -320,15 +299,10 @@ def curves(
     out: dict[str, list[tuple[float, int]]] = {cid: [] for cid in wanted}
     if not wanted:
         return out
-    t = s.grants
     rows: dict[str, list[tuple[str, int, int | None]]] = {cid: [] for cid in wanted}
-    with store._connect() as conn:
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            q = select(t.c.community_id, t.c.principal_id, t.c.valid_from, t.c.valid_to).where(
-                t.c.community_id.in_(chunk)
-            )
-            for cid, pid, vf, vt in conn.execute(q):
+    with bulk_reader(store) as reader:
+        for batch in reader.grant_spans(wanted):
+            for cid, pid, vf, vt in batch:
                 rows[cid].append((pid, vf, vt))
     for cid in wanted:
         clock = inventory.facts[cid].clock

@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 from govern.virality.history import WINDOWS, Facts, Inventory, Join
 from govern.virality.people import People
+from govern.virality.spread import Adds, adds_of
+from govern.virality.spread import adds as adds_cached
 from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
@@ -248,6 +250,7 @@ def spread(
     th: Thresholds,
     first_at: float,
     interval_days: float | None = None,
+    adds: Adds | None = None,
 ) -> dict[str, Value]:
     """Organic versus broadcast growth, from when and by whom members were added.
 
@@ -264,70 +267,72 @@ def spread(
     their precision stated (one snapshot interval, ``interval_days``), never for bulk adds, as
     a weekly snapshot would make any week's joins look like one burst.
     """
+    a = adds if adds is not None else adds_of(joins)
     members = len(joins)
-    keys = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
-    # One pass over the members (millions across the organisation): collect join times, adds
-    # per adder, and the peer and service-account counts together.
-    services = people.services
-    by_adder: dict[str, list[float]] = {}
-    times: list[float] = []
-    system = peers = with_adder = attributed = between = 0
-    system_adders: set[str] = set()
-    for pid, (ts, adder, own) in joins.items():
-        if ts is None:
-            continue
-        times.append(ts)
-        if adder is None and not own:
-            between += 1  # first seen at a snapshot: timing only
-            continue
-        attributed += 1
-        if adder is None:
-            continue
-        with_adder += 1
-        if adder == pid:
-            peers += 1
-            continue
-        if adder not in owners:
-            peers += 1
-        if adder in services:
-            system += 1
-            system_adders.add(adder)
-        elif (added := by_adder.get(adder)) is not None:
-            added.append(ts)
-        else:
-            by_adder[adder] = [ts]
     since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
-    out: dict[str, Value] = {}
-    if len(times) < 2 or len(times) * 2 < members:
-        note = (
-            f"not measurable yet: join dates known for {len(times)} of {members} members "
-            f"(joins after the first snapshot on {since} count)"
-        )
-        out["join_span_days"] = Value(None, note)
-    else:
-        times.sort()
-        span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
-        precise = None
-        if between:
-            within = f" (up to {interval_days:.0f} days)" if interval_days else ""
-            precise = (
-                f"{between} of {len(times)} join times known to within one snapshot "
-                f"interval{within}"
-            )
-        out["join_span_days"] = Value(span, precise)
+    out = {"join_span_days": _join_span(a, members, since, interval_days)}
+    attributed = len(a.times) - a.between
     if members == 0 or attributed < max(min(members, 5), 0.1 * members):
         note = (
             f"not measurable yet: join dates known for {attributed} of {members} members "
             f"from the tool (who added whom; joins seen only between snapshots since {since} "
             f"have no adder)"
         )
-        out.update({k: Value(None, note) for k in keys if k != "join_span_days"})
-        return {k: out[k] for k in keys}
+        out.update({k: Value(None, note) for k in SPREAD_KEYS if k != "join_span_days"})
+        return {k: out[k] for k in SPREAD_KEYS}
     basis = (
         None
         if attributed == members
         else f"from the {attributed} of {members} joins the tool attributes (earlier ones unknown)"
     )
+    services = people.services
+    # Adds by service accounts (provisioning, directory sync) are broadcast, never bursts.
+    system = sum(len(pids) for adder, pids in a.by_adder.items() if adder in services)
+    times = {
+        adder: [joins[pid][0] or 0.0 for pid in pids]
+        for adder, pids in a.by_adder.items()
+        if adder not in services
+    }
+    broadcast, largest = _bursts(times, th, members)
+    with_adder = attributed - a.own_no_adder
+    # Peers: people who joined by themselves or were added by someone who does not own it.
+    peers = a.self_adds + sum(len(p) for adder, p in a.by_adder.items() if adder not in owners)
+    out["organic_share"] = Value((attributed - broadcast - system) / attributed, basis)
+    out["largest_burst_share"] = Value(largest / members)
+    out["peer_share"] = (
+        Value(peers / with_adder, basis)
+        if with_adder
+        else Value(None, "the tool does not say who added members")
+    )
+    out["adders"] = Value(float(len(a.by_adder)), basis)
+    return {k: out[k] for k in SPREAD_KEYS}
+
+
+SPREAD_KEYS = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
+"""The organic-spread components, in the order the report lists them."""
+
+
+def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -> Value:
+    """Days between the 10th and 90th percentile of join times, with its precision stated."""
+    if len(a.times) < 2 or len(a.times) * 2 < members:
+        return Value(
+            None,
+            f"not measurable yet: join dates known for {len(a.times)} of {members} members "
+            f"(joins after the first snapshot on {since} count)",
+        )
+    times = sorted(a.times)
+    span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
+    precise = None
+    if a.between:
+        within = f" (up to {interval_days:.0f} days)" if interval_days else ""
+        precise = (
+            f"{a.between} of {len(times)} join times known to within one snapshot interval{within}"
+        )
+    return Value(span, precise)
+
+
+def _bursts(by_adder: dict[str, list[float]], th: Thresholds, members: int) -> tuple[int, int]:
+    """Members added in bulk, and the largest run of adds by one adder (see :func:`spread`)."""
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
     broadcast, largest = 0, 1 if by_adder else 0
@@ -347,16 +352,7 @@ def spread(
                 if size >= need:
                     broadcast += size
                 start = end
-    organic = attributed - broadcast - system
-    out["organic_share"] = Value(organic / attributed, basis)
-    out["largest_burst_share"] = Value(largest / members)
-    out["peer_share"] = (
-        Value(peers / with_adder, basis)
-        if with_adder
-        else Value(None, "the tool does not say who added members")
-    )
-    out["adders"] = Value(float(len(by_adder) + len(system_adders)), basis)
-    return {k: out[k] for k in keys}
+    return broadcast, largest
 
 
 def _quantile(sorted_values: Sequence[float], q: float) -> float:
@@ -422,6 +418,8 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
     out.departments = Counter(filter(None, map(people.department_of.get, joins)))
+    if joins is f.members:
+        f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
     out.values.update(
         engagement(n, active, d30.posts if d30 else None, d30.page_edits if d30 else None, said)
@@ -430,7 +428,10 @@ def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
         for key in ("active_users", "active_ratio", "posts_per_member"):
             v = out.values[key]
             out.values[key] = Value(v.value, f"from the {period} report (no D30 report)", v.rank_as)
-    out.values.update(spread(joins, owners, people, th, f.clock.first_at, f.clock.interval_days))
+    # The members' adds are walked once and kept: the champions section reads them again.
+    a = adds_cached(f) if joins is f.members else adds_of(joins)
+    interval = f.clock.interval_days
+    out.values.update(spread(joins, owners, people, th, f.clock.first_at, interval, a))
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
     stamps = [t for t in last if t is not None]

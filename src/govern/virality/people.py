@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from govern.store import schema as s
+from govern.store.bulk import BulkReader, bulk_reader
 from govern.store.store import Store
-from govern.virality.rows import tuples
 
 DIRECTORY = "m365"
 """The connector whose departments win when tools disagree."""
@@ -99,12 +96,12 @@ def _domain(email: str | None) -> str | None:
 
 def load_people(store: Store) -> People:
     """Read every current principal and resolve departments by email."""
-    t, sc = s.principals, s.scopes
-    q = (
-        select(t.c.id, t.c.kind, t.c.email, t.c.department, sc.c.connector)
-        .join(sc, sc.c.id == t.c.scope_id)
-        .where(t.c.valid_to.is_(None))
-    )
+    with bulk_reader(store) as reader:
+        return read_people(reader)
+
+
+def read_people(reader: BulkReader) -> People:
+    """:func:`load_people` on an open reader (the report reads every table on one)."""
     # (id, kind, lowercased email, department): emails are lowercased once, for both passes.
     rows: list[tuple[str, str, str | None, str | None]] = []
     dept_by_email: dict[str, str] = {}
@@ -112,24 +109,23 @@ def load_people(store: Store) -> People:
     employee_domains: Counter[str] = Counter()
     directory_domains: Counter[str] = Counter()
     emails: dict[str, set[str]] = {}
-    with store._connect() as conn:
-        for batch in tuples(conn, q):
-            for pid, kind, email, dept, connector in batch:
-                email = email.lower() if email else None
-                rows.append((pid, kind, email, dept))
-                if not email:
-                    continue
-                if kind == "employee":
-                    emails.setdefault(connector, set()).add(email)
-                    if d := _domain(email):
-                        employee_domains[d] += 1
-                        if connector == DIRECTORY:
-                            directory_domains[d] += 1
-                if dept:
+    for batch in reader.principals():
+        for pid, kind, email, dept, connector in batch:
+            email = email.lower() if email else None
+            rows.append((pid, kind, email, dept))
+            if not email:
+                continue
+            if kind == "employee":
+                emails.setdefault(connector, set()).add(email)
+                if d := _domain(email):
+                    employee_domains[d] += 1
                     if connector == DIRECTORY:
-                        directory_dept[email] = dept
-                    else:
-                        dept_by_email.setdefault(email, dept)
+                        directory_domains[d] += 1
+            if dept:
+                if connector == DIRECTORY:
+                    directory_dept[email] = dept
+                else:
+                    dept_by_email.setdefault(email, dept)
     dept_by_email.update(directory_dept)
     # Without a directory connector, every employee domain counts as the organisation's.
     domains = frozenset(directory_domains or employee_domains)

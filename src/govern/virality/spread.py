@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from govern.model import Origin
-from govern.virality.history import Facts, Inventory
+from govern.virality.history import Facts, Inventory, Join
 from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
@@ -70,8 +71,8 @@ class Burst:
 class CommunitySpread:
     """What one community's joins say about who carried it."""
 
-    organic: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    """Adder -> (added principal, when) for adds that were not part of a bulk add."""
+    organic: dict[str, list[str]] = field(default_factory=dict)
+    """Adder -> the principals it added that were not part of a bulk add."""
     bulk: int = 0
     """Members who came in through a bulk add."""
     burst: Burst | None = None
@@ -98,32 +99,27 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
     """Organic and bulk adds, posts per author and lone links of one community."""
     out = CommunitySpread(posts=authors(f))
     members = len(f.members)
-    by_adder: dict[str, list[tuple[str, float]]] = {}
     # Lone links only matter where people, not IT, made the community. Counted with builtins
     # (map, Counter) rather than a Python loop: two million members at the xl size.
     if members >= LONE_LINK_MIN and grassroots(f):
         get = department_of.get
-        depts: Counter[str | None] = Counter(map(get, f.members))
-        del depts[None]  # members of no known department (Counter ignores a missing key)
-        singles = [d for d, n in depts.items() if n == 1 and d is not None]
+        # Counted once by the breadth measure when it ran on the same members.
+        depts = f.departments
+        if depts is None:
+            depts = Counter(filter(None, map(get, f.members)))
+        singles = [d for d, n in depts.items() if n == 1]
         if singles and len(depts) > 1:
             where = {get(pid): pid for pid in f.members}
             out.lone = {where[d]: d for d in singles}
-    for pid, (ts, adder, _own) in f.members.items():
-        if adder is None or adder == pid or ts is None:
-            continue
-        found = by_adder.get(adder)
-        if found is None:
-            by_adder[adder] = [(pid, ts)]
-        else:
-            found.append((pid, ts))
+    by_adder = adds_by_adder(f)
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
-    for adder, added in by_adder.items():
-        if len(added) < need:
-            out.organic[adder] = added
+    for adder, pids in by_adder.items():
+        if len(pids) < need:
+            out.organic[adder] = pids
             continue
-        added.sort(key=lambda a: a[1])
+        joins = f.members
+        added = sorted(((pid, joins[pid][0] or 0.0) for pid in pids), key=itemgetter(1))
         bulk: set[str] = set()
         for run in _runs(added, window, need):
             bulk.update(run)
@@ -131,10 +127,67 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
                 at = next(ts for pid, ts in added if pid == run[0])
                 out.burst = Burst(adder, at, run)
         out.bulk += len(bulk)
-        kept = [a for a in added if a[0] not in bulk]
+        kept = [pid for pid, _ in added if pid not in bulk]
         if kept:
             out.organic[adder] = kept
     return out
+
+
+@dataclass
+class Adds:
+    """Who added whom in one community, from one pass over its members.
+
+    Shared by the report's organic-spread measures (:func:`govern.virality.metrics.spread`) and
+    the champions section, so the two million members of an xl inventory are walked once.
+    """
+
+    by_adder: dict[str, list[str]] = field(default_factory=dict)
+    """Adder -> the members it added (member order), for adds with a known time; adds of
+    oneself and members with no adder are not in it."""
+    times: list[float] = field(default_factory=list)
+    """Every known join time, in member order."""
+    between: int = 0
+    """Joins seen only between two snapshots (a time, no adder, not from the tool)."""
+    own_no_adder: int = 0
+    """Joins the tool dated but attributed to no one."""
+    self_adds: int = 0
+    """Members who joined by themselves (the adder is the member)."""
+
+
+def adds_of(members: dict[str, Join]) -> Adds:
+    """The :class:`Adds` of a community's members (``Facts.members`` or a subset of it)."""
+    out = Adds()
+    by_adder, times = out.by_adder, out.times
+    between = own_no_adder = self_adds = 0
+    for pid, (ts, adder, own) in members.items():
+        if ts is None:
+            continue
+        times.append(ts)
+        if adder is None:
+            if own:
+                own_no_adder += 1
+            else:
+                between += 1
+        elif adder == pid:
+            self_adds += 1
+        elif (found := by_adder.get(adder)) is not None:
+            found.append(pid)
+        else:
+            by_adder[adder] = [pid]
+    out.between, out.own_no_adder, out.self_adds = between, own_no_adder, self_adds
+    return out
+
+
+def adds_by_adder(f: Facts) -> dict[str, list[str]]:
+    """Adder -> the members it added, read once per community and kept on its facts."""
+    return adds(f).by_adder
+
+
+def adds(f: Facts) -> Adds:
+    """The community's :class:`Adds`, computed on first use and kept on its facts."""
+    if f.adds is None:
+        f.adds = adds_of(f.members)
+    return f.adds
 
 
 def spreads(inv: Inventory, th: Thresholds) -> dict[str, CommunitySpread]:

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from govern.store import schema as s
+from govern.store.bulk import bulk_reader
 from govern.store.store import Store
 
 DEFAULT_STEWARD_RULE = "REQ-ADOPTED-STEWARD"
@@ -104,32 +102,27 @@ def steward_pool(store: Store, policies_dir: Path | None, group: str | None) -> 
 
     doc, _ = read_yaml(path)
     spec = ((doc.data if doc else {}) or {}).get("groups", {}).get(group) or {}
-    p, m = s.principals, s.memberships
     emails: set[str] = set()
-    with store._connect() as conn:
-        rows = conn.execute(
-            select(p.c.id, p.c.kind, p.c.email, p.c.department).where(p.c.valid_to.is_(None))
-        ).all()
+    with bulk_reader(store) as reader:
+        rows = reader.principal_briefs()
         by_id = {r.id: r for r in rows}
         # Display names are only in the JSON document; read it for groups alone.
         group_names = {
             gid: str(_json(data).get("display_name", "")).lower()
-            for gid, data in conn.execute(
-                select(p.c.id, p.c.data).where(p.c.valid_to.is_(None), p.c.kind == "group")
-            )
+            for batch in reader.group_documents()
+            for gid, data in batch
         }
         edges: dict[str, set[str]] = {}
-        for gid, mid in conn.execute(
-            select(m.c.group_id, m.c.member_id).where(m.c.valid_to.is_(None))
-        ):
-            edges.setdefault(gid, set()).add(mid)
+        for batch in reader.membership_edges():
+            for gid, mid in batch:
+                edges.setdefault(gid, set()).add(mid)
     for item in spec.get("members", []):
         for ref in item.get("principals", []):
             ref = str(ref).lower()
             if "@" in ref:
                 emails.add(ref)
-            elif ref in by_id and by_id[ref].email:
-                emails.add(by_id[ref].email.lower())
+            elif ref in by_id and (email := by_id[ref].email):
+                emails.add(email.lower())
         if dept := item.get("department"):
             emails |= {
                 r.email.lower()
