@@ -246,6 +246,11 @@ def _entry(
         last_activity_at=_dt(m.last_activity),
         inactive_days=round(m.inactive_days, 1) if m.inactive_days is not None else None,
         changes=implied.changes,
+        people={
+            ch.principal_id: drafter.name(ch.principal_id)
+            for ch in implied.changes
+            if ch.principal_id
+        },
         decision=implied.decision,
         migration=implied.migration,
         notify=implied.notify,

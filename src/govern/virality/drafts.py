@@ -89,7 +89,7 @@ class ChangeDrafter:
         c = f.community
         out = Implied()
         owners = sorted(f.owners)
-        out.notify = [self._name(o) for o in owners]
+        out.notify = [self.name(o) for o in owners]
         date = datetime.fromtimestamp(self.now, UTC).date().isoformat()
         if rec is Recommendation.ADOPT:
             self._adopt(c, f, m, out)
@@ -139,7 +139,8 @@ class ChangeDrafter:
             )
         return out
 
-    def _name(self, principal_id: str) -> str:
+    def name(self, principal_id: str) -> str:
+        """A person's email as people read it (the principal id when the tool gave none)."""
         p = self.people.get(principal_id)
         return p.email if p is not None and p.email else principal_id
 
@@ -168,7 +169,7 @@ class ChangeDrafter:
                     ChangeAction.ADD_GRANT,
                     c,
                     self.req.steward_rule,
-                    f"an IT steward co-owns every adopted community: {self._name(steward)} "
+                    f"an IT steward co-owns every adopted community: {self.name(steward)} "
                     f"(least-loaded member of steward pool '{self.pool.group}')",
                     principal=steward,
                     role=Role.OWNER,
@@ -186,13 +187,13 @@ class ChangeDrafter:
                     c,
                     self.req.owners_rule,
                     f"an owner of its own besides the IT steward, so that it does not hang on "
-                    f"one person: {self._name(champion)}, one of its champions, {why}",
+                    f"one person: {self.name(champion)}, one of its champions, {why}",
                     principal=champion,
                     role=Role.OWNER,
                 )
             )
         if need > len(found):
-            who = ", ".join(self._name(o) for o in sorted(owners)) or "the steward"
+            who = ", ".join(self.name(o) for o in sorted(owners)) or "the steward"
             out.open_items.append(
                 f"a second owner of its own: the tool reports neither who added members nor "
                 f"per-member activity, so no champion is known; ask {who} to name one"

@@ -119,6 +119,10 @@ class Entry(_Doc):
     last_activity_at: datetime | None = None
     inactive_days: float | None = None
     changes: list[Change] = Field(description="The concrete changes the recommendation implies.")
+    people: dict[str, str] = Field(
+        default_factory=dict,
+        description="The email (or id) of each principal the changes name, by principal id.",
+    )
     decision: Decision | None = None
     migration: Migration | None = None
     notify: list[str] = Field(default_factory=list, description="Whom to notify first.")

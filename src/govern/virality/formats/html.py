@@ -278,7 +278,8 @@ def _details(e: Entry) -> str:
     if e.changes:
         items = "".join(
             f"<li><code>{escape(c.action.value)}</code> "
-            f"{escape(c.principal_id or '')} {escape(c.role.value if c.role else '')} "
+            f"{escape(e.people.get(c.principal_id, c.principal_id) if c.principal_id else '')} "
+            f"{escape(c.role.value if c.role else '')} "
             f'{escape(c.value or "")} <span class="muted">({escape(c.rule_id)})</span>: '
             f"{escape(c.reason)}</li>"
             for c in e.changes

@@ -98,7 +98,11 @@ def to_markdown(report: Report, *, limit: int | None = 50) -> str:
         if e.changes:
             lines += ["", "Changes:", ""]
             for ch in e.changes:
-                who = f" {_md(ch.principal_id)}" if ch.principal_id else ""
+                who = (
+                    f" {_md(e.people.get(ch.principal_id, ch.principal_id))}"
+                    if ch.principal_id
+                    else ""
+                )
                 role = f" as {ch.role.value}" if ch.role else ""
                 val = f" '{_md(ch.value)}'" if ch.value else ""
                 lines.append(
