@@ -270,6 +270,12 @@ class Session:
                 item.url = self._relative(str(info.url))
                 content.add_request(key, item)
             post = await self.client.batch.to_post_request_information(content)
+            # Graph charges every request inside a batch as if sent alone, when the batch
+            # arrives: the whole batch's units are taken from the pacer before it goes out, or
+            # eight workers' batches land together and the inner requests come back 429.
+            await self.pacer.take(
+                sum(resource_units("GET", str(info.url)) for info in pending.values())
+            )
             self.cost.add(batched_requests=len(pending))
             data = await self.json(post, feature, what)
             wait = 0.0
