@@ -9,6 +9,7 @@ with a 403 is recorded as incomplete and the run goes on. The run ends with its 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -142,7 +143,17 @@ async def _after_people(
     engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
     if Feature.GROUPS not in run.disabled:
         run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
-    await activity.read_reports(run, periods, tally, engage - run.groups.keys())
+    refreshed = await activity.read_reports(
+        run,
+        periods,
+        tally,
+        engage - run.groups.keys(),
+        activity.load_refreshed(tokens.get(activity.REFRESH_TOKEN)),
+    )
+    if refreshed is not None:
+        run.sink.delta_token(activity.REFRESH_TOKEN, json.dumps(refreshed, sort_keys=True))
+    elif activity.REFRESH_TOKEN in tokens:
+        run.sink.delta_token(activity.REFRESH_TOKEN, tokens[activity.REFRESH_TOKEN])
     run.sink.stat("report_rows_matched", tally.matched)
     run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
 
