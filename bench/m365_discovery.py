@@ -112,6 +112,7 @@ def run(mode: str, store: str, settings: dict[str, object], server: Any) -> dict
         server_requests=server.log.total,
         server_cpu_seconds=round(server_cpu, 1),
         server_429=server.state.throttle.refused_count(),
+        server_429_reasons=sorted({r for (_, r) in server.state.throttle.refused}),
         quota_seconds=round(quota, 1),
         wall_vs_quota=round(float(result["wall_seconds"]) / quota, 2) if quota else None,  # type: ignore[arg-type]
     )
