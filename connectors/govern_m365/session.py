@@ -73,8 +73,10 @@ class Pacer:
     nothing, where a 429 costs a round trip and a Retry-After.
     """
 
-    def __init__(self, per_10s: int) -> None:
-        self.capacity = float(per_10s)
+    def __init__(self, per_10s: int, burst: int | None = None) -> None:
+        # A burst below Graph's own bucket leaves headroom for requests that reach Graph
+        # closer together than they were sent (a busy network or server bunches them).
+        self.capacity = float(burst or per_10s)
         self.rate = per_10s / 10.0
         self.tokens = self.capacity
         self.stamp = time.monotonic()
