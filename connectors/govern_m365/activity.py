@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from govern.model import Activity
@@ -86,13 +87,16 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def _day(value: str | None) -> date | None:
+    # Cached: a report's rows share their refresh date and a few hundred activity dates.
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
 
 
+@lru_cache(maxsize=4096)
 def _last(value: str | None) -> datetime | None:
     day = _day(value)
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
@@ -268,6 +272,16 @@ _POSTS = {
 }
 
 
+_ATTRIBUTES = tuple(
+    (col, col.lower().replace(" ", "_").replace("(", "").replace(")", ""))
+    for col in ("Member Count", "Guest Count", "External Member Count", "Guests", "Reactions",
+                "Meetings Organized", "Read Count", "Liked Count", "File Count",
+                "Yammer Read Message Count", "Yammer Liked Message Count",
+                "Active File Count", "Page View Count", "Storage Used (Byte)")
+)  # fmt: skip
+"""Report columns kept as attributes, with their attribute names (computed once, not per row)."""
+
+
 def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
     engage = cid.startswith(f"{CONNECTOR}:engage:")
     # An Engage community's group row: its Viva Engage counts are the community's activity.
@@ -276,13 +290,10 @@ def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
     attrs: dict[str, Any] = {"report": REPORTS[key]}
     if engage:
         attrs["active_users_note"] = NO_ENGAGE_ACTIVE
-    for col in ("Member Count", "Guest Count", "External Member Count", "Guests", "Reactions",
-                "Meetings Organized", "Read Count", "Liked Count", "File Count",
-                "Yammer Read Message Count", "Yammer Liked Message Count",
-                "Active File Count", "Page View Count", "Storage Used (Byte)"):  # fmt: skip
+    for col, name in _ATTRIBUTES:
         value = _int(row.get(col))
         if value is not None:
-            attrs[col.lower().replace(" ", "_").replace("(", "").replace(")", "")] = value
+            attrs[name] = value
     active = _int(row.get("Active Users"))
     return Activity(
         community_id=cid,
