@@ -8,6 +8,9 @@ with a 403 is recorded as incomplete and the run goes on. The run ends with its 
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
@@ -47,14 +50,15 @@ async def discover(settings: M365Settings, request: DiscoveryRequest, sink: Disc
     cost = Cost()
     incremental = _incremental(request)
     facts = auditlog.AuditFacts()
-    # Grants written anywhere in the run are stamped with the audit log's join facts.
-    stamping = auditlog.StampingSink(sink, facts) if settings.audit_log else sink
+    # Grants written anywhere in the run are stamped with the audit log's join facts, also
+    # those written while the log is still being read (settled once it is).
+    stamping = auditlog.StampingSink(sink, facts, ready=False) if settings.audit_log else None
     async with Session(settings, cost) as session:
         judge = OriginJudge(settings.origin)
-        run = Run(session, stamping, settings, full=not incremental, judge=judge)
+        run = Run(session, stamping or sink, settings, full=not incremental, judge=judge)
         sink.log(f"m365: {'incremental' if incremental else 'full'} discovery of {run.tenant}")
         try:
-            await _parts(run, request, facts)
+            await _parts(run, request, facts, stamping)
         finally:
             if session.first_date is not None:
                 sink.observed_at(session.first_date)
@@ -68,7 +72,21 @@ async def discover(settings: M365Settings, request: DiscoveryRequest, sink: Disc
     )
 
 
-async def _parts(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts) -> None:
+async def _read_audit_log(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts) -> None:
+    tokens = request.delta_tokens
+    mark = await run.guard(Feature.AUDIT, auditlog.read(run, tokens.get(auditlog.TOKEN), facts))
+    if mark is not None:
+        run.sink.delta_token(auditlog.TOKEN, mark.dump())
+    elif auditlog.TOKEN in tokens:
+        run.sink.delta_token(auditlog.TOKEN, tokens[auditlog.TOKEN])  # the gap stays known
+
+
+async def _parts(
+    run: Run,
+    request: DiscoveryRequest,
+    facts: auditlog.AuditFacts,
+    stamping: auditlog.StampingSink | None,
+) -> None:
     tokens = request.delta_tokens
     delta_first = run.settings.first_load is FirstLoad.DELTA
     if run.full:
@@ -76,13 +94,30 @@ async def _parts(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts
     else:
         users = people.user_changes(run, tokens[people.TOKEN])
     await run.guard(Feature.PEOPLE, users)
-    if run.settings.audit_log:
-        # Before any grant is written, and after the first answer gave Graph's clock.
-        mark = await run.guard(Feature.AUDIT, auditlog.read(run, tokens.get(auditlog.TOKEN), facts))
-        if mark is not None:
-            run.sink.delta_token(auditlog.TOKEN, mark.dump())
-        elif auditlog.TOKEN in tokens:
-            run.sink.delta_token(auditlog.TOKEN, tokens[auditlog.TOKEN])  # the gap stays known
+    audit: asyncio.Task[None] | None = None
+    if stamping is not None:
+        # After the first answer gave Graph's clock, and alongside everything else: the log
+        # has its own limit (5 requests per 10 s), so reading it costs no resource units and,
+        # overlapped, no wall time; the grants written meanwhile are stamped when it is read.
+        audit = asyncio.create_task(_read_audit_log(run, request, facts))
+    try:
+        await _after_people(run, request, tokens, delta_first)
+        if audit is not None:
+            await audit
+    finally:
+        if audit is not None and not audit.done():
+            audit.cancel()
+            await asyncio.gather(audit, return_exceptions=True)
+    if stamping is not None:
+        stamping.settle()
+        run.sink.stat("audit_log_grants_restamped", stamping.restamped)
+        if Feature.AUDIT not in run.disabled:
+            auditlog.report(run, facts)
+
+
+async def _after_people(
+    run: Run, request: DiscoveryRequest, tokens: Mapping[str, str], delta_first: bool
+) -> None:
     await run.guard(Feature.GROUPS, communities.prepare_origin(run))
     if request.directory_groups:  # the groups the policies name (a steward pool, ...)
         previous = tokens.get(DIRECTORY_TOKEN)
@@ -102,15 +137,23 @@ async def _parts(run: Run, request: DiscoveryRequest, facts: auditlog.AuditFacts
     await communities.read_sites_and_apps(run)
     await run.guard(Feature.ENGAGE, communities.read_engage(run))
     communities.write_communities(run)
-    if run.settings.audit_log and Feature.AUDIT not in run.disabled:
-        auditlog.report(run, facts)
 
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     tally = activity.ReportTally()
     engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
     if Feature.GROUPS not in run.disabled:
         run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
-    await activity.read_reports(run, periods, tally, engage - run.groups.keys())
+    refreshed = await activity.read_reports(
+        run,
+        periods,
+        tally,
+        engage - run.groups.keys(),
+        activity.load_refreshed(tokens.get(activity.REFRESH_TOKEN)),
+    )
+    if refreshed is not None:
+        run.sink.delta_token(activity.REFRESH_TOKEN, json.dumps(refreshed, sort_keys=True))
+    elif activity.REFRESH_TOKEN in tokens:
+        run.sink.delta_token(activity.REFRESH_TOKEN, tokens[activity.REFRESH_TOKEN])
     run.sink.stat("report_rows_matched", tally.matched)
     run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
 

@@ -165,3 +165,52 @@ def test_bad_events_are_counted_never_fatal() -> None:
     }
     apply_event({**good, "activityDisplayName": "Remove member from group"}, facts)
     assert not facts.joins, "a removal after the add leaves no standing add"
+
+
+class _Recorder:
+    """A sink that keeps the grants written, last write of a key winning (as the store does)."""
+
+    def __init__(self) -> None:
+        self.grants: dict[tuple[str, str, str], Grant] = {}
+
+    def grant(self, grant: Grant) -> None:
+        self.grants[grant.key] = grant
+
+    def remove_grant(self, community_id: str, principal_id: str, role: str) -> None:
+        self.grants.pop((community_id, principal_id, role), None)
+
+
+def test_grants_written_before_the_log_is_read_are_stamped_when_it_is() -> None:
+    from govern_m365.auditlog import AuditFacts, Join, StampingSink
+    from govern_m365.mapping import grant
+
+    at = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    team, group = "m365:team:g1", "m365:group:g2"
+    ann, bob, cat = "m365:user:a", "m365:user:b", "m365:user:c"
+    facts = AuditFacts()
+    recorder = _Recorder()
+    sink = StampingSink(recorder, facts, ready=False)  # type: ignore[arg-type]
+    sink.grant(grant(team, ann, Role.MEMBER))
+    sink.grant(grant(team, bob, Role.GUEST))
+    sink.grant(grant(team, ann, Role.OWNER))
+    sink.grant(grant(group, cat, Role.MEMBER))
+    sink.remove_grant(group, cat, Role.MEMBER.value)  # left again within the run
+    # The log, read meanwhile: adds of ann (member), bob (guest), cat, and one of a group
+    # whose grants this run never wrote (a security group).
+    facts.joins[("member", "g1", ann)] = Join(at, bob, "e1")
+    facts.joins[("member", "g1", bob)] = Join(at, ann, "e2")
+    facts.joins[("member", "g2", cat)] = Join(at, ann, "e3")
+    facts.joins[("member", "g9", ann)] = Join(at, ann, "e4")
+    sink.settle()
+
+    assert sink.restamped == 2
+    got = recorder.grants
+    assert (got[(team, ann, "member")].since, got[(team, ann, "member")].added_by) == (at, bob)
+    assert got[(team, bob, "guest")].added_by == ann and got[(team, bob, "guest")].source
+    assert got[(team, ann, "owner")].since is None, "no owner add in the log: unknown stays"
+    assert (group, cat, "member") not in got, "a grant removed is not written again"
+    assert all(g.community_id in (team, group) for g in got.values()), "nothing invented"
+    # From now on grants are stamped as they are written.
+    facts.joins[("owner", "g2", bob)] = Join(at, ann, "e5")
+    sink.grant(grant(group, bob, Role.OWNER))
+    assert got[(group, bob, "owner")].since == at

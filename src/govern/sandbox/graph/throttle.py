@@ -72,10 +72,15 @@ class _Bucket:
 
 @dataclass
 class Throttle:
-    """Every bucket of every app; thread-safe. ``spent`` totals the units granted per app."""
+    """Every bucket of every app; thread-safe.
+
+    ``spent`` totals the units granted per app, ``refused`` the requests answered 429 per app
+    and reason (what a well-paced client keeps at 0).
+    """
 
     limits: Limits = field(default_factory=Limits)
     spent: dict[str, int] = field(default_factory=dict)
+    refused: dict[tuple[str, str], int] = field(default_factory=dict)
     _buckets: dict[tuple[str, ...], _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -102,8 +107,8 @@ class Throttle:
             if not wait and write and self.limits.writes:
                 wait = self._take(("write", app), self.limits.writes, 150.0, 1)
             if wait:
-                raise _throttled(
-                    wait, "WriteLimitExceeded" if write else "ResourceUnitLimitExceeded"
+                raise self._refuse(
+                    app, wait, "WriteLimitExceeded" if write else "ResourceUnitLimitExceeded"
                 )
             self.spent[app] = self.spent.get(app, 0) + units
 
@@ -113,7 +118,7 @@ class Throttle:
             with self._lock:
                 wait = self._take(("report", app, report), self.limits.reports, 600.0, 1)
             if wait:
-                raise _throttled(wait, "ReportLimitExceeded")
+                raise self._refuse(app, wait, "ReportLimitExceeded")
 
     def charge_audit(self, app: str) -> None:
         """Charge one identity and access reports request (5 per 10 s per app and tenant)."""
@@ -121,7 +126,7 @@ class Throttle:
             with self._lock:
                 wait = self._take(("audit", app), self.limits.audit, 10.0, 1)
             if wait:
-                raise _throttled(wait, "IdentityReportsLimitExceeded")
+                raise self._refuse(app, wait, "IdentityReportsLimitExceeded")
 
     def charge_team(self, app: str, team: str) -> None:
         """Charge one request on one team (Teams allows 4 per second per app per team)."""
@@ -129,13 +134,24 @@ class Throttle:
             with self._lock:
                 wait = self._take(("team", app, team), self.limits.team_rps, 1.0, 1)
             if wait:
-                raise _throttled(wait, "TeamRequestLimitExceeded")
+                raise self._refuse(app, wait, "TeamRequestLimitExceeded")
+
+    def _refuse(self, app: str, wait: float, reason: str) -> GraphError:
+        key = (app, reason)
+        self.refused[key] = self.refused.get(key, 0) + 1
+        return _throttled(wait, reason)
+
+    def refused_count(self, app: str | None = None) -> int:
+        """Requests answered 429 (for ``app``, or every app)."""
+        with self._lock:
+            return sum(n for (a, _), n in self.refused.items() if app is None or a == app)
 
     def reset(self) -> None:
-        """Refill every bucket and forget what was spent."""
+        """Refill every bucket and forget what was spent and refused."""
         with self._lock:
             self._buckets.clear()
             self.spent.clear()
+            self.refused.clear()
 
 
 def _throttled(wait: float, reason: str) -> GraphError:
