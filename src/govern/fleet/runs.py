@@ -22,7 +22,7 @@ RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
 
 @dataclass(frozen=True)
-class Run:
+class Attempt:
     """One attempt of one job on one tenant."""
 
     id: int
@@ -85,20 +85,20 @@ def finish(
     )
 
 
-def runs(store: Store, *, tenant: str | None = None, round_: str | None = None) -> list[Run]:
+def runs(store: Store, *, tenant: str | None = None, round_: str | None = None) -> list[Attempt]:
     """Attempts, oldest first, optionally of one tenant or one round."""
-    return [_run(r) for r in fleet_runs.attempt_rows(store, tenant=tenant, round_=round_)]
+    return [_attempt(r) for r in fleet_runs.attempt_rows(store, tenant=tenant, round_=round_)]
 
 
-def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
+def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Attempt]]:
     """Per (tenant, kind): its attempts since the last success, newest first, that success last.
 
     The roll-up reads the last success (the row at the end) and the failures after it.
     """
-    out: dict[tuple[str, str], list[Run]] = {}
+    out: dict[tuple[str, str], list[Attempt]] = {}
     last_ok, rows = fleet_runs.rows_since_success(store, SUCCEEDED)
     for row in rows:
-        run = _run(row)
+        run = _attempt(row)
         floor = last_ok.get((run.tenant, run.kind))
         if floor is not None and run.id < floor:
             continue
@@ -106,11 +106,11 @@ def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
     return out
 
 
-def _run(row: Any) -> Run:
+def _attempt(row: Any) -> Attempt:
     summary = row.summary
     if isinstance(summary, str):  # SQLite returns JSON as text on some drivers
         summary = json.loads(summary)
-    return Run(
+    return Attempt(
         id=row.id,
         tenant=row.tenant,
         kind=row.kind,
