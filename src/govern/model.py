@@ -231,6 +231,12 @@ class SnapshotCounts:
             grants=int(stats.get("grants_seen", 0)),
         )
 
+    def __setitem__(self, kind: str, n: int) -> None:
+        """Set one count by its kind's name (``principals``, ``communities`` or ``grants``)."""
+        if kind not in ("principals", "communities", "grants"):
+            raise KeyError(kind)
+        setattr(self, kind, n)
+
     def as_stats(self) -> dict[str, int]:
         """The counts as a snapshot's ``stats`` keep them."""
         return {

@@ -222,6 +222,16 @@ class SnapshotWriter:
     def finish(self, seq: int, scope_id: int) -> Snapshot:
         """Turn the staged run into validity intervals at snapshot ``seq`` of scope ``scope_id``."""
         self.flush()
+        # What was read, once per key: a record written twice (delta pages repeat objects, a
+        # connector restamps a grant once it learns its join) is one record seen.
+        for kind, table in (
+            ("principals", stage_principals),
+            ("communities", stage_communities),
+            ("grants", stage_grants),
+        ):
+            self.counts[kind] = self.conn.execute(
+                select(func.count()).select_from(table)
+            ).scalar_one()
         self.scope_id = scope_id
         full = self.mode is SnapshotMode.FULL
         self._finish_principals(seq, full)
