@@ -169,6 +169,7 @@ def _directory_group_emails(
         and not wanted.isdisjoint({r.id.lower(), (r.email or "").lower(), display.get(r.id, "")})
     }
     # One read of the edges, walked twice in memory: a second scan of the table costs more.
+    # The list is small: discovery keeps only the memberships of groups groups.yaml names.
     edges = [e for batch in reader.membership_edges() for e in batch]
     members = nested_members(targets, groups, lambda: edges)
     return {
