@@ -165,7 +165,7 @@ def run_demo(
                 result.snapshots += 1
                 say(
                     f"  {label}: {connector.name} {snap.mode.value} snapshot {snap.seq}, "
-                    f"{snap.stats.get('grants_seen', 0)} grants read, "
+                    f"{snap.counts.grants} grants read, "
                     f"{time.perf_counter() - t:.1f} s"
                 )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -209,6 +210,42 @@ class SnapshotMode(StrEnum):
     INCREMENTAL = "incremental"
 
 
+@dataclass
+class SnapshotCounts:
+    """How many principals, communities and grants one discovery read.
+
+    Kept in the snapshot's ``stats`` as ``principals_seen``, ``communities_seen`` and
+    ``grants_seen`` (the stored form is unchanged); a snapshot written without them reads as 0.
+    """
+
+    principals: int = 0
+    communities: int = 0
+    grants: int = 0
+
+    @classmethod
+    def from_stats(cls, stats: dict[str, Any]) -> SnapshotCounts:
+        """The counts kept in a snapshot's ``stats``."""
+        return cls(
+            principals=int(stats.get("principals_seen", 0)),
+            communities=int(stats.get("communities_seen", 0)),
+            grants=int(stats.get("grants_seen", 0)),
+        )
+
+    def __setitem__(self, kind: str, n: int) -> None:
+        """Set one count by its kind's name (``principals``, ``communities`` or ``grants``)."""
+        if kind not in ("principals", "communities", "grants"):
+            raise KeyError(kind)
+        setattr(self, kind, n)
+
+    def as_stats(self) -> dict[str, int]:
+        """The counts as a snapshot's ``stats`` keep them."""
+        return {
+            "principals_seen": self.principals,
+            "communities_seen": self.communities,
+            "grants_seen": self.grants,
+        }
+
+
 class Snapshot(_Model):
     """One discovery run of one connector scope; kept, because history makes growth measurable."""
 
@@ -229,6 +266,11 @@ class Snapshot(_Model):
     )
     delta_tokens: dict[str, str] = Field(default_factory=dict)
     stats: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def counts(self) -> SnapshotCounts:
+        """How many principals, communities and grants this discovery read."""
+        return SnapshotCounts.from_stats(self.stats)
 
     @property
     def at(self) -> datetime:

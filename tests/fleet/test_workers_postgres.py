@@ -42,7 +42,7 @@ def _inventory(store: Store, connector: str, scope: str) -> tuple[Any, ...]:
     return people, comms, grants
 
 
-def _wait_round(store: Store, round_: str, timeout: float = 90) -> list[runs.Run]:
+def _wait_round(store: Store, round_: str, timeout: float = 90) -> list[runs.Attempt]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = [r for r in runs.runs(store, round_=round_) if r.status == runs.SUCCEEDED]
@@ -170,7 +170,7 @@ def _differences(a: tuple[Any, ...], b: tuple[Any, ...]) -> list[str]:
     return out[:5]
 
 
-def _first_running(store: Store, round_: str) -> runs.Run:
+def _first_running(store: Store, round_: str) -> runs.Attempt:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         running = [r for r in runs.runs(store, round_=round_) if r.status == runs.RUNNING]

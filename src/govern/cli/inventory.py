@@ -291,12 +291,12 @@ def import_(app: App, file: str) -> None:
 
         snaps = import_inventory(app.store, lines, name=file)
     for snap in snaps:
-        stats = snap.stats
+        counts = snap.counts
         click.echo(
             f"{snap.connector}/{snap.scope}: snapshot {snap.seq} as of {snap.at:%Y-%m-%d %H:%M} "
-            f"({stats.get('principals_seen', 0)} principals, "
-            f"{stats.get('communities_seen', 0)} communities, "
-            f"{stats.get('grants_seen', 0)} grants)",
+            f"({counts.principals} principals, "
+            f"{counts.communities} communities, "
+            f"{counts.grants} grants)",
             err=True,
         )
 

@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-
 from govern.model import utcnow
-from govern.store import Store
-from govern.store.schema import fleet_runs
+from govern.store import Store, fleet_runs
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
 
 @dataclass(frozen=True)
-class Run:
+class Attempt:
     """One attempt of one job on one tenant."""
 
     id: int
@@ -54,22 +51,17 @@ def start(
     round_: str | None,
 ) -> int:
     """Record an attempt as running; return its row id."""
-    with store.engine.begin() as conn:
-        result = conn.execute(
-            insert(fleet_runs).values(
-                tenant=tenant,
-                kind=kind,
-                job_id=job_id,
-                attempt=attempt,
-                worker=worker,
-                round=round_,
-                status=RUNNING,
-                started_at=utcnow(),
-            )
-        )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+    return fleet_runs.insert_attempt(
+        store,
+        tenant=tenant,
+        kind=kind,
+        job_id=job_id,
+        attempt=attempt,
+        worker=worker,
+        round=round_,
+        status=RUNNING,
+        started_at=utcnow(),
+    )
 
 
 def finish(
@@ -82,49 +74,31 @@ def finish(
     summary: dict[str, Any] | None = None,
 ) -> None:
     """Record how an attempt ended."""
-    with store.engine.begin() as conn:
-        conn.execute(
-            update(fleet_runs)
-            .where(fleet_runs.c.id == run_id)
-            .values(
-                status=status,
-                finished_at=utcnow(),
-                snapshot_seq=snapshot_seq,
-                error=error,
-                summary=summary or {},
-            )
-        )
+    fleet_runs.update_attempt(
+        store,
+        run_id,
+        status=status,
+        finished_at=utcnow(),
+        snapshot_seq=snapshot_seq,
+        error=error,
+        summary=summary or {},
+    )
 
 
-def runs(store: Store, *, tenant: str | None = None, round_: str | None = None) -> list[Run]:
+def runs(store: Store, *, tenant: str | None = None, round_: str | None = None) -> list[Attempt]:
     """Attempts, oldest first, optionally of one tenant or one round."""
-    q = select(fleet_runs).order_by(fleet_runs.c.id)
-    if tenant is not None:
-        q = q.where(fleet_runs.c.tenant == tenant)
-    if round_ is not None:
-        q = q.where(fleet_runs.c.round == round_)
-    with store.engine.connect() as conn:
-        return [_run(r) for r in conn.execute(q)]
+    return [_attempt(r) for r in fleet_runs.attempt_rows(store, tenant=tenant, round_=round_)]
 
 
-def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
+def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Attempt]]:
     """Per (tenant, kind): its attempts since the last success, newest first, that success last.
 
     The roll-up reads the last success (the row at the end) and the failures after it.
     """
-    out: dict[tuple[str, str], list[Run]] = {}
-    with store.engine.connect() as conn:
-        last_ok: dict[tuple[str, str], int] = {
-            (tenant, kind): top
-            for tenant, kind, top in conn.execute(
-                select(fleet_runs.c.tenant, fleet_runs.c.kind, func.max(fleet_runs.c.id))
-                .where(fleet_runs.c.status == SUCCEEDED)
-                .group_by(fleet_runs.c.tenant, fleet_runs.c.kind)
-            )
-        }
-        rows = conn.execute(select(fleet_runs).order_by(fleet_runs.c.id.desc())).all()
+    out: dict[tuple[str, str], list[Attempt]] = {}
+    last_ok, rows = fleet_runs.rows_since_success(store, SUCCEEDED)
     for row in rows:
-        run = _run(row)
+        run = _attempt(row)
         floor = last_ok.get((run.tenant, run.kind))
         if floor is not None and run.id < floor:
             continue
@@ -132,11 +106,11 @@ def latest_by_tenant(store: Store) -> dict[tuple[str, str], list[Run]]:
     return out
 
 
-def _run(row: Any) -> Run:
+def _attempt(row: Any) -> Attempt:
     summary = row.summary
     if isinstance(summary, str):  # SQLite returns JSON as text on some drivers
         summary = json.loads(summary)
-    return Run(
+    return Attempt(
         id=row.id,
         tenant=row.tenant,
         kind=row.kind,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from govern.model import Finding, Grant, Role, Severity
 from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.classify import Classifier
-from govern.policy.engine import Decision, Engine
+from govern.policy.engine import Engine, RuleDecision
 from govern.policy.groups import resolve
 from govern.policy.inventory import Inventory
 from govern.policy.policyset import PolicySet
@@ -93,7 +93,11 @@ def _count(facts: Facts, grant: Grant, sub: Subject) -> None:
 
 
 def _grant_finding(
-    engine: Engine, decision: Decision, grant: Grant, sub: Subject, resources: dict[str, Resource]
+    engine: Engine,
+    decision: RuleDecision,
+    grant: Grant,
+    sub: Subject,
+    resources: dict[str, Resource],
 ) -> Finding:
     res = resources[grant.community_id]
     rule = engine.rule(decision)

@@ -31,7 +31,7 @@ from govern.policy.regex import regex_match
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class RuleDecision:
     """Casbin's answer to one request, with the rule that decided it."""
 
     allowed: bool
@@ -68,8 +68,8 @@ class _Section:
         self.context = engine.enforcer.new_enforce_context(suffix) if suffix else None
         self.codes: list[dict[Hashable, int]] = [{} for _ in self.tokens]
         """Per request token: key part -> its code (a small integer)."""
-        self.cache: dict[tuple[int, ...], Decision] = {}
-        self.by_code: dict[tuple[Any, ...], list[Decision]] = {}
+        self.cache: dict[tuple[int, ...], RuleDecision] = {}
+        self.by_code: dict[tuple[Any, ...], list[RuleDecision]] = {}
         self.by_object: dict[tuple[int, Any], int] = {}
         """(token index, value) -> code, for values asked about repeatedly."""
 
@@ -102,19 +102,19 @@ class _Codes(dict[str, int]):
         return code
 
 
-class _Decisions(dict[tuple[int, int, int], Decision]):
+class _Decisions(dict[tuple[int, int, int], RuleDecision]):
     """Key -> decision; an unseen key asks Casbin once, about its representative request."""
 
     def __init__(
         self,
-        known: dict[tuple[int, ...], Decision],
-        decide: Callable[[tuple[int, int, int]], Decision],
+        known: dict[tuple[int, ...], RuleDecision],
+        decide: Callable[[tuple[int, int, int]], RuleDecision],
     ) -> None:
         super().__init__(known)  # type: ignore[arg-type]
         self.known = known
         self.decide = decide
 
-    def __missing__(self, key: tuple[int, int, int]) -> Decision:
+    def __missing__(self, key: tuple[int, int, int]) -> RuleDecision:
         found = self[key] = self.known[key] = self.decide(key)
         return found
 
@@ -161,7 +161,7 @@ class Engine:
             found = self._sections[suffix] = _Section(self, suffix)
         return found
 
-    def _enforce(self, suffix: str, values: dict[str, Any]) -> Decision:
+    def _enforce(self, suffix: str, values: dict[str, Any]) -> RuleDecision:
         section = self.section(suffix)
         args = [values[t] for t in section.tokens]
         if section.context is not None:
@@ -174,18 +174,18 @@ class Engine:
                 f"run `govern policy validate`"
             ) from None
         rule = line[section.id_index] if line and section.id_index >= 0 else None
-        return Decision(bool(allowed), rule)
+        return RuleDecision(bool(allowed), rule)
 
     # --- plain: one Casbin call per request --------------------------------------------------
-    def decide(self, sub: Subject, obj: Resource, role: str) -> Decision:
+    def decide(self, sub: Subject, obj: Resource, role: str) -> RuleDecision:
         """May ``sub`` hold ``role`` in ``obj``? One plain Casbin ``enforce_ex``."""
         return self._enforce("", {"sub": sub, "obj": obj, "act": role})
 
-    def applies(self, obj: Resource, requirement: str) -> Decision:
+    def applies(self, obj: Resource, requirement: str) -> RuleDecision:
         """Does requirement kind ``requirement`` apply to ``obj``? (allowed = it applies)."""
         return self._enforce("2", {"obj": obj, "req": requirement})
 
-    def rule(self, decision: Decision) -> Rule | None:
+    def rule(self, decision: RuleDecision) -> Rule | None:
         """The policy line behind a decision."""
         return self.policies.rules.get(decision.rule_id) if decision.rule_id else None
 
@@ -195,7 +195,7 @@ class Engine:
         grants: Iterable[tuple[str, str, str]],
         subject: Callable[[str], Subject],
         resource: Callable[[str], Resource],
-    ) -> Iterator[Decision]:
+    ) -> Iterator[RuleDecision]:
         """Decide ``(community_id, principal_id, role)`` triples, in order, via the fast path.
 
         ``subject``/``resource`` build the request objects for an id; each is called once per
@@ -217,7 +217,7 @@ class Engine:
         roles: Iterable[str],
         subject: Callable[[str], Subject],
         resource: Callable[[str], Resource],
-    ) -> Iterator[Decision]:
+    ) -> Iterator[RuleDecision]:
         """:meth:`decide_grants` for grants given as three parallel columns.
 
         The join runs in C (``map`` over dicts whose ``__missing__`` does the Python work
@@ -229,7 +229,7 @@ class Engine:
         objs = _Codes(section, "obj", resource)
         acts = _Codes(section, "act", lambda role: role)
 
-        def decide(key: tuple[int, int, int]) -> Decision:
+        def decide(key: tuple[int, int, int]) -> RuleDecision:
             sub, obj, act = subs.reps[key[0]], objs.reps[key[1]], acts.reps[key[2]]
             return self.decide(sub, obj, act)
 
@@ -242,7 +242,7 @@ class Engine:
         )
         return map(cache.__getitem__, keys)
 
-    def applies_fast(self, obj: Resource, requirement: str) -> Decision:
+    def applies_fast(self, obj: Resource, requirement: str) -> RuleDecision:
         """:meth:`applies`, cached per distinct key of ``m2``."""
         section = self.section("2")
         oi, ri = section.tokens.index("obj"), section.tokens.index("req")
@@ -257,7 +257,7 @@ class Engine:
             found = section.cache[key] = self.applies(obj, requirement)
         return found
 
-    def requirement_decisions(self, obj: Resource, kinds: list[str]) -> list[Decision]:
+    def requirement_decisions(self, obj: Resource, kinds: list[str]) -> list[RuleDecision]:
         """:meth:`applies` for each of ``kinds``, computed once per distinct key of ``obj``."""
         section = self.section("2")
         oi = section.tokens.index("obj")

@@ -8,6 +8,7 @@ million lines and buys nothing: no rule can refer to a group it does not name.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,26 +75,41 @@ def _directory_groups(
 
 
 def _expand(directory: dict[str, set[str]], inventory: Inventory) -> dict[str, set[str]]:
-    """Members of the named directory groups, nested groups followed.
-
-    Two streamed passes over the memberships: the first keeps only group-in-group edges to
-    find every group nested in a named one, the second keeps only those groups' edges. Neither
-    holds the whole directory in memory.
-    """
+    """Members of the named directory groups, nested groups followed."""
     targets = {gid for ids in directory.values() for gid in ids}
     if not targets:
         return {}
     groups = {p.id for p in inventory.principals.values() if p.kind.value == "group"}
+    return nested_members(
+        targets, groups, lambda: ((m.group_id, m.member_id) for m in inventory.memberships())
+    )
+
+
+def nested_members(
+    targets: Collection[str],
+    groups: Collection[str],
+    memberships: Callable[[], Iterable[tuple[str, str]]],
+) -> dict[str, set[str]]:
+    """Each target group's members, nested groups followed (their ids among the members).
+
+    The one resolver of nested directory groups: the policy engine's named groups and the
+    shadow-IT report's steward pool both use it. ``groups`` holds the id of every directory
+    group; ``memberships()`` streams (group id, member id) pairs and is called twice: the first
+    pass keeps only group-in-group edges to find every group nested in a target, the second
+    keeps only those groups' edges. Neither holds the whole directory in memory.
+    """
+    if not targets:
+        return {}
     nested: dict[str, set[str]] = defaultdict(set)
-    for m in inventory.memberships():
-        if m.member_id in groups:
-            nested[m.group_id].add(m.member_id)
+    for gid, mid in memberships():
+        if mid in groups:
+            nested[gid].add(mid)
     inside = {gid: _closure(gid, nested) for gid in targets}
     wanted = set(targets).union(*inside.values())
     edges: dict[str, set[str]] = defaultdict(set)
-    for m in inventory.memberships():
-        if m.group_id in wanted:
-            edges[m.group_id].add(m.member_id)
+    for gid, mid in memberships():
+        if gid in wanted:
+            edges[gid].add(mid)
     return {
         gid: set().union(*(edges.get(g, set()) for g in {gid} | inside[gid])) for gid in targets
     }

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from govern.model import Community, Finding, Visibility
 from govern.policy.attributes import Resource
-from govern.policy.engine import Decision, Engine
+from govern.policy.engine import Engine, RuleDecision
 from govern.policy.policyset import Rule
 
 EVIDENCE_LIMIT = 20
@@ -58,7 +58,9 @@ def applicable(engine: Engine, resource: Resource) -> list[Requirement]:
     return _requirements(engine, kinds, engine.requirement_decisions(resource, kinds))
 
 
-def _requirements(engine: Engine, kinds: list[str], decisions: list[Decision]) -> list[Requirement]:
+def _requirements(
+    engine: Engine, kinds: list[str], decisions: list[RuleDecision]
+) -> list[Requirement]:
     out = []
     for kind, decision in zip(kinds, decisions, strict=True):
         rule = engine.rule(decision)

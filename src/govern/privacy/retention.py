@@ -11,11 +11,8 @@ records, not history of the tools, and are never pruned.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import delete, func, select
-
-from govern.store import schema as s
+from govern.store.prune import Cut, cut_history
 from govern.store.store import Store
 
 DAY = 86400.0
@@ -38,7 +35,7 @@ def prune(store: Store, days: int, *, dry_run: bool = False) -> Pruned:
             (snap.at.timestamp(), snap.seq)
         )
     scope_ids = {v: k for k, v in store.scope_ids().items()}
-    cuts: list[tuple[int, int, list[int]]] = []
+    cuts: list[Cut] = []
     for key, snaps in by_scope.items():
         newest = max(t for t, _ in snaps)
         kept = [seq for t, seq in snaps if t >= newest - days * DAY]
@@ -46,35 +43,6 @@ def prune(store: Store, days: int, *, dry_run: bool = False) -> Pruned:
         old = [seq for _, seq in snaps if seq < first]
         if old:
             cuts.append((scope_ids[key], first, old))
-    if dry_run:
-        with store._connect() as conn:
-            _cut(conn, cuts, out, dry_run=True)
-    else:
-        with store._connect() as conn, store._write(conn):
-            _cut(conn, cuts, out, dry_run=False)
+    out.snapshots = sum(len(old) for _, _, old in cuts)
+    out.rows = cut_history(store, cuts, dry_run=dry_run)
     return out
-
-
-def _cut(conn: Any, cuts: list[tuple[int, int, list[int]]], out: Pruned, *, dry_run: bool) -> None:
-    for scope_id, first, old in cuts:
-        out.snapshots += len(old)
-        for table in s.VERSIONED:
-            q = (
-                table.c.scope_id == scope_id,
-                table.c.valid_to.isnot(None),
-                table.c.valid_to <= first,
-            )
-            if dry_run:
-                n = conn.execute(select(func.count()).select_from(table).where(*q)).scalar_one()
-            else:
-                n = conn.execute(delete(table).where(*q)).rowcount
-            out.rows[table.name] = out.rows.get(table.name, 0) + int(n)
-        a = s.activity
-        if dry_run:
-            n = conn.execute(
-                select(func.count()).select_from(a).where(a.c.snapshot_seq.in_(old))
-            ).scalar_one()
-        else:
-            n = conn.execute(delete(a).where(a.c.snapshot_seq.in_(old))).rowcount
-            conn.execute(delete(s.snapshots).where(s.snapshots.c.seq.in_(old)))
-        out.rows["activity"] = out.rows.get("activity", 0) + int(n)

@@ -21,11 +21,11 @@ from collections.abc import Collection
 from typing import TypeVar
 
 from govern.sandbox import gen_confluence, gen_groups, gen_people, stories
-from govern.sandbox.entities import NEVER, Group, GroupKind, Person
+from govern.sandbox.entities import ADDED_BY_SYSTEM, NEVER, Group, GroupKind, Person
 from govern.sandbox.errors import SandboxError
-from govern.sandbox.orgdata import StoryRef
+from govern.sandbox.orgdata import OrgData, StoryRef
 from govern.sandbox.sizes import Size, size_named
-from govern.sandbox.spaces import Space
+from govern.sandbox.spaces import Space, Subject
 from govern.sandbox.writes import OrgWrites
 
 _T = TypeVar("_T", Person, Group, Space)
@@ -47,8 +47,66 @@ def _page(items: list[_T], cursor: int, limit: int, keep: object) -> tuple[list[
     return out, (i if i < n else None)
 
 
-class Organisation(OrgWrites):
-    """The simulated organisation: records (``OrgData``), writes (``OrgWrites``) and reads."""
+class Organisation(OrgData):
+    """The simulated organisation: its records (``OrgData``), reads, and writes.
+
+    The writes and their rules live in ``OrgWrites``, a component on these records
+    (``self.writes``); the methods below hand each write to it, so the servers and the state
+    journal's replay (which calls a write by its method name) address the organisation alone.
+    """
+
+    @property
+    def writes(self) -> OrgWrites:
+        """The write operations, with the services' rules, on this organisation's records."""
+        return OrgWrites(self)
+
+    # -- writes (see ``govern.sandbox.writes`` for the rules and refusals) -----------------
+
+    def add_member(self, group: int, person: int, actor: int = ADDED_BY_SYSTEM) -> None:
+        """Add a member (``POST /groups/{id}/members/$ref``)."""
+        self.writes.add_member(group, person, actor)
+
+    def remove_member(self, group: int, person: int) -> None:
+        """Remove a member (``DELETE /groups/{id}/members/{userId}/$ref``)."""
+        self.writes.remove_member(group, person)
+
+    def add_owner(self, group: int, person: int, actor: int = ADDED_BY_SYSTEM) -> None:
+        """Add an owner (``POST /groups/{id}/owners/$ref``); guests cannot own M365 groups."""
+        self.writes.add_owner(group, person, actor)
+
+    def remove_owner(self, group: int, person: int) -> None:
+        """Remove an owner (``DELETE /groups/{id}/owners/{userId}/$ref``), never the last one."""
+        self.writes.remove_owner(group, person)
+
+    def set_visibility(self, group: int, visibility: str) -> None:
+        """PATCH a group's visibility to ``Public`` or ``Private``."""
+        self.writes.set_visibility(group, visibility)
+
+    def set_label(self, group: int, label: int) -> None:
+        """Assign a sensitivity label (an index of ``SENSITIVITY_LABELS``; -1 removes it)."""
+        self.writes.set_label(group, label)
+
+    def archive_team(self, group: int, archived: bool = True) -> None:
+        """Archive (or unarchive) a team (``POST /teams/{id}/archive`` / ``unarchive``)."""
+        self.writes.archive_team(group, archived)
+
+    def add_space_permission(
+        self, space: int, permission: str, subject_type: Subject, subject: int
+    ) -> None:
+        """Grant a space permission (REST ``POST .../permission``, RPC addPermissionToSpace)."""
+        self.writes.add_space_permission(space, permission, subject_type, subject)
+
+    def remove_space_permission(
+        self, space: int, permission: str, subject_type: Subject, subject: int
+    ) -> None:
+        """Revoke a space permission; the last SETSPACEPERMISSIONS row cannot be removed."""
+        self.writes.remove_space_permission(space, permission, subject_type, subject)
+
+    def create_space(self, key: str, name: str, creator: int, description: str = "") -> int:
+        """Create a global space (REST ``POST /rest/api/space``); its creator administers it."""
+        return self.writes.create_space(key, name, creator, description)
+
+    # -- reads -----------------------------------------------------------------------------
 
     def story(self, name: str) -> StoryRef:
         """A planted story by name (see ``govern.sandbox.stories``)."""

@@ -40,24 +40,31 @@ from govern.sandbox.spaces import ADMIN, ADMIN_SET, PERMISSIONS, VIEW, Space, Su
 _VISIBILITIES = {"public": Visibility.PUBLIC, "private": Visibility.PRIVATE}
 
 
-class OrgWrites(OrgData):
-    """Write operations with the services' rules (see the module docstring)."""
+class OrgWrites:
+    """Write operations with the services' rules (see the module docstring), on ``data``.
+
+    A component of ``Organisation`` (``org.writes``), not a layer under it: it changes the
+    records it is given through their primitives (``link_member``, ``record_change``...).
+    """
+
+    def __init__(self, data: OrgData) -> None:
+        self.data = data
 
     # -- helpers ---------------------------------------------------------------------------
 
     def _live_group(self, group: int) -> None:
-        if not 0 <= group < len(self.groups) or self.groups[group].deleted != NEVER:
+        if not 0 <= group < len(self.data.groups) or self.data.groups[group].deleted != NEVER:
             raise NotFound(f"group {group} does not exist")
 
     def _live_person(self, person: int) -> None:
-        if not 0 <= person < len(self.people) or self.people[person].deleted != NEVER:
+        if not 0 <= person < len(self.data.people) or self.data.people[person].deleted != NEVER:
             raise NotFound(f"user {person} does not exist")
 
     def _enabled_owners(self, group: int) -> int:
-        return sum(1 for p in self.groups[group].owners.ids if self.people[p].enabled)
+        return sum(1 for p in self.data.groups[group].owners.ids if self.data.people[p].enabled)
 
     def _done(self, method: str, *args: Any) -> None:
-        for listener in self.write_listeners:
+        for listener in self.data.write_listeners:
             listener(method, args)
 
     # -- Microsoft 365 groups --------------------------------------------------------------
@@ -66,14 +73,14 @@ class OrgWrites(OrgData):
         """Add a member (``POST /groups/{id}/members/$ref``)."""
         self._live_group(group)
         self._live_person(person)
-        if not self.link_member(group, person, self.now, actor):
+        if not self.data.link_member(group, person, self.data.now, actor):
             raise WriteRefused("already_exists", "the user is already a member of the group")
         self._done("add_member", group, person, actor)
 
     def remove_member(self, group: int, person: int) -> None:
         """Remove a member (``DELETE /groups/{id}/members/{userId}/$ref``)."""
         self._live_group(group)
-        if not self.unlink_member(group, person):
+        if not self.data.unlink_member(group, person):
             raise NotFound(f"user {person} is not a member of group {group}")
         self._done("remove_member", group, person)
 
@@ -81,26 +88,26 @@ class OrgWrites(OrgData):
         """Add an owner (``POST /groups/{id}/owners/$ref``); guests cannot own M365 groups."""
         self._live_group(group)
         self._live_person(person)
-        if self.people[person].guest and self.groups[group].kind != GroupKind.SECURITY:
+        if self.data.people[person].guest and self.data.groups[group].kind != GroupKind.SECURITY:
             raise WriteRefused("guest_owner", "a guest cannot be an owner of a Microsoft 365 group")
-        if not self.link_owner(group, person, self.now, actor):
+        if not self.data.link_owner(group, person, self.data.now, actor):
             raise WriteRefused("already_exists", "the user is already an owner of the group")
         self._done("add_owner", group, person, actor)
 
     def remove_owner(self, group: int, person: int) -> None:
         """Remove an owner (``DELETE /groups/{id}/owners/{userId}/$ref``), never the last one."""
         self._live_group(group)
-        owners = self.groups[group].owners
+        owners = self.data.groups[group].owners
         if person not in owners:
             raise NotFound(f"user {person} is not an owner of group {group}")
         if len(owners) == 1:
             raise WriteRefused("last_owner", "the last owner of a group cannot be removed")
         before = self._enabled_owners(group)
-        self.unlink_owner(group, person)
+        self.data.unlink_owner(group, person)
         if before and not self._enabled_owners(group):
-            self.ownerless_moments.append(
+            self.data.ownerless_moments.append(
                 OwnerlessMoment(
-                    self.now,
+                    self.data.now,
                     f"group:{group}",
                     "remove_owner",
                     f"removed owner {person}; the remaining owners' accounts are disabled",
@@ -111,7 +118,7 @@ class OrgWrites(OrgData):
     def set_visibility(self, group: int, visibility: str) -> None:
         """PATCH a group's visibility to ``Public`` or ``Private``."""
         self._live_group(group)
-        g = self.groups[group]
+        g = self.data.groups[group]
         wanted = _VISIBILITIES.get(visibility.lower())
         if g.visibility == Visibility.HIDDEN_MEMBERSHIP or visibility.lower() == "hiddenmembership":
             raise WriteRefused(
@@ -121,44 +128,44 @@ class OrgWrites(OrgData):
             raise WriteRefused("invalid_value", f"{visibility!r} is not a group visibility")
         if g.visibility != wanted:
             g.visibility = wanted
-            self.record_change(Op.GROUP_UPDATED, group)
+            self.data.record_change(Op.GROUP_UPDATED, group)
         self._done("set_visibility", group, visibility)
 
     def set_label(self, group: int, label: int) -> None:
         """Assign a sensitivity label (an index of ``SENSITIVITY_LABELS``; -1 removes it)."""
         self._live_group(group)
-        self.groups[group].label = label
-        self.record_change(Op.GROUP_UPDATED, group)
+        self.data.groups[group].label = label
+        self.data.record_change(Op.GROUP_UPDATED, group)
         self._done("set_label", group, label)
 
     def archive_team(self, group: int, archived: bool = True) -> None:
         """Archive (or unarchive) a team (``POST /teams/{id}/archive`` / ``unarchive``)."""
         self._live_group(group)
-        g = self.groups[group]
+        g = self.data.groups[group]
         if g.kind != GroupKind.TEAM:
             raise WriteRefused("not_a_team", f"group {group} has no team")
         if g.archived != archived:
             g.archived = archived
-            self.record_change(Op.GROUP_UPDATED, group)
+            self.data.record_change(Op.GROUP_UPDATED, group)
         self._done("archive_team", group, archived)
 
     # -- Confluence space permissions -----------------------------------------------------
 
     def _live_space(self, space: int) -> None:
-        if not 0 <= space < len(self.spaces) or self.spaces[space].deleted != NEVER:
+        if not 0 <= space < len(self.data.spaces) or self.data.spaces[space].deleted != NEVER:
             raise NotFound(f"space {space} does not exist")
 
     def _check_subject(self, subject_type: Subject, subject: int) -> None:
-        if subject_type == Subject.USER and not 0 <= subject < len(self.confluence_users):
+        if subject_type == Subject.USER and not 0 <= subject < len(self.data.confluence_users):
             raise NotFound(f"Confluence user {subject} does not exist")
-        if subject_type == Subject.GROUP and not 0 <= subject < len(self.confluence_groups):
+        if subject_type == Subject.GROUP and not 0 <= subject < len(self.data.confluence_groups):
             raise NotFound(f"Confluence group {subject} does not exist")
 
     def _active_user_admins(self, space: int) -> int:
-        users = self.confluence_users
+        users = self.data.confluence_users
         return sum(
             1
-            for kind, who in self.spaces[space].admins()
+            for kind, who in self.data.spaces[space].admins()
             if kind == Subject.USER and users[who].active
         )
 
@@ -171,14 +178,14 @@ class OrgWrites(OrgData):
         if permission not in PERMISSIONS:
             raise NotFound(f"unknown space permission {permission!r}")
         code = PERMISSIONS.index(permission)
-        s = self.spaces[space]
+        s = self.data.spaces[space]
         if s.has(code, subject_type, subject):
             raise WriteRefused("already_exists", f"{permission} is already granted")
         if code != VIEW and not s.has(VIEW, subject_type, subject):
             raise WriteRefused("view_required", f"{permission} needs VIEWSPACE first")
         row = pack(code, subject_type, subject)
         s.perms.append(row)
-        self.record_change(Op.SPACE_PERMISSION_ADDED, space, row)
+        self.data.record_change(Op.SPACE_PERMISSION_ADDED, space, row)
         self._done("add_space_permission", space, permission, int(subject_type), subject)
 
     def remove_space_permission(
@@ -189,7 +196,7 @@ class OrgWrites(OrgData):
         if permission not in PERMISSIONS:
             raise NotFound(f"unknown space permission {permission!r}")
         code = PERMISSIONS.index(permission)
-        s = self.spaces[space]
+        s = self.data.spaces[space]
         row = pack(code, subject_type, subject)
         if row not in s.perms:
             raise NotFound(f"{permission} is not granted to that subject")
@@ -197,11 +204,11 @@ class OrgWrites(OrgData):
             raise WriteRefused("last_admin", "the last administrator of a space cannot be removed")
         before = self._active_user_admins(space)
         s.perms.remove(row)
-        self.record_change(Op.SPACE_PERMISSION_REMOVED, space, row)
+        self.data.record_change(Op.SPACE_PERMISSION_REMOVED, space, row)
         if code == ADMIN and before and not self._active_user_admins(space):
-            self.ownerless_moments.append(
+            self.data.ownerless_moments.append(
                 OwnerlessMoment(
-                    self.now,
+                    self.data.now,
                     f"space:{space}",
                     "remove_space_permission",
                     "no active user holds SETSPACEPERMISSIONS any more",
@@ -213,13 +220,13 @@ class OrgWrites(OrgData):
 
     def create_space(self, key: str, name: str, creator: int, description: str = "") -> int:
         """Create a global space (REST ``POST /rest/api/space``); its creator administers it."""
-        if self.space_index(key) is not None:
+        if self.data.space_index(key) is not None:
             raise WriteRefused("already_exists", f"A space already exists with key {key}")
         self._check_subject(Subject.USER, creator)
-        space = Space(len(self.spaces), key, name, False, creator, self.now)
+        space = Space(len(self.data.spaces), key, name, False, creator, self.data.now)
         space.description = description
         space.perms.extend(pack(code, Subject.USER, creator) for code in ADMIN_SET)
         space.alive = True
-        self.add_space(space)
+        self.data.add_space(space)
         self._done("create_space", key, name, creator, description)
         return space.idx

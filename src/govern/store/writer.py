@@ -36,6 +36,7 @@ from govern.model import (
     Membership,
     Principal,
     Snapshot,
+    SnapshotCounts,
     SnapshotMode,
     utcnow,
 )
@@ -81,7 +82,7 @@ class SnapshotWriter:
         self._buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in STAGES}
         self._activity: list[Activity] = []
         self._log = log or (lambda m: print(m, file=sys.stderr))
-        self.counts: dict[str, int] = {"principals": 0, "communities": 0, "grants": 0}
+        self.counts = SnapshotCounts()
         self._observed: datetime | None = snapshot.observed_at
         self.result: Snapshot | None = None
         """The written snapshot, set once the transaction has committed."""
@@ -92,7 +93,7 @@ class SnapshotWriter:
     # --- DiscoverySink ---------------------------------------------------------------------
     def principal(self, principal: Principal) -> None:
         """Stage a principal."""
-        self.counts["principals"] += 1
+        self.counts.principals += 1
         data = principal.model_dump_json()
         self._add(
             stage_principals,
@@ -106,7 +107,7 @@ class SnapshotWriter:
 
     def community(self, community: Community) -> None:
         """Stage a community."""
-        self.counts["communities"] += 1
+        self.counts.communities += 1
         self._add(
             stage_communities,
             id=community.id,
@@ -116,7 +117,7 @@ class SnapshotWriter:
 
     def grant(self, grant: Grant) -> None:
         """Stage a grant."""
-        self.counts["grants"] += 1
+        self.counts.grants += 1
         self._add(
             stage_grants,
             community_id=grant.community_id,
@@ -264,7 +265,7 @@ class SnapshotWriter:
             complete=not self._incomplete,
             incomplete=self._incomplete,
             delta_tokens=self._tokens,
-            stats={**self._stats, **{f"{k}_seen": v for k, v in self.counts.items()}},
+            stats={**self._stats, **self.counts.as_stats()},
         )
 
     def _marked(self, kind: str, *cols: Any) -> Any:

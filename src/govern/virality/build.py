@@ -131,7 +131,9 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
     )
 
 
-def _drafter(store: Store, policies_dir: Path | None, inv: history.Inventory) -> ChangeDrafter:
+def _drafter(
+    store: Store, policies_dir: Path | None, inv: history.ReportInventory
+) -> ChangeDrafter:
     """What drafts each recommendation's changes: the requirements and the steward pool."""
     req = requirements(policies_dir)
     pool = steward_pool(store, policies_dir, req.steward_group)
@@ -145,7 +147,7 @@ def _drafter(store: Store, policies_dir: Path | None, inv: history.Inventory) ->
 
 
 def _select(
-    inv: history.Inventory,
+    inv: history.ReportInventory,
     measured: dict[str, Measured],
     pcts: Percentiles,
     th: Thresholds,
@@ -259,7 +261,7 @@ def _entry(
     )
 
 
-def _networks(inv: history.Inventory) -> dict[str, str]:
+def _networks(inv: history.ReportInventory) -> dict[str, str]:
     """Community id -> the external network (a workspace IT does not run) it is part of.
 
     Migrating a network moves it whole, so the report lists the network once rather than
@@ -360,7 +362,7 @@ def _curve(f: history.Facts, observed: list[tuple[float, int]]) -> list[CurvePoi
     return points
 
 
-def _it_labels(inv: history.Inventory) -> dict[LabelKey, Counter[str]]:
+def _it_labels(inv: history.ReportInventory) -> dict[LabelKey, Counter[str]]:
     """The sensitivity labels IT put on what it provisioned or adopted, per comparable kind.
 
     Only IT's own communities count: a label a client team chose for its deal room says
@@ -378,7 +380,7 @@ def _it_labels(inv: history.Inventory) -> dict[LabelKey, Counter[str]]:
 
 
 def _organisation(
-    inv: history.Inventory,
+    inv: history.ReportInventory,
     measured: dict[str, Measured],
     categories: Counter[str],
     governed: Counter[str],
@@ -414,7 +416,7 @@ def _band_note(measured: dict[str, Measured], min_share: float) -> list[str]:
     return [line] if line else []
 
 
-def _notes(inv: history.Inventory) -> list[str]:
+def _notes(inv: history.ReportInventory) -> list[str]:
     notes = []
     if not inv.clocks:
         notes.append("the inventory is empty: run `govern discover` first")

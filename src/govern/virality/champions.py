@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from govern.model import Lifecycle, Origin
 from govern.privacy.pseudonyms import Namer
-from govern.virality.history import Inventory
+from govern.virality.history import ReportInventory
 from govern.virality.people_section import Champion, DepartmentFigures
 from govern.virality.report import Entry, Recommendation
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
@@ -36,7 +36,7 @@ ERASED = "erased-"
 """Native-id prefix of principals whose person was forgotten (``govern inventory forget``)."""
 
 
-def notable(inv: Inventory, entries: Iterable[Entry]) -> dict[str, str]:
+def notable(inv: ReportInventory, entries: Iterable[Entry]) -> dict[str, str]:
     """Networks that went viral or that IT adopted, with which: the networks champions carried."""
     out: dict[str, str] = {}
     for e in entries:
@@ -82,7 +82,7 @@ class _Person:
 class _Index:
     """Principal ids to people: one identity per email, departments from the directory."""
 
-    def __init__(self, inv: Inventory) -> None:
+    def __init__(self, inv: ReportInventory) -> None:
         self.inv = inv
         self.people: dict[str, _Person] = {}
         self._identity: dict[str, str | None] = {}
@@ -144,7 +144,9 @@ class _Who(dict[str, str]):
         return found
 
 
-def gather(inv: Inventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]) -> _Index:
+def gather(
+    inv: ReportInventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]
+) -> _Index:
     """Every person's evidence, from every grassroots community's spread."""
     idx = _Index(inv)
     active_since = inv.now - ACTIVE_DAYS * DAY
@@ -218,7 +220,7 @@ def _top(
 
 
 def rank(
-    inv: Inventory,
+    inv: ReportInventory,
     idx: _Index,
     nets: dict[str, str],
     namer: Namer | None,
@@ -267,7 +269,9 @@ def rank(
     return out
 
 
-def _evidence(inv: Inventory, p: _Person, nets: dict[str, str], carried: list[str]) -> list[str]:
+def _evidence(
+    inv: ReportInventory, p: _Person, nets: dict[str, str], carried: list[str]
+) -> list[str]:
     def name(cid: str) -> str:
         label = nets.get(cid)
         n = inv.facts[cid].community.name
@@ -299,7 +303,9 @@ def _evidence(inv: Inventory, p: _Person, nets: dict[str, str], carried: list[st
     return lines
 
 
-def departments(inv: Inventory, idx: _Index, champions: list[Champion]) -> list[DepartmentFigures]:
+def departments(
+    inv: ReportInventory, idx: _Index, champions: list[Champion]
+) -> list[DepartmentFigures]:
     """Per department: people, champions, adds one by one and posts (no one named)."""
     listed = Counter(c.department for c in champions if c.department)
     adds: Counter[str] = Counter()
@@ -329,7 +335,7 @@ SECOND_OWNERS = 3
 
 
 def second_owners(
-    inv: Inventory, idx: _Index, adopt: set[str], namer: Namer | None
+    inv: ReportInventory, idx: _Index, adopt: set[str], namer: Namer | None
 ) -> dict[str, list[str]]:
     """Per network to adopt (or adopted): the people who carried it most and do not own it yet.
 

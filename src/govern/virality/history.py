@@ -112,7 +112,7 @@ class Facts:
 
 
 @dataclass
-class Inventory:
+class ReportInventory:
     """Everything the report measures, read once."""
 
     now: float
@@ -134,7 +134,7 @@ class Inventory:
         return (self.now - min(c.first_at for c in self.clocks.values())) / 86400
 
 
-def load(store: Store) -> Inventory:
+def load(store: Store) -> ReportInventory:
     """Read the current inventory and the history the report needs."""
     clocks = _clocks(store)
     with bulk_reader(store) as reader:
@@ -147,7 +147,7 @@ def load(store: Store) -> Inventory:
         _past(facts, seen, clocks, now, people.not_people)
         del seen
         _activity(reader, facts)
-    return Inventory(now=now, clocks=clocks, people=people, facts=facts)
+    return ReportInventory(now=now, clocks=clocks, people=people, facts=facts)
 
 
 def _clocks(store: Store) -> dict[int, Clock]:
@@ -292,7 +292,7 @@ def _rank(a: Activity, kind: str) -> tuple[bool, bool]:
 
 
 def curves(
-    store: Store, inventory: Inventory, community_ids: Iterable[str]
+    store: Store, inventory: ReportInventory, community_ids: Iterable[str]
 ) -> dict[str, list[tuple[float, int]]]:
     """Members at every snapshot of each community's scope, for the growth charts."""
     wanted = [cid for cid in community_ids if cid in inventory.facts]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from govern.virality.history import WINDOWS, Facts, Inventory, Join
+from govern.virality.history import WINDOWS, Facts, Join, ReportInventory
 from govern.virality.people import People
 from govern.virality.spread import Adds, adds_of
 from govern.virality.spread import adds as adds_cached
@@ -375,7 +375,7 @@ def exposure(
     }
 
 
-def measure(f: Facts, inv: Inventory, th: Thresholds) -> Measured:
+def measure(f: Facts, inv: ReportInventory, th: Thresholds) -> Measured:
     """Every component of one community, from its facts."""
     people = inv.people
     not_people = people.not_people

@@ -13,7 +13,7 @@ from govern.virality.champions import (
     rank,
     second_owners,
 )
-from govern.virality.history import Inventory
+from govern.virality.history import ReportInventory
 from govern.virality.people_section import ChampionsSection
 from govern.virality.report import Entry, Recommendation
 from govern.virality.rollout import rollouts
@@ -22,7 +22,7 @@ from govern.virality.thresholds import Thresholds
 
 
 def people_section(
-    inv: Inventory,
+    inv: ReportInventory,
     th: Thresholds,
     entries: Iterable[Entry],
     namer: Namer | None,

@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from govern.model import Origin
-from govern.virality.history import Facts, Inventory
+from govern.virality.history import Facts, ReportInventory
 from govern.virality.people_section import Champion, RolloutHealth
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots, weekly_posters
 
@@ -104,7 +104,7 @@ def _median(values: list[float]) -> float | None:
 
 
 def rollouts(
-    inv: Inventory,
+    inv: ReportInventory,
     spreads: dict[str, CommunitySpread],
     champions: list[Champion],
     nets: dict[str, str],
@@ -148,7 +148,7 @@ def rollouts(
 
 
 def _health(
-    inv: Inventory,
+    inv: ReportInventory,
     f: Facts,
     sp: CommunitySpread,
     active: float | None,
@@ -209,7 +209,7 @@ def _health(
     )
 
 
-def _named(inv: Inventory, pid: str) -> str:
+def _named(inv: ReportInventory, pid: str) -> str:
     p = inv.people.get(pid)
     return (p.email if p is not None and p.email else None) or pid
 
@@ -241,7 +241,7 @@ def _verdict(
     return text
 
 
-def _seeds(inv: Inventory, ordered: list[str]) -> dict[str, list[str]]:
+def _seeds(inv: ReportInventory, ordered: list[str]) -> dict[str, list[str]]:
     """Pilot seeds per department: grassroots communities whose largest department it is.
 
     ``ordered`` puts notable networks first, then the most active grassroots communities; the
@@ -260,7 +260,7 @@ def _seeds(inv: Inventory, ordered: list[str]) -> dict[str, list[str]]:
 
 
 def _with_pilot(
-    inv: Inventory,
+    inv: ReportInventory,
     r: RolloutHealth,
     champions: list[Champion],
     seeds: dict[str, list[str]],

@@ -1,6 +1,6 @@
 """Who carried each community: organic adds per adder, bulk adds, posts per author, lone links.
 
-One pass over the members the report already loaded (``history.Inventory``), so the champions
+One pass over the members the report already loaded (``history.ReportInventory``), so the champions
 and rollout-health sections cost one loop over the grants, not another read of the store.
 
 * An add is *bulk* when it is part of a run of at least ``burst_members`` people, and
@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from govern.model import Origin
-from govern.virality.history import Facts, Inventory, Join
+from govern.virality.history import Facts, Join, ReportInventory
 from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
@@ -190,7 +190,7 @@ def adds(f: Facts) -> Adds:
     return f.adds
 
 
-def spreads(inv: Inventory, th: Thresholds) -> dict[str, CommunitySpread]:
+def spreads(inv: ReportInventory, th: Thresholds) -> dict[str, CommunitySpread]:
     """The spread of every community in the inventory."""
     dept = inv.people.department_of
     return {cid: community_spread(f, th, dept) for cid, f in inv.facts.items()}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govern.store.bulk import bulk_reader
+from govern.store.bulk import BulkReader, PrincipalBrief, bulk_reader
 from govern.store.store import Store
 
 DEFAULT_STEWARD_RULE = "REQ-ADOPTED-STEWARD"
@@ -95,64 +95,86 @@ def _json(value: Any) -> Any:
 def steward_pool(store: Store, policies_dir: Path | None, group: str | None) -> StewardPool:
     """Resolve the steward group's members (principals, directory groups, departments)."""
     pool = StewardPool(group)
-    path = Path(policies_dir) / "groups.yaml" if policies_dir else None
-    if group is None or path is None or not path.is_file():
+    items = _pool_items(policies_dir, group)
+    if not items:
         return pool
-    from govern.policy.files import read_yaml
-
-    doc, _ = read_yaml(path)
-    spec = ((doc.data if doc else {}) or {}).get("groups", {}).get(group) or {}
     emails: set[str] = set()
     with bulk_reader(store) as reader:
         rows = reader.principal_briefs()
         by_id = {r.id: r for r in rows}
-        # Display names are only in the JSON document; read it for groups alone.
-        group_names = {
-            gid: str(_json(data).get("display_name", "")).lower()
-            for batch in reader.group_documents()
-            for gid, data in batch
-        }
-        edges: dict[str, set[str]] = {}
-        for batch in reader.membership_edges():
-            for gid, mid in batch:
-                edges.setdefault(gid, set()).add(mid)
-    for item in spec.get("members", []):
-        for ref in item.get("principals", []):
-            ref = str(ref).lower()
-            if "@" in ref:
-                emails.add(ref)
-            elif ref in by_id and (email := by_id[ref].email):
-                emails.add(email.lower())
+        names = [str(n).lower() for item in items if (n := item.get("directory_group"))]
+        if names:
+            emails |= _directory_group_emails(reader, names, rows, by_id)
+    for item in items:
+        emails |= _principal_emails(item.get("principals", []), by_id)
         if dept := item.get("department"):
             emails |= {
                 r.email.lower()
                 for r in rows
                 if r.kind == "employee" and r.department == dept and r.email
             }
-        if name := item.get("directory_group"):
-            key = str(name).lower()
-            groups = [
-                r.id
-                for r in rows
-                if r.kind == "group"
-                and key
-                in {
-                    r.id.lower(),
-                    (r.email or "").lower(),
-                    group_names.get(r.id, ""),
-                }
-            ]
-            seen: set[str] = set()
-            while groups:  # nested groups count, as the policy engine resolves them
-                gid = groups.pop()
-                if gid in seen:
-                    continue
-                seen.add(gid)
-                for mid in edges.get(gid, ()):
-                    r = by_id.get(mid)
-                    if r is not None and r.kind == "group":
-                        groups.append(mid)
-                    elif r is not None and r.email:
-                        emails.add(r.email.lower())
     pool.emails = sorted(emails)
     return pool
+
+
+def _pool_items(policies_dir: Path | None, group: str | None) -> list[dict[str, Any]]:
+    """The ``members`` entries of the steward group in ``groups.yaml`` (none if it is absent)."""
+    path = Path(policies_dir) / "groups.yaml" if policies_dir else None
+    if group is None or path is None or not path.is_file():
+        return []
+    from govern.policy.files import read_yaml
+
+    doc, _ = read_yaml(path)
+    spec = ((doc.data if doc else {}) or {}).get("groups", {}).get(group) or {}
+    return list(spec.get("members", []))
+
+
+def _principal_emails(refs: list[Any], by_id: dict[str, PrincipalBrief]) -> set[str]:
+    """The emails of principals named one by one (by email, or by principal id)."""
+    emails: set[str] = set()
+    for ref in refs:
+        ref = str(ref).lower()
+        if "@" in ref:
+            emails.add(ref)
+        elif ref in by_id and (email := by_id[ref].email):
+            emails.add(email.lower())
+    return emails
+
+
+def _directory_group_emails(
+    reader: BulkReader,
+    names: list[str],
+    rows: list[PrincipalBrief],
+    by_id: dict[str, PrincipalBrief],
+) -> set[str]:
+    """The emails of the people in the named directory groups, nested groups followed.
+
+    A group is named by its id, email or display name (lower case). Nested groups resolve
+    through the policy engine's own resolver, on the store's membership edges.
+    """
+    from govern.policy.groups import nested_members
+
+    groups = {r.id for r in rows if r.kind == "group"}
+    # Display names are only in the JSON document; read it for groups alone.
+    display = {
+        gid: str(_json(data).get("display_name", "")).lower()
+        for batch in reader.group_documents()
+        for gid, data in batch
+    }
+    wanted = set(names)
+    targets = {
+        r.id
+        for r in rows
+        if r.kind == "group"
+        and not wanted.isdisjoint({r.id.lower(), (r.email or "").lower(), display.get(r.id, "")})
+    }
+    # One read of the edges, walked twice in memory: a second scan of the table costs more.
+    # The list is small: discovery keeps only the memberships of groups groups.yaml names.
+    edges = [e for batch in reader.membership_edges() for e in batch]
+    members = nested_members(targets, groups, lambda: edges)
+    return {
+        r.email.lower()
+        for found in members.values()
+        for mid in found
+        if (r := by_id.get(mid)) is not None and r.kind != "group" and r.email
+    }

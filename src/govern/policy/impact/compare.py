@@ -26,7 +26,7 @@ from govern.model import Community, PolicySource
 from govern.policy.attributes import Resource, Subject, Subjects
 from govern.policy.audit import NO_RULE
 from govern.policy.classify import DEFAULT, EXPLICIT, Classified, Classifier
-from govern.policy.engine import Decision, Engine
+from govern.policy.engine import Engine, RuleDecision
 from govern.policy.groups import ResolvedGroups, resolve
 from govern.policy.impact.joint import decide_both
 from govern.policy.impact.result import (
@@ -325,8 +325,8 @@ def _grant_change(
     ref: CommunityRef,
     sub: Subject,
     role: str,
-    before: Decision,
-    after: Decision,
+    before: RuleDecision,
+    after: RuleDecision,
     b: _Side,
     h: _Side,
 ) -> GrantChange:

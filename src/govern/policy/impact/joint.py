@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from govern.policy.attributes import Resource, Subject
-from govern.policy.engine import Decision, Engine, _Section
+from govern.policy.engine import Engine, RuleDecision, _Section
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A grant's decisions under the base and the head engine."""
 
-    before: Decision
-    after: Decision
+    before: RuleDecision
+    after: RuleDecision
     flipped: bool
     """Allowed under one revision and denied under the other."""
     marked: bool = False

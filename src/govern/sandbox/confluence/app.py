@@ -29,11 +29,11 @@ from govern.sandbox.http import (
     instrument,
     serve,
 )
-from govern.sandbox.writes import OrgWrites
+from govern.sandbox.org import Organisation
 
 
 def create_app(
-    org: OrgWrites,
+    org: Organisation,
     flavour: Flavour | str = Flavour.DATACENTER,
     credentials: Credentials | None = None,
     version: str = DEFAULT_DC_VERSION,
@@ -111,7 +111,7 @@ class ConfluenceSandbox:
 
 
 def start(
-    org: OrgWrites,
+    org: Organisation,
     flavour: Flavour | str = Flavour.DATACENTER,
     *,
     credentials: Credentials | None = None,

@@ -20,6 +20,7 @@ from govern.sandbox.confluence.auth import Account, Credentials
 from govern.sandbox.confluence.content import ContentIndex
 from govern.sandbox.confluence.pages import PageStore
 from govern.sandbox.entities import NEVER
+from govern.sandbox.org import Organisation
 from govern.sandbox.spaces import (
     ADMIN,
     PERMISSIONS,
@@ -30,7 +31,6 @@ from govern.sandbox.spaces import (
     Subject,
     unpack,
 )
-from govern.sandbox.writes import OrgWrites
 
 DEFAULT_DC_VERSION = "9.4.0"
 """The Data Center version served unless told otherwise: every DC read described below works."""
@@ -71,7 +71,7 @@ class Site:
 
     def __init__(
         self,
-        org: OrgWrites,
+        org: Organisation,
         flavour: Flavour,
         credentials: Credentials | None = None,
         version: str = DEFAULT_DC_VERSION,

@@ -1,0 +1,36 @@
+"""A snapshot's counts: typed fields, kept in its stats as before, each record counted once."""
+
+from __future__ import annotations
+
+import pytest
+
+from govern.model import SnapshotCounts
+from govern.store import Store
+from tests.factories import grant, person, team
+
+
+def test_counts_are_read_back_typed_and_stored_as_stats(store: Store) -> None:
+    alice, bob, hiking = person("alice"), person("bob"), team("hiking")
+    with store.snapshot("m365", "contoso") as w:
+        for p in (alice, bob, alice):  # a delta page repeating a record: one record seen
+            w.principal(p)
+        w.community(hiking)
+        w.grant(grant(hiking, alice))
+    assert w.result is not None
+    assert w.result.counts == SnapshotCounts(principals=2, communities=1, grants=1)
+    (kept,) = store.snapshots()
+    assert kept.counts == SnapshotCounts(principals=2, communities=1, grants=1)
+    assert {k: kept.stats[k] for k in ("principals_seen", "communities_seen", "grants_seen")} == {
+        "principals_seen": 2,
+        "communities_seen": 1,
+        "grants_seen": 1,
+    }
+
+
+def test_a_snapshot_without_counts_reads_zero_and_unknown_kinds_are_refused() -> None:
+    assert SnapshotCounts.from_stats({}) == SnapshotCounts()
+    counts = SnapshotCounts()
+    counts["grants"] = 4
+    assert counts.as_stats()["grants_seen"] == 4
+    with pytest.raises(KeyError):
+        counts["guests"] = 1
