@@ -116,108 +116,129 @@ def validate(data: Any, marks: Marks, name: str) -> None:
 
 
 def _check_references(data: dict[str, Any], add: Any) -> None:
-    departments = set(data["organisation"]["departments"])
-    defined: dict[str, str] = {}
-    confluence: set[str] = set()
+    _References(data, add).check()
 
-    def define(path: Path_, alias: str, kind: str) -> None:
-        if alias in defined:
-            add(path, f"id {alias!r} is defined twice")
-        defined[alias] = kind
 
-    def person(path: Path_, spec: dict[str, Any]) -> None:
-        define((*path, "id"), spec["id"], "person")
-        if spec.get("confluence", not spec.get("guest", False)):
-            confluence.add(spec["id"])
-        if not spec.get("guest") and spec.get("department") not in departments:
-            add((*path, "department"), f"{spec.get('department')!r} is not a declared department")
+class _References:
+    """Every alias a scenario uses names something of the right kind defined above it."""
 
-    def need(path: Path_, alias: Any, kind: str) -> None:
+    def __init__(self, data: dict[str, Any], add: Any) -> None:
+        self.data = data
+        self.add = add
+        self.departments = set(data["organisation"]["departments"])
+        self.defined: dict[str, str] = {}
+        self.confluence: set[str] = set()
+        self.today_text = data["organisation"]["today"]
+        self.today = events.parse_ts(self.today_text)
+
+    def check(self) -> None:
+        """Walk the file in the order it defines things: people, groups, apps, communities."""
+        data = self.data
+        for i, spec in enumerate(data.get("people", [])):
+            self.person(("people", i), spec)
+        for i, spec in enumerate(data.get("directory_groups", [])):
+            self.define(("directory_groups", i, "id"), spec["id"], "directory group")
+            self.members(("directory_groups", i, "members"), spec.get("members", []))
+        for i, spec in enumerate(data.get("apps", [])):
+            self.define(("apps", i, "id"), spec["id"], "app")
+        for i, spec in enumerate(data.get("consents", [])):
+            self.need(("consents", i, "app"), spec["app"], "app")
+            self.need(("consents", i, "person"), spec["person"], "person")
+        for i, spec in enumerate(data.get("communities", [])):
+            self.community(("communities", i), spec)
+        for story, alias in data.get("stories", {}).items():
+            if alias not in self.defined:
+                self.add(("stories", story), f"{alias!r} is not a community defined in this file")
+        ordered = sorted(enumerate(data.get("events", [])), key=lambda item: item[1]["day"])
+        for i, event in ordered:
+            self.event(("events", i), event)
+
+    def define(self, path: Path_, alias: str, kind: str) -> None:
+        """``alias`` names a ``kind`` from here on (once only)."""
+        if alias in self.defined:
+            self.add(path, f"id {alias!r} is defined twice")
+        self.defined[alias] = kind
+
+    def need(self, path: Path_, alias: Any, kind: str) -> None:
+        """``alias`` must name a ``kind`` defined above (``self`` and ``system`` always do)."""
         if (
             isinstance(alias, str)
             and alias not in ("self", "system")
-            and defined.get(alias) != kind
+            and self.defined.get(alias) != kind
         ):
-            add(path, f"{alias!r} is not a {kind} defined above")
+            self.add(path, f"{alias!r} is not a {kind} defined above")
 
-    def community(path: Path_, spec: dict[str, Any]) -> None:
-        for key in ("created_by",):
-            if key in spec:
-                need((*path, key), spec[key], "person")
-        if "provisioned_by" in spec:
-            need((*path, "provisioned_by"), spec["provisioned_by"], "app")
-        for i, owner in enumerate(spec.get("owners", [])):
-            need((*path, "owners", i), owner, "person")
-        for i, entry in enumerate(spec.get("members", [])):
+    def person(self, path: Path_, spec: dict[str, Any]) -> None:
+        """A person: defined, with a declared department unless a guest."""
+        self.define((*path, "id"), spec["id"], "person")
+        if spec.get("confluence", not spec.get("guest", False)):
+            self.confluence.add(spec["id"])
+        if not spec.get("guest") and spec.get("department") not in self.departments:
+            self.add(
+                (*path, "department"), f"{spec.get('department')!r} is not a declared department"
+            )
+
+    def members(self, path: Path_, entries: list[Any]) -> None:
+        """Members given as an alias or as ``{person, added_by}``."""
+        for i, entry in enumerate(entries):
             alias = entry if isinstance(entry, str) else entry["person"]
-            need((*path, "members", i), alias, "person")
+            self.need((*path, i), alias, "person")
             if isinstance(entry, dict) and "added_by" in entry:
-                need((*path, "members", i, "added_by"), entry["added_by"], "person")
+                self.need((*path, i, "added_by"), entry["added_by"], "person")
+
+    def community(self, path: Path_, spec: dict[str, Any]) -> None:
+        """A community: its people and app defined above, its grant times plausible."""
+        if "created_by" in spec:
+            self.need((*path, "created_by"), spec["created_by"], "person")
+        if "provisioned_by" in spec:
+            self.need((*path, "provisioned_by"), spec["provisioned_by"], "app")
+        for i, owner in enumerate(spec.get("owners", [])):
+            self.need((*path, "owners", i), owner, "person")
+        self.members((*path, "members"), spec.get("members", []))
         for i, alias in enumerate(spec.get("contributors", [])):
-            need((*path, "contributors", i), alias, "person")
-        if spec["kind"] in ("space", "personal-space") and spec.get("created_by") not in confluence:
-            add((*path, "created_by"), "a space's creator needs a Confluence account")
+            self.need((*path, "contributors", i), alias, "person")
+        is_space = spec["kind"] in ("space", "personal-space")
+        if is_space and spec.get("created_by") not in self.confluence:
+            self.add((*path, "created_by"), "a space's creator needs a Confluence account")
         for i, grant in enumerate(spec.get("permissions", [])):
             if "granted" in grant:
-                granted((*path, "permissions", i, "granted"), grant["granted"], spec, path)
-        define((*path, "id"), spec["id"], "space" if "space" in spec["kind"] else "group")
+                self.granted((*path, "permissions", i, "granted"), grant["granted"], spec, path)
+        self.define((*path, "id"), spec["id"], "space" if "space" in spec["kind"] else "group")
 
-    today_text = data["organisation"]["today"]
-    today = events.parse_ts(today_text)
+    def granted(self, path: Path_, value: str, spec: dict[str, Any], where: Path_) -> None:
+        """A grant time is history before day 0, served as audit records.
 
-    def granted(path: Path_, value: str, spec: dict[str, Any], where: Path_) -> None:
-        # A grant time is history before day 0, served as audit records: a space created by an
-        # event is granted on its event's day, and nothing is granted before the space existed.
+        A space created by an event is granted on its event's day, and nothing is granted
+        before the space existed.
+        """
         if where[0] == "events":
-            add(path, "only spaces listed under 'communities' take a grant time; a space "
-                "created by an event is granted on the event's day")  # fmt: skip
-        elif events.parse_ts(value) > today:
-            add(
-                path,
-                f"{value!r} is after the organisation's today ({today_text})",
-            )
+            self.add(path, "only spaces listed under 'communities' take a grant time; a space "
+                     "created by an event is granted on the event's day")  # fmt: skip
+        elif events.parse_ts(value) > self.today:
+            self.add(path, f"{value!r} is after the organisation's today ({self.today_text})")
         elif "created" in spec and events.parse_ts(value) < events.parse_ts(spec["created"]):
-            add(path, f"{value!r} is before the space was created ({spec['created']})")
+            self.add(path, f"{value!r} is before the space was created ({spec['created']})")
 
-    for i, spec in enumerate(data.get("people", [])):
-        person(("people", i), spec)
-    for i, spec in enumerate(data.get("directory_groups", [])):
-        define(("directory_groups", i, "id"), spec["id"], "directory group")
-        for j, entry in enumerate(spec.get("members", [])):
-            alias = entry if isinstance(entry, str) else entry["person"]
-            need(("directory_groups", i, "members", j), alias, "person")
-            if isinstance(entry, dict) and "added_by" in entry:
-                need(("directory_groups", i, "members", j, "added_by"), entry["added_by"], "person")
-    for i, spec in enumerate(data.get("apps", [])):
-        define(("apps", i, "id"), spec["id"], "app")
-    for i, spec in enumerate(data.get("consents", [])):
-        need(("consents", i, "app"), spec["app"], "app")
-        need(("consents", i, "person"), spec["person"], "person")
-    for i, spec in enumerate(data.get("communities", [])):
-        community(("communities", i), spec)
-    for story, alias in data.get("stories", {}).items():
-        if alias not in defined:
-            add(("stories", story), f"{alias!r} is not a community defined in this file")
-    ordered = sorted(enumerate(data.get("events", [])), key=lambda item: item[1]["day"])
-    for i, event in ordered:
-        path: Path_ = ("events", i)
+    def event(self, path: Path_, event: dict[str, Any]) -> None:
+        """An event: what it defines (a hire, a new community) or what it names."""
         action = event["action"]
         if action == "hire":
-            person((*path, "person"), event["person"])
-        elif action == "create_community":
-            community((*path, "community"), event["community"])
-        else:
-            if "person" in event:
-                need((*path, "person"), event["person"], "person")
-            if "community" in event:
-                kind = "space" if action == "edit_space" else "group"
-                if action == "delete_community":
-                    kind = defined.get(event["community"], "group")
-                need((*path, "community"), event["community"], kind)
-            if "app" in event:
-                need((*path, "app"), event["app"], "app")
-            if "by" in event:
-                need((*path, "by"), event["by"], "person")
+            self.person((*path, "person"), event["person"])
+            return
+        if action == "create_community":
+            self.community((*path, "community"), event["community"])
+            return
+        if "person" in event:
+            self.need((*path, "person"), event["person"], "person")
+        if "community" in event:
+            kind = "space" if action == "edit_space" else "group"
+            if action == "delete_community":
+                kind = self.defined.get(event["community"], "group")
+            self.need((*path, "community"), event["community"], kind)
+        if "app" in event:
+            self.need((*path, "app"), event["app"], "app")
+        if "by" in event:
+            self.need((*path, "by"), event["by"], "person")
 
 
 def load_scenario(path: str | Path) -> Organisation:
