@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from govern.model import Activity
-from govern_confluence.reader import Edit, Reader
+from govern_confluence.reader import Reader
+from govern_confluence.records import Edit
 
 TOKEN = "edits"
 WINDOW_DAYS = 90

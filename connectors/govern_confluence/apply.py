@@ -20,7 +20,8 @@ from govern.connector import ApplyResult
 from govern.model import Change, ChangeAction, Role, split_id
 from govern_confluence import operations
 from govern_confluence.mapping import ADMIN, EDIT, ROLE_PERMISSIONS, VIEW
-from govern_confluence.reader import RPC, Forbidden, Reader
+from govern_confluence.reader import Reader
+from govern_confluence.records import RPC, Forbidden
 
 WRITABLE = frozenset({ChangeAction.ADD_GRANT, ChangeAction.REMOVE_GRANT, ChangeAction.CHANGE_ROLE})
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from govern_confluence.records import Forbidden, Perm, http_status
+
 if TYPE_CHECKING:
-    from govern_confluence.reader import Perm, Reader
+    from govern_confluence.reader import Reader
 
 
 class CloudPermissions:
@@ -42,22 +44,19 @@ class CloudPermissions:
             return self._roles
 
     def _ask_roles(self) -> dict[str, str] | None:
-        from govern_confluence.reader import Forbidden, _http_status
 
         try:
             rows = list(self.reader.client()._get_paged("api/v2/space-roles"))
         except Forbidden:
             return None
         except Exception as exc:
-            if _http_status(exc) not in (403, 404):
+            if http_status(exc) not in (403, 404):
                 raise
             return None
         return {str(r["id"]): str(r.get("name") or r["id"]) for r in rows if r.get("id")}
 
     def role_assignments(self, space_id: str, roles: dict[str, str]) -> list[Perm]:
         """A space's role assignments, as ``role:<name>`` rows."""
-        from govern_confluence.reader import Perm
-
         rows = self._rows(f"api/v2/spaces/{space_id}/role-assignments")
         out: list[Perm] = []
         kinds = {"USER": "user", "GROUP": "group"}
@@ -73,8 +72,6 @@ class CloudPermissions:
 
     def permission_assignments(self, space_id: str) -> list[Perm]:
         """A space's permission assignments, named by Cloud's operation table."""
-        from govern_confluence.reader import Perm
-
         out: list[Perm] = []
         for row in self._rows(f"api/v2/spaces/{space_id}/permissions"):
             op = row.get("operation") or {}
@@ -88,11 +85,10 @@ class CloudPermissions:
         return out
 
     def _rows(self, path: str) -> list[dict[str, Any]]:
-        from govern_confluence.reader import Forbidden, _http_status
 
         try:
             return [r for r in self.reader.client()._get_paged(path) if isinstance(r, dict)]
         except Exception as exc:
-            if _http_status(exc) == 403:
+            if http_status(exc) == 403:
                 raise Forbidden(path) from None
             raise

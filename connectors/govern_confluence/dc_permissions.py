@@ -21,8 +21,10 @@ import re
 import threading
 from typing import TYPE_CHECKING, Any
 
+from govern_confluence.records import RPC, Forbidden, Perm, http_status
+
 if TYPE_CHECKING:
-    from govern_confluence.reader import Perm, Reader
+    from govern_confluence.reader import Reader
 
 REST_SINCE = (9, 1)
 BULK_USERS_SINCE = (9, 4)
@@ -66,7 +68,6 @@ class DataCenterPermissions:
             return self._version
 
     def _detect(self) -> tuple[int, ...] | None:
-        from govern_confluence.reader import Forbidden
 
         for path in ("rest/api/server-information", "rest/applinks/1.0/manifest"):
             try:
@@ -109,7 +110,6 @@ class DataCenterPermissions:
         return self._rpc(key)
 
     def _rest(self, key: str) -> list[Perm]:
-        from govern_confluence.reader import Perm
 
         rows = self._get_rows(f"rest/api/space/{key}/permissions")
         anonymous = self._get_rows(f"rest/api/space/{key}/permissions/anonymous")
@@ -136,7 +136,6 @@ class DataCenterPermissions:
         return out
 
     def _get_rows(self, path: str) -> list[dict[str, Any]]:
-        from govern_confluence.reader import Forbidden
 
         try:
             body = self.reader.get(path)
@@ -156,7 +155,6 @@ class DataCenterPermissions:
         return [r for r in body if isinstance(r, dict)]
 
     def _rpc(self, key: str) -> list[Perm]:
-        from govern_confluence.reader import RPC, Forbidden, Perm
 
         body = {"jsonrpc": "2.0", "method": "getSpacePermissionSets", "params": [key], "id": 1}
         try:
@@ -203,6 +201,4 @@ class _RouteMissing(Exception):
 
 
 def _status(exc: BaseException) -> int | None:
-    from govern_confluence.reader import _http_status
-
-    return _http_status(exc)
+    return http_status(exc)

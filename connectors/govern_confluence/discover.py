@@ -30,7 +30,8 @@ from govern.model import Membership, Visibility
 from govern_confluence import activity, mapping, people, user_cache
 from govern_confluence.audit import AuditChanges, changes_since, grant_times
 from govern_confluence.people import Directory
-from govern_confluence.reader import Edit, Forbidden, Reader, SpaceInfo
+from govern_confluence.reader import Reader
+from govern_confluence.records import Edit, Forbidden, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings
 from govern_confluence.transport import Meter
 

@@ -23,7 +23,7 @@ from govern.model import (
     Visibility,
     make_id,
 )
-from govern_confluence.reader import Perm, SpaceInfo, UserInfo
+from govern_confluence.records import Perm, SpaceInfo, UserInfo
 from govern_confluence.settings import ConfluenceSettings
 
 NAME = "confluence"

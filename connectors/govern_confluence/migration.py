@@ -27,7 +27,8 @@ from typing import Any
 
 from govern.errors import ConnectorError
 from govern_confluence import operations
-from govern_confluence.reader import RPC, Reader, SpaceInfo
+from govern_confluence.reader import Reader
+from govern_confluence.records import RPC, SpaceInfo
 from govern_confluence.settings import ConfluenceSettings, Deployment
 from govern_confluence.transport import Meter
 

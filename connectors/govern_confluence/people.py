@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern_confluence.dc_permissions import BULK_USERS_SINCE
-from govern_confluence.reader import RPC, Forbidden, Reader, UserInfo
+from govern_confluence.reader import Reader
+from govern_confluence.records import RPC, Forbidden, UserInfo
 
 MEMBER_PAGE = 200
 BULK = 100

@@ -15,68 +15,23 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from govern_confluence import operations
 from govern_confluence.cloud_permissions import CloudPermissions
 from govern_confluence.dc_permissions import DataCenterPermissions
+from govern_confluence.records import (
+    Forbidden,
+    Perm,
+    SpaceInfo,
+    UserInfo,
+    http_status,
+)
 from govern_confluence.settings import ConfluenceSettings, Deployment
 from govern_confluence.transport import Meter, RetryingSession
 
 SEARCH_PAGE = 100
-RPC = "rpc/json-rpc/confluenceservice-v2"
-
-
-@dataclass(frozen=True)
-class Perm:
-    """One permission row: subject type (user, group, anonymous), subject id, permission name."""
-
-    subject_type: str
-    subject: str
-    permission: str
-
-
-@dataclass
-class SpaceInfo:
-    """A space as listed, with its permission rows when they were read."""
-
-    key: str
-    id: str
-    name: str
-    type: str
-    status: str
-    created_at: datetime | None
-    creator: str | None
-    webui: str | None
-    perms: list[Perm] | None = None
-    unreadable: str | None = None
-    """Why the permissions could not be read, when they could not."""
-
-
-@dataclass
-class UserInfo:
-    """A user: native id (DC username, Cloud accountId), name, email, guest/app flags."""
-
-    id: str
-    display_name: str = ""
-    email: str | None = None
-    guest: bool = False
-    app: bool = False
-
-
-@dataclass
-class Edit:
-    """One content item's latest edit: space, editor, when."""
-
-    space: str
-    editor: str | None
-    when: datetime
-
-
-class Forbidden(Exception):
-    """The credentials lack the right for a read (HTTP 403)."""
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -84,16 +39,6 @@ def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def _http_status(exc: BaseException) -> int | None:
-    resp = getattr(exc, "response", None)
-    if resp is None and exc.args and hasattr(exc.args[-1], "response"):
-        resp = exc.args[-1].response
-    reason = getattr(exc, "reason", None)
-    if resp is None and reason is not None:
-        resp = getattr(reason, "response", None)
-    return getattr(resp, "status_code", None)
 
 
 class Reader:
@@ -171,11 +116,11 @@ class Reader:
         try:
             return self.client().get(path, params=params)
         except HTTPError as exc:
-            if _http_status(exc) == 403:
+            if http_status(exc) == 403:
                 raise Forbidden(path) from None
             raise
         except Exception as exc:  # the library wraps some HTTP errors in its own types
-            if _http_status(exc) == 403 or type(exc).__name__ == "ApiPermissionError":
+            if http_status(exc) == 403 or type(exc).__name__ == "ApiPermissionError":
                 raise Forbidden(path) from None
             raise
 
@@ -274,7 +219,7 @@ class Reader:
         except ApiError:
             return None
         except Exception as exc:
-            if _http_status(exc) == 404:
+            if http_status(exc) == 404:
                 return None
             raise
         if not isinstance(raw, dict) or not raw.get("username"):
@@ -305,9 +250,9 @@ class Reader:
         except ApiError:
             return None
         except Exception as exc:
-            if _http_status(exc) == 403:
+            if http_status(exc) == 403:
                 raise Forbidden("space permissions") from None
-            if _http_status(exc) == 404:
+            if http_status(exc) == 404:
                 return None
             raise
         info = self._space_v1(raw, False)

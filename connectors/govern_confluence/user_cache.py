@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from govern_confluence.dc_permissions import BULK_USERS_SINCE
-from govern_confluence.reader import UserInfo
+from govern_confluence.records import UserInfo
 
 if TYPE_CHECKING:
     from govern_confluence.reader import Reader

@@ -80,7 +80,7 @@ def plan_confluence_space(
 ) -> MigrationPlan:
     """Read the personal space and write the reviewed plan."""
     from govern_confluence.migration import SpaceMover
-    from govern_confluence.reader import Forbidden
+    from govern_confluence.records import Forbidden
     from govern_confluence.settings import Deployment
 
     mover = SpaceMover(settings)
