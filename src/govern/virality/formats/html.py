@@ -17,7 +17,7 @@ from govern.virality.formats.cells import metric
 from govern.virality.formats.interface import ReportFormat
 from govern.virality.measures import LABELS, format_value
 from govern.virality.metrics import Value
-from govern.virality.report import Entry, Measure, Report
+from govern.virality.report import Entry, Measure, Organisation, Report
 
 CSS = """
 :root { color-scheme: light; }
@@ -85,7 +85,22 @@ def _cell(name: str, m: Measure) -> str:
 
 
 def _organisation(report: Report) -> str:
+    """The organisation at a glance: the headline cards, then a grid of its charts."""
     org = report.organisation
+    return "\n".join(
+        [
+            _cards(org),
+            '<div class="grid">',
+            _scatter_panel(report.entries),
+            _sizes_panel(org),
+            _people_panel(org),
+            "</div>",
+        ]
+    )
+
+
+def _cards(org: Organisation) -> str:
+    """The headline figures, one card each: size, history and communities per recommendation."""
     cards = [
         ("communities", f"{org.communities:,}"),
         ("people (matched by email)", f"{org.people:,}"),
@@ -95,6 +110,11 @@ def _organisation(report: Report) -> str:
     out = ['<div class="cards">']
     out += [f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards]
     out.append("</div>")
+    return "\n".join(out)
+
+
+def _scatter_panel(entries: list[Entry]) -> str:
+    """Reach against organic spread of every community measured, or why none is."""
     points = [
         (
             metric(e, "members").value or 0.0,
@@ -103,10 +123,9 @@ def _organisation(report: Report) -> str:
             f"{e.path}: {metric(e, 'members').value or 0:.0f} members, "
             f"{e.recommendation.value if e.recommendation else 'no recommendation'}",
         )
-        for e in report.entries
+        for e in entries
         if metric(e, "organic_share").value is not None
     ][:2000]  # a scatter of more points says nothing more and weighs the page down
-    out.append('<div class="grid">')
     if points:
         scatter = (
             svg.scatter(
@@ -126,12 +145,16 @@ def _organisation(report: Report) -> str:
             "discover` on a schedule (joins between snapshots count), or grant the audit log "
             "permissions that report adders."
         )
-    out.append(
+    return (
         '<div class="panel"><h3>Reach and organic spread of the listed communities</h3>'
         + scatter
         + "</div>"
     )
-    out.append(
+
+
+def _sizes_panel(org: Organisation) -> str:
+    """Communities per member band, the shadow IT found, and what was ruled out."""
+    return (
         '<div class="panel"><h3>Communities by size</h3>'
         + _bars(
             [(b.name, b.count) for b in org.size_distribution],
@@ -158,7 +181,11 @@ def _organisation(report: Report) -> str:
         )
         + "</div>"
     )
-    out.append(
+
+
+def _people_panel(org: Organisation) -> str:
+    """Employees per department (the twelve largest), from the directory."""
+    return (
         '<div class="panel"><h3>People per department</h3>'
         + _bars(
             [(s.department, s.members) for s in org.departments[:12]],
@@ -168,8 +195,6 @@ def _organisation(report: Report) -> str:
         )
         + "</div>"
     )
-    out.append("</div>")
-    return "\n".join(out)
 
 
 def _empty(reason: str) -> str:
