@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +25,15 @@ from govern.registry import Registry
 
 if TYPE_CHECKING:
     from govern.policy.policyset import PolicySet
+    from govern.sandbox.org import Organisation
+    from govern.sandbox.servers import Servers
     from govern.store import Store
 
 DEMO_CONNECTORS = {"graph": "m365", "confluence": "confluence", "slack": "slack"}
+"""Sandbox server -> the connector that reads it."""
+
+Say = Callable[[str], None]
+"""Where the demo tells its story: ``print`` at the command line."""
 
 MARKER = ".govern-demo"
 """Written into every demo folder: only a folder holding it (or nothing) is replaced."""
@@ -58,9 +64,6 @@ def check_out_dir(out_dir: Path) -> None:
             f"{out_dir}: not a previous demo's folder (it holds {shown}), and the demo replaces "
             f"its folder; choose another folder with -o, or empty or remove it yourself"
         )
-
-
-"""Sandbox server -> the connector that reads it."""
 
 
 @dataclass
@@ -111,15 +114,11 @@ def run_demo(
     say: Callable[[str], None] = print,
 ) -> DemoResult:
     """Run the demo into ``out_dir`` (replaced only if empty or a previous demo's folder)."""
-    from govern.discovery import run_discovery
     from govern.policy.groups import directory_group_names
     from govern.policy.starter import default_policies
     from govern.policy.validate import load_policies
     from govern.sandbox import generate
-    from govern.sandbox.graph import GraphSettings, Limits
-    from govern.sandbox.servers import Servers, it_group_name
     from govern.store import Store
-    from govern.virality import write_reports
 
     started = time.perf_counter()
     source = policies_dir or default_policies()
@@ -129,6 +128,22 @@ def run_demo(
 
     say(f"Generating the simulated organisation ({size}, seed {seed})")
     org = generate(size, seed)
+    policies_root = _install_policies(source, policies_dir, org, out_dir, say)
+    policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
+    named = directory_group_names(policies_root)
+    store = Store(f"sqlite:///{out_dir / 'inventory.db'}")
+    _discover_over_time(registry, org, store, named, days, step, result, say)
+    _write_outputs(registry, org, store, policies, policies_root, result, say)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _install_policies(
+    source: Path, policies_dir: Path | None, org: Organisation, out_dir: Path, say: Say
+) -> Path:
+    """Configure the policies as the firm's installation would, and say how."""
+    from govern.sandbox.servers import it_group_name
+
     # What a configured installation has: the policies (a copy: the demo never edits a
     # repository, and the tour after it works from this folder) with the steward pool set to
     # the firm's own IT group, a directory group whose members discovery reads.
@@ -138,55 +153,92 @@ def run_demo(
         f"steward pool 'it-stewards' = directory group '{it_group_name(org)}' (the firm's IT "
         "staff)"
     )
-    policies = load_policies(policies_root)  # a broken policy stops the demo before it starts
-    named = directory_group_names(policies_root)
+    return policies_root
+
+
+def _discover_over_time(
+    registry: Registry,
+    org: Organisation,
+    store: Store,
+    named: Sequence[str],
+    days: int,
+    step: int,
+    result: DemoResult,
+    say: Say,
+) -> None:
+    """Serve ``org``, discover it on day 0, then again after every ``step`` days."""
+    from govern.sandbox.graph import GraphSettings, Limits
+    from govern.sandbox.servers import Servers
+
     # Days pass in seconds here: the reports' real limit of 14 downloads per 10 minutes would
     # stall a month compressed into a minute, so the demo's Graph server lifts only that one.
     graph = GraphSettings(limits=Limits(reports=None))
-    store = Store(f"sqlite:///{out_dir / 'inventory.db'}")
     with Servers.start(org, list(DEMO_CONNECTORS), graph_settings=graph) as servers:
-        for name, running in servers.running.items():
-            say(f"  {running.section}: sandbox {name} server at {running.url}")
-        origin = servers.graph.settings.get("origin", {})
-        say(
-            "  origin rules ([m365.origin]): "
-            + "; ".join(f"{k} = {json.dumps(v)}" for k, v in origin.items())
-        )
+        _say_servers(servers, say)
         settings = {s.section: dict(s.settings) for s in servers.running.values()}
         connectors = _connectors(registry, settings)
-
-        def discover(label: str) -> None:
-            for connector in connectors:
-                t = time.perf_counter()
-                outcome = run_discovery(
-                    store, connector, log=lambda _m: None, directory_groups=named
-                )
-                snap = outcome.snapshot
-                result.snapshots += 1
-                say(
-                    f"  {label}: {connector.name} {snap.mode.value} snapshot {snap.seq}, "
-                    f"{snap.counts.grants} grants read, "
-                    f"{time.perf_counter() - t:.1f} s"
-                )
-
         say("Discovering (full runs through msgraph-sdk, atlassian-python-api and slack-sdk)")
-        discover("day 0")
+        _discover(store, connectors, named, "day 0", result, say)
         for day in range(step, days + 1, step):
             servers.advance(step)
-            discover(f"day {day}")
+            _discover(store, connectors, named, f"day {day}", result, say)
+
+
+def _say_servers(servers: Servers, say: Say) -> None:
+    """Where each sandbox server listens, and the origin rules the installation uses."""
+    for name, running in servers.running.items():
+        say(f"  {running.section}: sandbox {name} server at {running.url}")
+    origin = servers.graph.settings.get("origin", {})
+    say(
+        "  origin rules ([m365.origin]): "
+        + "; ".join(f"{k} = {json.dumps(v)}" for k, v in origin.items())
+    )
+
+
+def _discover(
+    store: Store,
+    connectors: list[Connector],
+    named: Sequence[str],
+    label: str,
+    result: DemoResult,
+    say: Say,
+) -> None:
+    """One discovery through every connector, each snapshot counted and said."""
+    from govern.discovery import run_discovery
+
+    for connector in connectors:
+        t = time.perf_counter()
+        outcome = run_discovery(store, connector, log=lambda _m: None, directory_groups=named)
+        snap = outcome.snapshot
+        result.snapshots += 1
+        say(
+            f"  {label}: {connector.name} {snap.mode.value} snapshot {snap.seq}, "
+            f"{snap.counts.grants} grants read, "
+            f"{time.perf_counter() - t:.1f} s"
+        )
+
+
+def _write_outputs(
+    registry: Registry,
+    org: Organisation,
+    store: Store,
+    policies: PolicySet,
+    policies_root: Path,
+    result: DemoResult,
+    say: Say,
+) -> None:
+    """The audit, the shadow-IT report, the plan, then the story's migration plan."""
+    from govern.migrate.demo import plan_story_migration  # issue 16: the story ends in a plan
+    from govern.virality import write_reports
 
     say("Auditing against the default policies")
     _audit(store, policies, policies_root, result)
     say("Writing the shadow-IT report")
-    result.files.update(write_reports(store, out_dir, policies_dir=policies_root))
+    result.files.update(write_reports(store, result.out_dir, policies_dir=policies_root))
     say("Planning the changes the policies ask for")
     _plan(registry, store, policies_root, result)
     store.dispose()
-    from govern.migrate.demo import plan_story_migration  # issue 16: the story ends in a plan
-
-    result.files.update(plan_story_migration(org, out_dir, say))
-    result.seconds = time.perf_counter() - started
-    return result
+    result.files.update(plan_story_migration(org, result.out_dir, say))
 
 
 def _fresh_out_dir(out_dir: Path) -> None:

@@ -17,7 +17,7 @@ from govern.virality.formats.cells import metric
 from govern.virality.formats.interface import ReportFormat
 from govern.virality.measures import LABELS, format_value
 from govern.virality.metrics import Value
-from govern.virality.report import Entry, Measure, Report
+from govern.virality.report import Entry, Measure, Migration, Organisation, Report
 
 CSS = """
 :root { color-scheme: light; }
@@ -85,7 +85,22 @@ def _cell(name: str, m: Measure) -> str:
 
 
 def _organisation(report: Report) -> str:
+    """The organisation at a glance: the headline cards, then a grid of its charts."""
     org = report.organisation
+    return "\n".join(
+        [
+            _cards(org),
+            '<div class="grid">',
+            _scatter_panel(report.entries),
+            _sizes_panel(org),
+            _people_panel(org),
+            "</div>",
+        ]
+    )
+
+
+def _cards(org: Organisation) -> str:
+    """The headline figures, one card each: size, history and communities per recommendation."""
     cards = [
         ("communities", f"{org.communities:,}"),
         ("people (matched by email)", f"{org.people:,}"),
@@ -95,6 +110,11 @@ def _organisation(report: Report) -> str:
     out = ['<div class="cards">']
     out += [f'<div class="card"><b>{v}</b>{escape(k)}</div>' for k, v in cards]
     out.append("</div>")
+    return "\n".join(out)
+
+
+def _scatter_panel(entries: list[Entry]) -> str:
+    """Reach against organic spread of every community measured, or why none is."""
     points = [
         (
             metric(e, "members").value or 0.0,
@@ -103,10 +123,9 @@ def _organisation(report: Report) -> str:
             f"{e.path}: {metric(e, 'members').value or 0:.0f} members, "
             f"{e.recommendation.value if e.recommendation else 'no recommendation'}",
         )
-        for e in report.entries
+        for e in entries
         if metric(e, "organic_share").value is not None
     ][:2000]  # a scatter of more points says nothing more and weighs the page down
-    out.append('<div class="grid">')
     if points:
         scatter = (
             svg.scatter(
@@ -126,12 +145,16 @@ def _organisation(report: Report) -> str:
             "discover` on a schedule (joins between snapshots count), or grant the audit log "
             "permissions that report adders."
         )
-    out.append(
+    return (
         '<div class="panel"><h3>Reach and organic spread of the listed communities</h3>'
         + scatter
         + "</div>"
     )
-    out.append(
+
+
+def _sizes_panel(org: Organisation) -> str:
+    """Communities per member band, the shadow IT found, and what was ruled out."""
+    return (
         '<div class="panel"><h3>Communities by size</h3>'
         + _bars(
             [(b.name, b.count) for b in org.size_distribution],
@@ -158,7 +181,11 @@ def _organisation(report: Report) -> str:
         )
         + "</div>"
     )
-    out.append(
+
+
+def _people_panel(org: Organisation) -> str:
+    """Employees per department (the twelve largest), from the directory."""
+    return (
         '<div class="panel"><h3>People per department</h3>'
         + _bars(
             [(s.department, s.members) for s in org.departments[:12]],
@@ -168,8 +195,6 @@ def _organisation(report: Report) -> str:
         )
         + "</div>"
     )
-    out.append("</div>")
-    return "\n".join(out)
 
 
 def _empty(reason: str) -> str:
@@ -216,6 +241,7 @@ def _ranking(entries: list[Entry]) -> str:
 
 
 def _details(e: Entry) -> str:
+    """One community, folded: where it is, its charts and components, why, and what to do."""
     parts = [
         f'<details id="c{e.rank}" {"open" if e.rank <= 3 else ""}>',
         f"<summary>{e.rank}. {escape(e.name)} {_rec(e)}{' viral' if e.viral else ''}</summary>",
@@ -224,67 +250,17 @@ def _details(e: Entry) -> str:
         '<div class="grid">',
     ]
     if e.curve:
-        joins = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "joins"]
-        seen = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "snapshot"]
-        chart = svg.line_chart(
-            [("from join dates", joins, True), ("observed at snapshots", seen, False)],
-            f"Members of {e.name} over time",
-        )
-        parts.append(
-            f'<div class="panel"><h3>Growth</h3>{chart}<p class="sub">Dashed: from the tool\'s '
-            "join dates; dots: observed at each discovery.</p></div>"
-        )
+        parts.append(_growth_panel(e))
     if e.departments:
-        top = [(s.department, float(s.members)) for s in e.departments[:9]]
-        rest = sum(s.members for s in e.departments[9:])
-        if rest:
-            top.append(("other", float(rest)))
-        total = sum(v for _, v in top) or 1.0
-        legend = "".join(
-            f'<li><i style="background:{svg.PALETTE[i % len(svg.PALETTE)]}"></i>'
-            f"{escape(label)} {value / total:.0%}</li>"
-            for i, (label, value) in enumerate(top)
-        )
-        parts.append(
-            f'<div class="panel"><h3>Department mix: {len(e.departments)} departments</h3>'
-            + svg.stacked_bar(top, f"Departments of {e.name}")
-            + f'<ul class="legend">{legend}</ul></div>'
-        )
-    rows = "".join(
-        f"<tr><td>{escape(group)}</td><td>{escape(LABELS.get(n, n))}</td>"
-        f"<td>{escape(format_value(n, Value(m.value, m.note)))}</td>"
-        f'<td class="n">{"" if m.percentile is None else f"p{m.percentile:.0f}"}</td></tr>'
-        for group, ms in e.metrics.items()
-        for n, m in ms.items()
-    )
-    parts.append(
-        '<div class="panel wide"><h3>Components</h3><table class="components"><tr><th>group</th>'
-        f'<th>component</th><th>value</th><th class="n">percentile</th></tr>{rows}</table>'
-        "</div></div>"
-    )
+        parts.append(_mix_panel(e))
+    parts.append(_components_panel(e))
     parts.append("<h3>Why</h3><ul>" + "".join(f"<li>{escape(r)}</li>" for r in e.reasons) + "</ul>")
     if e.owners:
         parts.append(f"<p>Owners: {escape(', '.join(e.owners))}</p>")
     if e.migration:
-        mg = e.migration
-        share = f"{mg.matched_share:.0%}" if mg.matched_share is not None else "n/a"
-        parts.append(
-            f"<p><b>Migrate to</b> {escape(mg.target)}: {mg.matched} of {mg.members} members "
-            f"({share}) matched in {escape(mg.target_connector)}; move "
-            f"{escape(', '.join(mg.to_move))}.</p>"
-        )
-        if mg.next_command:
-            parts.append(f"<p>Plan it: <code>{escape(mg.next_command)}</code></p>")
+        parts += _migration(e.migration)
     if e.changes:
-        items = "".join(
-            f"<li><code>{escape(c.action.value)}</code> "
-            f"{escape(e.people.get(c.principal_id, c.principal_id) if c.principal_id else '')} "
-            f"{escape(c.role.value if c.role else '')} "
-            f'{escape(c.value or "")} <span class="muted">({escape(c.rule_id)})</span>: '
-            f"{escape(c.reason)}</li>"
-            for c in e.changes
-        )
-        parts.append(f"<h3>Changes</h3><ul>{items}</ul>")
+        parts.append(_changes(e))
     if e.open_items:
         items = "".join(f"<li>{escape(t)}</li>" for t in e.open_items)
         parts.append(f"<h3>For a person to decide</h3><ul>{items}</ul>")
@@ -292,6 +268,81 @@ def _details(e: Entry) -> str:
         parts.append(f"<p>Lifecycle decision: <code>{escape(e.decision.state.value)}</code></p>")
     parts.append("</details>")
     return "\n".join(parts)
+
+
+def _growth_panel(e: Entry) -> str:
+    """Members over time: from the tool's join dates, and as observed at each discovery."""
+    joins = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "joins"]
+    seen = [(p.at.timestamp(), float(p.members)) for p in e.curve if p.source == "snapshot"]
+    chart = svg.line_chart(
+        [("from join dates", joins, True), ("observed at snapshots", seen, False)],
+        f"Members of {e.name} over time",
+    )
+    return (
+        f'<div class="panel"><h3>Growth</h3>{chart}<p class="sub">Dashed: from the tool\'s '
+        "join dates; dots: observed at each discovery.</p></div>"
+    )
+
+
+def _mix_panel(e: Entry) -> str:
+    """The members' departments as one stacked bar: the nine largest, then the rest as other."""
+    top = [(s.department, float(s.members)) for s in e.departments[:9]]
+    rest = sum(s.members for s in e.departments[9:])
+    if rest:
+        top.append(("other", float(rest)))
+    total = sum(v for _, v in top) or 1.0
+    legend = "".join(
+        f'<li><i style="background:{svg.PALETTE[i % len(svg.PALETTE)]}"></i>'
+        f"{escape(label)} {value / total:.0%}</li>"
+        for i, (label, value) in enumerate(top)
+    )
+    return (
+        f'<div class="panel"><h3>Department mix: {len(e.departments)} departments</h3>'
+        + svg.stacked_bar(top, f"Departments of {e.name}")
+        + f'<ul class="legend">{legend}</ul></div>'
+    )
+
+
+def _components_panel(e: Entry) -> str:
+    """Every measure behind the score, with its percentile; it closes the grid."""
+    rows = "".join(
+        f"<tr><td>{escape(group)}</td><td>{escape(LABELS.get(n, n))}</td>"
+        f"<td>{escape(format_value(n, Value(m.value, m.note)))}</td>"
+        f'<td class="n">{"" if m.percentile is None else f"p{m.percentile:.0f}"}</td></tr>'
+        for group, ms in e.metrics.items()
+        for n, m in ms.items()
+    )
+    return (
+        '<div class="panel wide"><h3>Components</h3><table class="components"><tr><th>group</th>'
+        f'<th>component</th><th>value</th><th class="n">percentile</th></tr>{rows}</table>'
+        "</div></div>"
+    )
+
+
+def _migration(mg: Migration) -> list[str]:
+    """Where the community would move, how many members are matched there, and the command."""
+    share = f"{mg.matched_share:.0%}" if mg.matched_share is not None else "n/a"
+    parts = [
+        f"<p><b>Migrate to</b> {escape(mg.target)}: {mg.matched} of {mg.members} members "
+        f"({share}) matched in {escape(mg.target_connector)}; move "
+        f"{escape(', '.join(mg.to_move))}.</p>"
+    ]
+    if mg.next_command:
+        parts.append(f"<p>Plan it: <code>{escape(mg.next_command)}</code></p>")
+    return parts
+
+
+def _changes(e: Entry) -> str:
+    """The changes the recommendation implies: action, whom, role, value, rule and why."""
+    items = "".join(
+        f"<li><code>{escape(c.action.value)}</code> "
+        f"{escape(e.people.get(c.principal_id, c.principal_id) if c.principal_id else '')} "
+        f"{escape(c.role.value if c.role else '')} "
+        f'{escape(c.value or "")} <span class="muted">({escape(c.rule_id)})</span>: '
+        f"{escape(c.reason)}</li>"
+        for c in e.changes
+    )
+    return f"<h3>Changes</h3><ul>{items}</ul>"
 
 
 def to_html(report: Report, *, limit: int | None = 100) -> str:
