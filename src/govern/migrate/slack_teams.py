@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from govern.migrate import slack_review, slack_steps
-from govern.migrate.model import Check, Endpoint, MatchStatus, MigrationPlan
+from govern.migrate.model import Check, Endpoint, MatchStatus, MigrationPlan, Person
 from govern.migrate.people import Account, Directory
 from govern.migrate.planfile import new_id, seal
 from govern.migrate.slack_people import Authors, match_people
@@ -99,21 +99,7 @@ def plan_slack_to_teams(
 
     accounts, name_taken = asyncio.run(_tenant(m365, target_name))
     directory = Directory(accounts)
-    posts = Counter[str]()
-    for r in source.reads:
-        posts.update(r.authors)
-    people, authors, checks = match_people(
-        source.users,
-        source.member_ids,
-        posts,
-        directory,
-        source.chosen,
-        kind,
-        request.owners,
-        teams_of or {},
-    )
-    fallback = _fallback(request, directory, checks)
-    checks += _authors_check(posts, authors, fallback, checks)
+    people, authors, fallback, checks = _match(request, source, directory, teams_of or {})
     checks += _plan_checks(request, source.reads, target_name, bool(name_taken))
 
     steps = slack_steps.steps(
@@ -152,6 +138,28 @@ def _source_of(community_id: str) -> tuple[str, str]:
             "`govern inventory list --connector slack` shows them"
         )
     return kind, native
+
+
+def _match(
+    request: Request, source: SlackSource, directory: Directory, teams_of: dict[str, int]
+) -> tuple[list[Person], Authors, tuple[str, str] | None, list[Check]]:
+    """People matched, authors' accounts, the fallback author, and the checks on them."""
+    posts = Counter[str]()
+    for r in source.reads:
+        posts.update(r.authors)
+    people, authors, checks = match_people(
+        source.users,
+        source.member_ids,
+        posts,
+        directory,
+        source.chosen,
+        source.kind,
+        request.owners,
+        teams_of,
+    )
+    fallback = _fallback(request, directory, checks)
+    checks += _authors_check(posts, authors, fallback, checks)
+    return people, authors, fallback, checks
 
 
 def _fallback(
