@@ -42,21 +42,7 @@ def _nickname(call: Call, name: str) -> str:
 def create_team(call: Call) -> Reply:
     """POST /teams (migration mode)."""
     body = call.json()
-    if not isinstance(body, dict):
-        raise bad_request("Empty Payload. JSON content expected.", "BadRequest")
-    if body.get("@microsoft.graph.teamCreationMode") != "migration":
-        if "@microsoft.graph.teamCreationMode" in body or "createdDateTime" in body:
-            created_ms(call, body, "@microsoft.graph.teamCreationMode", True)
-        raise bad_request(
-            "The sandbox creates teams in migration mode only "
-            "(@microsoft.graph.teamCreationMode: migration).",
-            "BadRequest",
-        )
-    created = created_ms(call, body, "@microsoft.graph.teamCreationMode", True)
-    assert created is not None
-    name = str(body.get("displayName") or "").strip()
-    if not name:
-        raise bad_request("displayName is required.", "BadRequest")
+    created, name = _team_request(call, body)
     visibility = (
         Visibility.PUBLIC
         if str(body.get("visibility", "")).lower() == "public"
@@ -85,6 +71,26 @@ def create_team(call: Call) -> Reply:
             "Content-Location": f"/teams('{gid}')",
         },
     )
+
+
+def _team_request(call: Call, body: Any) -> tuple[int, str]:
+    """The new team's ``createdDateTime`` (ms) and name; 400 unless in migration mode."""
+    if not isinstance(body, dict):
+        raise bad_request("Empty Payload. JSON content expected.", "BadRequest")
+    if body.get("@microsoft.graph.teamCreationMode") != "migration":
+        if "@microsoft.graph.teamCreationMode" in body or "createdDateTime" in body:
+            created_ms(call, body, "@microsoft.graph.teamCreationMode", True)
+        raise bad_request(
+            "The sandbox creates teams in migration mode only "
+            "(@microsoft.graph.teamCreationMode: migration).",
+            "BadRequest",
+        )
+    created = created_ms(call, body, "@microsoft.graph.teamCreationMode", True)
+    assert created is not None
+    name = str(body.get("displayName") or "").strip()
+    if not name:
+        raise bad_request("displayName is required.", "BadRequest")
+    return created, name
 
 
 def _render_channel(call: Call, team: MigTeam, c: MigChannel) -> dict[str, Any]:

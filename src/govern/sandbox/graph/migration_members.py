@@ -28,35 +28,34 @@ def add_members(call: Call) -> Reply:
         raise bad_request("values is required.", "BadRequest")
     if len(values) > 200:
         raise bad_request("At most 200 members can be added in one request.", "BadRequest")
-    results: list[dict[str, Any]] = []
-    failed = 0
-    for value in values:
-        bind = str((value or {}).get("user@odata.bind") or "")
-        match = _BIND.search(bind)
-        key = match.group(1) if match else bind.rstrip("/").rsplit("/", 1)[-1]
-        error: dict[str, str] | None = None
-        uid = key
-        try:
-            person = person_index(call, key)
-            uid = call.org.user_id(person)
-            owner = "owner" in (value.get("roles") or [])
-            if person not in call.org.groups[gi].members:
-                call.org.add_member(gi, person)
-            if owner and person not in call.org.groups[gi].owners:
-                call.org.add_owner(gi, person)
-        except GraphError:
-            error = {"code": "NotFound", "message": ""}
-        except WriteRefused as refused:
-            error = {"code": "BadRequest", "message": str(refused)}
-        if error:
-            failed += 1
-        results.append(
-            {
-                "@odata.type": "#microsoft.graph.aadUserConversationMemberResult",
-                "userId": uid,
-                "error": error,
-            }
-        )
+    results = [_add_one(call, gi, value) for value in values]
+    failed = sum(1 for r in results if r["error"])
     call.state.writes += 1
     context = f"{call.root}/$metadata#Collection(microsoft.graph.aadUserConversationMemberResult)"
     return Reply({"@odata.context": context, "value": results}, status=207 if failed else 200)
+
+
+def _add_one(call: Call, gi: int, value: Any) -> dict[str, Any]:
+    """Add one ``values`` entry (an owner when its roles say so): its result, error or not."""
+    bind = str((value or {}).get("user@odata.bind") or "")
+    match = _BIND.search(bind)
+    key = match.group(1) if match else bind.rstrip("/").rsplit("/", 1)[-1]
+    error: dict[str, str] | None = None
+    uid = key
+    try:
+        person = person_index(call, key)
+        uid = call.org.user_id(person)
+        owner = "owner" in (value.get("roles") or [])
+        if person not in call.org.groups[gi].members:
+            call.org.add_member(gi, person)
+        if owner and person not in call.org.groups[gi].owners:
+            call.org.add_owner(gi, person)
+    except GraphError:
+        error = {"code": "NotFound", "message": ""}
+    except WriteRefused as refused:
+        error = {"code": "BadRequest", "message": str(refused)}
+    return {
+        "@odata.type": "#microsoft.graph.aadUserConversationMemberResult",
+        "userId": uid,
+        "error": error,
+    }
