@@ -98,3 +98,48 @@ def test_plan_file_is_sealed(tmp_path: Path) -> None:
     path.write_text("{")
     with pytest.raises(PlanError, match=r"m.json:1:2: not valid JSON"):
         planfile.read(path)
+
+
+def test_people_checks_owners_guests_and_limits() -> None:
+    from collections import Counter
+
+    from govern_slack.export import SlackUser
+
+    from govern.migrate.slack_people import match_people
+    from govern.migrate.teams_limits import TEAMS_PER_USER_LIMIT
+
+    d = Directory(
+        [
+            Account("a1", "Ana", "ana@contoso.com", "ana@contoso.com", True),
+            Account("b1", "Bo", "bo@contoso.com", "bo@contoso.com", False),
+            Account("o1", "Owen", "owen@contoso.com", "owen@contoso.com", True),
+        ]
+    )
+    users = {
+        "U1": SlackUser("U1", "Ana", "ana@contoso.com", None, False, False, True, False),
+        "U2": SlackUser("U2", "Bo", "bo@contoso.com", None, False, False, False, False),
+        "U3": SlackUser("U3", "Gil", "gil@gmail.com", "multi-channel", False, False, False, False),
+        "U4": SlackUser("U4", "Bot", None, None, True, False, False, False),
+    }
+    people, authors, checks = match_people(
+        users,
+        ["U1", "U2", "U3", "U4"],
+        Counter({"U2": 3, "W9": 2}),  # W9: a Slack Connect member, not among the users
+        d,
+        [],
+        "workspace",
+        ("owen@contoso.com", "nobody@contoso.com"),
+        {"a1": TEAMS_PER_USER_LIMIT},
+    )
+    by_id = {p.source_id: p for p in people}
+    assert "U4" not in by_id  # bots do not move
+    assert by_id["U1"].role == "owner" and by_id["U1"].target_id == "a1"
+    assert by_id["U2"].status is MatchStatus.DISABLED and "disabled" in by_id["U2"].needs
+    assert "guest invitation" in by_id["U3"].needs
+    assert by_id["W9"].guest == "external" and by_id["W9"].posts == 2
+    assert by_id["owner:owen@contoso.com"].role == "owner"  # --owner not in Slack, added
+    # a disabled author keeps their account for the import; strangers have none
+    assert authors == {"U1": ("a1", "Ana"), "U2": ("b1", "Bo")}
+    ids = [c.id for c in checks]
+    assert ids == ["team-limit-U1", "owner-nobody@contoso.com"]  # two owners: no owner check
+    assert all(c.blocking for c in checks)
