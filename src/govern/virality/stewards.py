@@ -102,19 +102,41 @@ def steward_pool(store: Store, policies_dir: Path | None, group: str | None) -> 
     with bulk_reader(store) as reader:
         rows = reader.principal_briefs()
         by_id = {r.id: r for r in rows}
-        names = [str(n).lower() for item in items if (n := item.get("directory_group"))]
+        # One group or a list of them, as the policy engine reads the entry.
+        names = [
+            str(n).lower() for item in items for n in _as_list(item.get("directory_group")) if n
+        ]
         if names:
             emails |= _directory_group_emails(reader, names, rows, by_id)
+        emails |= _department_emails(reader, items, rows)
     for item in items:
         emails |= _principal_emails(item.get("principals", []), by_id)
-        if dept := item.get("department"):
-            emails |= {
-                r.email.lower()
-                for r in rows
-                if r.kind == "employee" and r.department == dept and r.email
-            }
     pool.emails = sorted(emails)
     return pool
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _department_emails(
+    reader: BulkReader, items: list[dict[str, Any]], rows: list[PrincipalBrief]
+) -> set[str]:
+    """Enabled employees of the departments named, matched without regard to case.
+
+    As the policy engine resolves a ``department`` entry: a disabled account (someone leaving)
+    is never proposed as a steward.
+    """
+    wanted = {str(d).lower() for item in items if (d := item.get("department"))}
+    if not wanted:
+        return set()
+    found = [
+        r
+        for r in rows
+        if r.kind == "employee" and r.email and (r.department or "").lower() in wanted
+    ]
+    off = reader.disabled([r.id for r in found])
+    return {r.email.lower() for r in found if r.id not in off and r.email}
 
 
 def _pool_items(policies_dir: Path | None, group: str | None) -> list[dict[str, Any]]:
