@@ -34,27 +34,6 @@ PERMISSIONS: tuple[str, ...] = (
 ADMIN = PERMISSIONS.index("SETSPACEPERMISSIONS")
 VIEW = PERMISSIONS.index("VIEWSPACE")
 
-OPERATIONS: dict[str, tuple[str, str]] = {
-    "VIEWSPACE": ("read", "space"),
-    "EDITSPACE": ("create", "page"),
-    "EXPORTSPACE": ("export", "space"),
-    "SETSPACEPERMISSIONS": ("administer", "space"),
-    "REMOVEOWNCONTENT": ("delete_own", "space"),
-    "COMMENT": ("create", "comment"),
-    "REMOVECOMMENT": ("delete", "comment"),
-    "EDITBLOG": ("create", "blogpost"),
-    "REMOVEBLOG": ("delete", "blogpost"),
-    "CREATEATTACHMENT": ("create", "attachment"),
-    "REMOVEATTACHMENT": ("delete", "attachment"),
-    "REMOVEPAGE": ("delete", "page"),
-    "SETPAGEPERMISSIONS": ("restrict_content", "space"),
-}
-"""Permission name -> (operation key, target type) of the Cloud REST ``operation`` form.
-
-REMOVEMAIL (mail archives) has no Cloud equivalent. The servers should check this table
-against the Atlassian documentation they serve from.
-"""
-
 VIEWER_SET: tuple[int, ...] = (VIEW, PERMISSIONS.index("COMMENT"))
 EDITOR_SET: tuple[int, ...] = tuple(PERMISSIONS.index(p) for p in (
     "VIEWSPACE", "EDITSPACE", "REMOVEOWNCONTENT", "COMMENT", "EDITBLOG", "CREATEATTACHMENT",

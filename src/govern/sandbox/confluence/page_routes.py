@@ -101,17 +101,7 @@ def page_shape(site: Site, page: Page, expand: set[str]) -> dict[str, Any]:
     if "space" in expand:
         # The space as a page embeds it; not shapes.space_v1, which derives the space's
         # search items to name its home page: that would cost a whole space per page written.
-        out["space"] = {
-            "id": site.space_id(s),
-            "key": s.key,
-            "name": s.name,
-            "type": s.space_type,
-            "status": s.status,
-            "_links": {
-                "webui": f"/spaces/{s.key}" if site.cloud else f"/display/{s.key}",
-                "self": f"{p}/rest/api/space/{s.key}",
-            },
-        }
+        out["space"] = shapes.space_brief(site, s)
         del exp["space"]
     if "version" in expand:
         out["version"] = _version(site, page, len(page.versions))

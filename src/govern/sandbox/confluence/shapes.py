@@ -78,11 +78,9 @@ def _prefix(site: Site) -> str:
     return "/wiki" if site.cloud else ""
 
 
-def space_v1(site: Site, s: Space, expand: set[str]) -> dict[str, Any]:
-    """A space of REST v1, with the requested expansions."""
-    p = _prefix(site)
-    home = site.content.items(s)[-1].id if s.pages + s.blogposts else None
-    out: dict[str, Any] = {
+def space_brief(site: Site, s: Space) -> dict[str, Any]:
+    """A space of REST v1 without expansions (as a page embeds it, too)."""
+    return {
         "id": site.space_id(s),
         "key": s.key,
         "name": s.name,
@@ -90,8 +88,17 @@ def space_v1(site: Site, s: Space, expand: set[str]) -> dict[str, Any]:
         "status": s.status,
         "_links": {
             "webui": f"/spaces/{s.key}" if site.cloud else f"/display/{s.key}",
-            "self": f"{p}/rest/api/space/{s.key}",
+            "self": f"{_prefix(site)}/rest/api/space/{s.key}",
         },
+    }
+
+
+def space_v1(site: Site, s: Space, expand: set[str]) -> dict[str, Any]:
+    """A space of REST v1, with the requested expansions."""
+    p = _prefix(site)
+    home = site.content.items(s)[-1].id if s.pages + s.blogposts else None
+    out: dict[str, Any] = {
+        **space_brief(site, s),
         "_expandable": {
             "settings": f"{p}/rest/api/space/{s.key}/settings",
             "metadata": "",
