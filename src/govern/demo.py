@@ -213,7 +213,7 @@ def _discover(
         result.snapshots += 1
         say(
             f"  {label}: {connector.name} {snap.mode.value} snapshot {snap.seq}, "
-            f"{snap.counts.grants} grants read, "
+            f"{snap.count_text('grants')} grants read, "
             f"{time.perf_counter() - t:.1f} s"
         )
 

@@ -215,7 +215,8 @@ class SnapshotCounts:
     """How many principals, communities and grants one discovery read.
 
     Kept in the snapshot's ``stats`` as ``principals_seen``, ``communities_seen`` and
-    ``grants_seen`` (the stored form is unchanged); a snapshot written without them reads as 0.
+    ``grants_seen`` (the stored form is unchanged). A snapshot written before govern kept them
+    has no counts: :meth:`from_stats` says so with ``None``, because 0 would claim an empty read.
     """
 
     principals: int = 0
@@ -223,8 +224,10 @@ class SnapshotCounts:
     grants: int = 0
 
     @classmethod
-    def from_stats(cls, stats: dict[str, Any]) -> SnapshotCounts:
-        """The counts kept in a snapshot's ``stats``."""
+    def from_stats(cls, stats: dict[str, Any]) -> SnapshotCounts | None:
+        """The counts kept in a snapshot's ``stats``; ``None`` when they were not kept (unknown)."""
+        if not all(k in stats for k in ("principals_seen", "communities_seen", "grants_seen")):
+            return None
         return cls(
             principals=int(stats.get("principals_seen", 0)),
             communities=int(stats.get("communities_seen", 0)),
@@ -268,9 +271,19 @@ class Snapshot(_Model):
     stats: dict[str, Any] = Field(default_factory=dict)
 
     @property
-    def counts(self) -> SnapshotCounts:
-        """How many principals, communities and grants this discovery read."""
+    def counts(self) -> SnapshotCounts | None:
+        """How many principals, communities and grants this discovery read; ``None`` if unknown."""
         return SnapshotCounts.from_stats(self.stats)
+
+    def count(self, kind: str) -> int | None:
+        """How many ``principals``, ``communities`` or ``grants`` it read; ``None`` if unknown."""
+        counts = self.counts
+        return None if counts is None else int(getattr(counts, kind))
+
+    def count_text(self, kind: str) -> str:
+        """:meth:`count` for people to read: the number, or "unknown" where it was not kept."""
+        n = self.count(kind)
+        return "unknown" if n is None else str(n)
 
     @property
     def at(self) -> datetime:

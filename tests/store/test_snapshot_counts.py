@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from govern.model import SnapshotCounts
+from govern.model import Snapshot, SnapshotCounts
 from govern.store import Store
 from tests.factories import grant, person, team
 
@@ -27,8 +29,14 @@ def test_counts_are_read_back_typed_and_stored_as_stats(store: Store) -> None:
     }
 
 
-def test_a_snapshot_without_counts_reads_zero_and_unknown_kinds_are_refused() -> None:
-    assert SnapshotCounts.from_stats({}) == SnapshotCounts()
+def test_a_snapshot_without_counts_reads_unknown_and_unknown_kinds_are_refused() -> None:
+    # Written before govern kept its counts: unknown, never an empty read.
+    assert SnapshotCounts.from_stats({}) is None
+    assert SnapshotCounts.from_stats({"principals_seen": 3, "grants_seen": 1}) is None
+    old = Snapshot(id="s", connector="m365", scope="contoso", started_at=datetime.now(UTC))
+    assert old.count("grants") is None and old.count_text("grants") == "unknown"
+    zero = SnapshotCounts().as_stats()
+    assert SnapshotCounts.from_stats(zero) == SnapshotCounts()
     counts = SnapshotCounts()
     counts["grants"] = 4
     assert counts.as_stats()["grants_seen"] == 4

@@ -291,12 +291,11 @@ def import_(app: App, file: str) -> None:
 
         snaps = import_inventory(app.store, lines, name=file)
     for snap in snaps:
-        counts = snap.counts
         click.echo(
             f"{snap.connector}/{snap.scope}: snapshot {snap.seq} as of {snap.at:%Y-%m-%d %H:%M} "
-            f"({counts.principals} principals, "
-            f"{counts.communities} communities, "
-            f"{counts.grants} grants)",
+            f"({snap.count_text('principals')} principals, "
+            f"{snap.count_text('communities')} communities, "
+            f"{snap.count_text('grants')} grants)",
             err=True,
         )
 

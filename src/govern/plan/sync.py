@@ -60,7 +60,7 @@ class SyncOutcome:
         """The short summary, for stderr and the webhook; at most ``max_items`` needing a person."""
         out = [
             f"discovered {s.connector}/{s.scope}: snapshot {s.seq} ({s.mode.value}, "
-            f"{s.counts.communities} communities read)"
+            f"{s.count_text('communities')} communities read)"
             for s in self.snapshots
         ]
         if self.built is not None:
