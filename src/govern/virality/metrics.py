@@ -287,13 +287,19 @@ def spread(
         else f"from the {attributed} of {members} joins the tool attributes (earlier ones unknown)"
     )
     services = people.services
+    by_adder = a.by_adder
     # Adds by service accounts (provisioning, directory sync) are broadcast, never bursts.
-    system = sum(len(pids) for adder, pids in a.by_adder.items() if adder in services)
-    candidates = {adder: pids for adder, pids in a.by_adder.items() if adder not in services}
+    # (Tens of thousands of adders in large communities: the common cases are summed in C.)
+    if services.isdisjoint(by_adder):
+        system, candidates = 0, by_adder
+    else:
+        system = sum(len(pids) for adder, pids in by_adder.items() if adder in services)
+        candidates = {adder: pids for adder, pids in by_adder.items() if adder not in services}
     broadcast, largest = _bursts(candidates, Members.of(joins).time_of, th, members)
     with_adder = attributed - a.own_no_adder
     # Peers: people who joined by themselves or were added by someone who does not own it.
-    peers = a.self_adds + sum(len(p) for adder, p in a.by_adder.items() if adder not in owners)
+    by_owners = sum(len(by_adder[o]) for o in owners if o in by_adder)
+    peers = a.self_adds + sum(map(len, by_adder.values())) - by_owners
     out["organic_share"] = Value((attributed - broadcast - system) / attributed, basis)
     out["largest_burst_share"] = Value(largest / members)
     out["peer_share"] = (

@@ -117,6 +117,11 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
     by_adder = adds_by_adder(f)
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
+    if max(map(len, by_adder.values()), default=0) < need:
+        # No adder added enough for a bulk add: every add is organic, as the loop below
+        # would copy them (read only from here on; shared with the measures' adds).
+        out.organic = by_adder
+        return out
     time_of: dict[str, float] | None = None
     for adder, pids in by_adder.items():
         if len(pids) < need:
