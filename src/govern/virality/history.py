@@ -137,7 +137,7 @@ def load(store: Store) -> ReportInventory:
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        loader = _Loader(facts)
+        loader = _Loader(facts, people.by_id)
         for batch in reader.grants(Role.OWNER.value):
             loader.add(batch)
         seen = loader.finish()
@@ -191,12 +191,14 @@ class _Seen:
 class _Loader:
     """Turns the grant rows into each community's member columns, one batch at a time."""
 
-    def __init__(self, facts: dict[str, Facts]) -> None:
+    def __init__(self, facts: dict[str, Facts], principals: Iterable[str]) -> None:
         self.facts = facts
         self.seen = {cid: _Seen() for cid in facts}
         # One string per principal id for the whole report: the member and adder columns of
-        # every community point to it (the driver makes a new string per row).
-        self.names: dict[str | None, str | None] = {}
+        # every community point to it (the driver makes a new string per row). Seeded with the
+        # people index's own keys: the measures' millions of lookups in it (departments) then
+        # find their key by identity, without comparing the strings.
+        self.names: dict[str | None, str | None] = {pid: pid for pid in principals}
 
     def add(self, batch: list[GrantRow]) -> None:
         """Current grants make their principal a member; ended ones count in past counts.
@@ -321,7 +323,7 @@ def _past(
         # Few distinct snapshots: count the members per first snapshot once (in C), then sum.
         firsts = (
             Counter(rows.first)
-            if not_people.isdisjoint(pids)
+            if not not_people or not_people.isdisjoint(pids)
             else Counter(s for p, s in zip(pids, rows.first, strict=True) if p not in not_people)
         )
         first_of = dict(zip(pids, rows.first, strict=True)) if rows.ended else {}

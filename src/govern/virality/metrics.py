@@ -290,7 +290,7 @@ def spread(
     by_adder = a.by_adder
     # Adds by service accounts (provisioning, directory sync) are broadcast, never bursts.
     # (Tens of thousands of adders in large communities: the common cases are summed in C.)
-    if services.isdisjoint(by_adder):
+    if not services or services.isdisjoint(by_adder):
         system, candidates = 0, by_adder
     else:
         system = sum(len(pids) for adder, pids in by_adder.items() if adder in services)
@@ -381,7 +381,8 @@ def exposure(
     """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
     # A mapping's or a set's keys are distinct already: no copy of two million ids.
     ids = member_ids if isinstance(member_ids, Mapping | set) else set(member_ids)
-    external = len(people.external.intersection(ids))
+    # (An empty set's intersection with a mapping would still walk all of its keys.)
+    external = len(people.external.intersection(ids)) if people.external else 0
     n = len(ids)
     return {
         "guests": Value(float(external)),
@@ -395,7 +396,11 @@ def measure(f: Facts, inv: ReportInventory, th: Thresholds) -> Measured:
     """Every component of one community, from its facts."""
     people = inv.people
     not_people = people.not_people
-    joins = f.members if not_people.isdisjoint(f.members.pids) else f.members.without(not_people)
+    joins = (
+        f.members
+        if not not_people or not_people.isdisjoint(f.members.pids)
+        else f.members.without(not_people)
+    )
     # Owners come from the same current grants as members: all of them are members.
     owners = f.owners if joins is f.members else {o for o in f.owners if o in joins}
     n = len(joins)
