@@ -2,7 +2,7 @@
 
 The report holds every member of every community at once (two million at the xl size). A dict of
 ``pid -> (when, adder, own)`` tuples costs a dict entry, a tuple, a float and a string per member
-(about 250 bytes); these columns cost about 25: a list of principal ids shared across
+(about 200 bytes); these columns cost about 25: a list of principal ids shared across
 communities (each id is one string object for the whole report), an array of join times, a list
 of adders (shared the same way) and a byte per member for where the time came from.
 
