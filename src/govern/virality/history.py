@@ -198,75 +198,65 @@ class _Loader:
         # every community point to it (the driver makes a new string per row). Seeded with the
         # people index's own keys: the measures' millions of lookups in it (departments) then
         # find their key by identity, without comparing the strings.
-        self.names: dict[str | None, str | None] = {pid: pid for pid in principals}
+        self.names: dict[str, str] = {pid: pid for pid in principals}
 
     def add(self, batch: list[GrantRow]) -> None:
         """Current grants make their principal a member; ended ones count in past counts.
 
-        Rows come grouped by community in runs (about 14 rows each at the xl size, as snapshots
-        wrote them): each column is read whole in C (``zip(*batch)``, ``map``) and a run whose
-        rows are all current, in the community's scope and dated by the tool is appended to its
-        columns by slices. Other runs take :meth:`_rows`, one row at a time.
+        One plain loop over the rows: at the xl size it beats splitting each batch into
+        columns and runs of one community (zip, groupby, slices), whose runs are short.
         """
-        if not batch:
-            return
-        cids, pids, owners, sinces, adders, vfs, vts, scopes = zip(*batch, strict=True)
-        intern = self.names.setdefault
-        pids = tuple(map(intern, pids, pids))
-        adders = tuple(map(intern, adders, adders))  # None stays None (it is a key too)
-        i = 0
-        for cid, run in itertools.groupby(cids):
-            j = i + len(list(run))
-            f = self.facts.get(cid)
+        facts, seen, intern = self.facts, self.seen, self.names.setdefault
+        last: str | None = None
+        f: Facts | None = None
+        m = Members()
+        rows = _Seen()
+        scope = first_seq = -1
+        # Bound methods of the current community's columns, taken once per community.
+        add_pid, add_time, add_adder, add_own, add_first = (
+            m.pids.append,
+            m.times.append,
+            m.adders.append,
+            m.own.append,
+            rows.first.append,
+        )
+        for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
+            # Rows come mostly grouped by community (as snapshots wrote them): comparing with
+            # the previous row's id is cheaper than a lookup in 50,000 communities.
+            if cid != last:
+                last, f = cid, facts.get(cid)
+                if f is None:
+                    continue
+                m, rows = f.members, seen[cid]
+                scope, first_seq = f.clock.scope_id, f.clock.first_seq
+                add_pid, add_time, add_adder, add_own, add_first = (
+                    m.pids.append,
+                    m.times.append,
+                    m.adders.append,
+                    m.own.append,
+                    rows.first.append,
+                )
             if f is None:
-                i = j
                 continue
-            n, scope = j - i, f.clock.scope_id
-            if vts[i:j].count(None) != n or scopes[i:j].count(scope) != n or None in sinces[i:j]:
-                self._rows(f, batch[i:j], pids[i:j], adders[i:j])
-                i = j
-                continue
-            m = f.members
-            run_pids = pids[i:j]
-            m.pids.extend(run_pids)
-            m.times.extend(sinces[i:j])
-            m.adders.extend(adders[i:j])
-            m.own.extend(b"\x01" * n)
-            self.seen[cid].first.extend(vfs[i:j])
-            if any(owners[i:j]):
-                f.owners.update(itertools.compress(run_pids, owners[i:j]))
-            i = j
-
-    def _rows(
-        self,
-        f: Facts,
-        rows: list[GrantRow],
-        pids: tuple[str, ...],
-        adders: tuple[str | None, ...],
-    ) -> None:
-        """One community's run of rows, one at a time (ended, undated or other-scope rows)."""
-        m, seen = f.members, self.seen[f.community.id]
-        scope, first_seq = f.clock.scope_id, f.clock.first_seq
-        for row, pid, added_by in zip(rows, pids, adders, strict=True):
-            _cid, _pid, owner, since, _by, valid_from, valid_to, scope_id = row
+            pid = intern(pid, pid)
             if valid_to is not None:
                 if scope_id == scope:
-                    seen.ended.append((pid, valid_from, valid_to))
+                    rows.ended.append((pid, valid_from, valid_to))
                 continue
             if since is not None:
-                m.times.append(since)
-                m.own.append(1)
+                add_time(since)
+                add_own(1)
             elif valid_from > first_seq:
                 # Not there at the first snapshot: it joined between two snapshots.
-                m.times.append(f.clock.time_of(valid_from))
-                m.own.append(0)
+                add_time(f.clock.time_of(valid_from))
+                add_own(0)
             else:
-                m.times.append(UNKNOWN)
-                m.own.append(0)
+                add_time(UNKNOWN)
+                add_own(0)
                 m.unknown += 1
-            m.pids.append(pid)
-            m.adders.append(added_by)
-            seen.first.append(valid_from if scope_id == scope else NO_SEQ)
+            add_pid(pid)
+            add_adder(intern(added_by, added_by) if added_by is not None else None)
+            add_first(valid_from if scope_id == scope else NO_SEQ)
             if owner:
                 f.owners.add(pid)
 
