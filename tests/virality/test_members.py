@@ -80,3 +80,15 @@ def test_two_roles_of_one_person_are_one_member_with_the_earliest_known_join(
     # Thirty days back (day 10) is the first snapshot: 0, 1 and 2 (who has left since).
     assert f.past[30] == 3
     store.dispose()
+
+
+def test_equal_figures_are_shared_but_zero_keeps_its_sign() -> None:
+    from govern.virality.metrics import Value, _one
+
+    shared: dict[object, Value] = {}
+    a = _one(shared, Value(3.0))
+    assert _one(shared, Value(3.0)) is a
+    assert _one(shared, Value(None, "no members")) is _one(shared, Value(None, "no members"))
+    zero, minus = _one(shared, Value(0.0)), _one(shared, Value(-0.0))
+    # Equal, but an entropy of -0.0 is written "-0.00": the report must not change it.
+    assert str(zero.value) == "0.0" and str(minus.value) == "-0.0"
