@@ -21,7 +21,7 @@ from govern.virality import history, thresholds
 from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.drafts import ChangeDrafter, LabelKey
 from govern.virality.measures import GROUPS
-from govern.virality.metrics import Measured, Percentiles, departments_by_size, measure
+from govern.virality.metrics import Measured, Percentiles, Value, departments_by_size, measure
 from govern.virality.people_build import people_section
 from govern.virality.recommend import DECIDING, Verdict, decide, evidence, score, unscored
 from govern.virality.report import (
@@ -109,7 +109,9 @@ class _Selection:
 def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | None) -> Report:
     th = thresholds.load(policies_dir)
     inv = history.load(store)
-    measured: dict[str, Measured] = {cid: measure(f, inv, th) for cid, f in inv.facts.items()}
+    shared: dict[object, Value] = {}  # equal figures of different communities: one object
+    measured = {cid: measure(f, inv, th, shared) for cid, f in inv.facts.items()}
+    del shared
     pcts = Percentiles(measured.values())
     drafter = _drafter(store, policies_dir, inv)
     chosen = _select(inv, measured, pcts, th, _decided(policies_dir))

@@ -164,15 +164,31 @@ def gather(
             p = by_pid[adder] if adder in by_pid else idx.person(adder)
             if p is None:
                 continue
-            p.weight[cid] = p.weight.get(cid, 0) + len(added)
-            # Millions of adds at the xl size: each step runs over the whole list in C (map,
-            # set.update), not a Python loop per added person.
-            p.added = _grown(p.added, map(who.__getitem__, added))
-            brought = set(map(dept_get, added))
-            brought.discard(None)
-            brought.discard(p.department)
-            if brought:
-                p.brought = _grown(p.brought, brought)  # type: ignore[arg-type]  # no None
+            weight = p.weight
+            weight[cid] = weight.get(cid, 0) + len(added)
+            if len(added) == 1:
+                # Most adders add one person per community (600,000 times at the xl size):
+                # the same steps as below, without building a map and a set for one.
+                one = added[0]
+                if isinstance(p.added, set):
+                    p.added.add(who[one])
+                else:
+                    p.added = {who[one]}
+                d = dept_get(one)
+                if d is not None and d != p.department:
+                    if isinstance(p.brought, set):
+                        p.brought.add(d)
+                    else:
+                        p.brought = {d}
+            else:
+                # Many adds at once: each step runs over the whole list in C (map,
+                # set.update), not a Python loop per added person.
+                p.added = _grown(p.added, map(who.__getitem__, added))
+                brought = set(map(dept_get, added))
+                brought.discard(None)
+                brought.discard(p.department)
+                if brought:
+                    p.brought = _grown(p.brought, brought)  # type: ignore[arg-type]  # no None
             if posts is not None:
                 p.activity_known = True
                 p.active = _grown(

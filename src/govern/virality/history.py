@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from govern.model import Activity, Community, Role
 from govern.store.bulk import BulkReader, GrantRow, bulk_reader
 from govern.store.store import Store
+from govern.virality.members import UNKNOWN, Members
 from govern.virality.people import People, read_people
 from govern.virality.rows import parse
 
@@ -85,19 +87,14 @@ class Clock:
         return best[1] if best else None
 
 
-Join = tuple[float | None, str | None, bool]
-"""How a member came in: (when, epoch seconds or None if unknown; added by; from the tool's
-own ``since`` (True) or from the snapshot that first saw the grant (False))."""
-
-
 @dataclass
 class Facts:
     """One current community and who is in it."""
 
     community: Community
     clock: Clock
-    members: dict[str, Join] = field(default_factory=dict)
-    """Every principal holding any role, with how they joined."""
+    members: Members = field(default_factory=Members)
+    """Every principal holding any role, with how they joined (a ``pid -> Join`` mapping)."""
     owners: set[str] = field(default_factory=set)
     past: dict[int, int | None] = field(default_factory=dict)
     """Members ``window`` days ago from snapshots; None when history does not reach back."""
@@ -140,9 +137,11 @@ def load(store: Store) -> ReportInventory:
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        seen = {cid: _Seen() for cid in facts}
+        loader = _Loader(facts, people.by_id)
         for batch in reader.grants(Role.OWNER.value):
-            _add_grants(batch, facts, seen)
+            loader.add(batch)
+        seen = loader.finish()
+        del loader
         now = max((c.last_at for c in clocks.values()), default=0.0)
         _past(facts, seen, clocks, now, people.not_people)
         del seen
@@ -174,59 +173,121 @@ def _communities(reader: BulkReader, clocks: dict[int, Clock]) -> dict[str, Fact
     return out
 
 
+NO_SEQ = 2**62
+"""In :attr:`_Seen.first`: the member holds no current grant in the community's own scope."""
+
+
 @dataclass
 class _Seen:
     """What one community's grant rows say about its past, kept until its past is counted."""
 
-    first: dict[str, int] = field(default_factory=dict)
-    """Each current member: the snapshot (seq) of its earliest current grant."""
+    first: array[int] = field(default_factory=lambda: array("q"))
+    """Per member (the positions of ``Facts.members``): the snapshot (seq) of its earliest
+    current grant in the community's scope, :data:`NO_SEQ` if it has none there."""
     ended: list[tuple[str, int, int]] = field(default_factory=list)
     """Grants that have ended since: (principal, valid_from, valid_to)."""
 
 
-def _add_grants(batch: list[GrantRow], facts: dict[str, Facts], seen: dict[str, _Seen]) -> None:
-    """Current grants make their principal a member; ended ones count in past member counts."""
-    last: str | None = None
-    f: Facts | None = None
-    first: dict[str, int] = {}
-    ended: list[tuple[str, int, int]] = []
-    scope = first_seq = -1
-    # One adder adds several members of a community: keep one string per adder and community
-    # (a small dict; interning every id in one organisation-wide dict costs 3 s at xl).
-    adders: dict[str, str] = {}
-    for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
-        # Rows come mostly grouped by community (as snapshots wrote them): comparing with the
-        # previous row's id is cheaper than a lookup in 50,000 communities.
-        if cid != last:
-            last, f = cid, facts.get(cid)
-            if f is not None:
-                first, ended = seen[cid].first, seen[cid].ended
+class _Loader:
+    """Turns the grant rows into each community's member columns, one batch at a time."""
+
+    def __init__(self, facts: dict[str, Facts], principals: Iterable[str]) -> None:
+        self.facts = facts
+        self.seen = {cid: _Seen() for cid in facts}
+        # One string per principal id for the whole report: the member and adder columns of
+        # every community point to it (the driver makes a new string per row). Seeded with the
+        # people index's own keys: the measures' millions of lookups in it (departments) then
+        # find their key by identity, without comparing the strings.
+        self.names: dict[str, str] = {pid: pid for pid in principals}
+
+    def add(self, batch: list[GrantRow]) -> None:
+        """Current grants make their principal a member; ended ones count in past counts.
+
+        One plain loop over the rows: at the xl size it beats splitting each batch into
+        columns and runs of one community (zip, groupby, slices), whose runs are short.
+        """
+        facts, seen, intern = self.facts, self.seen, self.names.setdefault
+        last: str | None = None
+        f: Facts | None = None
+        m = Members()
+        rows = _Seen()
+        scope = first_seq = -1
+        # Bound methods of the current community's columns, taken once per community.
+        add_pid, add_time, add_adder, add_own, add_first = (
+            m.pids.append,
+            m.times.append,
+            m.adders.append,
+            m.own.append,
+            rows.first.append,
+        )
+        for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
+            # Rows come mostly grouped by community (as snapshots wrote them): comparing with
+            # the previous row's id is cheaper than a lookup in 50,000 communities.
+            if cid != last:
+                last, f = cid, facts.get(cid)
+                if f is None:
+                    continue
+                m, rows = f.members, seen[cid]
                 scope, first_seq = f.clock.scope_id, f.clock.first_seq
-                adders = {}
-        if f is None:
+                add_pid, add_time, add_adder, add_own, add_first = (
+                    m.pids.append,
+                    m.times.append,
+                    m.adders.append,
+                    m.own.append,
+                    rows.first.append,
+                )
+            if f is None:
+                continue
+            pid = intern(pid, pid)
+            if valid_to is not None:
+                if scope_id == scope:
+                    rows.ended.append((pid, valid_from, valid_to))
+                continue
+            if since is not None:
+                add_time(since)
+                add_own(1)
+            elif valid_from > first_seq:
+                # Not there at the first snapshot: it joined between two snapshots.
+                add_time(f.clock.time_of(valid_from))
+                add_own(0)
+            else:
+                add_time(UNKNOWN)
+                add_own(0)
+                m.unknown += 1
+            add_pid(pid)
+            add_adder(intern(added_by, added_by) if added_by is not None else None)
+            add_first(valid_from if scope_id == scope else NO_SEQ)
+            if owner:
+                f.owners.add(pid)
+
+    def finish(self) -> dict[str, _Seen]:
+        """Merge a person's second grant (owner and member) into their first; the pasts' rows."""
+        for cid, f in self.facts.items():
+            m = f.members
+            if len(set(m.pids)) != len(m.pids):
+                _merge(m, self.seen[cid].first)
+        return self.seen
+
+
+def _merge(m: Members, first: array[int]) -> None:
+    """One member per person: the earliest known join, at the place of their first grant."""
+    at: dict[str, int] = {}
+    keep: list[int] = []
+    times = m.times
+    for i, pid in enumerate(m.pids):
+        j = at.get(pid)
+        if j is None:
+            at[pid] = i
+            keep.append(i)
             continue
-        if valid_to is not None:
-            if scope_id == scope:
-                ended.append((pid, valid_from, valid_to))
-            continue
-        if added_by is not None:
-            added_by = adders.setdefault(added_by, added_by)
-        if since is not None:
-            join: Join = (float(since), added_by, True)
-        elif valid_from > first_seq:
-            # Not there at the first snapshot: it joined between two snapshots.
-            join = (f.clock.time_of(valid_from), added_by, False)
-        else:
-            join = (None, added_by, False)
-        members = f.members
-        old = members.setdefault(pid, join)
-        # A second grant of the same person (owner and member): keep the earliest known join.
-        if old is not join and join[0] is not None and (old[0] is None or join[0] < old[0]):
-            members[pid] = join
-        if owner:
-            f.owners.add(pid)
-        if scope_id == scope and valid_from < first.get(pid, valid_from + 1):
-            first[pid] = valid_from
+        t, old = times[i], times[j]
+        if t == t and (old != old or t < old):  # known, and earlier or the first unknown
+            times[j], m.adders[j], m.own[j] = t, m.adders[i], m.own[i]
+        first[j] = min(first[j], first[i])
+    m.keep(keep)
+    kept = array("q", [first[i] for i in keep])
+    del first[:]
+    first.extend(kept)
 
 
 def _past(
@@ -248,8 +309,14 @@ def _past(
     for cid, f in facts.items():
         windows = seqs[f.clock.scope_id]
         rows = seen[cid]
-        # Few distinct snapshots: count the members per first snapshot once, then sum.
-        firsts = Counter(seq for pid, seq in rows.first.items() if pid not in not_people)
+        pids = f.members.pids
+        # Few distinct snapshots: count the members per first snapshot once (in C), then sum.
+        firsts = (
+            Counter(rows.first)
+            if not not_people or not_people.isdisjoint(pids)
+            else Counter(s for p, s in zip(pids, rows.first, strict=True) if p not in not_people)
+        )
+        first_of = dict(zip(pids, rows.first, strict=True)) if rows.ended else {}
         for w, seq in windows.items():
             if seq is None:
                 f.past[w] = None
@@ -260,7 +327,7 @@ def _past(
                 pid
                 for pid, valid_from, valid_to in rows.ended
                 if valid_from <= seq < valid_to
-                and not rows.first.get(pid, seq + 1) <= seq
+                and not first_of.get(pid, seq + 1) <= seq
                 and pid not in not_people
             }
             f.past[w] = n + len(gone)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from govern.virality.history import WINDOWS, Facts, Join, ReportInventory
+from govern.virality.history import WINDOWS, Facts, ReportInventory
+from govern.virality.members import Join, Members
 from govern.virality.people import People
 from govern.virality.spread import Adds, adds_of
 from govern.virality.spread import adds as adds_cached
@@ -244,7 +245,7 @@ def engagement(
 
 
 def spread(
-    joins: dict[str, Join],
+    joins: Mapping[str, Join],
     owners: set[str],
     people: People,
     th: Thresholds,
@@ -286,17 +287,19 @@ def spread(
         else f"from the {attributed} of {members} joins the tool attributes (earlier ones unknown)"
     )
     services = people.services
+    by_adder = a.by_adder
     # Adds by service accounts (provisioning, directory sync) are broadcast, never bursts.
-    system = sum(len(pids) for adder, pids in a.by_adder.items() if adder in services)
-    times = {
-        adder: [joins[pid][0] or 0.0 for pid in pids]
-        for adder, pids in a.by_adder.items()
-        if adder not in services
-    }
-    broadcast, largest = _bursts(times, th, members)
+    # (Tens of thousands of adders in large communities: the common cases are summed in C.)
+    if not services or services.isdisjoint(by_adder):
+        system, candidates = 0, by_adder
+    else:
+        system = sum(len(pids) for adder, pids in by_adder.items() if adder in services)
+        candidates = {adder: pids for adder, pids in by_adder.items() if adder not in services}
+    broadcast, largest = _bursts(candidates, Members.of(joins).time_of, th, members)
     with_adder = attributed - a.own_no_adder
     # Peers: people who joined by themselves or were added by someone who does not own it.
-    peers = a.self_adds + sum(len(p) for adder, p in a.by_adder.items() if adder not in owners)
+    by_owners = sum(len(by_adder[o]) for o in owners if o in by_adder)
+    peers = a.self_adds + sum(map(len, by_adder.values())) - by_owners
     out["organic_share"] = Value((attributed - broadcast - system) / attributed, basis)
     out["largest_burst_share"] = Value(largest / members)
     out["peer_share"] = (
@@ -331,16 +334,28 @@ def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -
     return Value(span, precise)
 
 
-def _bursts(by_adder: dict[str, list[float]], th: Thresholds, members: int) -> tuple[int, int]:
-    """Members added in bulk, and the largest run of adds by one adder (see :func:`spread`)."""
+def _bursts(
+    by_adder: dict[str, list[str]],
+    time_of: Callable[[], dict[str, float]],
+    th: Thresholds,
+    members: int,
+) -> tuple[int, int]:
+    """Members added in bulk, and the largest run of adds by one adder (see :func:`spread`).
+
+    ``time_of`` gives each member's join time; it is asked only if some adder added two or
+    more (most adders of most communities added one person).
+    """
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
     broadcast, largest = 0, 1 if by_adder else 0
-    for added in by_adder.values():
-        n = len(added)
+    at: dict[str, float] | None = None
+    for pids in by_adder.values():
+        n = len(pids)
         if n <= largest and n < need:
             continue  # cannot hold a burst nor a larger run than one already found
-        added.sort()
+        if at is None:
+            at = time_of()
+        added = sorted(map(at.__getitem__, pids))
         start = 0
         # All within the window of the first add is one run (the common case): skip the scan.
         for end in range(n if added[-1] - added[0] <= window else 1, n + 1):
@@ -364,8 +379,10 @@ def exposure(
     member_ids: Iterable[str], owners: set[str], people: People, label: str | None
 ) -> dict[str, Value]:
     """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
-    ids = member_ids if isinstance(member_ids, dict | set) else set(member_ids)
-    external = len(people.external.intersection(ids))
+    # A mapping's or a set's keys are distinct already: no copy of two million ids.
+    ids = member_ids if isinstance(member_ids, Mapping | set) else set(member_ids)
+    # (An empty set's intersection with a mapping would still walk all of its keys.)
+    external = len(people.external.intersection(ids)) if people.external else 0
     n = len(ids)
     return {
         "guests": Value(float(external)),
@@ -375,23 +392,31 @@ def exposure(
     }
 
 
-def measure(f: Facts, inv: ReportInventory, th: Thresholds) -> Measured:
-    """Every component of one community, from its facts."""
+def measure(
+    f: Facts, inv: ReportInventory, th: Thresholds, shared: dict[object, Value] | None = None
+) -> Measured:
+    """Every component of one community, from its facts.
+
+    ``shared``: one dict for every community of a report, through which equal figures become
+    one object (a value is immutable). At the xl size 900,000 figures hold about 100,000
+    distinct ones (member counts, shares of small counts, the same notes).
+    """
     people = inv.people
     not_people = people.not_people
     joins = (
-        {pid: j for pid, j in f.members.items() if pid not in not_people}
-        if not_people.intersection(f.members)
-        else f.members
+        f.members
+        if not not_people or not_people.isdisjoint(f.members.pids)
+        else f.members.without(not_people)
     )
-    owners = {o for o in f.owners if o in joins}
+    # Owners come from the same current grants as members: all of them are members.
+    owners = f.owners if joins is f.members else {o for o in f.owners if o in joins}
     n = len(joins)
     # The 30-day report is the reference; tools that report other periods only (Teams: D7,
     # D90, D180) are read from the nearest one, and the figure says which.
     period = next((p for p in ACTIVITY_PERIODS if p in f.activity), None)
     d30 = f.activity.get(period) if period else None
     active = d30.active_users if d30 else None
-    out = Measured(members=list(joins))
+    out = Measured(members=joins.pids)  # shared with the facts, read only
     out.values.update(reach(n, active))
     said = (
         str(d30.attributes["active_users_note"])
@@ -417,7 +442,7 @@ def measure(f: Facts, inv: ReportInventory, th: Thresholds) -> Measured:
                 out.growth_method = "join dates (people who left before history began unknown)"
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
-    out.departments = Counter(filter(None, map(people.department_of.get, joins)))
+    out.departments = Counter(filter(None, map(people.department_of.get, joins.pids)))
     if joins is f.members:
         f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
@@ -439,7 +464,17 @@ def measure(f: Facts, inv: ReportInventory, th: Thresholds) -> Measured:
         # All stored times are UTC; replacing pydantic's tzinfo makes timestamp() cheap.
         out.last_activity = max(stamps).replace(tzinfo=UTC).timestamp()
         out.inactive_days = max(0.0, (inv.now - out.last_activity) / DAY)
+    if shared is not None:
+        out.values = {k: _one(shared, v) for k, v in out.values.items()}
     return out
+
+
+def _one(shared: dict[object, Value], v: Value) -> Value:
+    """The one object for figures equal to ``v`` (see :func:`measure`)."""
+    x = v.value
+    # 0.0 and -0.0 are equal but not written alike (an entropy of one department is -0.0).
+    key: object = (v, math.copysign(1.0, x)) if x == 0 and x is not None else v
+    return shared.setdefault(key, v)
 
 
 class Percentiles:

@@ -15,12 +15,14 @@ and rollout-health sections cost one loop over the grants, not another read of t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 from govern.model import Origin
-from govern.virality.history import Facts, Join, ReportInventory
+from govern.virality.history import Facts, ReportInventory
+from govern.virality.members import Join, Members
 from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
@@ -109,17 +111,26 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
             depts = Counter(filter(None, map(get, f.members)))
         singles = [d for d, n in depts.items() if n == 1]
         if singles and len(depts) > 1:
-            where = {get(pid): pid for pid in f.members}
+            pids = f.members.pids
+            where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
             out.lone = {where[d]: d for d in singles}
     by_adder = adds_by_adder(f)
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
+    if max(map(len, by_adder.values()), default=0) < need:
+        # No adder added enough for a bulk add: every add is organic, as the loop below
+        # would copy them (read only from here on; shared with the measures' adds).
+        out.organic = by_adder
+        return out
+    time_of: dict[str, float] | None = None
     for adder, pids in by_adder.items():
         if len(pids) < need:
             out.organic[adder] = pids
             continue
-        joins = f.members
-        added = sorted(((pid, joins[pid][0] or 0.0) for pid in pids), key=itemgetter(1))
+        if time_of is None:
+            time_of = f.members.time_of()  # only where a bulk add is possible
+        times = map(time_of.__getitem__, pids)
+        added = sorted(zip(pids, times, strict=True), key=itemgetter(1))
         bulk: set[str] = set()
         for run in _runs(added, window, need):
             bulk.update(run)
@@ -144,8 +155,8 @@ class Adds:
     by_adder: dict[str, list[str]] = field(default_factory=dict)
     """Adder -> the members it added (member order), for adds with a known time; adds of
     oneself and members with no adder are not in it."""
-    times: list[float] = field(default_factory=list)
-    """Every known join time, in member order."""
+    times: Sequence[float] = field(default_factory=list)
+    """Every known join time, in member order (read only: it may be the members' column)."""
     between: int = 0
     """Joins seen only between two snapshots (a time, no adder, not from the tool)."""
     own_no_adder: int = 0
@@ -154,15 +165,17 @@ class Adds:
     """Members who joined by themselves (the adder is the member)."""
 
 
-def adds_of(members: dict[str, Join]) -> Adds:
+def adds_of(members: Mapping[str, Join]) -> Adds:
     """The :class:`Adds` of a community's members (``Facts.members`` or a subset of it)."""
+    m = Members.of(members)
     out = Adds()
-    by_adder, times = out.by_adder, out.times
+    # Every time known (the common case): the members' own column, not a copy.
+    out.times = [t for t in m.times if t == t] if m.unknown else m.times
+    by_adder = out.by_adder
     between = own_no_adder = self_adds = 0
-    for pid, (ts, adder, own) in members.items():
-        if ts is None:
+    for pid, ts, adder, own in zip(m.pids, m.times, m.adders, m.own, strict=True):
+        if ts != ts:  # NaN: unknown
             continue
-        times.append(ts)
         if adder is None:
             if own:
                 own_no_adder += 1

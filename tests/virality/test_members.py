@@ -1,0 +1,94 @@
+"""Members as columns: the same joins as the mapping they replace, read from a real store.
+
+The report keeps each community's members as columns (``virality.members``); these check that
+the columns say what a ``pid -> (when, adder, own)`` dict said: the earliest known join of a
+person holding two roles, at the place of their first grant; ended grants counted in the past
+only; unknown times as None.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from govern.model import Role
+from govern.store import Store
+from govern.virality import history
+from govern.virality.members import Members
+from govern.virality.spread import adds_of
+from tests.virality.org import day, grant, person, team
+
+
+def test_a_mapping_and_its_columns_give_the_same_joins() -> None:
+    joins = {
+        "a": (10.0, None, True),
+        "b": (None, "a", False),
+        "c": (30.0, "a", True),
+        "d": (40.0, "d", True),
+    }
+    m = Members.of(joins)
+    assert dict(m.items()) == joins
+    assert list(m.values()) == list(joins.values())
+    assert m["b"] == (None, "a", False)
+    assert "c" in m and "z" not in m
+    assert m.unknown == 1
+    assert dict(m.without({"a", "d"}).items()) == {"b": joins["b"], "c": joins["c"]}
+    # The adds read from the columns are the adds read from the dict.
+    a, b = adds_of(m), adds_of(dict(joins))
+    assert (a.by_adder, list(a.times), a.self_adds, a.own_no_adder) == (
+        b.by_adder,
+        list(b.times),
+        b.self_adds,
+        b.own_no_adder,
+    )
+    assert a.by_adder == {"a": ["c"]} and a.self_adds == 1 and a.own_no_adder == 1
+
+
+def test_two_roles_of_one_person_are_one_member_with_the_earliest_known_join(
+    tmp_path: Path,
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    c = team("t", "Team T", created=-200)
+    people = [person(i) for i in range(4)]
+    with store.snapshot("m365", "contoso") as w:
+        w.observed_at(day(0))
+        for p in people:
+            w.principal(p)
+        w.community(c)
+        w.grant(grant(c, "m365:user:0", -50, None, role=Role.OWNER))
+        w.grant(grant(c, "m365:user:1", -40, "m365:user:0"))
+        # Person 0 is a member too, with an earlier join: the earlier one wins, in first place.
+        w.grant(grant(c, "m365:user:0", -60, "m365:user:3"))
+        w.grant(grant(c, "m365:user:2", -30, "m365:user:1"))
+    with store.snapshot("m365", "contoso") as w:
+        w.observed_at(day(40))
+        for p in people:
+            w.principal(p)
+        w.community(c)
+        w.grant(grant(c, "m365:user:0", -50, None, role=Role.OWNER))
+        w.grant(grant(c, "m365:user:0", -60, "m365:user:3"))
+        w.grant(grant(c, "m365:user:1", -40, "m365:user:0"))
+        # Person 2 left; person 3 joined with no date from the tool.
+        w.grant(grant(c, "m365:user:3", 0, None).model_copy(update={"since": None}))
+    inv = history.load(store)
+    f = inv.facts[c.id]
+    assert list(f.members) == ["m365:user:0", "m365:user:1", "m365:user:3"]
+    assert f.members["m365:user:0"] == (day(-60).timestamp(), "m365:user:3", True)
+    assert f.members["m365:user:1"] == (day(-40).timestamp(), "m365:user:0", True)
+    # First seen at the second snapshot, no date from the tool: the snapshot's time, not own.
+    assert f.members["m365:user:3"] == (day(40).timestamp(), None, False)
+    assert f.owners == {"m365:user:0"}
+    # Thirty days back (day 10) is the first snapshot: 0, 1 and 2 (who has left since).
+    assert f.past[30] == 3
+    store.dispose()
+
+
+def test_equal_figures_are_shared_but_zero_keeps_its_sign() -> None:
+    from govern.virality.metrics import Value, _one
+
+    shared: dict[object, Value] = {}
+    a = _one(shared, Value(3.0))
+    assert _one(shared, Value(3.0)) is a
+    assert _one(shared, Value(None, "no members")) is _one(shared, Value(None, "no members"))
+    zero, minus = _one(shared, Value(0.0)), _one(shared, Value(-0.0))
+    # Equal, but an entropy of -0.0 is written "-0.00": the report must not change it.
+    assert str(zero.value) == "0.0" and str(minus.value) == "-0.0"
