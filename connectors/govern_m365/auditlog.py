@@ -358,10 +358,17 @@ async def read(run: Run, mark_text: str | None, facts: AuditFacts) -> Mark | Non
     run.sink.stat("audit_log_requests", requests)
     run.sink.stat("audit_log_events", len(fresh))
     run.sink.stat("audit_log_seconds", round(time.monotonic() - started, 2))
-    for pid, name in sorted(facts.apps.items()):
-        # An app that adds members is a service principal: its adds are system adds.
-        run.sink.principal(Principal(id=pid, kind=PrincipalKind.SERVICE, display_name=name))
     return _next_mark(fresh, mark, start, now)
+
+
+def write_apps(run: Run, facts: AuditFacts) -> None:
+    """The apps that added members, as service principals: their adds are system adds.
+
+    Written once the log is read and the run's people are written (the store keeps the order
+    records arrive in, and people come first).
+    """
+    for pid, name in sorted(facts.apps.items()):
+        run.sink.principal(Principal(id=pid, kind=PrincipalKind.SERVICE, display_name=name))
 
 
 def _next_mark(events: list[Any], mark: Mark | None, start: datetime, now: datetime) -> Mark:

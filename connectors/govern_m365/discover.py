@@ -111,6 +111,7 @@ async def _parts(
             await _after_people(run, request, tokens, delta_first)
         if audit is not None:
             await audit
+            auditlog.write_apps(run, facts)
     finally:
         if audit is not None and not audit.done():
             audit.cancel()
@@ -140,11 +141,6 @@ async def _first_listing(run: Run, request: DiscoveryRequest, tokens: Mapping[st
         side_done = True
 
     async def group_part() -> None:
-        if request.directory_groups:  # the groups the policies name (a steward pool, ...)
-            previous = tokens.get(DIRECTORY_TOKEN)
-            await run.guard(
-                Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
-            )
         listed = await run.guard(Feature.GROUPS, groups.list_groups(run, alongside))
         if listed is False:
             # Graph refused `$deltatoken=latest`: walk the delta, whose members carry no
@@ -156,8 +152,19 @@ async def _first_listing(run: Run, request: DiscoveryRequest, tokens: Mapping[st
             await _sites_and_reports(run, tokens, tally)
 
     users = asyncio.ensure_future(run.guard(Feature.PEOPLE, people.list_users(run)))
-    await together(users, apps.read_apps(run), group_part())
+    consents = asyncio.ensure_future(apps.read_consents(run))
+    await together(users, consents, group_part())
+    # Written in the order a sequential run writes them: the store keeps records in the order
+    # they arrive, and listings without a sort show them so.
+    if request.directory_groups:  # the groups the policies name (a steward pool, ...)
+        previous = tokens.get(DIRECTORY_TOKEN)
+        await run.guard(
+            Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
+        )
     communities.write_communities(run)
+    write_consents = consents.result()
+    if write_consents is not None:
+        write_consents()
     await apps.read_standalone_sites(run, tally, run.upns)
     run.sink.delta_token(REFRESHED, (run.session.first_date or utcnow()).isoformat())
 
