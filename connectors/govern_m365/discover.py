@@ -2,8 +2,11 @@
 
 People first (guests are known before grants are written), then the origin rules' inputs,
 groups with owners and members, their sites, apps and Engage ids, then the communities, then
-activity, then what has no delta (consents, standalone sites). Each part that Graph refuses
-with a 403 is recorded as incomplete and the run goes on. The run ends with its cost.
+activity, then what has no delta (consents, standalone sites). A first load by listing
+needs no guests before its grants (member pages carry userType), so there the parts that wait on
+other budgets than the directory's resource units overlap the members (``_first_listing``),
+and records are still written in this order. Each part that Graph refuses with a 403 is
+recorded as incomplete and the run goes on. The run ends with its cost.
 """
 
 from __future__ import annotations
