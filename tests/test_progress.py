@@ -21,6 +21,9 @@ class _Sink:
     def grant(self, g: object) -> None:
         self.seen.append("grant")
 
+    def grants(self, cid: str, role: object, pids: list[str], source: str | None) -> None:
+        self.seen.extend("grant" for _ in pids)
+
     def delta_token(self, name: str, token: str) -> None:
         self.seen.append(f"token {name}")
 
@@ -39,8 +42,9 @@ def test_the_line_names_phase_counts_and_elapsed_time() -> None:
         progress.phase("m365/contoso.com: full discovery")
         sink = _Sink()
         counting = CountingSink(sink, progress)
-        for _ in range(1500):
+        for _ in range(1000):
             counting.grant(object())
+        counting.grants("m365:team:a", "member", ["m365:user:x"] * 500, "members")
         counting.community(object())
         counting.delta_token("groups", "t")
         clock.now += 42

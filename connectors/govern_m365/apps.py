@@ -10,6 +10,7 @@ consented. SharePoint sites without a group come from the site usage report and 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from govern.model import Community, Grant, Origin, Role, Visibility, make_id, slug
@@ -28,6 +29,16 @@ _MICROSOFT_TENANTS = frozenset(
 
 async def read_apps(run: Run) -> None:
     """Per-app user consents, joined with the apps' service principals."""
+    write = await read_consents(run)
+    if write is not None:
+        write()
+
+
+async def read_consents(run: Run) -> Callable[[], None] | None:
+    """Read the consents and apps; what writes them (None when consents were refused).
+
+    Apart, so a run reading them alongside other parts writes them where it always has.
+    """
     s = run.session
     consents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     admin: set[str] = set()
@@ -35,7 +46,7 @@ async def read_apps(run: Run) -> None:
     pages = s.pages(s.request_for_url(url), Feature.CONSENTS, "oauth2PermissionGrants")
     ok = await run.guard(Feature.CONSENTS, _collect(pages, consents, admin))
     if ok is None:
-        return
+        return None
     apps: dict[str, dict[str, Any]] = {}
     url = (
         f"{s.base}/servicePrincipals?$select=id,appId,displayName,publisherName,"
@@ -43,11 +54,15 @@ async def read_apps(run: Run) -> None:
     )
     sp_pages = s.pages(s.request_for_url(url), Feature.SERVICE_PRINCIPALS, "servicePrincipals")
     await run.guard(Feature.SERVICE_PRINCIPALS, _principals(sp_pages, apps))
-    for client, people in consents.items():
-        sp = apps.get(client, {})
-        if str(sp.get("appOwnerOrganizationId")) in _MICROSOFT_TENANTS:
-            continue
-        _write_app(run, client, sp, people, client in admin)
+
+    def write() -> None:
+        for client, people in consents.items():
+            sp = apps.get(client, {})
+            if str(sp.get("appOwnerOrganizationId")) in _MICROSOFT_TENANTS:
+                continue
+            _write_app(run, client, sp, people, client in admin)
+
+    return write
 
 
 async def _collect(pages: Any, consents: dict[str, dict[str, set[str]]], admin: set[str]) -> bool:
@@ -94,15 +109,12 @@ def _write_app(
         )
     )
     run.sink.restate(cid)
+    # People who consented to the same scopes share a source: their grants go as one call.
+    by_scopes: dict[str, list[str]] = defaultdict(list)
     for principal, granted in sorted(people.items()):
-        run.sink.grant(
-            Grant(
-                community_id=cid,
-                principal_id=user_id(principal),
-                role=Role.MEMBER,
-                source="consent: " + " ".join(sorted(granted)),
-            )
-        )
+        by_scopes["consent: " + " ".join(sorted(granted))].append(user_id(principal))
+    for source, principal_ids in by_scopes.items():
+        run.sink.grants(cid, Role.MEMBER, principal_ids, source)
 
 
 async def read_standalone_sites(run: Run, tally: ReportTally, upns: dict[str, str]) -> None:

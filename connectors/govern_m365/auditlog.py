@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,6 +111,39 @@ class StampingSink:
                     self.facts.used.add(key)
                     grant = grant.model_copy(update={"since": join.at, "added_by": join.by})
         self.inner.grant(grant)
+
+    def grants(
+        self, community_id: str, role: Role, principal_ids: Sequence[str], source: str | None
+    ) -> None:
+        """Stamp those of a page of grants the log knows the add of, pass all of them on."""
+        if not principal_ids or not community_id.startswith(f"{CONNECTOR}:"):
+            self.inner.grants(community_id, role, principal_ids, source)
+            return
+        value = role.value
+        if not self.ready:
+            written = self._written
+            written.update(hash((community_id, pid, value)) for pid in principal_ids)
+            if community_id not in self._groups:
+                self._groups[community_id] = split_id(community_id)[2]
+            self.inner.grants(community_id, role, principal_ids, source)
+            return
+        kind = "owner" if role is Role.OWNER else "member"
+        gid = split_id(community_id)[2]
+        joins = self.facts.joins
+        plain = [pid for pid in principal_ids if (kind, gid, pid) not in joins]
+        self.inner.grants(community_id, role, plain, source)
+        if len(plain) < len(principal_ids):
+            known = set(plain)
+            for pid in principal_ids:
+                if pid not in known:
+                    self.grant(
+                        Grant(
+                            community_id=community_id,
+                            principal_id=pid,
+                            role=role,
+                            source=source,
+                        )
+                    )
 
     def remove_grant(self, community_id: str, principal_id: str, role: str) -> None:
         """Pass a removal on; a grant removed is not written again by :meth:`settle`."""
@@ -325,10 +358,17 @@ async def read(run: Run, mark_text: str | None, facts: AuditFacts) -> Mark | Non
     run.sink.stat("audit_log_requests", requests)
     run.sink.stat("audit_log_events", len(fresh))
     run.sink.stat("audit_log_seconds", round(time.monotonic() - started, 2))
-    for pid, name in sorted(facts.apps.items()):
-        # An app that adds members is a service principal: its adds are system adds.
-        run.sink.principal(Principal(id=pid, kind=PrincipalKind.SERVICE, display_name=name))
     return _next_mark(fresh, mark, start, now)
+
+
+def write_apps(run: Run, facts: AuditFacts) -> None:
+    """The apps that added members, as service principals: their adds are system adds.
+
+    Written once the log is read and the run's people are written (the store keeps the order
+    records arrive in, and people come first).
+    """
+    for pid, name in sorted(facts.apps.items()):
+        run.sink.principal(Principal(id=pid, kind=PrincipalKind.SERVICE, display_name=name))
 
 
 def _next_mark(events: list[Any], mark: Mark | None, start: datetime, now: datetime) -> Mark:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from govern.model import Role, make_id
 from govern_m365.batching import Job, run_batched
-from govern_m365.mapping import CONNECTOR, community, community_id, grant, kind_of
+from govern_m365.mapping import CONNECTOR, community, community_id, kind_of
 from govern_m365.permissions import Feature
 from govern_m365.run import GroupInfo, Run
 from govern_m365.session import Answer
@@ -133,8 +133,7 @@ def write_communities(run: Run) -> None:
         origin = run.judge.judge(info.props, info.owners)
         c = community(info.props, run.tenant, origin, info.extra, info.url)
         run.sink.community(c)
-        for pid in sorted(info.owners):
-            run.sink.grant(grant(c.id, pid, Role.OWNER))
+        run.sink.grants(c.id, Role.OWNER, sorted(info.owners), "owners")
         if not run.full:
             # An id of another kind would be a stale copy (a group that became a team).
             for other in ("team", "group", "engage"):

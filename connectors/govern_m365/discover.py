@@ -2,8 +2,11 @@
 
 People first (guests are known before grants are written), then the origin rules' inputs,
 groups with owners and members, their sites, apps and Engage ids, then the communities, then
-activity, then what has no delta (consents, standalone sites). Each part that Graph refuses
-with a 403 is recorded as incomplete and the run goes on. The run ends with its cost.
+activity, then what has no delta (consents, standalone sites). A first load by listing
+needs no guests before its grants (member pages carry userType), so there the parts that wait on
+other budgets than the directory's resource units overlap the members (``_first_listing``),
+and records are still written in this order. Each part that Graph refuses with a 403 is
+recorded as incomplete and the run goes on. The run ends with its cost.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from govern_m365.directory_groups import TOKEN as DIRECTORY_TOKEN
 from govern_m365.directory_groups import read_directory_groups
 from govern_m365.mapping import OriginJudge
 from govern_m365.permissions import Feature
-from govern_m365.run import Run
+from govern_m365.run import Run, together
 from govern_m365.session import Session
 from govern_m365.settings import FirstLoad, M365Settings
 
@@ -89,11 +92,15 @@ async def _parts(
 ) -> None:
     tokens = request.delta_tokens
     delta_first = run.settings.first_load is FirstLoad.DELTA
-    if run.full:
-        users = people.user_changes(run, None) if delta_first else people.list_users(run)
+    overlapped = run.full and not delta_first
+    if overlapped:
+        # A first load by listing needs nobody's guests before its grants (member pages say
+        # userType): its first answer here gives Graph's clock, the rest overlaps.
+        await run.guard(Feature.GROUPS, communities.prepare_origin(run))
+    elif run.full:
+        await run.guard(Feature.PEOPLE, people.user_changes(run, None))
     else:
-        users = people.user_changes(run, tokens[people.TOKEN])
-    await run.guard(Feature.PEOPLE, users)
+        await run.guard(Feature.PEOPLE, people.user_changes(run, tokens[people.TOKEN]))
     audit: asyncio.Task[None] | None = None
     if stamping is not None:
         # After the first answer gave Graph's clock, and alongside everything else: the log
@@ -101,9 +108,13 @@ async def _parts(
         # overlapped, no wall time; the grants written meanwhile are stamped when it is read.
         audit = asyncio.create_task(_read_audit_log(run, request, facts))
     try:
-        await _after_people(run, request, tokens, delta_first)
+        if overlapped:
+            await _first_listing(run, request, tokens)
+        else:
+            await _after_people(run, request, tokens, delta_first)
         if audit is not None:
             await audit
+            auditlog.write_apps(run, facts)
     finally:
         if audit is not None and not audit.done():
             audit.cancel()
@@ -113,6 +124,61 @@ async def _parts(
         run.sink.stat("audit_log_grants_restamped", stamping.restamped)
         if Feature.AUDIT not in run.disabled:
             auditlog.report(run, facts)
+
+
+async def _first_listing(run: Run, request: DiscoveryRequest, tokens: Mapping[str, str]) -> None:
+    """A first load by listing, its parts overlapped where they wait on different budgets.
+
+    Members and owners spend nearly all of the run's resource units, paced at the tenant's
+    budget; meanwhile people and consents (a few hundred pages, read one after another),
+    group sites and team apps (SharePoint's and Teams' limits) and the usage reports (their
+    own limit) are read. What needs them all (the communities' origin, standalone sites' owners)
+    comes after.
+    """
+    tally = activity.ReportTally()
+    side_done = False
+
+    async def alongside() -> None:
+        nonlocal side_done
+        await _sites_and_reports(run, tokens, tally)
+        side_done = True
+
+    async def group_part() -> None:
+        listed = await run.guard(Feature.GROUPS, groups.list_groups(run, alongside))
+        if listed is False:
+            # Graph refused `$deltatoken=latest`: walk the delta, whose members carry no
+            # userType, so the guests must be known first.
+            await users
+            await run.guard(Feature.GROUPS, group_delta.walk(run))
+        run.sink.log(f"m365: {len(run.groups)} communities found")
+        if not side_done:  # the listing was refused before the groups were known
+            await _sites_and_reports(run, tokens, tally)
+
+    users = asyncio.ensure_future(run.guard(Feature.PEOPLE, people.list_users(run)))
+    consents = asyncio.ensure_future(apps.read_consents(run))
+    await together(users, consents, group_part())
+    # Written in the order a sequential run writes them: the store keeps records in the order
+    # they arrive, and listings without a sort show them so.
+    if request.directory_groups:  # the groups the policies name (a steward pool, ...)
+        previous = tokens.get(DIRECTORY_TOKEN)
+        await run.guard(
+            Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
+        )
+    communities.write_communities(run)
+    write_consents = consents.result()
+    if write_consents is not None:
+        write_consents()
+    await apps.read_standalone_sites(run, tally, run.upns)
+    run.sink.delta_token(REFRESHED, (run.session.first_date or utcnow()).isoformat())
+
+
+async def _sites_and_reports(
+    run: Run, tokens: Mapping[str, str], tally: activity.ReportTally
+) -> None:
+    """Group sites and team apps, Engage ids, then the usage reports (which match by site URL)."""
+    await communities.read_sites_and_apps(run)
+    await run.guard(Feature.ENGAGE, communities.read_engage(run))
+    await _reports(run, tokens, tally)
 
 
 async def _after_people(
@@ -137,9 +203,22 @@ async def _after_people(
     await communities.read_sites_and_apps(run)
     await run.guard(Feature.ENGAGE, communities.read_engage(run))
     communities.write_communities(run)
-
-    periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     tally = activity.ReportTally()
+    await _reports(run, tokens, tally)
+
+    now = run.session.first_date or utcnow()
+    if run.full or _refresh_due(request, now, run.settings.refresh_hours):
+        await apps.read_apps(run)
+        if run.full:
+            await apps.read_standalone_sites(run, tally, run.upns)
+        run.sink.delta_token(REFRESHED, now.isoformat())
+    else:
+        run.sink.delta_token(REFRESHED, tokens[REFRESHED])
+
+
+async def _reports(run: Run, tokens: Mapping[str, str], tally: activity.ReportTally) -> None:
+    """The usage reports this run reads, and the tokens that say which were read."""
+    periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
     if Feature.GROUPS not in run.disabled:
         run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
@@ -156,12 +235,3 @@ async def _after_people(
         run.sink.delta_token(activity.REFRESH_TOKEN, tokens[activity.REFRESH_TOKEN])
     run.sink.stat("report_rows_matched", tally.matched)
     run.sink.stat("report_rows_unmatched", tally.unmatched + tally.concealed)
-
-    now = run.session.first_date or utcnow()
-    if run.full or _refresh_due(request, now, run.settings.refresh_hours):
-        await apps.read_apps(run)
-        if run.full:
-            await apps.read_standalone_sites(run, tally, run.upns)
-        run.sink.delta_token(REFRESHED, now.isoformat())
-    else:
-        run.sink.delta_token(REFRESHED, tokens[REFRESHED])

@@ -9,6 +9,7 @@ Walking ``groups/delta`` instead, and incremental runs, are in ``group_delta.py`
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from govern.model import Role
@@ -17,14 +18,13 @@ from govern_m365.mapping import (
     GROUP_SELECT,
     MissingField,
     community_id,
-    grant,
     is_community,
     kind_of,
     member_principal,
 )
 from govern_m365.people import latest_link
 from govern_m365.permissions import Feature
-from govern_m365.run import GroupInfo, Run
+from govern_m365.run import GroupInfo, Run, together
 from govern_m365.session import Answer
 
 TOKEN = "groups"
@@ -44,10 +44,12 @@ def owners_of(objs: list[dict[str, Any]]) -> set[str]:
     return {member_principal(o) for o in objs}
 
 
-async def list_groups(run: Run) -> bool:
+async def list_groups(run: Run, alongside: Callable[[], Awaitable[None]] | None = None) -> bool:
     """Every group, owner and member (first load by listing), and the delta links.
 
     False when Graph refuses ``$deltatoken=latest``: nothing was read, walk the delta instead.
+    ``alongside`` runs while members are read, once the groups are known: members cost most of
+    the run's resource units, so work on other services' budgets waits for none of them.
     """
     link = await latest_link(run, "groups", MEMBERSHIP_SELECT)
     if link is None:
@@ -64,7 +66,8 @@ async def list_groups(run: Run) -> bool:
             run.groups[str(g["id"])] = GroupInfo(props=g, owners=owners_of(owners or []))
             if owners is None or len(owners) >= EXPAND_LIMIT:
                 more_owners.append(str(g["id"]))
-    await read_members(run, list(run.groups), more_owners)
+    members = read_members(run, list(run.groups), more_owners)
+    await (together(members, alongside()) if alongside else members)
     run.sink.delta_token(TOKEN, link)
     run.sink.delta_token(PROPS_TOKEN, props_link)
     return True
@@ -81,10 +84,14 @@ async def read_members(run: Run, member_groups: list[str], owner_groups: list[st
             if not answer.ok:
                 refused(run, answer, f"members of group {gid}")
                 return None
+            members: list[str] = []
+            guests: list[str] = []
             for m in answer.body.get("value", []):
-                pid = member_principal(m)
                 guest = str(m.get("userType", "")).lower() == "guest"
-                run.sink.grant(grant(cid, pid, Role.GUEST if guest else Role.MEMBER))
+                (guests if guest else members).append(member_principal(m))
+            # A page at a time: one model object per member would cost more than the request.
+            run.sink.grants(cid, Role.MEMBER, members, "members")
+            run.sink.grants(cid, Role.GUEST, guests, "members")
             nxt = answer.body.get("@odata.nextLink")
             return str(nxt) if nxt else None
 

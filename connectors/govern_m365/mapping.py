@@ -218,7 +218,11 @@ def path_name(group: Mapping[str, Any]) -> str:
 def member_principal(member: Mapping[str, Any]) -> str:
     """The principal id of a member or owner entry (a user, a nested group, an app, ...)."""
     native = str(member["id"])
-    odata = str(member.get("@odata.type") or "#microsoft.graph.user").lower()
+    odata_type = member.get("@odata.type")
+    # Most entries are users, and a members page may carry no type on them (notes/graph-sdk.md).
+    if not odata_type or odata_type == "#microsoft.graph.user":
+        return f"{CONNECTOR}:user:{native}"
+    odata = str(odata_type).lower()
     if odata.endswith("group"):
         return make_id(CONNECTOR, "group", native)
     if odata.endswith("serviceprincipal"):

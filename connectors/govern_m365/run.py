@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -68,3 +69,21 @@ class Run:
         except Forbidden as exc:
             self.forbidden(feature, exc.graph_message)
             return None
+
+
+async def together(*works: Awaitable[Any]) -> None:
+    """Await independent pieces of work at once; the first failure cancels the rest and is raised.
+
+    Graph's budgets are per service (resource units for the directory, SharePoint's and Teams'
+    own limits, the reports' and the audit log's), so work for different services overlaps
+    instead of queueing behind the directory's pace.
+    """
+    tasks = [asyncio.ensure_future(w) for w in works]
+    try:
+        for done in asyncio.as_completed(tasks):
+            await done
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -12,7 +12,7 @@ in one transaction.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +28,7 @@ from govern.model import (
     Grant,
     Membership,
     Principal,
+    Role,
 )
 
 
@@ -60,6 +61,16 @@ class DiscoverySink(Protocol):
 
     def grant(self, grant: Grant) -> None:
         """Record a grant that exists now."""
+
+    def grants(
+        self, community_id: str, role: Role, principal_ids: Sequence[str], source: str | None
+    ) -> None:
+        """Record grants of one role in one community, one per principal (a page of members).
+
+        The same as :meth:`grant` for each principal (no join time, no adder), without a model
+        object per grant: a large tenant's member pages carry millions of them, and the ids
+        were built by the connector itself.
+        """
 
     def membership(self, membership: Membership) -> None:
         """Record a directory group membership that exists now."""

@@ -147,6 +147,11 @@ class CountingSink:
         self._sink.grant(grant)
         self._progress.count("grants")
 
+    def grants(self, community_id: str, role: Any, principal_ids: Any, source: Any) -> None:
+        """Record grants of one role in one community, and count them."""
+        self._sink.grants(community_id, role, principal_ids, source)
+        self._progress.count("grants", len(principal_ids))
+
     def __getattr__(self, name: str) -> Any:
         # Everything else (activity, removals, tokens, ...) goes straight to the real sink.
         return getattr(self._sink, name)

@@ -247,3 +247,24 @@ def test_grant_counts_count_guests(store: Store) -> None:
     )
     counts = queries.grant_counts(store)["m365:team:1"]
     assert (counts.of(Role.OWNER), counts.of(Role.MEMBER), counts.guests) == (1, 2, 1)
+
+
+def test_a_page_of_grants_is_stored_as_single_grants_are(tmp_path) -> None:
+    """``grants`` (one call per page of members) writes what ``grant`` per member writes."""
+    rows = {}
+    for how in ("single", "page"):
+        store = Store(f"sqlite:///{tmp_path / how}.db")
+        with store.snapshot("m365", "t", SnapshotMode.FULL, log=lambda m: None) as w:
+            pids = [f"m365:user:{n}" for n in range(7)]
+            if how == "single":
+                for pid in pids:
+                    w.grant(Grant(community_id="m365:team:a", principal_id=pid,
+                                  role=Role.MEMBER, source="members"))  # fmt: skip
+            else:
+                w.grants("m365:team:a", Role.MEMBER, pids, "members")
+                w.grants("m365:team:a", Role.GUEST, [], "members")
+            assert w.counts.grants == 7
+        with store._connect() as conn:
+            cols = [c for c in s.grants.c if c.name != "row_id"]
+            rows[how] = sorted(conn.execute(select(*cols)).all())
+    assert rows["single"] == rows["page"] and len(rows["page"]) == 7

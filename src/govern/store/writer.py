@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -35,6 +36,7 @@ from govern.model import (
     Grant,
     Membership,
     Principal,
+    Role,
     Snapshot,
     SnapshotCounts,
     SnapshotMode,
@@ -55,11 +57,25 @@ BATCH = 5000
 
 
 def _grant_fp(g: Grant) -> str:
+    return _fp_of(g.since, g.added_by, g.source)
+
+
+def _fp_of(since: datetime | None, added_by: str | None, source: str | None) -> str:
     # Cheap on purpose (millions of grants pass through here in a large run), and deterministic
     # across processes, unlike hash().
-    since = g.since.isoformat() if g.since else ""
-    raw = f"{since}|{g.added_by or ''}|{g.source or ''}".encode()
+    raw = f"{since.isoformat() if since else ''}|{added_by or ''}|{source or ''}".encode()
     return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+_PLAIN_FP: dict[str | None, str] = {}
+"""Fingerprint of a grant without join facts, by source: most grants, and the same few values."""
+
+
+def _plain_fp(source: str | None) -> str:
+    fp = _PLAIN_FP.get(source)
+    if fp is None:
+        fp = _PLAIN_FP[source] = _fp_of(None, None, source)
+    return fp
 
 
 class SnapshotWriter:
@@ -79,7 +95,8 @@ class SnapshotWriter:
         self._incomplete: list[str] = list(snapshot.incomplete)
         self._tokens: dict[str, str] = dict(snapshot.delta_tokens)
         self._stats: dict[str, Any] = dict(snapshot.stats)
-        self._buffers: dict[str, list[dict[str, Any]]] = {t.name: [] for t in STAGES}
+        # Rows are tuples in the staging table's column order, built once where they are staged.
+        self._buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in STAGES}
         self._activity: list[Activity] = []
         self._log = log or (lambda m: print(m, file=sys.stderr))
         self.counts = SnapshotCounts()
@@ -118,16 +135,33 @@ class SnapshotWriter:
     def grant(self, grant: Grant) -> None:
         """Stage a grant."""
         self.counts.grants += 1
-        self._add(
-            stage_grants,
-            community_id=grant.community_id,
-            principal_id=grant.principal_id,
-            role=grant.role.value,
-            fp=_grant_fp(grant),
-            since=grant.since,
-            added_by=grant.added_by,
-            source=grant.source,
+        since, added_by, source = grant.since, grant.added_by, grant.source
+        fp = _plain_fp(source) if since is None and added_by is None else _grant_fp(grant)
+        key = (grant.community_id, grant.principal_id, grant.role.value)
+        self._append(stage_grants, (*key, fp, since, added_by, source))
+
+    def grants(
+        self, community_id: str, role: Role, principal_ids: Sequence[str], source: str | None
+    ) -> None:
+        """Stage grants of one role in one community (a page of members), one per principal."""
+        if not principal_ids:
+            return
+        self.counts.grants += len(principal_ids)
+        buf = self._buffers[stage_grants.name]
+        # zip builds the rows in C: a Python loop per grant cost as much as the insert.
+        buf.extend(
+            zip(
+                repeat(community_id),
+                principal_ids,
+                repeat(role.value),
+                repeat(_plain_fp(source)),
+                repeat(None),
+                repeat(None),
+                repeat(source),
+            )
         )
+        if len(buf) >= BATCH:
+            self._flush(stage_grants)
 
     def membership(self, membership: Membership) -> None:
         """Stage a group membership."""
@@ -189,6 +223,9 @@ class SnapshotWriter:
         self._add(stage_marks, kind=kind, k1=k1, k2=k2, k3=k3)
 
     def _add(self, table: Table, **row: Any) -> None:
+        self._append(table, tuple(row[c.name] for c in table.columns))
+
+    def _append(self, table: Table, row: tuple[Any, ...]) -> None:
         buf = self._buffers[table.name]
         buf.append(row)
         if len(buf) >= BATCH:
@@ -198,14 +235,14 @@ class SnapshotWriter:
         buf = self._buffers[table.name]
         if not buf:
             return
-        # Last write wins for a key seen twice (delta pages repeat objects).
         keys = [c.name for c in table.primary_key.columns]
         cols = [c.name for c in table.columns]
-        dedup = {tuple(r[k] for k in keys): r for r in buf}
-        # Straight to the driver: SQLAlchemy's per-row parameter processing cost more than the
-        # database itself for millions of grants.
+        # Last write wins for a key seen twice (delta pages repeat objects): the upsert runs
+        # row by row in order, so a later row overwrites an earlier one. Straight to the
+        # driver: SQLAlchemy's per-row parameter processing cost more than the database itself
+        # for millions of grants.
         sql = upsert_sql(self.conn.dialect.name, table.name, cols, keys)
-        self.conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in dedup.values()])
+        self.conn.exec_driver_sql(sql, buf)
         buf.clear()
 
     # --- finishing -------------------------------------------------------------------------

@@ -171,13 +171,17 @@ class _Recorder:
     """A sink that keeps the grants written, last write of a key winning (as the store does)."""
 
     def __init__(self) -> None:
-        self.grants: dict[tuple[str, str, str], Grant] = {}
+        self.kept: dict[tuple[str, str, str], Grant] = {}
 
     def grant(self, grant: Grant) -> None:
-        self.grants[grant.key] = grant
+        self.kept[grant.key] = grant
+
+    def grants(self, cid: str, role: Role, pids: list[str], source: str | None) -> None:
+        for pid in pids:
+            self.grant(Grant(community_id=cid, principal_id=pid, role=role, source=source))
 
     def remove_grant(self, community_id: str, principal_id: str, role: str) -> None:
-        self.grants.pop((community_id, principal_id, role), None)
+        self.kept.pop((community_id, principal_id, role), None)
 
 
 def test_grants_written_before_the_log_is_read_are_stamped_when_it_is() -> None:
@@ -204,7 +208,7 @@ def test_grants_written_before_the_log_is_read_are_stamped_when_it_is() -> None:
     sink.settle()
 
     assert sink.restamped == 2
-    got = recorder.grants
+    got = recorder.kept
     assert (got[(team, ann, "member")].since, got[(team, ann, "member")].added_by) == (at, bob)
     assert got[(team, bob, "guest")].added_by == ann and got[(team, bob, "guest")].source
     assert got[(team, ann, "owner")].since is None, "no owner add in the log: unknown stays"
@@ -214,3 +218,29 @@ def test_grants_written_before_the_log_is_read_are_stamped_when_it_is() -> None:
     facts.joins[("owner", "g2", bob)] = Join(at, ann, "e5")
     sink.grant(grant(group, bob, Role.OWNER))
     assert got[(group, bob, "owner")].since == at
+
+
+def test_a_page_of_grants_is_stamped_as_single_grants_are() -> None:
+    """``grants`` (a members page at a time) stamps, before and after the log is read, as
+    ``grant`` does one by one."""
+    from govern_m365.auditlog import AuditFacts, Join, StampingSink
+
+    at = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    team = "m365:team:g1"
+    ann, bob, cat, dan = "m365:user:a", "m365:user:b", "m365:user:c", "m365:user:d"
+    facts = AuditFacts()
+    recorder = _Recorder()
+    sink = StampingSink(recorder, facts, ready=False)  # type: ignore[arg-type]
+    sink.grants(team, Role.MEMBER, [ann, bob], "members")
+    facts.joins[("member", "g1", ann)] = Join(at, cat, "e1")
+    facts.joins[("member", "g1", dan)] = Join(at, cat, "e2")
+    sink.settle()
+    got = recorder.kept
+    assert sink.restamped == 1
+    assert (got[(team, ann, "member")].since, got[(team, ann, "member")].added_by) == (at, cat)
+    assert got[(team, bob, "member")].since is None, "no add in the log: unknown stays"
+    # Once the log is read, a page is stamped as it is written; the others pass unstamped.
+    sink.grants(team, Role.MEMBER, [cat, dan], "members")
+    assert got[(team, dan, "member")].added_by == cat and got[(team, dan, "member")].source
+    assert got[(team, cat, "member")].since is None
+    assert ("member", "g1", dan) in facts.used
