@@ -51,14 +51,30 @@ REPORTS = {
 _CONCEALED = re.compile(r"^[0-9A-F]{32}$")
 
 ENGAGE_TOKEN = "engage_groups"
-"""Delta token: the ids of Viva Engage communities' groups, space-separated."""
+"""Delta token: the ids of Viva Engage communities' groups, space-separated, each followed by
+``=<community id>`` once known (an incremental run then reads only the communities it needs)."""
 
 NO_ENGAGE_ACTIVE = "Viva Engage reports no active-user count per community"
 
 
+def engage_communities(token: str | None) -> dict[str, str]:
+    """Group id -> Viva Engage community id, as far as the token knows them."""
+    pairs = (entry.partition("=") for entry in (token or "").split())
+    return {gid: cid for gid, _, cid in pairs if cid}
+
+
+def engage_token(run: Run, groups: set[str], token: str | None) -> str:
+    """The token for the next run: these Engage groups, with their community ids when known."""
+    cids = engage_communities(token)
+    for gid, info in run.groups.items():
+        if info.extra.get("engage_id"):
+            cids[gid] = str(info.extra["engage_id"])
+    return " ".join(f"{g}={cids[g]}" if g in cids else g for g in sorted(groups))
+
+
 def engage_ids(run: Run, token: str | None) -> set[str]:
     """Engage groups known now: the previous run's, updated with what this run read."""
-    known = set((token or "").split()) - run.removed
+    known = {entry.partition("=")[0] for entry in (token or "").split()} - run.removed
     for gid, info in run.groups.items():
         (known.add if kind_of(info.props) == "engage" else known.discard)(gid)
     return known

@@ -112,10 +112,18 @@ def _apps(run: Run, info: GroupInfo) -> Any:
     return handle
 
 
-async def read_engage(run: Run) -> None:
-    """Viva Engage community ids and privacy, by backing group (``employeeExperience``)."""
+async def read_engage(run: Run, known: dict[str, str] | None = None) -> None:
+    """Viva Engage community ids and privacy, by backing group (``employeeExperience``).
+
+    ``known``: community ids by group id from an earlier run. When every Engage group of this
+    run has one, those communities are read by id (batched) instead of listing them all: the
+    list has no filter by group and comes 100 a page.
+    """
     engage = {gid: i for gid, i in run.groups.items() if kind_of(i.props) == "engage"}
     if not engage:
+        return
+    if known and engage.keys() <= known.keys():
+        await _read_engage_by_id(run, {known[gid]: info for gid, info in engage.items()})
         return
     s = run.session
     url = f"{s.base}/employeeExperience/communities?$select=id,displayName,privacy,groupId&$top=100"
@@ -125,6 +133,23 @@ async def read_engage(run: Run) -> None:
             if info is not None:
                 info.extra["engage_id"] = c.get("id")
                 info.extra["engage_privacy"] = c.get("privacy")
+
+
+async def _read_engage_by_id(run: Run, by_cid: dict[str, GroupInfo]) -> None:
+    def handler(info: GroupInfo) -> Any:
+        def handle(answer: Answer) -> str | None:
+            if answer.ok:
+                info.extra["engage_id"] = answer.body.get("id")
+                info.extra["engage_privacy"] = answer.body.get("privacy")
+            elif answer.status == 403:
+                run.forbidden(Feature.ENGAGE, answer.error()[1])
+            return None  # 404: no such community any more; its id and privacy stay unknown
+
+        return handle
+
+    url = f"{run.session.base}/employeeExperience/communities/{{}}?$select=id,privacy,groupId"
+    jobs = [Job(url.format(cid), handler(info)) for cid, info in by_cid.items()]
+    await run_batched(run.session, jobs, Feature.ENGAGE, "read Viva Engage communities by id")
 
 
 def write_communities(run: Run) -> None:

@@ -135,14 +135,16 @@ async def _after_people(
     # joins and leaves elsewhere went straight to grants.
     run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'written again'}")
     await communities.read_sites_and_apps(run)
-    await run.guard(Feature.ENGAGE, communities.read_engage(run))
+    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
+    known = activity.engage_communities(previous)
+    await run.guard(Feature.ENGAGE, communities.read_engage(run, known))
     communities.write_communities(run)
 
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
     tally = activity.ReportTally()
-    engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
+    engage = activity.engage_ids(run, previous)
     if Feature.GROUPS not in run.disabled:
-        run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
+        run.sink.delta_token(activity.ENGAGE_TOKEN, activity.engage_token(run, engage, previous))
     refreshed = await activity.read_reports(
         run,
         periods,

@@ -7,6 +7,11 @@ the staging tables: on a store of millions of grants the latter cost seconds for
 changed a hundred people. The rows closed are exactly those the full-scan statements of
 :class:`~govern.store.writer.SnapshotWriter` would close (the store's tests check both modes).
 
+Each lookup is written as ``staged LEFT JOIN current ON ...`` with every condition on the
+stored row inside ``ON``: that makes SQLite (which has no statistics on temporary tables) walk
+the few staged rows and probe the index, instead of walking the scope's current rows; a staged
+key with no current row yields NULL, which ``IN`` ignores. PostgreSQL plans it from statistics.
+
 Removing a principal has no index by principal id to go through (the current-grant index leads
 with the community); that one case scans the scope's current grants and memberships once, and
 only in a run that removed someone.
@@ -43,6 +48,12 @@ def _close_rows(conn: Connection, table: Table, seq: int, found: list[Any]) -> N
     conn.execute(sql_update(table).where(table.c.row_id.in_(ids)).values(valid_to=seq))
 
 
+def _driven(stage: Table, where: Any, table: Table, *on: Any) -> Any:
+    """Row ids of ``table`` matching the staged rows of ``stage`` (``where``), staged first."""
+    q = select(table.c.row_id).select_from(stage.outerjoin(table, and_(*on)))
+    return q if where is None else q.where(where)
+
+
 def _removes_principals(conn: Connection) -> bool:
     q = select(literal(1)).where(exists().where(_marked("principal")))
     return conn.execute(q).first() is not None
@@ -53,16 +64,9 @@ def close_entities(conn: Connection, table: Table, scope_id: int, seq: int) -> N
     stage = stage_principals if table is s.principals else stage_communities
     kind = "principal" if table is s.principals else "community"
     t = table
-    changed = (
-        select(t.c.row_id)
-        .select_from(stage.join(t, t.c.id == stage.c.id))
-        .where(*_current(t, scope_id), stage.c.fp != t.c.fp)
-    )
-    gone = (
-        select(t.c.row_id)
-        .select_from(stage_marks.join(t, t.c.id == m.k1))
-        .where(*_current(t, scope_id), _marked(kind))
-    )
+    cur = _current(t, scope_id)
+    changed = _driven(stage, None, t, *cur, t.c.id == stage.c.id, stage.c.fp != t.c.fp)
+    gone = _driven(stage_marks, _marked(kind), t, *cur, t.c.id == m.k1)
     _close_rows(conn, t, seq, [changed, gone])
 
 
@@ -86,20 +90,12 @@ def close_grants(conn: Connection, scope_id: int, seq: int) -> None:
     )
     same = exists().where(key, or_(st.c.fp == t.c.fp, knows_less))
     cur = _current(t, scope_id)
+    grant_key = (t.c.community_id == m.k1, t.c.principal_id == m.k2, t.c.role == m.k3)
     found = [
-        select(t.c.row_id)
-        .select_from(
-            stage_marks.join(
-                t, and_(t.c.community_id == m.k1, t.c.principal_id == m.k2, t.c.role == m.k3)
-            )
-        )
-        .where(*cur, _marked("grant")),
-        select(t.c.row_id)
-        .select_from(stage_marks.join(t, t.c.community_id == m.k1))
-        .where(*cur, or_(_marked("community"), and_(_marked("restate"), not_(same)))),
-        select(t.c.row_id)
-        .select_from(st.join(t, key))
-        .where(*cur, not_(or_(st.c.fp == t.c.fp, knows_less))),
+        _driven(stage_marks, _marked("grant"), t, *cur, *grant_key),
+        _driven(stage_marks, _marked("community"), t, *cur, t.c.community_id == m.k1),
+        _driven(stage_marks, _marked("restate"), t, *cur, t.c.community_id == m.k1, not_(same)),
+        _driven(st, None, t, *cur, key, not_(or_(st.c.fp == t.c.fp, knows_less))),
     ]
     if _removes_principals(conn):
         gone = select(m.k1).where(_marked("principal"))
@@ -111,17 +107,10 @@ def close_memberships(conn: Connection, scope_id: int, seq: int) -> None:
     """Memberships removed, and those of a principal (group or member) gone."""
     t = s.memberships
     cur = _current(t, scope_id)
-    found = [
-        select(t.c.row_id)
-        .select_from(stage_marks.join(t, and_(t.c.group_id == m.k1, t.c.member_id == m.k2)))
-        .where(*cur, _marked("membership")),
-    ]
+    pair = (t.c.group_id == m.k1, t.c.member_id == m.k2)
+    found = [_driven(stage_marks, _marked("membership"), t, *cur, *pair)]
     if _removes_principals(conn):
-        found.append(
-            select(t.c.row_id)
-            .select_from(stage_marks.join(t, t.c.group_id == m.k1))
-            .where(*cur, _marked("principal"))
-        )
+        found.append(_driven(stage_marks, _marked("principal"), t, *cur, t.c.group_id == m.k1))
         gone = select(m.k1).where(_marked("principal"))
         found.append(select(t.c.row_id).where(*cur, t.c.member_id.in_(gone)))
     _close_rows(conn, t, seq, found)

@@ -118,6 +118,18 @@ def test_communities(client: httpx.Client) -> None:
     same_shape(example("communities")["response"], got)
 
 
+def test_community_by_id(client: httpx.Client) -> None:
+    listed = client.get("/employeeExperience/communities", params={"$top": "2"}).json()["value"]
+    got = client.get(f"/employeeExperience/communities/{listed[0]['id']}").json()
+    same_shape(example("community-get")["response"], got)
+    assert got["groupId"] == listed[0]["groupId"]
+    some = client.get(
+        f"/employeeExperience/communities/{listed[1]['id']}", params={"$select": "id,privacy"}
+    ).json()
+    assert {k for k in some if not k.startswith("@")} == {"id", "privacy"}
+    assert client.get("/employeeExperience/communities/eyJub3QiOiJvbmUifQ").status_code == 404
+
+
 def test_grants_and_service_principals(client: httpx.Client) -> None:
     same_shape(
         example("oauth2permissiongrant-list")["response"],
