@@ -240,18 +240,7 @@ class SnapshotWriter:
         self._finish_grants(seq, full)
         self._finish_memberships(seq, full)
         if self._activity:
-            self.conn.execute(
-                insert(s.activity),
-                [
-                    {
-                        "snapshot_seq": seq,
-                        "community_id": a.community_id,
-                        "period": a.period,
-                        "data": a.model_dump(mode="json"),
-                    }
-                    for a in self._activity
-                ],
-            )
+            settle.insert_activity(self.conn, seq, self._activity)
         for table in STAGES:
             table.drop(self.conn)
         return Snapshot(
