@@ -92,6 +92,7 @@ async def _parts(
     if run.full:
         users = people.user_changes(run, None) if delta_first else people.list_users(run)
     else:
+        run.guest_book = people.load_guests(tokens.get(people.GUESTS_TOKEN))
         users = people.user_changes(run, tokens[people.TOKEN])
     await run.guard(Feature.PEOPLE, users)
     audit: asyncio.Task[None] | None = None
@@ -108,6 +109,9 @@ async def _parts(
         if audit is not None and not audit.done():
             audit.cancel()
             await asyncio.gather(audit, return_exceptions=True)
+    guests = people.guests_token(run)
+    if guests is not None:
+        run.sink.delta_token(people.GUESTS_TOKEN, guests)
     if stamping is not None:
         stamping.settle()
         run.sink.stat("audit_log_grants_restamped", stamping.restamped)

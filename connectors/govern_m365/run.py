@@ -49,6 +49,8 @@ class Run:
     """Native ids of groups deleted since the last run (incremental runs)."""
     kinds: dict[str, str] = field(default_factory=dict)
     """Community kind of groups this run did not read, learnt elsewhere (reports, tokens)."""
+    guest_book: set[str] | None = None
+    """Native ids of every guest, kept up to date from the last run's (incremental runs)."""
 
     @property
     def tenant(self) -> str:
