@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from govern.model import Role, make_id
+from govern_m365 import origin_groups
 from govern_m365.batching import Job, run_batched
 from govern_m365.mapping import CONNECTOR, community, community_id, grant, kind_of
 from govern_m365.permissions import Feature
@@ -17,11 +18,16 @@ from govern_m365.run import GroupInfo, Run
 from govern_m365.session import Answer
 
 
-async def prepare_origin(run: Run) -> None:
-    """Read what the origin rules refer to: IT groups' members, provisioning apps."""
+async def prepare_origin(run: Run, it_token: str | None = None) -> None:
+    """Read what the origin rules refer to: IT groups' members, provisioning apps.
+
+    ``it_token``: the IT groups' members kept by the last run (incremental runs), then updated
+    from the group delta instead of read again (see :mod:`govern_m365.origin_groups`).
+    """
     rules = run.settings.origin
     s = run.session
-    for name in rules.it_groups:
+    kept = not run.full and origin_groups.load(run, it_token)
+    for name in [] if kept else rules.it_groups:
         gid = name
         if not _looks_like_guid(name):
             esc = name.replace("'", "''")
@@ -33,8 +39,10 @@ async def prepare_origin(run: Run) -> None:
                 continue
             gid = str(found[0]["id"])
         url = f"{s.base}/groups/{gid}/members?$select=id&$top=999"
+        members: set[str] = set()
         async for page in s.pages(s.request_for_url(url), Feature.GROUPS, "IT group members"):
-            run.judge.it_members.update(f"m365:user:{m['id']}" for m in page.get("value", []))
+            members.update(str(m["id"]) for m in page.get("value", []))
+        origin_groups.found(run, name, gid, members)
     for app_id in rules.provisioning_app_ids:
         url = f"{s.base}/servicePrincipals?$filter=appId eq '{app_id}'&$select=id"
         sps = await run.guard(

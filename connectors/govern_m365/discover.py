@@ -15,7 +15,16 @@ from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import utcnow
-from govern_m365 import activity, apps, auditlog, communities, group_delta, groups, people
+from govern_m365 import (
+    activity,
+    apps,
+    auditlog,
+    communities,
+    group_delta,
+    groups,
+    origin_groups,
+    people,
+)
 from govern_m365.cost import Cost
 from govern_m365.directory_groups import TOKEN as DIRECTORY_TOKEN
 from govern_m365.directory_groups import read_directory_groups
@@ -109,6 +118,8 @@ async def _parts(
         if audit is not None and not audit.done():
             audit.cancel()
             await asyncio.gather(audit, return_exceptions=True)
+    if run.it_groups and Feature.GROUPS not in run.disabled:
+        run.sink.delta_token(origin_groups.TOKEN, origin_groups.dump(run))
     guests = people.guests_token(run)
     if guests is not None:
         run.sink.delta_token(people.GUESTS_TOKEN, guests)
@@ -122,7 +133,8 @@ async def _parts(
 async def _after_people(
     run: Run, request: DiscoveryRequest, tokens: Mapping[str, str], delta_first: bool
 ) -> None:
-    await run.guard(Feature.GROUPS, communities.prepare_origin(run))
+    it_token = tokens.get(origin_groups.TOKEN)
+    await run.guard(Feature.GROUPS, communities.prepare_origin(run, it_token))
     if request.directory_groups:  # the groups the policies name (a steward pool, ...)
         previous = tokens.get(DIRECTORY_TOKEN)
         await run.guard(

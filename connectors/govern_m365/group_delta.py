@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern.model import Role
+from govern_m365 import origin_groups
 from govern_m365.batching import Job, run_batched
 from govern_m365.groups import (
     DELTA_SELECT,
@@ -129,6 +130,7 @@ async def changes(run: Run, tokens: Mapping[str, str]) -> None:
     link = await _round(run, tokens[TOKEN], membership, removed)
     props_link = await _round(run, tokens[PROPS_TOKEN], changed, removed)
     run.removed |= removed
+    origin_groups.apply(run, membership, removed)
     for gid in removed:
         membership.pop(gid, None)
         changed.pop(gid, None)
