@@ -63,6 +63,11 @@ def engage_communities(token: str | None) -> dict[str, str]:
     return {gid: cid for gid, _, cid in pairs if cid}
 
 
+def engage_pending(token: str | None) -> set[str]:
+    """Engage groups whose community id no run has read yet (left for a refresh run)."""
+    return {e for e in (token or "").split() if "=" not in e}
+
+
 def engage_token(run: Run, groups: set[str], token: str | None) -> str:
     """The token for the next run: these Engage groups, with their community ids when known."""
     cids = engage_communities(token)

@@ -120,18 +120,32 @@ def _apps(run: Run, info: GroupInfo) -> Any:
     return handle
 
 
-async def read_engage(run: Run, known: dict[str, str] | None = None) -> None:
+async def read_engage(
+    run: Run, known: dict[str, str] | None = None, *, defer: bool = False
+) -> None:
     """Viva Engage community ids and privacy, by backing group (``employeeExperience``).
 
     ``known``: community ids by group id from an earlier run. When every Engage group of this
     run has one, those communities are read by id (batched) instead of listing them all: the
-    list has no filter by group and comes 100 a page.
+    list has no filter by group and comes 100 a page. ``defer``: a new community's id may wait
+    for the next refresh run (``refresh_hours``), which lists them; until then its id and
+    privacy are unknown, and the snapshot says so.
     """
     engage = {gid: i for gid, i in run.groups.items() if kind_of(i.props) == "engage"}
     if not engage:
         return
-    if known and engage.keys() <= known.keys():
-        await _read_engage_by_id(run, {known[gid]: info for gid, info in engage.items()})
+    new = engage.keys() - (known or {}).keys()
+    if known and (not new or defer):
+        mine = {known[gid]: info for gid, info in engage.items() if gid in known}
+        await _read_engage_by_id(run, mine)
+        if new:
+            run.sink.stat("engage_ids_pending", len(new))
+            run.sink.incomplete(
+                "engage",
+                f"{len(new)} new Viva Engage communities: id and privacy not read yet (the "
+                f"communities list has no filter by group); read with the next refresh, "
+                f"m365.refresh_hours={run.settings.refresh_hours:g}",
+            )
         return
     s = run.session
     url = f"{s.base}/employeeExperience/communities?$select=id,displayName,privacy,groupId&$top=100"

@@ -140,8 +140,16 @@ async def _after_people(
         await run.guard(
             Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
         )
+    refresh = run.full or _refresh_due(
+        request, run.session.first_date or utcnow(), run.settings.refresh_hours
+    )
+    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
     if not run.full:
         await run.guard(Feature.GROUPS, group_delta.changes(run, tokens))
+        pending = activity.engage_pending(previous) - run.groups.keys() - run.removed
+        if refresh and pending:
+            # Engage communities whose ids an earlier run left for now: written again with them.
+            await run.guard(Feature.GROUPS, group_delta.reread(run, sorted(pending)))
     else:
         listed = False if delta_first else await run.guard(Feature.GROUPS, groups.list_groups(run))
         # False: Graph refused `$deltatoken=latest`, so walk the delta; None: a 403, recorded.
@@ -151,9 +159,8 @@ async def _after_people(
     # joins and leaves elsewhere went straight to grants.
     run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'written again'}")
     await communities.read_sites_and_apps(run)
-    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
     known = activity.engage_communities(previous)
-    await run.guard(Feature.ENGAGE, communities.read_engage(run, known))
+    await run.guard(Feature.ENGAGE, communities.read_engage(run, known, defer=not refresh))
     communities.write_communities(run)
 
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods

@@ -181,6 +181,11 @@ def _write_grants(run: Run, slices: dict[str, _Slices], kinds: Mapping[str, str]
             run.sink.remove_grant(cid, pid, Role.OWNER.value)
 
 
+async def reread(run: Run, gids: list[str]) -> None:
+    """Read these groups whole to write them again (see :func:`_reread_groups`)."""
+    await _reread_groups(run, gids)
+
+
 async def _reread_groups(run: Run, gids: list[str]) -> None:
     """Read changed groups whole, with their owners (delta sends only the owners that changed)."""
     unexpanded: list[str] = []
