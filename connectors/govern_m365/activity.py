@@ -326,18 +326,21 @@ def _apply(
     names: dict[str, dict[str, str]] = {}
     urls = {info.url.rstrip("/").lower(): gid for gid, info in run.groups.items() if info.url}
     refreshed: date | None = None
+    present: tuple[tuple[str, str], ...] = ()
     for row in rows(raw):
         if refreshed is None:
             refreshed = _day(row.get("Report Refresh Date"))
+            # The attribute columns this report has (a third to a half of them), looked up once.
+            present = tuple(c for c in _ATTRIBUTES if c[0] in row)
         cid = _match(run, key, row, names, urls, tally)
         if cid is None:
             continue
         tally.matched += 1
-        found = _activity(key, cid, period, row)
+        found = _activity(key, cid, period, row, present, day)
         if newest is None:
             run.sink.activity(found)
         else:
-            newest[(key, cid)] = found.model_copy(update={"report_date": day})
+            newest[(key, cid)] = found
     return refreshed
 
 
@@ -406,7 +409,15 @@ _ATTRIBUTES = tuple(
 """Report columns kept as attributes, with their attribute names (computed once, not per row)."""
 
 
-def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
+def _activity(
+    key: str,
+    cid: str,
+    period: str,
+    row: dict[str, str],
+    present: tuple[tuple[str, str], ...] = _ATTRIBUTES,
+    day: date | None = None,
+) -> Activity:
+    """One row as an Activity; a day report's (``day``) is dated that day, not the refresh."""
     engage = cid.startswith(f"{CONNECTOR}:engage:")
     # An Engage community's group row: its Viva Engage counts are the community's activity.
     columns = ("Yammer Posted Message Count",) if engage and key == "groups" else _POSTS[key]
@@ -414,7 +425,7 @@ def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
     attrs: dict[str, Any] = {"report": REPORTS[key]}
     if engage:
         attrs["active_users_note"] = NO_ENGAGE_ACTIVE
-    for col, name in _ATTRIBUTES:
+    for col, name in present:
         value = _int(row.get(col))
         if value is not None:
             attrs[name] = value
@@ -424,7 +435,7 @@ def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
     return Activity.model_construct(
         community_id=cid,
         period=period,
-        report_date=_day(row.get("Report Refresh Date")),
+        report_date=day or _day(row.get("Report Refresh Date")),
         active_users=active,
         posts=sum(posts) if posts else None,
         page_edits=_int(row.get("Active File Count")) if key == "sites" else None,
