@@ -5,6 +5,17 @@ Since 2021 tenants conceal user, group and site names in reports by default; row
 matched by id (Team Id, Group Id when the report has it, Site Id and URL), by name only when
 names are shown, and a run says how many rows it could not match because names were concealed.
 
+Incremental runs read each report for the days since the last one read, in the one-day form
+(``date=YYYY-MM-DD``, "scoped to activity on the given date", available for the past 28 days),
+instead of downloading whole periods again: a day report lists only the communities active that
+day, so it costs a fraction of a period's rows and still moves every last-activity date. Its
+rows are filed as period ``D1`` (the day's own counts, report date the day itself). What a day
+cannot give is kept from the period reports and not made up: active users over 7 or 30 days
+count distinct people, which no sum of days yields, and a 30-day total would need the day that
+leaves the window, older than the 28 days Graph keeps. So the period reports stay as read, with
+their own report date, and are read again once ``period_report_days`` old (or when the days
+since cannot be read any more).
+
 A Group Id row is filed under the community of that group's kind. Incremental runs read only
 the groups that changed, so the kinds of the others come from the Teams report (its Team Ids)
 and from the Viva Engage communities kept in a delta token: without them an Engage community's
@@ -27,6 +38,11 @@ from functools import lru_cache
 from typing import Any
 
 from govern.model import Activity
+from govern_m365.engage_token import ENGAGE_TOKEN as ENGAGE_TOKEN
+from govern_m365.engage_token import engage_communities as engage_communities
+from govern_m365.engage_token import engage_ids as engage_ids
+from govern_m365.engage_token import engage_pending as engage_pending
+from govern_m365.engage_token import engage_token as engage_token
 from govern_m365.mapping import CONNECTOR, community_id, kind_of
 from govern_m365.permissions import Feature
 from govern_m365.run import Run
@@ -39,18 +55,7 @@ REPORTS = {
 }
 _CONCEALED = re.compile(r"^[0-9A-F]{32}$")
 
-ENGAGE_TOKEN = "engage_groups"
-"""Delta token: the ids of Viva Engage communities' groups, space-separated."""
-
 NO_ENGAGE_ACTIVE = "Viva Engage reports no active-user count per community"
-
-
-def engage_ids(run: Run, token: str | None) -> set[str]:
-    """Engage groups known now: the previous run's, updated with what this run read."""
-    known = set((token or "").split()) - run.removed
-    for gid, info in run.groups.items():
-        (known.add if kind_of(info.props) == "engage" else known.discard)(gid)
-    return known
 
 
 @dataclass
@@ -103,7 +108,18 @@ def _last(value: str | None) -> datetime | None:
 
 
 REFRESH_TOKEN = "report_refresh"
-"""Delta token: the Report Refresh Date of the last read of each report and period (JSON)."""
+"""Delta token: the Report Refresh Date of the last read of each report and period (JSON), and
+``"<report> day"``: the last day read in the one-day form."""
+
+DAY = "D1"
+"""The period of a one-day report's rows."""
+
+DAYS_BACK = 28
+"""How far back ``date=`` reaches (the pages say 30 days; the service refuses past 28)."""
+
+SETTLED_DAYS = 3
+"""An empty day report older than this is a day without activity, not one not yet refreshed:
+report data "usually covers up to the last 24 to 48 hours" (Microsoft 365 usage reports)."""
 
 
 def load_refreshed(token: str | None) -> dict[str, str]:
@@ -146,16 +162,26 @@ async def read_reports(
         run.kinds.setdefault(gid, "engage")
     known = dict(refreshed or {})
     today = (run.session.first_date or datetime.now(UTC)).date()
-    wanted = [
-        (period, key, name)
-        for period in periods
-        for key, name in REPORTS.items()
-        if run.full or not _current(known.get(f"{name} {period}"), today)
-    ]
+    wanted: list[tuple[str, str, str]] = []
+    days: list[tuple[date, str, str]] = []
+    for key, name in REPORTS.items():
+        due = [p for p in periods if run.full or not _current(known.get(f"{name} {p}"), today)]
+        if run.full or not due:
+            wanted += [(p, key, name) for p in due]
+            continue
+        by_day = _days_to_read(known, name, today, run.settings.period_report_days)
+        if by_day is None:
+            wanted += [(p, key, name) for p in due]
+        else:
+            days += [(day, key, name) for day in by_day]
+    wanted.sort(key=lambda w: periods.index(w[0]))
     run.sink.stat("report_reads_skipped", len(periods) * len(REPORTS) - len(wanted))
+    run.sink.stat("report_days_read", len(days))
     # Downloaded together (each report API has its own limit: 14 per 10 min), applied in
     # order: the Teams report names teams by Group Id for the groups report that follows.
     if await run.guard(Feature.ACTIVITY, _read_in_order(run, wanted, tally, known)) is None:
+        return None
+    if days and await run.guard(Feature.ACTIVITY, _read_days(run, days, tally, known)) is None:
         return None
     if tally.concealed:
         run.sink.log(
@@ -164,6 +190,61 @@ async def read_reports(
             f"Microsoft 365 admin center (Settings > Org settings > Reports) to match them",
         )
     return known
+
+
+def _days_to_read(
+    known: dict[str, str], name: str, today: date, period_days: int
+) -> list[date] | None:
+    """The days of report ``name`` to read one by one; None when its periods must be read.
+
+    The last day known is the newest of its period reads' refresh dates and its day reads.
+    Periods are read again when their newest refresh is ``period_days`` old, or when the days
+    since reach back further than Graph keeps day reports.
+    """
+    seen = [_day(v) for k, v in known.items() if k.startswith(f"{name} ")]
+    periods = [_day(v) for k, v in known.items() if k.startswith(f"{name} D")]
+    last = max((d for d in seen if d is not None), default=None)
+    newest_period = max((d for d in periods if d is not None), default=None)
+    if last is None or newest_period is None:
+        return None
+    # Reports are a day behind at best: a refresh date of yesterday is zero days old.
+    if (today - newest_period).days - 1 >= period_days or (today - last).days > DAYS_BACK:
+        return None
+    return [last + timedelta(days=n) for n in range(1, (today - last).days)]
+
+
+async def _read_days(
+    run: Run, days: list[tuple[date, str, str]], tally: ReportTally, known: dict[str, str]
+) -> bool:
+    """Day reports, applied in report order; each community keeps its newest day's row."""
+    days.sort(key=lambda d: (list(REPORTS).index(d[1]), d[0]))
+    tasks = [asyncio.create_task(_download_day(run, name, day)) for day, _, name in days]
+    newest: dict[tuple[str, str], Activity] = {}
+    today = (run.session.first_date or datetime.now(UTC)).date()
+    try:
+        for (day, key, name), task in zip(days, tasks, strict=True):
+            raw = await task
+            has_rows = _apply(run, key, DAY, raw, tally, newest, day) is not None
+            # Empty: no data yet for that day, unless it is old enough to be settled.
+            if has_rows or (today - day).days > SETTLED_DAYS:
+                mark = f"{name} day"
+                if (_day(known.get(mark)) or day) <= day:
+                    known[mark] = day.isoformat()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for a in newest.values():
+        run.sink.activity(a)
+    return True
+
+
+async def _download_day(run: Run, name: str, day: date) -> bytes:
+    s = run.session
+    info = s.request_for_url(f"{s.base}/reports/{name}(date={day.isoformat()})")
+    info.headers.try_add("Accept", "text/csv")
+    raw = await s.send(info, Feature.ACTIVITY, f"usage report {name} of {day.isoformat()}")
+    return raw or b""
 
 
 async def _read_in_order(
@@ -201,19 +282,38 @@ def _by_name(run: Run, kind: str) -> dict[str, str]:
     return {n: g for n, g in seen.items() if g}
 
 
-def _apply(run: Run, key: str, period: str, raw: bytes, tally: ReportTally) -> date | None:
-    """File the report's rows; its Report Refresh Date (None for a report without rows)."""
+def _apply(
+    run: Run,
+    key: str,
+    period: str,
+    raw: bytes,
+    tally: ReportTally,
+    newest: dict[tuple[str, str], Activity] | None = None,
+    day: date | None = None,
+) -> date | None:
+    """File the report's rows; its Report Refresh Date (None for a report without rows).
+
+    A day report (``day``) puts its rows in ``newest`` instead, by report and community, the
+    later day replacing the earlier, with the day as their report date.
+    """
     names: dict[str, dict[str, str]] = {}
     urls = {info.url.rstrip("/").lower(): gid for gid, info in run.groups.items() if info.url}
     refreshed: date | None = None
+    present: tuple[tuple[str, str], ...] = ()
     for row in rows(raw):
         if refreshed is None:
             refreshed = _day(row.get("Report Refresh Date"))
+            # The attribute columns this report has (a third to a half of them), looked up once.
+            present = tuple(c for c in _ATTRIBUTES if c[0] in row)
         cid = _match(run, key, row, names, urls, tally)
         if cid is None:
             continue
         tally.matched += 1
-        run.sink.activity(_activity(key, cid, period, row))
+        found = _activity(key, cid, period, row, present, day)
+        if newest is None:
+            run.sink.activity(found)
+        else:
+            newest[(key, cid)] = found
     return refreshed
 
 
@@ -282,7 +382,15 @@ _ATTRIBUTES = tuple(
 """Report columns kept as attributes, with their attribute names (computed once, not per row)."""
 
 
-def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
+def _activity(
+    key: str,
+    cid: str,
+    period: str,
+    row: dict[str, str],
+    present: tuple[tuple[str, str], ...] = _ATTRIBUTES,
+    day: date | None = None,
+) -> Activity:
+    """One row as an Activity; a day report's (``day``) is dated that day, not the refresh."""
     engage = cid.startswith(f"{CONNECTOR}:engage:")
     # An Engage community's group row: its Viva Engage counts are the community's activity.
     columns = ("Yammer Posted Message Count",) if engage and key == "groups" else _POSTS[key]
@@ -290,15 +398,17 @@ def _activity(key: str, cid: str, period: str, row: dict[str, str]) -> Activity:
     attrs: dict[str, Any] = {"report": REPORTS[key]}
     if engage:
         attrs["active_users_note"] = NO_ENGAGE_ACTIVE
-    for col, name in _ATTRIBUTES:
+    for col, name in present:
         value = _int(row.get(col))
         if value is not None:
             attrs[name] = value
     active = _int(row.get("Active Users"))
-    return Activity(
+    # Every field is given, already of its type: construct without validating (20,000-200,000
+    # rows a run, where validation cost more than reading the CSV).
+    return Activity.model_construct(
         community_id=cid,
         period=period,
-        report_date=_day(row.get("Report Refresh Date")),
+        report_date=day or _day(row.get("Report Refresh Date")),
         active_users=active,
         posts=sum(posts) if posts else None,
         page_edits=_int(row.get("Active File Count")) if key == "sites" else None,

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from govern.model import Role, make_id
+from govern_m365 import origin_groups
 from govern_m365.batching import Job, run_batched
 from govern_m365.mapping import CONNECTOR, community, community_id, kind_of
 from govern_m365.permissions import Feature
@@ -17,11 +18,16 @@ from govern_m365.run import GroupInfo, Run
 from govern_m365.session import Answer
 
 
-async def prepare_origin(run: Run) -> None:
-    """Read what the origin rules refer to: IT groups' members, provisioning apps."""
+async def prepare_origin(run: Run, it_token: str | None = None) -> None:
+    """Read what the origin rules refer to: IT groups' members, provisioning apps.
+
+    ``it_token``: the IT groups' members kept by the last run (incremental runs), then updated
+    from the group delta instead of read again (see :mod:`govern_m365.origin_groups`).
+    """
     rules = run.settings.origin
     s = run.session
-    for name in rules.it_groups:
+    kept = not run.full and origin_groups.load(run, it_token)
+    for name in [] if kept else rules.it_groups:
         gid = name
         if not _looks_like_guid(name):
             esc = name.replace("'", "''")
@@ -33,8 +39,10 @@ async def prepare_origin(run: Run) -> None:
                 continue
             gid = str(found[0]["id"])
         url = f"{s.base}/groups/{gid}/members?$select=id&$top=999"
+        members: set[str] = set()
         async for page in s.pages(s.request_for_url(url), Feature.GROUPS, "IT group members"):
-            run.judge.it_members.update(f"m365:user:{m['id']}" for m in page.get("value", []))
+            members.update(str(m["id"]) for m in page.get("value", []))
+        origin_groups.found(run, name, gid, members)
     for app_id in rules.provisioning_app_ids:
         url = f"{s.base}/servicePrincipals?$filter=appId eq '{app_id}'&$select=id"
         sps = await run.guard(
@@ -112,10 +120,32 @@ def _apps(run: Run, info: GroupInfo) -> Any:
     return handle
 
 
-async def read_engage(run: Run) -> None:
-    """Viva Engage community ids and privacy, by backing group (``employeeExperience``)."""
+async def read_engage(
+    run: Run, known: dict[str, str] | None = None, *, defer: bool = False
+) -> None:
+    """Viva Engage community ids and privacy, by backing group (``employeeExperience``).
+
+    ``known``: community ids by group id from an earlier run. When every Engage group of this
+    run has one, those communities are read by id (batched) instead of listing them all: the
+    list has no filter by group and comes 100 a page. ``defer``: a new community's id may wait
+    for the next refresh run (``refresh_hours``), which lists them; until then its id and
+    privacy are unknown, and the snapshot says so.
+    """
     engage = {gid: i for gid, i in run.groups.items() if kind_of(i.props) == "engage"}
     if not engage:
+        return
+    new = engage.keys() - (known or {}).keys()
+    if known and (not new or defer):
+        mine = {known[gid]: info for gid, info in engage.items() if gid in known}
+        await _read_engage_by_id(run, mine)
+        if new:
+            run.sink.stat("engage_ids_pending", len(new))
+            run.sink.incomplete(
+                "engage",
+                f"{len(new)} new Viva Engage communities: id and privacy not read yet (the "
+                f"communities list has no filter by group); read with the next refresh, "
+                f"m365.refresh_hours={run.settings.refresh_hours:g}",
+            )
         return
     s = run.session
     url = f"{s.base}/employeeExperience/communities?$select=id,displayName,privacy,groupId&$top=100"
@@ -125,6 +155,23 @@ async def read_engage(run: Run) -> None:
             if info is not None:
                 info.extra["engage_id"] = c.get("id")
                 info.extra["engage_privacy"] = c.get("privacy")
+
+
+async def _read_engage_by_id(run: Run, by_cid: dict[str, GroupInfo]) -> None:
+    def handler(info: GroupInfo) -> Any:
+        def handle(answer: Answer) -> str | None:
+            if answer.ok:
+                info.extra["engage_id"] = answer.body.get("id")
+                info.extra["engage_privacy"] = answer.body.get("privacy")
+            elif answer.status == 403:
+                run.forbidden(Feature.ENGAGE, answer.error()[1])
+            return None  # 404: no such community any more; its id and privacy stay unknown
+
+        return handle
+
+    url = f"{run.session.base}/employeeExperience/communities/{{}}?$select=id,privacy,groupId"
+    jobs = [Job(url.format(cid), handler(info)) for cid, info in by_cid.items()]
+    await run_batched(run.session, jobs, Feature.ENGAGE, "read Viva Engage communities by id")
 
 
 def write_communities(run: Run) -> None:

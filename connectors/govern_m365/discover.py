@@ -18,7 +18,16 @@ from datetime import datetime, timedelta
 
 from govern.connector import DiscoveryRequest, DiscoverySink
 from govern.model import utcnow
-from govern_m365 import activity, apps, auditlog, communities, group_delta, groups, people
+from govern_m365 import (
+    activity,
+    apps,
+    auditlog,
+    communities,
+    group_delta,
+    groups,
+    origin_groups,
+    people,
+)
 from govern_m365.cost import Cost
 from govern_m365.directory_groups import TOKEN as DIRECTORY_TOKEN
 from govern_m365.directory_groups import read_directory_groups
@@ -100,6 +109,7 @@ async def _parts(
     elif run.full:
         await run.guard(Feature.PEOPLE, people.user_changes(run, None))
     else:
+        run.guest_book = people.load_guests(tokens.get(people.GUESTS_TOKEN))
         await run.guard(Feature.PEOPLE, people.user_changes(run, tokens[people.TOKEN]))
     audit: asyncio.Task[None] | None = None
     if stamping is not None:
@@ -119,6 +129,11 @@ async def _parts(
         if audit is not None and not audit.done():
             audit.cancel()
             await asyncio.gather(audit, return_exceptions=True)
+    if run.it_groups and Feature.GROUPS not in run.disabled:
+        run.sink.delta_token(origin_groups.TOKEN, origin_groups.dump(run))
+    guests = people.guests_token(run)
+    if guests is not None:
+        run.sink.delta_token(people.GUESTS_TOKEN, guests)
     if stamping is not None:
         stamping.settle()
         run.sink.stat("audit_log_grants_restamped", stamping.restamped)
@@ -184,14 +199,23 @@ async def _sites_and_reports(
 async def _after_people(
     run: Run, request: DiscoveryRequest, tokens: Mapping[str, str], delta_first: bool
 ) -> None:
-    await run.guard(Feature.GROUPS, communities.prepare_origin(run))
+    it_token = tokens.get(origin_groups.TOKEN)
+    await run.guard(Feature.GROUPS, communities.prepare_origin(run, it_token))
     if request.directory_groups:  # the groups the policies name (a steward pool, ...)
         previous = tokens.get(DIRECTORY_TOKEN)
         await run.guard(
             Feature.GROUPS, read_directory_groups(run, request.directory_groups, previous)
         )
+    refresh = run.full or _refresh_due(
+        request, run.session.first_date or utcnow(), run.settings.refresh_hours
+    )
+    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
     if not run.full:
         await run.guard(Feature.GROUPS, group_delta.changes(run, tokens))
+        pending = activity.engage_pending(previous) - run.groups.keys() - run.removed
+        if refresh and pending:
+            # Engage communities whose ids an earlier run left for now: written again with them.
+            await run.guard(Feature.GROUPS, group_delta.reread(run, sorted(pending)))
     else:
         listed = False if delta_first else await run.guard(Feature.GROUPS, groups.list_groups(run))
         # False: Graph refused `$deltatoken=latest`, so walk the delta; None: a 403, recorded.
@@ -201,13 +225,14 @@ async def _after_people(
     # joins and leaves elsewhere went straight to grants.
     run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'written again'}")
     await communities.read_sites_and_apps(run)
-    await run.guard(Feature.ENGAGE, communities.read_engage(run))
+    known = activity.engage_communities(previous)
+    await run.guard(Feature.ENGAGE, communities.read_engage(run, known, defer=not refresh))
     communities.write_communities(run)
     tally = activity.ReportTally()
     await _reports(run, tokens, tally)
 
     now = run.session.first_date or utcnow()
-    if run.full or _refresh_due(request, now, run.settings.refresh_hours):
+    if refresh:
         await apps.read_apps(run)
         if run.full:
             await apps.read_standalone_sites(run, tally, run.upns)
@@ -219,9 +244,10 @@ async def _after_people(
 async def _reports(run: Run, tokens: Mapping[str, str], tally: activity.ReportTally) -> None:
     """The usage reports this run reads, and the tokens that say which were read."""
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
-    engage = activity.engage_ids(run, None if run.full else tokens.get(activity.ENGAGE_TOKEN))
+    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
+    engage = activity.engage_ids(run, previous)
     if Feature.GROUPS not in run.disabled:
-        run.sink.delta_token(activity.ENGAGE_TOKEN, " ".join(sorted(engage)))
+        run.sink.delta_token(activity.ENGAGE_TOKEN, activity.engage_token(run, engage, previous))
     refreshed = await activity.read_reports(
         run,
         periods,

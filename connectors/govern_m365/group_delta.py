@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern.model import Role
+from govern_m365 import origin_groups
 from govern_m365.batching import Job, run_batched
 from govern_m365.groups import (
     DELTA_SELECT,
@@ -129,6 +130,7 @@ async def changes(run: Run, tokens: Mapping[str, str]) -> None:
     link = await _round(run, tokens[TOKEN], membership, removed)
     props_link = await _round(run, tokens[PROPS_TOKEN], changed, removed)
     run.removed |= removed
+    origin_groups.apply(run, membership, removed)
     for gid in removed:
         membership.pop(gid, None)
         changed.pop(gid, None)
@@ -177,6 +179,11 @@ def _write_grants(run: Run, slices: dict[str, _Slices], kinds: Mapping[str, str]
         info = run.groups.get(gid)
         for pid in sl.owners_removed - (info.owners if info else set()):
             run.sink.remove_grant(cid, pid, Role.OWNER.value)
+
+
+async def reread(run: Run, gids: list[str]) -> None:
+    """Read these groups whole to write them again (see :func:`_reread_groups`)."""
+    await _reread_groups(run, gids)
 
 
 async def _reread_groups(run: Run, gids: list[str]) -> None:

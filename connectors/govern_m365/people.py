@@ -15,11 +15,32 @@ from govern_m365.run import Run
 
 TOKEN = "users"
 
+GUESTS_TOKEN = "guests"
+"""Delta token: the native ids of every guest, space-separated. ``members@delta`` names new
+members by id only; with this an incremental run knows which are guests without listing the
+tenant's guests (7 pages at xl), keeping it current from ``users/delta``."""
+
+
+def load_guests(token: str | None) -> set[str] | None:
+    """The guests the last run knew, or None without a token (then they are listed)."""
+    return None if token is None else set(token.split())
+
+
+def guests_token(run: Run) -> str | None:
+    """The guests for the next run: all of them after a full run, else the book kept current."""
+    if Feature.PEOPLE in run.disabled:
+        return None
+    known = run.guests if run.full else run.guest_book
+    return None if known is None else " ".join(sorted(known))
+
 
 def _record(run: Run, user: Mapping[str, Any]) -> None:
     p = principal(user)
     native = str(user["id"])
-    (run.guests if p.kind.value == "guest" else run.employees).add(native)
+    guest = p.kind.value == "guest"
+    (run.guests if guest else run.employees).add(native)
+    if run.guest_book is not None:
+        (run.guest_book.add if guest else run.guest_book.discard)(native)
     if run.full and p.upn:
         run.upns[p.upn.lower()] = p.id
     run.sink.principal(p)
@@ -98,6 +119,8 @@ async def user_changes(run: Run, link: str | None) -> None:
             if "@removed" in user:
                 if link is not None:
                     run.sink.remove_principal(user_id(native))
+                if run.guest_book is not None:
+                    run.guest_book.discard(native)
             elif all(k in user for k in USER_SELECT.split(",")):
                 _record(run, user)
             else:
@@ -132,10 +155,16 @@ async def classify_unknown(run: Run, natives: set[str]) -> None:
     ``members@delta`` carries ids only. Listing the tenant's guests (``userType eq 'Guest'``,
     999 a page, 1 resource unit each) costs less than reading each new member.
     """
-    if not natives - run.guests - run.employees:
+    unknown = natives - run.guests - run.employees
+    if not unknown:
+        return
+    if run.guest_book is not None:
+        run.guests.update(unknown & run.guest_book)
+        run.employees.update(unknown - run.guest_book)
         return
     s = run.session
     url = f"{s.base}/users?$filter=userType eq 'Guest'&$select=id&$top=999"
     async for page in s.pages(s.request_for_url(url), Feature.PEOPLE, "list guests"):
         run.guests.update(str(u["id"]) for u in page.get("value", []))
     run.employees.update(natives - run.guests)
+    run.guest_book = set(run.guests)  # every guest now: the next run need not list them

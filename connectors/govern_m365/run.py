@@ -50,6 +50,12 @@ class Run:
     """Native ids of groups deleted since the last run (incremental runs)."""
     kinds: dict[str, str] = field(default_factory=dict)
     """Community kind of groups this run did not read, learnt elsewhere (reports, tokens)."""
+    it_groups: dict[str, set[str]] = field(default_factory=dict)
+    """IT group id -> native ids of its direct members (the origin rules)."""
+    it_names: dict[str, str] = field(default_factory=dict)
+    """IT group id -> the name it is configured by."""
+    guest_book: set[str] | None = None
+    """Native ids of every guest, kept up to date from the last run's (incremental runs)."""
 
     @property
     def tenant(self) -> str:

@@ -126,6 +126,15 @@ class M365Settings(BaseModel):
         default_factory=lambda: ["D7", "D30"],
         description="Usage report periods re-read by incremental runs",
     )
+    period_report_days: int = Field(
+        default=7,
+        ge=1,
+        le=28,
+        description=(
+            "Incremental runs read usage reports day by day (date=, last activity and each "
+            "day's counts) and re-read the incremental periods once this many days old"
+        ),
+    )
     installed_apps: bool = Field(
         default=True, description="Read each team's installed apps (one request per team)"
     )

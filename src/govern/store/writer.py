@@ -43,6 +43,7 @@ from govern.model import (
     utcnow,
 )
 from govern.store import schema as s
+from govern.store import settle
 from govern.store.staging import (
     STAGES,
     stage_communities,
@@ -276,18 +277,7 @@ class SnapshotWriter:
         self._finish_grants(seq, full)
         self._finish_memberships(seq, full)
         if self._activity:
-            self.conn.execute(
-                insert(s.activity),
-                [
-                    {
-                        "snapshot_seq": seq,
-                        "community_id": a.community_id,
-                        "period": a.period,
-                        "data": a.model_dump(mode="json"),
-                    }
-                    for a in self._activity
-                ],
-            )
+            settle.insert_activity(self.conn, seq, self._activity)
         for table in STAGES:
             table.drop(self.conn)
         return Snapshot(
@@ -342,7 +332,6 @@ class SnapshotWriter:
     def _finish_principals(self, seq: int, full: bool) -> None:
         t, st = s.principals, stage_principals
         same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
-        changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
         if full:
             # A principal holding a grant of a community whose grants were not read stays, as
             # the grant does (see keep_grants).
@@ -356,14 +345,16 @@ class SnapshotWriter:
             staged = exists().where(st.c.id == t.c.id)
             self._close(t, seq, and_(not_(same), or_(staged, not_(holds_kept))))
         else:
-            self._close(t, seq, or_(changed, self._marked("principal", t.c.id)))
+            settle.close_entities(self.conn, t, self.scope_id, seq)
         self._insert_new(t, st, ["id", "fp", "kind", "email", "department", "data"], ["id"], seq)
 
     def _finish_communities(self, seq: int, full: bool) -> None:
         t, st = s.communities, stage_communities
         same = exists().where(st.c.id == t.c.id, st.c.fp == t.c.fp)
-        changed = exists().where(st.c.id == t.c.id, st.c.fp != t.c.fp)
-        self._close(t, seq, not_(same) if full else or_(changed, self._marked("community", t.c.id)))
+        if full:
+            self._close(t, seq, not_(same))
+        else:
+            settle.close_entities(self.conn, t, self.scope_id, seq)
         self._insert_new(t, st, ["id", "fp", "data"], ["id"], seq)
 
     def _finish_grants(self, seq: int, full: bool) -> None:
@@ -385,20 +376,7 @@ class SnapshotWriter:
         if full:
             self._close(t, seq, and_(not_(same), not_(self._marked("keep", t.c.community_id))))
         else:
-            restated = self._marked("restate", t.c.community_id)
-            staged = exists().where(
-                st.c.community_id == t.c.community_id,
-                st.c.principal_id == t.c.principal_id,
-                st.c.role == t.c.role,
-            )
-            gone = or_(
-                self._marked("grant", t.c.community_id, t.c.principal_id, t.c.role),
-                self._marked("community", t.c.community_id),
-                self._marked("principal", t.c.principal_id),
-                and_(restated, not_(same)),
-                and_(staged, not_(same)),
-            )
-            self._close(t, seq, gone)
+            settle.close_grants(self.conn, self.scope_id, seq)
         self._insert_new(
             t,
             st,
@@ -410,16 +388,10 @@ class SnapshotWriter:
     def _finish_memberships(self, seq: int, full: bool) -> None:
         t, st = s.memberships, stage_memberships
         same = exists().where(st.c.group_id == t.c.group_id, st.c.member_id == t.c.member_id)
-        gone = (
-            not_(same)
-            if full
-            else or_(
-                self._marked("membership", t.c.group_id, t.c.member_id),
-                self._marked("principal", t.c.group_id),
-                self._marked("principal", t.c.member_id),
-            )
-        )
-        self._close(t, seq, gone)
+        if full:
+            self._close(t, seq, not_(same))
+        else:
+            settle.close_memberships(self.conn, self.scope_id, seq)
         self._insert_new(t, st, ["group_id", "member_id"], ["group_id", "member_id"], seq)
 
 

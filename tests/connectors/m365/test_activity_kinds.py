@@ -18,7 +18,8 @@ def test_incremental_run_keeps_engage_activity_fresh(sandbox, discover: Discover
               if g.kind == GroupKind.ENGAGE and g.deleted == -1]  # fmt: skip
     assert engage
     sandbox.advance(3)
-    outcome, _ = discover(m365_settings(sandbox))
+    # period_report_days=1: the periods are read again (not the days, see below).
+    outcome, _ = discover(m365_settings(sandbox, period_report_days=1))
     snap = outcome.snapshot
     assert snap.mode.value == "incremental"
     fresh = 0
@@ -37,3 +38,17 @@ def test_incremental_run_keeps_engage_activity_fresh(sandbox, discover: Discover
             )
             assert "yammer_read_message_count" in a.attributes
     assert fresh == len(engage), (fresh, len(engage))
+
+    # A day later, by day: every Engage community active that day, under its own kind.
+    sandbox.advance(1)
+    outcome, _ = discover(m365_settings(sandbox))
+    snap = outcome.snapshot
+    assert snap.stats["report_days_read"] == 4
+    active = [org.group_id(g.idx) for g in org.groups
+              if g.kind == GroupKind.ENGAGE and g.deleted == -1 and g.alive]  # fmt: skip
+    assert active
+    for gid in active:
+        assert not q.activity(store, f"m365:group:{gid}")
+        day = [a for seq, a in q.activity(store, f"m365:engage:{gid}") if seq == snap.seq]
+        assert {a.period for a in day} == {"D1"}, gid
+        assert all(a.attributes["active_users_note"] for a in day)

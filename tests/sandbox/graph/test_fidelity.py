@@ -118,6 +118,18 @@ def test_communities(client: httpx.Client) -> None:
     same_shape(example("communities")["response"], got)
 
 
+def test_community_by_id(client: httpx.Client) -> None:
+    listed = client.get("/employeeExperience/communities", params={"$top": "2"}).json()["value"]
+    got = client.get(f"/employeeExperience/communities/{listed[0]['id']}").json()
+    same_shape(example("community-get")["response"], got)
+    assert got["groupId"] == listed[0]["groupId"]
+    some = client.get(
+        f"/employeeExperience/communities/{listed[1]['id']}", params={"$select": "id,privacy"}
+    ).json()
+    assert {k for k in some if not k.startswith("@")} == {"id", "privacy"}
+    assert client.get("/employeeExperience/communities/eyJub3QiOiJvbmUifQ").status_code == 404
+
+
 def test_grants_and_service_principals(client: httpx.Client) -> None:
     same_shape(
         example("oauth2permissiongrant-list")["response"],
@@ -200,3 +212,40 @@ def test_a_security_group_found_by_display_name(client: httpx.Client, server: Gr
     members = client.get(f"/groups/{org.group_id(it.idx)}/members").json()
     same_shape(example("group-list-members")["response"], members)
     assert len(members["value"]) == min(len(it.members), 100)
+
+
+def test_reports_by_date(client: httpx.Client, server: GraphServer) -> None:
+    """``date=``: one day's activity, in the documented columns, within the past 28 days."""
+    from datetime import timedelta
+
+    from govern.sandbox import ids
+
+    doc, headers = example("reports-date"), example("reports")["headers"]
+    org = server.state.org
+    refresh = ids.to_datetime((org.today - 1) * ids.DAY).date()
+    for report, header in headers.items():
+        for form in (refresh.isoformat(), f"'{refresh.isoformat()}'"):  # the SDK's, the page's
+            r = client.get(f"/reports/{report}(date={form})")
+            assert r.status_code == doc["redirect"]["status"], (report, r.text)
+            assert r.headers["content-type"].startswith("text/plain")
+            text = httpx.get(r.headers["location"]).content[3:].decode()
+            rows = list(csv.DictReader(io.StringIO(text)))
+            assert text.splitlines()[0] == header
+            assert rows and {row["Report Period"] for row in rows} == {"1"}
+            assert {row["Report Refresh Date"] for row in rows} == {refresh.isoformat()}
+            # Scoped to activity on that day: every row was active then.
+            assert {row["Last Activity Date"] for row in rows} == {refresh.isoformat()}
+        # Today is not refreshed yet: the header, no rows.
+        r = client.get(f"/reports/{report}(date={(refresh + timedelta(days=1)).isoformat()})")
+        text = httpx.get(r.headers["location"]).content[3:].decode()
+        assert r.status_code == 302 and text.splitlines() == [header]
+        # Past the window: the service's own 400.
+        old = (refresh - timedelta(days=28)).isoformat()
+        r = client.get(f"/reports/{report}(date={old})")
+        assert r.status_code == doc["too_old"]["status"]
+        same_shape(doc["too_old"]["response"], r.json())
+        assert r.json()["error"]["code"] == "InvalidArgument"
+        assert r.json()["error"]["message"] == (
+            f"Invalid date value specified: {old}. Only support data for the past 28 days."
+        )
+    assert client.get("/reports/getTeamsTeamActivityDetail(date=2025-02-30)").status_code == 400

@@ -11,6 +11,7 @@ shadow-IT signal: ``consentType`` ``Principal`` rows are one user consenting for
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -20,8 +21,14 @@ from govern.sandbox import ids
 from govern.sandbox.entities import GroupKind
 from govern.sandbox.graph import auth
 from govern.sandbox.graph.core import Call, Endpoint, Reply
-from govern.sandbox.graph.errors import GraphError, bad_request, unsupported_filter
-from govern.sandbox.graph.odata import Clause, decode_token, encode_token, parse_query
+from govern.sandbox.graph.errors import GraphError, bad_request, not_found, unsupported_filter
+from govern.sandbox.graph.odata import (
+    Clause,
+    decode_token,
+    encode_token,
+    parse_query,
+    select_props,
+)
 from govern.sandbox.graph.render import community
 from govern.sandbox.orgdata import OrgData
 
@@ -270,6 +277,34 @@ def list_communities(call: Call) -> Reply:
     )
 
 
+def _community_index(org: OrgData, cid: str) -> int | None:
+    """The Engage group a community id names (ids are base64 of Yammer's group reference)."""
+    try:
+        ref = json.loads(base64.urlsafe_b64decode(cid + "=" * (-len(cid) % 4)))
+        idx = int(ref["id"]) - 100_000_000_000 - ids.tenant_salt(org.seed) * 1_000_000
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not 0 <= idx < len(org.groups):
+        return None
+    g = org.groups[idx]
+    return idx if g.kind == GroupKind.ENGAGE and g.deleted == -1 else None
+
+
+def get_community(call: Call) -> Reply:
+    """GET /employeeExperience/communities/{cid} (community-get.md), ``$select`` supported."""
+    org = call.org
+    cid = call.params["cid"]
+    idx = _community_index(org, cid)
+    if idx is None:
+        raise not_found(cid)
+    q = parse_query(call.query, call.headers, "community")
+    body = {
+        "@odata.context": f"{call.root}/$metadata#employeeExperience/communities/$entity",
+        **select_props(community(org, org.groups[idx]), q.select),
+    }
+    return Reply(body)
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/servicePrincipals", list_service_principals, auth.SERVICE_PRINCIPALS),
     Endpoint("GET", "/servicePrincipals/{sid}", get_service_principal, auth.SERVICE_PRINCIPALS),
@@ -285,6 +320,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "/employeeExperience/communities",
         list_communities,
+        auth.COMMUNITIES,
+        service="other",
+    ),
+    Endpoint(
+        "GET",
+        "/employeeExperience/communities/{cid}",
+        get_community,
         auth.COMMUNITIES,
         service="other",
     ),
