@@ -119,3 +119,16 @@ def test_schema_module_mirrors_the_migrations(store_url: str) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     store.dispose()
     assert diff == []
+
+
+def test_the_known_head_revision_is_alembics_head() -> None:
+    # Store.upgrade skips alembic when the stored revision is HEAD_REVISION: a new migration
+    # must move it, or stores would never be upgraded to it.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from govern.store.store import HEAD_REVISION, MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION

@@ -8,7 +8,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from govern.errors import StoreError
@@ -19,6 +29,11 @@ from govern.store import schema as s
 from govern.store.writer import SnapshotWriter, parse_time
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD_REVISION = "0005"
+"""The newest migration's revision (tests/store/test_migrations.py checks it is alembic's head).
+
+Known here so that opening a current store reads one row instead of importing alembic and
+its migration scripts, which costs every command a few hundred milliseconds."""
 
 
 class Store:
@@ -58,8 +73,18 @@ class Store:
             rev: str | None = MigrationContext.configure(conn).get_current_revision()
             return rev
 
+    def _stored_revision(self) -> str | None:
+        """The revision alembic recorded, read without alembic; None if there is none yet."""
+        with self._connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return None if rev is None else str(rev)
+
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision``, keeping existing data."""
+        if revision == "head" and self._stored_revision() == HEAD_REVISION:
+            return
         from alembic import command
         from alembic.script import ScriptDirectory
 
