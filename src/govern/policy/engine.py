@@ -75,8 +75,8 @@ class _Section:
         Casbin is asked about (every value with the code gets the same decision)."""
         self.cache: dict[tuple[int, ...], RuleDecision] = {}
         self.by_code: dict[tuple[Any, ...], list[RuleDecision]] = {}
-        self.by_object: dict[tuple[int, Any], int] = {}
-        """(token index, value) -> code, for values asked about repeatedly."""
+        self.obj = self.tokens.index("obj") if "obj" in self.tokens else -1
+        self.req = self.tokens.index("req") if "req" in self.tokens else -1
         self.join: Join | None = None
         """The grants' join (section ``m`` only), built by :attr:`Engine.join`."""
 
@@ -227,13 +227,12 @@ class Engine:
     def applies_fast(self, obj: Resource, requirement: str) -> RuleDecision:
         """:meth:`applies`, cached per distinct key of ``m2``."""
         section = self.section("2")
-        oi, ri = section.tokens.index("obj"), section.tokens.index("req")
-        # Each community is asked about every requirement kind: project it once (a Resource is
-        # a frozen dataclass, so equal resources share the entry).
-        ocode = section.by_object.get((oi, obj))
-        if ocode is None:
-            ocode = section.by_object[(oi, obj)] = section.code(oi, obj)
-        key = (ocode, section.code(ri, requirement))
+        return self._applies_coded(section, section.code(section.obj, obj), obj, requirement)
+
+    def _applies_coded(
+        self, section: _Section, ocode: int, obj: Resource, requirement: str
+    ) -> RuleDecision:
+        key = (ocode, section.code(section.req, requirement))
         found = section.cache.get(key)
         if found is None:
             found = section.cache[key] = self.applies(obj, requirement)
@@ -242,13 +241,12 @@ class Engine:
     def requirement_decisions(self, obj: Resource, kinds: list[str]) -> list[RuleDecision]:
         """:meth:`applies` for each of ``kinds``, computed once per distinct key of ``obj``."""
         section = self.section("2")
-        oi = section.tokens.index("obj")
-        ocode = section.by_object.get((oi, obj))
-        if ocode is None:
-            ocode = section.by_object[(oi, obj)] = section.code(oi, obj)
+        # One projection per call: hashing the Resource to find an earlier projection of the
+        # same community cost as much, and each community is asked once per audit.
+        ocode = section.code(section.obj, obj)
         found = section.by_code.get((ocode, *kinds))
         if found is None:
-            found = [self.applies_fast(obj, kind) for kind in kinds]
+            found = [self._applies_coded(section, ocode, obj, kind) for kind in kinds]
             section.by_code[(ocode, *kinds)] = found
         return found
 
