@@ -174,6 +174,8 @@ def test_fast_path_equals_plain_enforce(s: dict[str, object]) -> None:
     assert fast == plain
     # The columnar path on the same engine, in reverse order: rows, leaves and decision codes
     # are kept per engine and must serve a second call whose ids arrive in another order.
+    # Chunks of 3 grants put chunk boundaries anywhere in the list.
+    engine.join.chunk = 3
     back = grants[::-1]
     column = engine.decision_column(
         [c for c, _, _ in back],
@@ -248,3 +250,21 @@ def test_column_of_a_policy_too_large_for_a_byte() -> None:
     plain = [Engine(policy_set(s)).decide(subjects[p], res["c"], "member") for p in pids]
     assert list(column) == plain
     assert column.count(allowed=True) == 6
+
+
+def test_columns_of_unequal_length_end_with_the_shortest() -> None:
+    from govern.policy.validate import load_policies
+    from tests.policy.conftest import POLICIES
+
+    engine = Engine(load_policies(POLICIES))
+    engine.join.chunk = 2
+    subjects = {"u": Subject(id="u", kind="employee"), "g": Subject(id="g", kind="guest")}
+    res = {
+        "c": Resource("m365:team:c", "m365/t/team/c", "team", "C", "internal", "", "", "", "", "")
+    }
+    for pids in (["u", "g", "u"], ["u", "g", "u", "g", "u"]):
+        column = engine.decision_column(
+            ["c"] * 4, pids, ["owner"] * 4, subjects.__getitem__, res.__getitem__
+        )
+        assert len(column) == min(4, len(pids))
+        assert list(column) == [engine.decide(subjects[p], res["c"], "owner") for p in pids[:4]]

@@ -196,10 +196,7 @@ class Engine:
         only for an id or key not seen before): on millions of grants, a Python loop per grant
         costs more than everything else together.
         """
-        return map(
-            self.join.table.__getitem__,
-            self.join.codes(community_ids, principal_ids, roles, subject, resource),
-        )
+        return self.join.decisions(community_ids, principal_ids, roles, subject, resource)
 
     def decision_column(
         self,

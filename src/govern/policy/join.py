@@ -8,11 +8,12 @@ The join is three levels of dictionaries, each lookup run by ``map`` in C::
     community id --rows--> row of o --role--> leaf of (o, a) --s--> decision code
 
 so a grant costs four dictionary lookups and no tuple (building and hashing a key tuple per
-grant cost as much as the lookups). Each dictionary's ``__missing__`` does the Python work
-once: the first sight of an id projects its request value, the first sight of a key asks
-Casbin about its representative request. A *decision code* indexes :attr:`Join.table`, the
-distinct decisions seen so far; a column of codes is one byte per grant when the policy has
-at most 127 lines, so ten million decisions take 10 MB and are counted with ``bytes.count``.
+grant cost as much as the lookups), and grants go through in chunks, one column at a time.
+Each dictionary's ``__missing__`` does the Python work once: the first sight of an id projects
+its request value, the first sight of a key asks Casbin about its representative request. A
+*decision code* indexes :attr:`Join.table`, the distinct decisions seen so far; a column of
+codes is one byte per grant when the policy has at most 127 lines, so ten million decisions
+take 10 MB and are counted with ``bytes.count``.
 
 The structures below the id level (rows, leaves, the table) are keyed by codes, which are
 fixed for the life of an engine, so they are kept by the section and shared by every call.
@@ -23,11 +24,17 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain, islice
 from operator import getitem
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from govern.policy.engine import RuleDecision, _Section
+
+CHUNK = 1 << 15
+"""Grants per pass of the join: big enough that the per-chunk Python is nothing, small enough
+that a chunk's intermediate lists stay in the CPU's cache."""
 
 
 class _Leaf(dict[int, int]):
@@ -106,6 +113,8 @@ class Join:
         # One byte per grant while no policy could yield more than 256 distinct decisions
         # (allowed or not, times each line's rule id or none).
         self.typecode = "B" if 2 * (len(section.lines) + 1) <= 256 else "I"
+        self.chunk = CHUNK
+        """Grants per pass (tests make it small to cross chunk boundaries)."""
 
     def row(self, o: int) -> _Row:
         """The row of resource code ``o``."""
@@ -131,19 +140,48 @@ class Join:
             self.table.append(decision)
         return found
 
-    def codes(
+    def chunks(
         self,
         community_ids: Iterable[str],
         principal_ids: Iterable[str],
         roles: Iterable[str],
         subject: Callable[[str], Any],
         resource: Callable[[str], Any],
-    ) -> Iterator[int]:
-        """The decision code of each grant, lazily, in order (the four lookups per grant)."""
-        rows = _Rows(self, resource)
-        subjects = _Subjects(self, subject)
-        leaves = map(getitem, map(rows.__getitem__, community_ids), roles)
-        return map(getitem, leaves, map(subjects.__getitem__, principal_ids))
+    ) -> Iterator[Sequence[int]]:
+        """The grants' decision codes, in order, :attr:`chunk` grants at a time.
+
+        Columns shorter than the others end the grants (as ``zip`` would).
+        """
+        size = self.chunk
+        rows = _Rows(self, resource).__getitem__
+        subjects = _Subjects(self, subject).__getitem__
+        cids, pids, acts = iter(community_ids), iter(principal_ids), iter(roles)
+        pack: Callable[[Iterable[int]], Sequence[int]] = (
+            bytes if self.typecode == "B" else partial(array, "I")
+        )
+        while True:
+            # One column at a time: each pass touches one id table (200,000 principals take
+            # megabytes), so the tables do not evict each other from the CPU caches. On ten
+            # million grants this is a third less time than the three columns interleaved.
+            subs = list(map(subjects, islice(pids, size)))
+            leaves = list(map(getitem, map(rows, islice(cids, size)), islice(acts, size)))
+            if subs and leaves:
+                yield pack(map(getitem, leaves, subs))
+            if len(subs) < size or len(leaves) < size:
+                return
+
+    def decisions(
+        self,
+        community_ids: Iterable[str],
+        principal_ids: Iterable[str],
+        roles: Iterable[str],
+        subject: Callable[[str], Any],
+        resource: Callable[[str], Any],
+    ) -> Iterator[RuleDecision]:
+        """Each grant's decision, lazily, in order."""
+        table = self.table  # grows while the chunks are made: read it per chunk
+        found = self.chunks(community_ids, principal_ids, roles, subject, resource)
+        return chain.from_iterable(map(table.__getitem__, codes) for codes in found)
 
     def column(
         self,
@@ -153,12 +191,14 @@ class Join:
         subject: Callable[[str], Any],
         resource: Callable[[str], Any],
     ) -> DecisionColumn:
-        """Every grant's decision code, gathered in C into one compact column."""
-        found = self.codes(community_ids, principal_ids, roles, subject, resource)
-        # bytes() takes the codes straight from the iterator; array's own constructor would
-        # convert each item through the slower generic argument parser.
-        codes: Sequence[int] = bytes(found) if self.typecode == "B" else array("I", found)
-        return DecisionColumn(codes, tuple(self.table))
+        """Every grant's decision code, in one compact column."""
+        found = list(self.chunks(community_ids, principal_ids, roles, subject, resource))
+        if self.typecode == "B":
+            return DecisionColumn(b"".join(cast(list[bytes], found)), tuple(self.table))
+        wide = array("I")
+        for part in found:
+            wide.extend(part)
+        return DecisionColumn(wide, tuple(self.table))
 
 
 @dataclass(frozen=True)
