@@ -10,8 +10,9 @@ the inventory (never the whole directory), and answers two questions:
   so (section ``m2``).
 
 :meth:`Engine.decide_grants` runs :meth:`decide` once per distinct combination of what the
-matcher reads (:mod:`govern.policy.fastkey`) and joins the decision back onto every grant. The
-representative request it asks Casbin about is a real one, so the answer is Casbin's own.
+matcher reads (:mod:`govern.policy.fastkey`) and joins the decision back onto every grant
+(:mod:`govern.policy.join`); :meth:`Engine.decision_column` returns them as one byte per grant.
+The representative request it asks Casbin about is a real one, so the answer is Casbin's own.
 """
 
 from __future__ import annotations
