@@ -8,6 +8,7 @@ principals, communities and grants.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -166,10 +167,26 @@ def test_fast_path_equals_plain_enforce(s: dict[str, object]) -> None:
     subjects: dict[str, Subject] = s["subjects"]  # type: ignore[assignment]
     resources: dict[str, Resource] = s["resources"]  # type: ignore[assignment]
     grants: list[tuple[str, str, str]] = s["grants"]  # type: ignore[assignment]
-    fast = list(Engine(policies).decide_grants(grants, subjects.__getitem__, resources.__getitem__))
+    engine = Engine(policies)
+    fast = list(engine.decide_grants(grants, subjects.__getitem__, resources.__getitem__))
     plain_engine = Engine(policies)
     plain = [plain_engine.decide(subjects[p], resources[c], role) for c, p, role in grants]
     assert fast == plain
+    # The columnar path on the same engine, in reverse order: rows, leaves and decision codes
+    # are kept per engine and must serve a second call whose ids arrive in another order.
+    # Chunks of 3 grants put chunk boundaries anywhere in the list.
+    engine.join.chunk = 3
+    back = grants[::-1]
+    column = engine.decision_column(
+        [c for c, _, _ in back],
+        [p for _, p, _ in back],
+        [r for _, _, r in back],
+        subjects.__getitem__,
+        resources.__getitem__,
+    )
+    assert list(column) == plain[::-1]
+    assert {d: n for d, n in column.counts().items() if n} == Counter(plain)
+    assert column.count(allowed=False) == sum(not d.allowed for d in plain)
 
 
 def test_fast_path_asks_casbin_once_per_distinct_key() -> None:
@@ -202,3 +219,52 @@ def test_fast_path_asks_casbin_once_per_distinct_key() -> None:
     assert engine.distinct_requests == 8
     guest_conf = decisions[0]  # c0 is confidential, u0 a guest, role owner
     assert guest_conf.rule_id == "ACC-GUEST-OWNER"
+
+
+def test_column_of_a_policy_too_large_for_a_byte() -> None:
+    # 200 lines could yield more than 256 distinct decisions: codes then take 4 bytes each.
+    lines = [
+        {
+            "kind": ("employee", "guest", "service")[i % 3],
+            "act": "*",
+            "eft": "allow",
+            "priority": "1",
+        }
+        for i in range(200)
+    ]
+    s: dict[str, object] = {
+        "clauses": ['(p.kind == "*" || r.sub.kind == p.kind)'],
+        "columns": ["act", "kind"],
+        "effect": "allow",
+        "lines": lines,
+        "links": [],
+    }
+    engine = Engine(policy_set(s))
+    subjects = {k: Subject(id=k, kind=k) for k in ("employee", "guest", "unknown")}
+    res = {"c": Resource("m365:team:c", "m365/t/team/c", "team", "C", "", "", "", "", "", "m365")}
+    pids = ["employee", "guest", "unknown"] * 3
+    column = engine.decision_column(
+        ["c"] * 9, pids, ["member"] * 9, subjects.__getitem__, res.__getitem__
+    )
+    assert not isinstance(column.codes, bytes)
+    plain = [Engine(policy_set(s)).decide(subjects[p], res["c"], "member") for p in pids]
+    assert list(column) == plain
+    assert column.count(allowed=True) == 6
+
+
+def test_columns_of_unequal_length_end_with_the_shortest() -> None:
+    from govern.policy.validate import load_policies
+    from tests.policy.conftest import POLICIES
+
+    engine = Engine(load_policies(POLICIES))
+    engine.join.chunk = 2
+    subjects = {"u": Subject(id="u", kind="employee"), "g": Subject(id="g", kind="guest")}
+    res = {
+        "c": Resource("m365:team:c", "m365/t/team/c", "team", "C", "internal", "", "", "", "", "")
+    }
+    for pids in (["u", "g", "u"], ["u", "g", "u", "g", "u"]):
+        column = engine.decision_column(
+            ["c"] * 4, pids, ["owner"] * 4, subjects.__getitem__, res.__getitem__
+        )
+        assert len(column) == min(4, len(pids))
+        assert list(column) == [engine.decide(subjects[p], res["c"], "owner") for p in pids[:4]]

