@@ -23,7 +23,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, exists, func, literal, not_, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy import update as sql_update
 
 from govern.model import Activity
@@ -73,6 +85,21 @@ def close_entities(conn: Connection, table: Table, scope_id: int, seq: int) -> N
     _close_rows(conn, t, seq, [changed, gone])
 
 
+def grant_knows_less() -> ColumnElement[bool]:
+    """A staged grant read again without the join facts its stored row has: the same grant.
+
+    (The audit log entry that gave them has aged out, or a group was read whole.) What was
+    learnt is kept, not lost, by full and incremental finishing alike.
+    """
+    t, st = s.grants, stage_grants
+    return and_(
+        st.c.since.is_(None),
+        st.c.added_by.is_(None),
+        t.c.since.is_not(None),
+        func.coalesce(st.c.source, "") == func.coalesce(t.c.source, ""),
+    )
+
+
 def close_grants(conn: Connection, scope_id: int, seq: int) -> None:
     """Grants removed, of communities or principals gone, or restated or read again otherwise.
 
@@ -80,12 +107,7 @@ def close_grants(conn: Connection, scope_id: int, seq: int) -> None:
     without the join facts the stored one has (those are kept, not lost).
     """
     t, st = s.grants, stage_grants
-    knows_less = and_(
-        st.c.since.is_(None),
-        st.c.added_by.is_(None),
-        t.c.since.is_not(None),
-        func.coalesce(st.c.source, "") == func.coalesce(t.c.source, ""),
-    )
+    knows_less = grant_knows_less()
     key = and_(
         st.c.community_id == t.c.community_id,
         st.c.principal_id == t.c.principal_id,

@@ -359,14 +359,7 @@ class SnapshotWriter:
 
     def _finish_grants(self, seq: int, full: bool) -> None:
         t, st = s.grants, stage_grants
-        # A grant read again without its join facts (the audit log entry that gave them has
-        # aged out, a group read whole) is the same grant: what was learnt is kept, not lost.
-        knows_less = and_(
-            st.c.since.is_(None),
-            st.c.added_by.is_(None),
-            t.c.since.is_not(None),
-            func.coalesce(st.c.source, "") == func.coalesce(t.c.source, ""),
-        )
+        knows_less = settle.grant_knows_less()
         same = exists().where(
             st.c.community_id == t.c.community_id,
             st.c.principal_id == t.c.principal_id,
