@@ -193,6 +193,7 @@ class Store:
                         ),
                     )
                 )
+                _drop_superseded_tokens(conn, scope_id, int(seq))
             writer.result = result
 
     # --- reading snapshots -----------------------------------------------------------------
@@ -246,6 +247,32 @@ class Store:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def _drop_superseded_tokens(conn: Any, scope_id: int, seq: int) -> None:
+    """Clear the delta tokens of the scope's snapshots older than ``seq``.
+
+    Discovery resumes only from a scope's newest snapshot, so older tokens are never read again;
+    kept, they would grow the store by hundreds of kilobytes a day at xl (a connector's tokens
+    hold ids of groups, guests and communities) and every listing of snapshots would parse them.
+    Each write clears its predecessor, so the walk back stops at the first snapshot without
+    tokens (a store written before this walks all of its snapshots once).
+    """
+    t = s.snapshots
+    rows = conn.execute(
+        select(t.c.seq, t.c.data)
+        .where(t.c.scope_id == scope_id, t.c.seq < seq)
+        .order_by(t.c.seq.desc())
+    )
+    stale: list[tuple[int, dict[str, Any]]] = []
+    for row in rows:
+        data = dict(row.data or {})
+        if not data.pop("delta_tokens", None):
+            break
+        stale.append((row.seq, data))
+    rows.close()
+    for old, data in stale:
+        conn.execute(update(t).where(t.c.seq == old).values(data=data))
 
 
 def _snapshot(row: Any) -> Snapshot:
