@@ -3,7 +3,8 @@
 Four reports govern reads (reportroot-get*.md in microsoft-graph-docs-contrib): Teams team
 activity, Microsoft 365 groups activity, Viva Engage (Yammer) groups activity and SharePoint
 site usage, each for ``period='D7'``, ``'D30'``, ``'D90'`` or ``'D180'``, or for one day,
-``date=YYYY-MM-DD`` (the SDK's form; the Viva Engage page's example quotes it, accepted too).
+``date=YYYY-MM-DD`` (the SDK's form; the Viva Engage page's example quotes it, which the
+service refuses: an Edm.String is not an Edm.Date, microsoft-graph-docs#13001).
 A day report is "scoped to activity on the given date" and "only available for the past 30
 days"; the service itself answers 400 ``InvalidArgument`` "Only support data for the past 28
 days" (microsoft-graph-docs-contrib#793), and a day after the refresh date has no data yet:
@@ -96,7 +97,13 @@ def _day(text: str) -> date | None:
 
 def _report_of_day(name: str) -> Callable[[Call], Reply]:
     def handler(call: Call) -> Reply:
-        text = call.params["date"].strip("'")
+        text = call.params["date"]
+        if text.startswith("'"):
+            # The Viva Engage page's quoted example fails on the service (docs issue #13001).
+            raise bad_request(
+                "Expression of type 'Edm.String' cannot be converted to type 'Edm.Date'.",
+                "BadRequest",
+            )
         asked = _day(text) if len(text) == 10 else None
         if asked is None:
             raise bad_request(f"Invalid value '{text}' for parameter 'date'.", "BadRequest")
