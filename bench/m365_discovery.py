@@ -76,7 +76,11 @@ else:
 stats["wall_seconds"] = round(time.monotonic() - started, 1)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 stats["client_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)
-stats["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries the parent's high-water mark across fork and exec into
+# ru_maxrss, and the parent here is the sandbox holding the whole organisation.
+with open("/proc/self/status") as status:
+    hwm = next(line for line in status if line.startswith("VmHWM:"))
+stats["peak_mib"] = round(int(hwm.split()[1]) / 1024)
 print(json.dumps(stats))
 """
 
