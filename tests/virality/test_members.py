@@ -8,6 +8,7 @@ only; unknown times as None.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from govern.model import Role
@@ -92,3 +93,45 @@ def test_equal_figures_are_shared_but_zero_keeps_its_sign() -> None:
     zero, minus = _one(shared, Value(0.0)), _one(shared, Value(-0.0))
     # Equal, but an entropy of -0.0 is written "-0.00": the report must not change it.
     assert str(zero.value) == "0.0" and str(minus.value) == "-0.0"
+
+
+def test_department_codes_count_as_the_lookups_did() -> None:
+    """Coded departments give the Counter a lookup per member gave: same counts, same order."""
+    department_of = {"a": "Sales", "b": "Legal", "c": "Sales", "e": "Ops", "f": "Legal"}
+    m = Members.of({pid: (1.0, None, True) for pid in "abcdefg"})
+    assert m.departments() is None  # not coded: the measures look departments up
+    names = ["", "Legal", "Ops", "Sales"]
+    codes = {n: i for i, n in enumerate(names) if i}
+    m.code_departments({p: codes[d] for p, d in department_of.items()}, names, codes)
+    expected = Counter(filter(None, map(department_of.get, m.pids)))
+    coded = m.departments()
+    assert coded == expected and list(coded.items()) == list(expected.items())
+    assert list(coded) == ["Sales", "Legal", "Ops"]  # first appearance, not code order
+    assert coded.most_common() == expected.most_common()
+    assert m.member_of("Ops") == "e"
+    # Leaving members out, or keeping some, keeps each member's own code.
+    assert m.without({"a", "e"}).departments() == Counter({"Legal": 2, "Sales": 1})
+    m.keep([1, 4, 6])  # b, e, g
+    assert list(m.departments().items()) == [("Legal", 1), ("Ops", 1)]  # type: ignore[union-attr]
+    # A member added afterwards has no code: the column is dropped, not left out of step.
+    m.append("h", 2.0, None, True)
+    assert m.departments() is None
+
+
+def test_a_report_inventory_codes_every_communitys_departments(tmp_path: Path) -> None:
+    """At load, each community's department counts from codes equal the directory lookups."""
+    store = Store(f"sqlite:///{tmp_path / 'd.db'}")
+    c = team("t", "Team T", created=-200)
+    people = [person(i) for i in range(6)]
+    with store.snapshot("m365", "contoso") as w:
+        w.observed_at(day(0))
+        for p in people:
+            w.principal(p)
+        w.community(c)
+        for i in range(6):
+            w.grant(grant(c, f"m365:user:{i}", -50 + i, None))
+    inv = history.load(store)
+    m = inv.facts[c.id].members
+    assert m.depts is not None
+    expected = Counter(filter(None, map(inv.people.department_of.get, m.pids)))
+    assert expected and list(m.departments().items()) == list(expected.items())  # type: ignore[union-attr]

@@ -137,7 +137,7 @@ def load(store: Store) -> ReportInventory:
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        loader = _Loader(facts, people.by_id)
+        loader = _Loader(facts, people.by_id, people.department_of)
         for batch in reader.grants(Role.OWNER.value):
             loader.add(batch)
         seen = loader.finish()
@@ -188,17 +188,33 @@ class _Seen:
     """Grants that have ended since: (principal, valid_from, valid_to)."""
 
 
+MAX_CODED = 255
+"""Departments that fit a one-byte code (0 is "unknown"); more, and the measures look them up."""
+
+
 class _Loader:
     """Turns the grant rows into each community's member columns, one batch at a time."""
 
-    def __init__(self, facts: dict[str, Facts], principals: Iterable[str]) -> None:
+    def __init__(
+        self, facts: dict[str, Facts], principals: Iterable[str], department_of: dict[str, str]
+    ) -> None:
         self.facts = facts
         self.seen = {cid: _Seen() for cid in facts}
+        # Each member's department as a one-byte code, looked up once as its row is read
+        # (``codes``: interned pid -> code, people with a department only): the breadth
+        # measure and the lone links then count departments over bytes in C instead of
+        # looking two million members up again in each pass.
+        departments = sorted(set(department_of.values()))
+        self.coded = len(departments) <= MAX_CODED
+        self.dept_names = ["", *departments] if self.coded else [""]
+        self.dept_codes = {name: i for i, name in enumerate(self.dept_names) if i}
+        code, dept = self.dept_codes.get, department_of.get
         # One string per principal id for the whole report: the member and adder columns of
         # every community point to it (the driver makes a new string per row). Seeded with the
         # people index's own keys: the measures' millions of lookups in it (departments) then
         # find their key by identity, without comparing the strings.
         self.names: dict[str, str] = {pid: pid for pid in principals}
+        self.codes: dict[str, int] = {pid: c for pid in self.names if (c := code(dept(pid, ""), 0))}
 
     def add(self, batch: list[GrantRow]) -> None:
         """Current grants make their principal a member; ended ones count in past counts.
@@ -206,19 +222,20 @@ class _Loader:
         One plain loop over the rows: at the xl size it beats splitting each batch into
         columns and runs of one community (zip, groupby, slices), whose runs are short.
         """
-        facts, seen, intern = self.facts, self.seen, self.names.setdefault
+        facts, seen, intern, code = self.facts, self.seen, self.names.setdefault, self.codes.get
         last: str | None = None
         f: Facts | None = None
         m = Members()
         rows = _Seen()
         scope = first_seq = -1
         # Bound methods of the current community's columns, taken once per community.
-        add_pid, add_time, add_adder, add_own, add_first = (
+        add_pid, add_time, add_adder, add_own, add_first, add_dept = (
             m.pids.append,
             m.times.append,
             m.adders.append,
             m.own.append,
             rows.first.append,
+            bytearray().append,
         )
         for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
             # Rows come mostly grouped by community (as snapshots wrote them): comparing with
@@ -229,12 +246,15 @@ class _Loader:
                     continue
                 m, rows = f.members, seen[cid]
                 scope, first_seq = f.clock.scope_id, f.clock.first_seq
-                add_pid, add_time, add_adder, add_own, add_first = (
+                if m.depts is None:
+                    m.depts = bytearray()
+                add_pid, add_time, add_adder, add_own, add_first, add_dept = (
                     m.pids.append,
                     m.times.append,
                     m.adders.append,
                     m.own.append,
                     rows.first.append,
+                    m.depts.append,
                 )
             if f is None:
                 continue
@@ -255,6 +275,7 @@ class _Loader:
                 add_own(0)
                 m.unknown += 1
             add_pid(pid)
+            add_dept(code(pid, 0))
             add_adder(intern(added_by, added_by) if added_by is not None else None)
             add_first(valid_from if scope_id == scope else NO_SEQ)
             if owner:
@@ -266,6 +287,10 @@ class _Loader:
             m = f.members
             if len(set(m.pids)) != len(m.pids):
                 _merge(m, self.seen[cid].first)
+            if not self.coded:
+                m.depts = None  # too many departments for a byte: the measures look them up
+            elif m.depts is not None:
+                m.dept_names, m.dept_codes = self.dept_names, self.dept_codes
         return self.seen
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from collections import Counter
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
+from itertools import repeat
 
 Join = tuple[float | None, str | None, bool]
 """How a member came in: (when, epoch seconds or None if unknown; added by; from the tool's
@@ -27,7 +29,17 @@ UNKNOWN = math.nan
 class Members(Mapping[str, Join]):
     """Members in order of first appearance, with their joins, as parallel columns."""
 
-    __slots__ = ("_index", "adders", "own", "pids", "times", "unknown")
+    __slots__ = (
+        "_index",
+        "adders",
+        "dept_codes",
+        "dept_names",
+        "depts",
+        "own",
+        "pids",
+        "times",
+        "unknown",
+    )
 
     def __init__(self) -> None:
         self.pids: list[str] = []
@@ -38,6 +50,13 @@ class Members(Mapping[str, Join]):
         """1 where the time is the tool's own ``since``, 0 where a snapshot first saw it."""
         self.unknown = 0
         """How many join times are unknown."""
+        self.depts: bytearray | None = None
+        """Per member, its department's code in :attr:`dept_names` (0: unknown); None when
+        not coded (see :meth:`code_departments`)."""
+        self.dept_names: Sequence[str] = ()
+        """Code -> department name, shared by every community of a report (code 0 unused)."""
+        self.dept_codes: Mapping[str, int] = {}
+        """Department name -> code (the inverse of :attr:`dept_names`, shared the same way)."""
         self._index: dict[str, int] | None = None
 
     @classmethod
@@ -60,6 +79,7 @@ class Members(Mapping[str, Join]):
             self.times.append(ts)
         self.adders.append(adder)
         self.own.append(own)
+        self.depts = None  # out of step with the members now
         self._index = None
 
     def keep(self, positions: list[int]) -> None:
@@ -69,6 +89,8 @@ class Members(Mapping[str, Join]):
         self.times = array("d", [times[i] for i in positions])
         self.adders = [self.adders[i] for i in positions]
         self.own = bytearray(self.own[i] for i in positions)
+        if self.depts is not None:
+            self.depts = bytearray(self.depts[i] for i in positions)
         self.unknown = sum(1 for t in self.times if t != t)
         self._index = None
 
@@ -79,7 +101,48 @@ class Members(Mapping[str, Join]):
             if pid not in excluded:
                 t = self.times[i]
                 out.append(pid, None if t != t else t, self.adders[i], bool(self.own[i]))
+        if self.depts is not None:
+            out.depts = bytearray(
+                d for p, d in zip(self.pids, self.depts, strict=True) if p not in excluded
+            )
+            out.dept_names, out.dept_codes = self.dept_names, self.dept_codes
         return out
+
+    def code_departments(
+        self, code_of: Mapping[str, int], names: Sequence[str], codes: Mapping[str, int]
+    ) -> None:
+        """Keep each member's department as a one-byte code (``code_of``: pid -> code).
+
+        ``names`` (code -> name) and ``codes`` (name -> code) are shared by every community.
+
+        The report counts departments per community in several passes (breadth, lone links);
+        codes made once replace a dict lookup per member and pass. Callers code only when the
+        organisation has at most 255 departments; members without one get 0.
+        """
+        self.depts = bytearray(map(code_of.get, self.pids, repeat(0)))
+        self.dept_names, self.dept_codes = names, codes
+
+    def departments(self) -> Counter[str] | None:
+        """Members per known department, in order of first appearance (None if not coded).
+
+        The same counts, in the same order, as ``Counter`` over the members' departments:
+        each code present is counted and located in C (``bytes.count``, ``bytes.index``).
+        """
+        b = self.depts
+        if b is None:
+            return None
+        present = set(b)
+        present.discard(0)
+        names = self.dept_names
+        out: Counter[str] = Counter()
+        for code in sorted(present, key=b.index):
+            out[names[code]] = b.count(code)
+        return out
+
+    def member_of(self, department: str) -> str:
+        """The first member of ``department`` (coded members only; it must have one)."""
+        assert self.depts is not None
+        return self.pids[self.depts.index(self.dept_codes[department])]
 
     def time_of(self) -> dict[str, float]:
         """Principal id -> join time (NaN when unknown), for the measures that look many up."""

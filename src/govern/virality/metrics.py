@@ -442,7 +442,13 @@ def measure(
                 out.growth_method = "join dates (people who left before history began unknown)"
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
-    out.departments = Counter(filter(None, map(people.department_of.get, joins.pids)))
+    # Coded at load where the organisation's departments fit a byte: counted over bytes.
+    coded = joins.departments()
+    out.departments = (
+        coded
+        if coded is not None
+        else Counter(filter(None, map(people.department_of.get, joins.pids)))
+    )
     if joins is f.members:
         f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))

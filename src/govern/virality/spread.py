@@ -108,12 +108,20 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
         # Counted once by the breadth measure when it ran on the same members.
         depts = f.departments
         if depts is None:
+            depts = f.members.departments()
+        if depts is None:
             depts = Counter(filter(None, map(get, f.members)))
         singles = [d for d, n in depts.items() if n == 1]
         if singles and len(depts) > 1:
-            pids = f.members.pids
-            where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
-            out.lone = {where[d]: d for d in singles}
+            m = f.members
+            if m.depts is not None:
+                # Coded at load: each single's one member is found in C, without a pass of
+                # lookups over every member.
+                out.lone = {m.member_of(d): d for d in singles}
+            else:
+                pids = m.pids
+                where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
+                out.lone = {where[d]: d for d in singles}
     by_adder = adds_by_adder(f)
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
