@@ -31,7 +31,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -239,18 +239,10 @@ async def _read_days(
     return True
 
 
-async def _download_day(run: Run, name: str, day: date) -> bytes:
-    s = run.session
-    info = s.request_for_url(f"{s.base}/reports/{name}(date={day.isoformat()})")
-    info.headers.try_add("Accept", "text/csv")
-    raw = await s.send(info, Feature.ACTIVITY, f"usage report {name} of {day.isoformat()}")
-    return raw or b""
-
-
 async def _read_in_order(
     run: Run, wanted: list[tuple[str, str, str]], tally: ReportTally, known: dict[str, str]
 ) -> bool:
-    tasks = [asyncio.create_task(_download(run, name, period)) for period, _, name in wanted]
+    tasks = [asyncio.create_task(_download_period(run, name, p)) for p, _, name in wanted]
     try:
         for (period, key, name), task in zip(wanted, tasks, strict=True):
             day = _apply(run, key, period, await task, tally)
@@ -263,11 +255,20 @@ async def _read_in_order(
     return True
 
 
-async def _download(run: Run, name: str, period: str) -> bytes:
+def _download_day(run: Run, name: str, day: date) -> Coroutine[Any, Any, bytes]:
+    # The date form takes the date unquoted: quoted, the service reads an Edm.String and refuses.
+    return _download(run, name, f"date={day.isoformat()}", f"of {day.isoformat()}")
+
+
+def _download_period(run: Run, name: str, period: str) -> Coroutine[Any, Any, bytes]:
+    return _download(run, name, f"period='{period}'", period)
+
+
+async def _download(run: Run, name: str, parameter: str, what: str) -> bytes:
     s = run.session
-    info = s.request_for_url(f"{s.base}/reports/{name}(period='{period}')")
+    info = s.request_for_url(f"{s.base}/reports/{name}({parameter})")
     info.headers.try_add("Accept", "text/csv")
-    raw = await s.send(info, Feature.ACTIVITY, f"usage report {name} {period}")
+    raw = await s.send(info, Feature.ACTIVITY, f"usage report {name} {what}")
     return raw or b""
 
 
