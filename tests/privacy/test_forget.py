@@ -160,3 +160,23 @@ def test_forget_rewrites_the_plans_and_journal_that_name_the_person(store: Store
         dump += json.dumps([list(r) for r in conn.execute(select(s.journal))], default=str)
     assert pid not in dump and email not in dump and "erased-" in dump
     store.dispose()
+
+
+def test_forget_drops_the_delta_tokens_that_name_the_person(tmp_path: Path) -> None:
+    # Tokens are the connector's own format: a token holding the person's object id (a guest
+    # book, an IT group's members) is dropped, the others (a delta link) are kept as they are.
+    from tests.factories import person
+
+    store = Store(f"sqlite:///{tmp_path / 'inventory.db'}")
+    with store.snapshot("m365", "contoso") as w:
+        w.principal(person("0b1c-alice", email="alice@contoso.example"))
+        w.principal(person("0b1c-alice-2", email="alice2@contoso.example"))
+        w.delta_token("guests", "0b1c-alice 7f00-bob")
+        w.delta_token("it_groups", json.dumps({"IT Staff": {"members": ["0b1c-alice-2"]}}))
+        w.delta_token("users", "https://graph.example/v1.0/users/delta?$deltatoken=abc")
+    done = forget(store, "alice@contoso.example", actor="dpo@contoso.com")
+    assert done.rows["delta_tokens"] == 1
+    (snap,) = store.snapshots()
+    # The other person's id that merely starts with alice's is not taken for hers.
+    assert set(snap.delta_tokens) == {"it_groups", "users"}
+    store.dispose()

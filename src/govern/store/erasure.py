@@ -2,20 +2,22 @@
 
 The queries behind ``govern inventory forget``: the privacy module chooses the anonymous ids
 and the token; this module rewrites principals, grants (held or made), memberships, the JSON of
-communities, activity reports, the plans' journal and runs, and records the erasure in the
-``erasures`` table (when, who ran it, the token, rows rewritten), never with the person.
+communities, activity reports, the plans' journal and runs, drops the snapshots' delta tokens
+that name the person, and records the erasure in the ``erasures`` table (when, who ran it, the
+token, rows rewritten), never with the person.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import Table, Text, insert, or_, select, update
 
-from govern.model import Community, Principal, PrincipalKind, utcnow
+from govern.model import Community, Principal, PrincipalKind, split_id, utcnow
 from govern.store import schema as s
 from govern.store.person import principal_ids
 from govern.store.store import Store
@@ -46,6 +48,7 @@ def erase(
             r[0].lower()
             for r in conn.execute(select(t.c.email).where(t.c.id.in_(ids), t.c.email.isnot(None)))
         }
+        rows["delta_tokens"] = _tokens(conn, ids, emails)
         rows["principals"] = _principals(conn, mapping)
         rows["grants"] = _grants(conn, mapping)
         rows["memberships"] = _memberships(conn, mapping)
@@ -65,6 +68,33 @@ def erase(
             )
         )
     return mapping, rows
+
+
+def _tokens(conn: Any, ids: Collection[str], emails: set[str]) -> int:
+    """Drop every snapshot delta token that names the person; how many were dropped.
+
+    Tokens are the connectors' own and opaque to the store, and some keep native object ids
+    (guests, the IT groups' members, directory groups). Rewriting a format the store does not
+    know could corrupt it, so a token naming the person is dropped instead: the connector reads
+    again what it kept (an incremental run that needs the token becomes a full one).
+    """
+    names = sorted({split_id(pid)[2] for pid in ids if pid.count(":") >= 2} | emails)
+    if not names:
+        return 0
+    # A whole id, not part of a longer one (ids hold letters, digits, dashes and dots).
+    pattern = re.compile(
+        "|".join(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])" for n in names), re.IGNORECASE
+    )
+    t = s.snapshots
+    dropped = 0
+    for seq, data in conn.execute(select(t.c.seq, t.c.data)).all():
+        tokens = (data or {}).get("delta_tokens") or {}
+        kept = {k: v for k, v in tokens.items() if not pattern.search(str(v))}
+        if len(kept) != len(tokens):
+            dropped += len(tokens) - len(kept)
+            new = {**data, "delta_tokens": kept}
+            conn.execute(update(t).where(t.c.seq == seq).values(data=new))
+    return dropped
 
 
 def _replace_json(value: Any, mapping: dict[str, str], emails: set[str]) -> tuple[Any, bool]:
