@@ -20,8 +20,10 @@ from tests.fleet.conftest import GOVERN, govern_env
 def test_a_worker_runs_the_scheduled_syncs(pg_url: str, tmp_path: Path) -> None:
     with start_fleet(2, size="tiny", first_seed=31) as sandbox:
         fleet_file = tmp_path / "fleet.toml"
-        # Every 4 seconds (procrastinate reads a sixth, leading field as seconds).
-        fleet_file.write_text(sandbox.fleet_toml(schedule="*/4 * * * * *"), encoding="utf-8")
+        # Every 4 seconds: croniter, which procrastinate uses, reads a sixth, TRAILING field as
+        # seconds ("*/4 * * * * *" is every second of every fourth minute, so the test passed
+        # or timed out by the time of day it started).
+        fleet_file.write_text(sandbox.fleet_toml(schedule="* * * * * */4"), encoding="utf-8")
         store = Store(pg_url)
         queue.ensure_schema(pg_url)
         log = tmp_path / "worker.log"

@@ -241,7 +241,7 @@ def _tenant(
 
 
 def _check_cron(expr: object, where: str, tenant_id: str) -> None:
-    """A schedule is a cron expression (five fields; a sixth for seconds, as procrastinate)."""
+    """A schedule is a cron expression (five fields; a sixth, trailing, for seconds: croniter's)."""
     try:
         from croniter import croniter  # type: ignore[import-untyped]  # comes with procrastinate
     except ImportError:  # pragma: no cover - without the queue there is nothing to schedule
