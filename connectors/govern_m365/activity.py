@@ -38,11 +38,6 @@ from functools import lru_cache
 from typing import Any
 
 from govern.model import Activity
-from govern_m365.engage_token import ENGAGE_TOKEN as ENGAGE_TOKEN
-from govern_m365.engage_token import engage_communities as engage_communities
-from govern_m365.engage_token import engage_ids as engage_ids
-from govern_m365.engage_token import engage_pending as engage_pending
-from govern_m365.engage_token import engage_token as engage_token
 from govern_m365.mapping import CONNECTOR, community_id, kind_of
 from govern_m365.permissions import Feature
 from govern_m365.run import Run

@@ -23,6 +23,7 @@ from govern_m365 import (
     apps,
     auditlog,
     communities,
+    engage_token,
     group_delta,
     groups,
     origin_groups,
@@ -209,10 +210,10 @@ async def _after_people(
     refresh = run.full or _refresh_due(
         request, run.session.first_date or utcnow(), run.settings.refresh_hours
     )
-    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
+    previous = None if run.full else tokens.get(engage_token.ENGAGE_TOKEN)
     if not run.full:
         await run.guard(Feature.GROUPS, group_delta.changes(run, tokens))
-        pending = activity.engage_pending(previous) - run.groups.keys() - run.removed
+        pending = engage_token.engage_pending(previous) - run.groups.keys() - run.removed
         if refresh and pending:
             # Engage communities whose ids an earlier run left for now: written again with them.
             await run.guard(Feature.GROUPS, group_delta.reread(run, sorted(pending)))
@@ -225,7 +226,7 @@ async def _after_people(
     # joins and leaves elsewhere went straight to grants.
     run.sink.log(f"m365: {len(run.groups)} communities {'found' if run.full else 'written again'}")
     await communities.read_sites_and_apps(run)
-    known = activity.engage_communities(previous)
+    known = engage_token.engage_communities(previous)
     await run.guard(Feature.ENGAGE, communities.read_engage(run, known, defer=not refresh))
     communities.write_communities(run)
     tally = activity.ReportTally()
@@ -244,10 +245,11 @@ async def _after_people(
 async def _reports(run: Run, tokens: Mapping[str, str], tally: activity.ReportTally) -> None:
     """The usage reports this run reads, and the tokens that say which were read."""
     periods = run.settings.report_periods if run.full else run.settings.incremental_report_periods
-    previous = None if run.full else tokens.get(activity.ENGAGE_TOKEN)
-    engage = activity.engage_ids(run, previous)
+    previous = None if run.full else tokens.get(engage_token.ENGAGE_TOKEN)
+    engage = engage_token.engage_ids(run, previous)
     if Feature.GROUPS not in run.disabled:
-        run.sink.delta_token(activity.ENGAGE_TOKEN, activity.engage_token(run, engage, previous))
+        token = engage_token.engage_token(run, engage, previous)
+        run.sink.delta_token(engage_token.ENGAGE_TOKEN, token)
     refreshed = await activity.read_reports(
         run,
         periods,
