@@ -16,17 +16,18 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from itertools import compress, repeat
+from typing import TYPE_CHECKING, cast
 
 from govern.model import Activity, Community, Role
 from govern.store.bulk import BulkReader, GrantRow, bulk_reader
 from govern.store.store import Store
 from govern.virality.members import UNKNOWN, Members
 from govern.virality.people import People, read_people
-from govern.virality.rows import parse
+from govern.virality.rows import Parser
 
 if TYPE_CHECKING:
     from govern.virality.spread import Adds
@@ -134,17 +135,13 @@ class ReportInventory:
 def load(store: Store) -> ReportInventory:
     """Read the current inventory and the history the report needs."""
     clocks = _clocks(store)
+    now = max((c.last_at for c in clocks.values()), default=0.0)
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        loader = _Loader(facts, people.by_id, people.department_of)
-        for batch in reader.grants(Role.OWNER.value):
-            loader.add(batch)
-        seen = loader.finish()
+        loader = _Loader(facts, people, clocks, now)
+        loader.read(reader.community_grants(Role.OWNER.value))
         del loader
-        now = max((c.last_at for c in clocks.values()), default=0.0)
-        _past(facts, seen, clocks, now, people.not_people)
-        del seen
         _activity(reader, facts)
     return ReportInventory(now=now, clocks=clocks, people=people, facts=facts)
 
@@ -163,47 +160,43 @@ def _clocks(store: Store) -> dict[int, Clock]:
 
 def _communities(reader: BulkReader, clocks: dict[int, Clock]) -> dict[str, Facts]:
     out: dict[str, Facts] = {}
+    community = Parser(Community)
     for batch in reader.communities():
         for scope_id, data in batch:
-            if scope_id not in clocks:
+            clock = clocks.get(scope_id)
+            if clock is None:
                 continue
-            c = parse(Community, data)
+            c = community(data)
             created = c.created_at.replace(tzinfo=UTC).timestamp() if c.created_at else None
-            out[c.id] = Facts(c, clocks[scope_id], created=created)
+            out[c.id] = Facts(c, clock, created=created)
     return out
 
 
 NO_SEQ = 2**62
-"""In :attr:`_Seen.first`: the member holds no current grant in the community's own scope."""
-
-
-@dataclass
-class _Seen:
-    """What one community's grant rows say about its past, kept until its past is counted."""
-
-    first: array[int] = field(default_factory=lambda: array("q"))
-    """Per member (the positions of ``Facts.members``): the snapshot (seq) of its earliest
-    current grant in the community's scope, :data:`NO_SEQ` if it has none there."""
-    ended: list[tuple[str, int, int]] = field(default_factory=list)
-    """Grants that have ended since: (principal, valid_from, valid_to)."""
-
+"""In a community's first snapshots: the member holds no current grant in its own scope."""
 
 MAX_CODED = 255
 """Departments that fit a one-byte code (0 is "unknown"); more, and the measures look them up."""
 
 
 class _Loader:
-    """Turns the grant rows into each community's member columns, one batch at a time."""
+    """Turns each community's grant rows into its member columns and its past member counts."""
 
     def __init__(
-        self, facts: dict[str, Facts], principals: Iterable[str], department_of: dict[str, str]
+        self, facts: dict[str, Facts], people: People, clocks: dict[int, Clock], now: float
     ) -> None:
         self.facts = facts
-        self.seen = {cid: _Seen() for cid in facts}
+        self.not_people = people.not_people
+        # The snapshot each growth window looks back to, per scope.
+        self.windows = {
+            scope_id: {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
+            for scope_id, clock in clocks.items()
+        }
         # Each member's department as a one-byte code, looked up once as its row is read
         # (``codes``: interned pid -> code, people with a department only): the breadth
         # measure and the lone links then count departments over bytes in C instead of
         # looking two million members up again in each pass.
+        department_of = people.department_of
         departments = sorted(set(department_of.values()))
         self.coded = len(departments) <= MAX_CODED
         self.dept_names = ["", *departments] if self.coded else [""]
@@ -213,85 +206,99 @@ class _Loader:
         # every community point to it (the driver makes a new string per row). Seeded with the
         # people index's own keys: the measures' millions of lookups in it (departments) then
         # find their key by identity, without comparing the strings.
-        self.names: dict[str, str] = {pid: pid for pid in principals}
-        self.codes: dict[str, int] = {pid: c for pid in self.names if (c := code(dept(pid, ""), 0))}
-
-    def add(self, batch: list[GrantRow]) -> None:
-        """Current grants make their principal a member; ended ones count in past counts.
-
-        One plain loop over the rows: at the xl size it beats splitting each batch into
-        columns and runs of one community (zip, groupby, slices), whose runs are short.
-        """
-        facts, seen, intern, code = self.facts, self.seen, self.names.setdefault, self.codes.get
-        last: str | None = None
-        f: Facts | None = None
-        m = Members()
-        rows = _Seen()
-        scope = first_seq = -1
-        # Bound methods of the current community's columns, taken once per community.
-        add_pid, add_time, add_adder, add_own, add_first, add_dept = (
-            m.pids.append,
-            m.times.append,
-            m.adders.append,
-            m.own.append,
-            rows.first.append,
-            bytearray().append,
+        self.names: dict[str, str] = {pid: pid for pid in people.by_id}
+        # None (an unknown adder) maps to itself, so a column of adders is one ``map``.
+        self.intern_adder = cast(
+            Callable[[str | None, str | None], str | None], self.names.setdefault
         )
-        for cid, pid, owner, since, added_by, valid_from, valid_to, scope_id in batch:
-            # Rows come mostly grouped by community (as snapshots wrote them): comparing with
-            # the previous row's id is cheaper than a lookup in 50,000 communities.
-            if cid != last:
-                last, f = cid, facts.get(cid)
-                if f is None:
-                    continue
-                m, rows = f.members, seen[cid]
-                scope, first_seq = f.clock.scope_id, f.clock.first_seq
-                if m.depts is None:
-                    m.depts = bytearray()
-                add_pid, add_time, add_adder, add_own, add_first, add_dept = (
-                    m.pids.append,
-                    m.times.append,
-                    m.adders.append,
-                    m.own.append,
-                    rows.first.append,
-                    m.depts.append,
-                )
+        self.codes: dict[str, int] = {
+            pid: c for pid in people.by_id if (c := code(dept(pid, ""), 0))
+        }
+
+    def read(self, grants: Iterable[tuple[str, list[GrantRow]]]) -> None:
+        """Every community's members and past, from its grant rows (communities read once)."""
+        facts, windows, not_people = self.facts, self.windows, self.not_people
+        read: set[str] = set()
+        for cid, rows in grants:
+            f = facts.get(cid)
             if f is None:
                 continue
+            read.add(cid)
+            first, ended = self._columns(f, rows)
+            m = f.members
+            if len(set(m.pids)) != len(m.pids):
+                _merge(m, first)
+            _past(f, first, ended, windows[f.clock.scope_id], not_people)
+            if not self.coded:
+                m.depts = None  # too many departments for a byte: the measures look them up
+            else:
+                m.dept_names, m.dept_codes = self.dept_names, self.dept_codes
+        for cid, f in facts.items():
+            if cid not in read:  # no grant rows at all
+                _past(f, array("q"), [], windows[f.clock.scope_id], not_people)
+
+    def _columns(self, f: Facts, rows: list[GrantRow]) -> tuple[array[int], list[_Ended]]:
+        """Fill ``f.members`` and ``f.owners`` from the community's rows, in their order.
+
+        Returns each member's first snapshot in the community's scope (:data:`NO_SEQ` if it
+        holds no current grant there) and the grants that have ended since.
+
+        Most communities have only current grants, in their own scope, with the tool's own
+        join times: their columns are made a whole column at a time (``map`` and ``array`` in
+        C, about 40 rows per community at the xl size); any other community goes row by row.
+        """
+        m = f.members
+        scope = f.clock.scope_id
+        pids, owner, since, adders, valid_from, valid_to, scopes = zip(*rows, strict=True)
+        n = len(rows)
+        if valid_to.count(None) == n and scopes.count(scope) == n and None not in since:
+            intern = self.names.setdefault
+            m.pids = ids = list(map(intern, pids, pids))
+            m.times = array("d", since)  # no None: checked above
+            m.own = bytearray(b"\x01") * n
+            m.adders = list(map(self.intern_adder, adders, adders))
+            m.depts = bytearray(map(self.codes.get, ids, repeat(0)))
+            if any(owner):
+                f.owners.update(compress(ids, owner))
+            return array("q", valid_from), []
+        return self._rows(f, rows)
+
+    def _rows(self, f: Facts, rows: list[GrantRow]) -> tuple[array[int], list[_Ended]]:
+        """:meth:`_columns` one row at a time: ended grants, other scopes, unknown times."""
+        intern, code = self.names.setdefault, self.codes.get
+        m = f.members
+        m.depts = depts = bytearray()
+        first = array("q")
+        ended: list[_Ended] = []
+        scope, first_seq = f.clock.scope_id, f.clock.first_seq
+        for pid, owner, since, added_by, valid_from, valid_to, scope_id in rows:
             pid = intern(pid, pid)
             if valid_to is not None:
                 if scope_id == scope:
-                    rows.ended.append((pid, valid_from, valid_to))
+                    ended.append((pid, valid_from, valid_to))
                 continue
             if since is not None:
-                add_time(since)
-                add_own(1)
+                m.times.append(since)
+                m.own.append(1)
             elif valid_from > first_seq:
                 # Not there at the first snapshot: it joined between two snapshots.
-                add_time(f.clock.time_of(valid_from))
-                add_own(0)
+                m.times.append(f.clock.time_of(valid_from))
+                m.own.append(0)
             else:
-                add_time(UNKNOWN)
-                add_own(0)
+                m.times.append(UNKNOWN)
+                m.own.append(0)
                 m.unknown += 1
-            add_pid(pid)
-            add_dept(code(pid, 0))
-            add_adder(intern(added_by, added_by) if added_by is not None else None)
-            add_first(valid_from if scope_id == scope else NO_SEQ)
+            m.pids.append(pid)
+            depts.append(code(pid, 0))
+            m.adders.append(intern(added_by, added_by) if added_by is not None else None)
+            first.append(valid_from if scope_id == scope else NO_SEQ)
             if owner:
                 f.owners.add(pid)
+        return first, ended
 
-    def finish(self) -> dict[str, _Seen]:
-        """Merge a person's second grant (owner and member) into their first; the pasts' rows."""
-        for cid, f in self.facts.items():
-            m = f.members
-            if len(set(m.pids)) != len(m.pids):
-                _merge(m, self.seen[cid].first)
-            if not self.coded:
-                m.depts = None  # too many departments for a byte: the measures look them up
-            elif m.depts is not None:
-                m.dept_names, m.dept_codes = self.dept_names, self.dept_codes
-        return self.seen
+
+_Ended = tuple[str, int, int]
+"""A grant that has ended: (principal, valid_from, valid_to)."""
 
 
 def _merge(m: Members, first: array[int]) -> None:
@@ -316,53 +323,49 @@ def _merge(m: Members, first: array[int]) -> None:
 
 
 def _past(
-    facts: dict[str, Facts],
-    seen: dict[str, _Seen],
-    clocks: dict[int, Clock],
-    now: float,
+    f: Facts,
+    first: array[int],
+    ended: list[_Ended],
+    windows: dict[int, int | None],
     not_people: set[str],
 ) -> None:
     """Members ``window`` days ago: the distinct people holding a grant at that day's snapshot.
 
-    None when the scope's history does not reach that far back. Groups and service accounts
-    are left out, as they are from the member count now: growth compares the same principals.
+    ``first``: each member's first snapshot in the community's scope; ``ended``: its grants
+    that have ended. None when the scope's history does not reach that far back. Groups and
+    service accounts are left out, as they are from the member count now: growth compares
+    the same principals.
     """
-    seqs = {
-        scope_id: {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
-        for scope_id, clock in clocks.items()
-    }
-    for cid, f in facts.items():
-        windows = seqs[f.clock.scope_id]
-        rows = seen[cid]
-        pids = f.members.pids
-        # Few distinct snapshots: count the members per first snapshot once (in C), then sum.
-        firsts = (
-            Counter(rows.first)
-            if not not_people or not_people.isdisjoint(pids)
-            else Counter(s for p, s in zip(pids, rows.first, strict=True) if p not in not_people)
-        )
-        first_of = dict(zip(pids, rows.first, strict=True)) if rows.ended else {}
-        for w, seq in windows.items():
-            if seq is None:
-                f.past[w] = None
-                continue
-            n = sum(k for first, k in firsts.items() if first <= seq)
-            # People in through a grant that has ended (left, or changed role) count once.
-            gone = {
-                pid
-                for pid, valid_from, valid_to in rows.ended
-                if valid_from <= seq < valid_to
-                and not first_of.get(pid, seq + 1) <= seq
-                and pid not in not_people
-            }
-            f.past[w] = n + len(gone)
+    pids = f.members.pids
+    # Few distinct snapshots: count the members per first snapshot once (in C), then sum.
+    firsts = (
+        Counter(first)
+        if not not_people or not_people.isdisjoint(pids)
+        else Counter(s for p, s in zip(pids, first, strict=True) if p not in not_people)
+    )
+    first_of = dict(zip(pids, first, strict=True)) if ended else {}
+    for w, seq in windows.items():
+        if seq is None:
+            f.past[w] = None
+            continue
+        n = sum(k for at, k in firsts.items() if at <= seq)
+        # People in through a grant that has ended (left, or changed role) count once.
+        gone = {
+            pid
+            for pid, valid_from, valid_to in ended
+            if valid_from <= seq < valid_to
+            and not first_of.get(pid, seq + 1) <= seq
+            and pid not in not_people
+        }
+        f.past[w] = n + len(gone)
 
 
 def _activity(reader: BulkReader, facts: dict[str, Facts]) -> None:
     """The newest report of each community and period (reports are append-only per snapshot)."""
+    activity = Parser(Activity)
     for batch in reader.newest_activity():
         for (data,) in batch:
-            a = parse(Activity, data)
+            a = activity(data)
             f = facts.get(a.community_id)
             if f is not None:
                 old = f.activity.get(a.period)
