@@ -16,11 +16,12 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import compress, repeat
-from typing import TYPE_CHECKING, cast
+from itertools import compress
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, cast
 
 from govern.model import Activity, Community, Role
 from govern.store.bulk import BulkReader, GrantRow, bulk_reader
@@ -192,10 +193,9 @@ class _Loader:
             scope_id: {w: clock.seq_at(now - w * 86400) for w in WINDOWS}
             for scope_id, clock in clocks.items()
         }
-        # Each member's department as a one-byte code, looked up once as its row is read
-        # (``codes``: interned pid -> code, people with a department only): the breadth
-        # measure and the lone links then count departments over bytes in C instead of
-        # looking two million members up again in each pass.
+        # Each member's department as a one-byte code, looked up once as its row is read: the
+        # breadth measure and the lone links then count departments over bytes in C instead
+        # of looking two million members up again in each pass.
         department_of = people.department_of
         departments = sorted(set(department_of.values()))
         self.coded = len(departments) <= MAX_CODED
@@ -205,15 +205,18 @@ class _Loader:
         # One string per principal id for the whole report: the member and adder columns of
         # every community point to it (the driver makes a new string per row). Seeded with the
         # people index's own keys: the measures' millions of lookups in it (departments) then
-        # find their key by identity, without comparing the strings.
-        self.names: dict[str, str] = {pid: pid for pid in people.by_id}
-        # None (an unknown adder) maps to itself, so a column of adders is one ``map``.
-        self.intern_adder = cast(
-            Callable[[str | None, str | None], str | None], self.names.setdefault
-        )
-        self.codes: dict[str, int] = {
-            pid: c for pid in people.by_id if (c := code(dept(pid, ""), 0))
+        # find their key by identity, without comparing the strings. Each id maps to its
+        # string and its department's code together: one lookup per member gives both (at
+        # the xl size, lookups in 200,000 entries are cache misses: one instead of two
+        # halves the time). None (an unknown adder) maps to itself.
+        self.known: dict[str | None, _Pair] = {
+            pid: (pid, code(dept(pid, ""), 0)) for pid in people.by_id
         }
+        self.known[None] = (None, 0)
+
+    def _unknown(self, pid: str) -> _Pair:
+        """The string and code (0) of a principal the people index does not list."""
+        return self.known.setdefault(pid, (pid, 0))
 
     def read(self, grants: Iterable[tuple[str, list[GrantRow]]]) -> None:
         """Every community's members and past, from its grant rows (communities read once)."""
@@ -252,12 +255,18 @@ class _Loader:
         pids, owner, since, adders, valid_from, valid_to, scopes = zip(*rows, strict=True)
         n = len(rows)
         if valid_to.count(None) == n and scopes.count(scope) == n and None not in since:
-            intern = self.names.setdefault
-            m.pids = ids = list(map(intern, pids, pids))
+            known = self.known.get
+            try:
+                # A principal the people index does not list has no pair: None raises.
+                pairs = cast(list[_Pair], list(map(known, pids)))
+                ids: list[str] = list(map(_FIRST, pairs))
+                added: list[str | None] = list(map(_FIRST, map(known, adders)))  # type: ignore[arg-type]
+            except TypeError:
+                return self._rows(f, rows)
+            m.pids, m.adders = ids, added
             m.times = array("d", since)  # no None: checked above
             m.own = bytearray(b"\x01") * n
-            m.adders = list(map(self.intern_adder, adders, adders))
-            m.depts = bytearray(map(self.codes.get, ids, repeat(0)))
+            m.depts = bytearray(map(_SECOND, pairs))
             if any(owner):
                 f.owners.update(compress(ids, owner))
             return array("q", valid_from), []
@@ -265,14 +274,14 @@ class _Loader:
 
     def _rows(self, f: Facts, rows: list[GrantRow]) -> tuple[array[int], list[_Ended]]:
         """:meth:`_columns` one row at a time: ended grants, other scopes, unknown times."""
-        intern, code = self.names.setdefault, self.codes.get
+        known, unknown = self.known.get, self._unknown
         m = f.members
         m.depts = depts = bytearray()
         first = array("q")
         ended: list[_Ended] = []
         scope, first_seq = f.clock.scope_id, f.clock.first_seq
-        for pid, owner, since, added_by, valid_from, valid_to, scope_id in rows:
-            pid = intern(pid, pid)
+        for raw, owner, since, added_by, valid_from, valid_to, scope_id in rows:
+            pid, code = known(raw) or unknown(raw)
             if valid_to is not None:
                 if scope_id == scope:
                     ended.append((pid, valid_from, valid_to))
@@ -289,13 +298,18 @@ class _Loader:
                 m.own.append(0)
                 m.unknown += 1
             m.pids.append(pid)
-            depts.append(code(pid, 0))
-            m.adders.append(intern(added_by, added_by) if added_by is not None else None)
+            depts.append(code)
+            m.adders.append(None if added_by is None else (known(added_by) or unknown(added_by))[0])
             first.append(valid_from if scope_id == scope else NO_SEQ)
             if owner:
                 f.owners.add(pid)
         return first, ended
 
+
+_Pair = tuple[Any, int]
+"""A principal's one shared id string (None for an unknown adder) and its department code."""
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 _Ended = tuple[str, int, int]
 """A grant that has ended: (principal, valid_from, valid_to)."""
