@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, Select, and_, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, select
 
 from govern.errors import StoreError
 from govern.store import schema as s
@@ -27,9 +27,10 @@ BATCH = 100_000
 
 PrincipalRow = tuple[str, str, str | None, str | None, str]
 """(principal id, kind, email, department, connector) of a current principal."""
-GrantRow = tuple[str, int, float | None, str | None, int, int | None, int]
-"""(principal id, owner (1/0, or a boolean), since in epoch seconds or None, added by,
-valid_from, valid_to (None while current), scope id) of a grant, read per community."""
+GrantRow = tuple[str, float | None, str | None, int, int | None, int]
+"""(principal id, since in epoch seconds or None, added by, valid_from, valid_to (None while
+current), place) of a grant, read per community. ``place`` is ``2 * scope id + owner``
+(owner 1 where the role is the owner role): one small integer instead of two columns."""
 SpanRow = tuple[str, str, int, int | None]
 """(community id, principal id, valid_from, valid_to) of any grant, current or ended."""
 
@@ -113,12 +114,12 @@ class BulkReader:
         """Every grant row, current and ended, one community at a time: (community id, rows).
 
         The rows of a community come in the order they were written (``row_id``), so its
-        members keep their order of first appearance; ``owner`` is 1 (true) where the role is
-        ``owner_role``. A first, small query counts each community's rows; the second reads
-        them ordered by community through ``ix_grants_community`` (a community's rows lie
-        together in the table, so this costs SQLite no more than a plain scan) without
-        sending the community id again with each of its rows. Inside :func:`bulk_reader`'s
-        transaction both queries see the same rows.
+        members keep their order of first appearance; :data:`GrantRow` says what a row holds
+        (``owner_role`` is the role that makes an owner). A first, small query counts each
+        community's rows; the second reads them ordered by community through
+        ``ix_grants_community`` (a community's rows lie together in the table, so this costs
+        SQLite no more than a plain scan) without sending the community id again with each of
+        its rows. Inside :func:`bulk_reader`'s transaction both queries see the same rows.
         """
         t = s.grants
         counts = (
@@ -129,12 +130,11 @@ class BulkReader:
         sizes = [row for batch in self._tuples(counts) for row in batch]
         q = select(
             t.c.principal_id,
-            t.c.role == owner_role,
             self._epoch(t.c.since),
             t.c.added_by,
             t.c.valid_from,
             t.c.valid_to,
-            t.c.scope_id,
+            t.c.scope_id * 2 + case((t.c.role == owner_role, 1), else_=0),
         ).order_by(t.c.community_id, t.c.row_id)
         with self._cursor(q) as cursor:
             for cid, n in sizes:

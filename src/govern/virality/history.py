@@ -89,7 +89,7 @@ class Clock:
         return best[1] if best else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
     """One current community and who is in it."""
 
@@ -251,10 +251,16 @@ class _Loader:
         C, about 40 rows per community at the xl size); any other community goes row by row.
         """
         m = f.members
-        scope = f.clock.scope_id
-        pids, owner, since, adders, valid_from, valid_to, scopes = zip(*rows, strict=True)
+        member = 2 * f.clock.scope_id  # the place of a member in the community's own scope
+        pids, since, adders, valid_from, valid_to, places = zip(*rows, strict=True)
         n = len(rows)
-        if valid_to.count(None) == n and scopes.count(scope) == n and None not in since:
+        members = places.count(member)
+        owners = n - members
+        if (
+            valid_to.count(None) == n
+            and (not owners or places.count(member + 1) == owners)
+            and None not in since
+        ):
             known = self.known.get
             try:
                 # A principal the people index does not list has no pair: None raises.
@@ -267,8 +273,8 @@ class _Loader:
             m.times = array("d", since)  # no None: checked above
             m.own = bytearray(b"\x01") * n
             m.depts = bytearray(map(_SECOND, pairs))
-            if any(owner):
-                f.owners.update(compress(ids, owner))
+            if owners:
+                f.owners.update(compress(ids, map((member + 1).__eq__, places)))
             return array("q", valid_from), []
         return self._rows(f, rows)
 
@@ -280,7 +286,8 @@ class _Loader:
         first = array("q")
         ended: list[_Ended] = []
         scope, first_seq = f.clock.scope_id, f.clock.first_seq
-        for raw, owner, since, added_by, valid_from, valid_to, scope_id in rows:
+        for raw, since, added_by, valid_from, valid_to, place in rows:
+            scope_id, owner = divmod(place, 2)
             pid, code = known(raw) or unknown(raw)
             if valid_to is not None:
                 if scope_id == scope:
@@ -350,19 +357,28 @@ def _past(
     service accounts are left out, as they are from the member count now: growth compares
     the same principals.
     """
-    pids = f.members.pids
-    # Few distinct snapshots: count the members per first snapshot once (in C), then sum.
-    firsts = (
-        Counter(first)
-        if not not_people or not_people.isdisjoint(pids)
-        else Counter(s for p, s in zip(pids, first, strict=True) if p not in not_people)
-    )
+    pids, past = f.members.pids, f.past
+    everyone = not not_people or not_people.isdisjoint(pids)
+    firsts: Counter[int] | None = None
+    latest: int | None = None
     first_of = dict(zip(pids, first, strict=True)) if ended else {}
     for w, seq in windows.items():
         if seq is None:
-            f.past[w] = None
+            past[w] = None
             continue
-        n = sum(k for at, k in firsts.items() if at <= seq)
+        if latest is None:
+            latest = max(first, default=-1)
+        if everyone and latest <= seq:
+            n = len(first)  # everyone was there already (the common case: no Counter)
+        else:
+            if firsts is None:
+                # Few distinct snapshots: count the members per first snapshot once (in C).
+                firsts = (
+                    Counter(first)
+                    if everyone
+                    else Counter(s for p, s in zip(pids, first, strict=True) if p not in not_people)
+                )
+            n = sum(k for at, k in firsts.items() if at <= seq)
         # People in through a grant that has ended (left, or changed role) count once.
         gone = {
             pid
@@ -371,7 +387,7 @@ def _past(
             and not first_of.get(pid, seq + 1) <= seq
             and pid not in not_people
         }
-        f.past[w] = n + len(gone)
+        past[w] = n + len(gone)
 
 
 def _activity(reader: BulkReader, facts: dict[str, Facts]) -> None:
