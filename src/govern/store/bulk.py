@@ -191,7 +191,7 @@ class BulkReader:
         """The rows of ``query`` in batches of driver tuples (no SQLAlchemy row objects).
 
         JSON columns come back as the driver returns them: text on SQLite, decoded on
-        PostgreSQL (parse either with the pydantic model, see ``virality.rows.parse``).
+        PostgreSQL (parse either with the pydantic model, see ``virality.rows.Parser``).
         """
         with self._cursor(query) as cursor:
             while rows := cursor.fetchmany(BATCH):

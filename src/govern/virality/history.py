@@ -221,12 +221,10 @@ class _Loader:
     def read(self, grants: Iterable[tuple[str, list[GrantRow]]]) -> None:
         """Every community's members and past, from its grant rows (communities read once)."""
         facts, windows, not_people = self.facts, self.windows, self.not_people
-        read: set[str] = set()
         for cid, rows in grants:
             f = facts.get(cid)
             if f is None:
                 continue
-            read.add(cid)
             first, ended = self._columns(f, rows)
             m = f.members
             if len(set(m.pids)) != len(m.pids):
@@ -236,8 +234,8 @@ class _Loader:
                 m.depts = None  # too many departments for a byte: the measures look them up
             else:
                 m.dept_names, m.dept_codes = self.dept_names, self.dept_codes
-        for cid, f in facts.items():
-            if cid not in read:  # no grant rows at all
+        for f in facts.values():
+            if not f.past:  # no grant rows at all (a community read has every window's count)
                 _past(f, array("q"), [], windows[f.clock.scope_id], not_people)
 
     def _columns(self, f: Facts, rows: list[GrantRow]) -> tuple[array[int], list[_Ended]]:
