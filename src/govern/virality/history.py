@@ -358,24 +358,17 @@ def _past(
     pids, past = f.members.pids, f.past
     everyone = not not_people or not_people.isdisjoint(pids)
     firsts: Counter[int] | None = None
-    latest: int | None = None
     first_of = dict(zip(pids, first, strict=True)) if ended else {}
     for w, seq in windows.items():
         if seq is None:
             past[w] = None
             continue
-        if latest is None:
-            latest = max(first, default=-1)
-        if everyone and latest <= seq:
-            n = len(first)  # everyone was there already (the common case: no Counter)
+        if everyone:
+            n = sum(map(seq.__ge__, first))  # members there by then, counted in C
         else:
             if firsts is None:
                 # Few distinct snapshots: count the members per first snapshot once (in C).
-                firsts = (
-                    Counter(first)
-                    if everyone
-                    else Counter(s for p, s in zip(pids, first, strict=True) if p not in not_people)
-                )
+                firsts = Counter(s for p, s in zip(pids, first, strict=True) if p not in not_people)
             n = sum(k for at, k in firsts.items() if at <= seq)
         # People in through a grant that has ended (left, or changed role) count once.
         gone = {
