@@ -174,7 +174,7 @@ def _communities(reader: BulkReader, clocks: dict[int, Clock]) -> dict[str, Fact
 
 
 NO_SEQ = 2**62
-"""In a community's first snapshots: the member holds no current grant in its own scope."""
+"""A member's first snapshot when it holds no current grant in the community's own scope."""
 
 MAX_CODED = 255
 """Departments that fit a one-byte code (0 is "unknown"); more, and the measures look them up."""
