@@ -163,6 +163,12 @@ def read_people(reader: BulkReader) -> People:
                     directory_dept[email] = dept
                 else:
                     other_dept.setdefault(email, dept)
+    # Each id copied once more, in one go: the driver made the ids between the rows' other
+    # strings, and the copies lie side by side. The report looks two million members up
+    # among these strings (the grants' ids, at load): at the xl size, lookups among
+    # compact keys take about half the time (fewer cache and TLB misses).
+    join = "".join
+    ids = [join((pid, "")) for pid in ids]
     # Without a directory connector, every employee domain counts as the organisation's.
     domains = frozenset(directory_domains or employee_domains)
     people = People(domains=domains)
