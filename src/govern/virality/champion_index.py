@@ -1,0 +1,337 @@
+"""The champions' evidence counted for everyone, as integers: one pass, no object per person.
+
+Two hundred thousand people and a million adds one by one at the xl size: a set of added
+people, a set of departments and a dict of communities per person held the people phase's
+peak (190 MiB over its end). The section prints counts for everyone (departments' adds, the
+rankings) and details (communities carried, owned, active people) for a few hundred at most, so:
+
+* every principal gets an integer code once (its person's, matched by email, or its own for
+  principals that are not the organisation's people), and its department a small code;
+* an add is the pair ``adder << 32 | added`` in an array; distinct pairs counted per adder at
+  the end (a set of the pairs, in C) give the people each person added;
+* the departments they brought in are a byte per person and department, set in C;
+* posts, lone links and networks started are counters per code;
+* the details of the people the section shows are read in a second pass over the communities,
+  looking only for those people (:func:`details`, :func:`carried_by`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
+from operator import add, and_, lshift, mul, or_, rshift, setitem
+
+from govern.virality.history import Facts, ReportInventory
+from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
+
+ERASED = "erased-"
+"""Native-id prefix of principals whose person was forgotten (``govern inventory forget``)."""
+DIRECTORY = "m365:"
+"""Principal-id prefix of the directory, whose department wins for a forgotten person."""
+
+_DEPT_BITS = 16
+_DEPT_MASK = (1 << _DEPT_BITS) - 1
+_PAIR = 32
+"""An add is ``adder << _PAIR | added``: codes stay below 2**32."""
+_LOW = (1 << _PAIR) - 1
+_NOT_PERSON = 1 << 31
+"""Codes from here on are principals that are not the organisation's people (counted when
+added, by their own id; never credited)."""
+
+
+def identity(pid: str, inv: ReportInventory) -> str | None:
+    """The person a principal is (email, or the erasure token), or None if not a champion."""
+    p = inv.people.get(pid)
+    if p is None:
+        return None  # unknown to the inventory
+    native = pid.split(":", 2)[-1]
+    if native.startswith(ERASED):
+        # A forgotten person still counts in department figures, never by name: their
+        # accounts in every tool share one erasure token.
+        return ERASED + native.removeprefix(ERASED).split(".")[0]
+    if p.kind != "employee" or p.external:
+        return None  # guests, services and groups are not the organisation's champions
+    return p.email or pid
+
+
+class _Codes(dict[str, int]):
+    """Principal id -> ``code << 16 | department code``, for every principal of the inventory.
+
+    A principal the inventory does not list (an adder or member the tool named but the
+    directory did not return) gets a code of its own on first lookup, as no person.
+    """
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self.index = index
+
+    def __missing__(self, pid: str) -> int:
+        found = self[pid] = self.index.key_code() << _DEPT_BITS
+        return found
+
+
+@dataclass
+class Index:
+    """Every person's evidence as counts per code, and how to name the people shown."""
+
+    inv: ReportInventory
+    spreads: dict[str, CommunitySpread]
+    """The spreads counted (the second pass reads them again for the people shown)."""
+    nets: dict[str, str]
+    """Notable networks: their creators started them."""
+    idents: list[str] = field(default_factory=list)
+    """Person code -> identity (email, the principal id without one, or the erasure token)."""
+    dept: list[int] = field(default_factory=list)
+    """Person code -> department code (0: unknown)."""
+    dept_names: list[str] = field(default_factory=lambda: [""])
+    added: Counter[int] = field(default_factory=Counter)
+    """Person code -> distinct people added one by one in grassroots communities."""
+    brought: Counter[int] = field(default_factory=Counter)
+    """Person code -> distinct other departments of the people they added."""
+    posts: dict[int, int] = field(default_factory=dict)
+    """Person code -> posts in 90 days, for the people some tool reports posts of."""
+    lone: Counter[int] = field(default_factory=Counter)
+    started: dict[int, list[str]] = field(default_factory=dict)
+    """Person code -> notable networks they created, in community order."""
+    codes: _Codes = field(init=False)
+    _others: int = _NOT_PERSON
+
+    def __post_init__(self) -> None:
+        self.codes = _Codes(self)
+        self._code_people()
+
+    def _code_people(self) -> None:
+        people = self.inv.people
+        dept_of = people.department_of.get
+        dept_code: dict[str, int] = {}
+        keys: dict[str, int] = {}  # identity -> person code
+        idents, depts, codes = self.idents, self.dept, self.codes
+        directory: set[int] = set()  # people whose department is their directory account's
+        for pid, p in people.by_id.items():
+            ident: str | None
+            if ERASED in pid:
+                ident = identity(pid, self.inv)
+            elif p.kind == "employee" and not p.external:
+                ident = p.email or pid  # the common case, inline: 200,000 people at xl
+            else:
+                ident = None
+            d = dept_of(pid)
+            dc = 0 if d is None else dept_code.setdefault(d, len(dept_code) + 1)
+            if ident is None:
+                codes[pid] = self.key_code() << _DEPT_BITS | dc
+                continue
+            code = keys.get(ident)
+            if code is None:
+                code = keys[ident] = len(idents)
+                idents.append(ident)
+                depts.append(dc)
+            elif (
+                dc
+                and dc != depts[code]
+                and code not in directory
+                and (not depts[code] or pid.startswith(DIRECTORY))
+            ):
+                # A forgotten person's accounts may disagree: the directory's department wins
+                # (as the erasure resolved it), else the first one known.
+                depts[code] = dc
+            if dc and pid.startswith(DIRECTORY):
+                directory.add(code)
+            codes[pid] = code << _DEPT_BITS | dc
+        self.dept_names += list(dept_code)
+
+    def key_code(self) -> int:
+        """A new code, for a principal that is no person (its own id is what was added)."""
+        self._others += 1
+        return self._others - 1
+
+    def code(self, pid: str) -> int:
+        """The code of a principal: its person's, or its own when it is no person."""
+        return self.codes[pid] >> _DEPT_BITS
+
+    def person(self, pid: str) -> int | None:
+        """The person code of a principal, or None when it is no person."""
+        code = self.codes[pid] >> _DEPT_BITS
+        return code if code < _NOT_PERSON else None
+
+    def department(self, code: int) -> str | None:
+        """A person's department."""
+        return self.dept_names[self.dept[code]] or None
+
+    def erased(self, code: int) -> bool:
+        """Whether the person was forgotten (counted in figures, never named)."""
+        return self.idents[code].startswith(ERASED)
+
+    def pids_of(self, people: set[int]) -> set[str]:
+        """Every principal id of these people."""
+        return {pid for pid, v in self.codes.items() if v >> _DEPT_BITS in people}
+
+
+def gather(
+    inv: ReportInventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]
+) -> Index:
+    """Every person's evidence, from every grassroots community's spread."""
+    idx = Index(inv, spreads, nets)
+    code_of = idx.codes.__getitem__
+    pairs: array[int] = array("q")  # adder << 32 | added person (or principal)
+    # One byte per person and department: 1 where they added someone of that department.
+    width = len(idx.dept_names)
+    brought = bytearray(len(idx.idents) * width)
+    posts, lone, started = idx.posts, idx.lone, idx.started
+    for cid, sp in spreads.items():
+        f = inv.facts[cid]
+        if not grassroots(f):
+            continue
+        if sp.organic:
+            _adds(idx, sp.organic, pairs, brought)
+        if sp.posts is not None:
+            for pid, (n, _last) in sp.posts.items():
+                if (c := idx.person(pid)) is not None:
+                    posts[c] = posts.get(c, 0) + n
+        if sp.lone:
+            lone.update(map(code_of, sp.lone))
+        creator = f.community.created_by
+        if cid in nets and creator and (c := idx.person(creator)) is not None:
+            started.setdefault(c, []).append(cid)
+    _count_lone(idx)
+    idx.added = Counter(map(rshift, set(pairs), repeat(_PAIR)))  # distinct pairs per adder
+    del pairs
+    idx.brought = _brought(brought, idx.dept, width)
+    return idx
+
+
+def _adds(idx: Index, organic: dict[str, list[str]], pairs: array[int], brought: bytearray) -> None:
+    """One community's adds: who added whom (as pairs), and which departments.
+
+    Each adder's code is repeated once per person it added, next to the added people's
+    codes: the whole community in C (map, chain), no Python step per adder or per add. The
+    people added are looked up once each (a million at xl): the rest is integer arithmetic.
+    """
+    codes = idx.codes
+    values = list(map(codes.__getitem__, organic))
+    if max(values) >= _NOT_PERSON << _DEPT_BITS:
+        # Principals that are no person are not credited (rare: guests, services).
+        organic = {a: v for a, v in organic.items() if codes[a] < _NOT_PERSON << _DEPT_BITS}
+        values = list(map(codes.__getitem__, organic))
+        if not organic:
+            return
+    adders = list(map(rshift, values, repeat(_DEPT_BITS)))
+    sizes = list(map(len, organic.values()))
+    added = list(map(codes.__getitem__, chain.from_iterable(organic.values())))
+    heads = map(lshift, adders, repeat(_PAIR))
+    pairs.extend(
+        map(
+            or_,
+            chain.from_iterable(map(repeat, heads, sizes)),
+            map(rshift, added, repeat(_DEPT_BITS)),
+        )
+    )
+    rows = map(mul, adders, repeat(len(idx.dept_names)))
+    cells = map(
+        add, chain.from_iterable(map(repeat, rows, sizes)), map(and_, added, repeat(_DEPT_MASK))
+    )
+    any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
+
+
+def _count_lone(idx: Index) -> None:
+    """Lone links were counted per principal's value: fold them into person codes."""
+    counted = idx.lone
+    out: Counter[int] = Counter()
+    for value, n in counted.items():
+        code = value >> _DEPT_BITS
+        if code < _NOT_PERSON:
+            out[code] += n
+    idx.lone = out
+
+
+def _brought(cells: bytearray, own: list[int], width: int) -> Counter[int]:
+    """Per person, the departments of the people they added: known ones other than their own."""
+    rows = range(0, len(cells), width)
+    any(map(setitem, repeat(cells), rows, repeat(0)))  # department code 0: unknown
+    any(map(setitem, repeat(cells), map(add, rows, own), repeat(0)))
+    counts = list(map(cells.count, repeat(1), rows, map(add, rows, repeat(width))))
+    return Counter(dict(compress(enumerate(counts), counts)))
+
+
+@dataclass
+class Detail:
+    """What the section shows of one listed person, read in a second pass."""
+
+    weight: dict[str, int] = field(default_factory=dict)
+    """Community id -> how much this person did there (adds, posts, lone links, started)."""
+    owns: set[str] = field(default_factory=set)
+    active: set[int] = field(default_factory=set)
+    """Codes of the people they added who posted in the last 30 days."""
+    activity_known: bool = False
+    bulk: int = 0
+
+
+def details(idx: Index, people: set[int]) -> dict[int, Detail]:
+    """Communities carried and owned, active people added and bulk adds of ``people``."""
+    out = {c: Detail() for c in people}
+    wanted = idx.pids_of(people)
+    code = idx.code
+    since = idx.inv.now - ACTIVE_DAYS * DAY
+    for cid, f, sp in _grassroots(idx.inv, idx.spreads):
+        burst = sp.burst
+        if burst is not None and burst.adder in wanted:
+            out[code(burst.adder)].bulk += len(burst.people)
+        for pid, n in _weights(f, cid, sp, idx.nets, wanted):
+            d = out[code(pid)]
+            d.weight[cid] = d.weight.get(cid, 0) + n
+        if sp.posts is not None:
+            posts = sp.posts
+            for adder in sp.organic.keys() & wanted:
+                d = out[code(adder)]
+                d.activity_known = True
+                d.active.update(
+                    code(pid)
+                    for pid in sp.organic[adder]
+                    if (s := posts.get(pid)) and s[1] >= since
+                )
+        for pid in f.owners & wanted:
+            out[code(pid)].owns.add(cid)
+    return out
+
+
+def carried_by(idx: Index, cid: str) -> tuple[dict[int, int], set[int]]:
+    """Per person, how much they did in one grassroots community; and who owns it."""
+    f = idx.inv.facts[cid]
+    weight: dict[int, int] = {}
+    if not grassroots(f):
+        return weight, set()
+    for pid, n in _weights(f, cid, idx.spreads[cid], idx.nets, None):
+        if (c := idx.person(pid)) is not None:
+            weight[c] = weight.get(c, 0) + n
+    owners = {c for pid in f.owners if (c := idx.person(pid)) is not None}
+    return weight, owners
+
+
+def _grassroots(
+    inv: ReportInventory, spreads: dict[str, CommunitySpread]
+) -> Iterator[tuple[str, Facts, CommunitySpread]]:
+    for cid, sp in spreads.items():
+        f = inv.facts[cid]
+        if grassroots(f):
+            yield cid, f, sp
+
+
+def _weights(
+    f: Facts, cid: str, sp: CommunitySpread, nets: dict[str, str], wanted: set[str] | None
+) -> Iterable[tuple[str, int]]:
+    """(principal, weight) for each thing done in one community: adds, posts, lone, started."""
+    organic = (
+        sp.organic if wanted is None else {a: sp.organic[a] for a in sp.organic.keys() & wanted}
+    )
+    for adder, added in organic.items():
+        yield adder, len(added)
+    if sp.posts is not None:
+        for pid in sp.posts if wanted is None else sp.posts.keys() & wanted:
+            yield pid, sp.posts[pid][0]
+    for pid in sp.lone if wanted is None else sp.lone.keys() & wanted:
+        yield pid, 1
+    creator = f.community.created_by
+    if cid in nets and creator and (wanted is None or creator in wanted):
+        yield creator, 1
