@@ -7,8 +7,8 @@ rankings) and details (communities carried, owned, active people) for a few hund
 
 * every principal gets an integer code once (its person's, matched by email, or its own for
   principals that are not the organisation's people), and its department a small code;
-* an add is the pair ``adder << 32 | added`` in an array; distinct pairs counted per adder at
-  the end (a set of the pairs, in C) give the people each person added;
+* an add is the pair ``adder << 32 | added`` (the low half mixed with the adder) in an array;
+  distinct pairs counted per adder at the end (a set, in C) give the people each person added;
 * the departments they brought in are a byte per person and department, set in C;
 * posts, lone links and networks started are counters per code;
 * the details of the people the section shows are read in a second pass over the communities,
@@ -21,8 +21,8 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
-from operator import add, and_, lshift, mul, or_, rshift, setitem
+from itertools import chain, compress, count, repeat
+from operator import add, and_, contains, lshift, mul, or_, rshift, setitem, xor
 
 from govern.virality.history import Facts, ReportInventory
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
@@ -37,6 +37,8 @@ _DEPT_MASK = (1 << _DEPT_BITS) - 1
 _PAIR = 32
 """An add is ``adder << _PAIR | added``: codes stay below 2**32."""
 _LOW = (1 << _PAIR) - 1
+_MIX = 0x9E3779B1
+"""Fibonacci hashing's multiplier (2**32 over the golden ratio)."""
 _NOT_PERSON = 1 << 31
 """Codes from here on are principals that are not the organisation's people (counted when
 added, by their own id; never credited)."""
@@ -104,43 +106,43 @@ class Index:
         self._code_people()
 
     def _code_people(self) -> None:
+        """A code for every principal, and each person's department (columns, mostly in C)."""
         people = self.inv.people
-        dept_of = people.department_of.get
-        dept_code: dict[str, int] = {}
-        keys: dict[str, int] = {}  # identity -> person code
-        idents, depts, codes = self.idents, self.dept, self.codes
-        directory: set[int] = set()  # people whose department is their directory account's
-        for pid, p in people.by_id.items():
-            ident: str | None
-            if ERASED in pid:
-                ident = identity(pid, self.inv)
-            elif p.kind == "employee" and not p.external:
-                ident = p.email or pid  # the common case, inline: 200,000 people at xl
-            else:
-                ident = None
-            d = dept_of(pid)
-            dc = 0 if d is None else dept_code.setdefault(d, len(dept_code) + 1)
-            if ident is None:
-                codes[pid] = self.key_code() << _DEPT_BITS | dc
-                continue
-            code = keys.get(ident)
-            if code is None:
-                code = keys[ident] = len(idents)
-                idents.append(ident)
-                depts.append(dc)
-            elif (
-                dc
-                and dc != depts[code]
-                and code not in directory
-                and (not depts[code] or pid.startswith(DIRECTORY))
-            ):
-                # A forgotten person's accounts may disagree: the directory's department wins
-                # (as the erasure resolved it), else the first one known.
-                depts[code] = dc
-            if dc and pid.startswith(DIRECTORY):
-                directory.add(code)
-            codes[pid] = code << _DEPT_BITS | dc
-        self.dept_names += list(dept_code)
+        pids = list(people.by_id)
+        # Who each principal is: an employee's email (the common case, inline: 200,000 at xl),
+        # a forgotten person's token, or None for principals that are no champion.
+        who: list[str | None] = [
+            (p.email or pid) if p.kind == "employee" and not p.external else None
+            for pid, p in people.by_id.items()
+        ]
+        if any(map(contains, pids, repeat(ERASED))):
+            who = [
+                identity(pid, self.inv) if ERASED in pid else w
+                for pid, w in zip(pids, who, strict=True)
+            ]
+        self.idents = list(dict.fromkeys(filter(None, who)))  # in order of first principal
+        code_of: dict[str | None, int] = dict(zip(self.idents, count()))
+        found = list(map(code_of.get, who))
+        others = count(self._others)
+        # Principals that are no person get codes of their own (counted when added).
+        person: list[int] = [next(others) if c is None else c for c in found]
+        self._others = next(others)
+        names = sorted(set(people.department_of.values()))
+        self.dept_names += names
+        dept_code: dict[str | None, int] = dict(zip(names, count(1)))
+        depts: list[int] = list(map(dept_code.get, map(people.department_of.get, pids), repeat(0)))
+        values = map(or_, map(lshift, person, repeat(_DEPT_BITS)), depts)
+        self.codes.update(zip(pids, values, strict=True))
+        # A person's department: their first principal's that has one; a forgotten person's
+        # accounts may disagree, and then the directory's wins (as the erasure resolved it).
+        known = list(compress(zip(person, depts, strict=True), depts))
+        first = dict(reversed(known))  # reversed: the first of each person is written last
+        directory = map(str.startswith, compress(pids, depts), repeat(DIRECTORY))
+        first.update(reversed(list(compress(known, directory))))
+        self.dept = [0] * len(self.idents)
+        for c, d in first.items():
+            if c < _NOT_PERSON:
+                self.dept[c] = d
 
     def key_code(self) -> int:
         """A new code, for a principal that is no person (its own id is what was added)."""
@@ -191,7 +193,7 @@ def gather(
                 if (c := idx.person(pid)) is not None:
                     posts[c] = posts.get(c, 0) + n
         if sp.lone:
-            lone.update(map(code_of, sp.lone))
+            lone.update(map(rshift, map(code_of, sp.lone), repeat(_DEPT_BITS)))
         creator = f.community.created_by
         if cid in nets and creator and (c := idx.person(creator)) is not None:
             started.setdefault(c, []).append(cid)
@@ -220,14 +222,12 @@ def _adds(idx: Index, organic: dict[str, list[str]], pairs: array[int], brought:
     adders = list(map(rshift, values, repeat(_DEPT_BITS)))
     sizes = list(map(len, organic.values()))
     added = list(map(codes.__getitem__, chain.from_iterable(organic.values())))
-    heads = map(lshift, adders, repeat(_PAIR))
-    pairs.extend(
-        map(
-            or_,
-            chain.from_iterable(map(repeat, heads, sizes)),
-            map(rshift, added, repeat(_DEPT_BITS)),
-        )
-    )
+    # The low half mixes the adder in (a xor with a multiple of it), so that the set's slots,
+    # chosen by the low bits, do not pile up the adds of one person by everyone who added them.
+    mixed = map(and_, map(mul, adders, repeat(_MIX)), repeat(_LOW))
+    heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
+    added_codes = map(rshift, added, repeat(_DEPT_BITS))
+    pairs.extend(map(xor, chain.from_iterable(map(repeat, heads, sizes)), added_codes))
     rows = map(mul, adders, repeat(len(idx.dept_names)))
     cells = map(
         add, chain.from_iterable(map(repeat, rows, sizes)), map(and_, added, repeat(_DEPT_MASK))
@@ -236,14 +236,9 @@ def _adds(idx: Index, organic: dict[str, list[str]], pairs: array[int], brought:
 
 
 def _count_lone(idx: Index) -> None:
-    """Lone links were counted per principal's value: fold them into person codes."""
-    counted = idx.lone
-    out: Counter[int] = Counter()
-    for value, n in counted.items():
-        code = value >> _DEPT_BITS
-        if code < _NOT_PERSON:
-            out[code] += n
-    idx.lone = out
+    """Lone links were counted per code: keep people's."""
+    for code in [c for c in idx.lone if c >= _NOT_PERSON]:
+        del idx.lone[code]
 
 
 def _brought(cells: bytearray, own: list[int], width: int) -> Counter[int]:

@@ -13,6 +13,8 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
+from operator import ne
 
 from govern.model import Change, ChangeAction, Community, Lifecycle, Role
 from govern.plan.changes import make_change
@@ -277,12 +279,11 @@ def _champions(f: Facts, m: Measured, taken: set[str]) -> list[tuple[str, str]]:
     they added. Per-member activity would come next where a tool reports it; none does yet.
     """
     people = set(m.members)
-    counts: Counter[str] = Counter(
-        adder
-        for pid, (_ts, adder, _own) in f.members.items()
-        if adder and adder != pid and adder in people and adder not in taken
-    )
+    joins = f.members
+    # Adds by someone else, counted in C over the adder and member columns.
+    counts = Counter(compress(joins.adders, map(ne, joins.adders, joins.pids)))
     return [
         (p, f"added {n} members")
-        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+        if p and p in people and p not in taken
     ]

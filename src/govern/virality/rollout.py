@@ -247,13 +247,12 @@ def _seeds(inv: ReportInventory, ordered: list[str]) -> dict[str, list[str]]:
     ``ordered`` puts notable networks first, then the most active grassroots communities; the
     first ``PILOT_SCAN`` distinct ones are considered, each worked out once for every rollout.
     """
-    dept_of = inv.people.department_of
     out: dict[str, list[str]] = {}
     for cid in list(dict.fromkeys(ordered))[:PILOT_SCAN]:
         f = inv.facts[cid]
         if not grassroots(f):
             continue
-        mix = Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
+        mix = _mix(inv, f)
         if mix:
             out.setdefault(mix.most_common(1)[0][0], []).append(cid)
     return out
@@ -266,9 +265,7 @@ def _with_pilot(
     seeds: dict[str, list[str]],
 ) -> RolloutHealth:
     """The pilot path: grassroots communities and champions in the rollout's departments."""
-    dept_of = inv.people.department_of
-    mix = Counter(d for pid in inv.facts[r.id].members if (d := dept_of.get(pid)) is not None)
-    depts = [d for d, _ in mix.most_common(3)]
+    depts = [d for d, _ in _mix(inv, inv.facts[r.id]).most_common(3)]
     wanted = set(depts)
     found: list[str] = []
     for d in depts:  # the largest department's seeds first
@@ -278,3 +275,12 @@ def _with_pilot(
     return r.model_copy(
         update={"departments": depts, "pilot_communities": paths, "pilot_champions": people}
     )
+
+
+def _mix(inv: ReportInventory, f: Facts) -> Counter[str]:
+    """Members per department, in order of first appearance (ties keep that order)."""
+    coded = f.members.departments()  # counted over the members' department codes, in C
+    if coded is not None:
+        return coded
+    dept_of = inv.people.department_of
+    return Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
