@@ -17,6 +17,7 @@ the second owner of an adopted network.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 
@@ -72,11 +73,13 @@ def rank(
     limit: int = LIMIT,
 ) -> list[Champion]:
     """The champions list: people in the top ``limit`` of any kind, most kinds first."""
-    bridges = idx.lone + idx.brought
+    bridges = array("i", idx.brought)
+    for c, n in idx.lone.items():
+        bridges[c] += n
     kinds = {
-        "adder": _top(idx.added.items(), idx, MIN_ADDS, limit),
+        "adder": _top(enumerate(idx.added), idx, MIN_ADDS, limit),
         "poster": _top(idx.posts.items(), idx, MIN_POSTS, limit),
-        "bridge": _top(bridges.items(), idx, MIN_BRIDGES, limit),
+        "bridge": _top(enumerate(bridges), idx, MIN_BRIDGES, limit),
         "starter": _top(((c, len(s)) for c, s in idx.started.items()), idx, 1, limit),
     }
     listed = sorted(
@@ -158,8 +161,8 @@ def departments(
     listed = Counter(c.department for c in champions if c.department)
     names, dept = idx.dept_names, idx.dept
     adds: Counter[str] = Counter()
-    for c, n in idx.added.items():
-        if dept[c]:
+    for c, n in enumerate(idx.added):
+        if n and dept[c]:
             adds[names[dept[c]]] += n
     posts: Counter[str] = Counter()
     posts_known = False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 from govern.model import Origin
 from govern.virality.history import Facts, ReportInventory
@@ -126,25 +127,27 @@ def rollouts(
             grassroots_active.append((round(active * len(f.members)), cid))
     peers.freeze()
     grassroots_active.sort(reverse=True)
-    out: list[RolloutHealth] = []
+    # Each rollout's figures as plain fields first: only the ones shown become models (all
+    # that went quiet and the largest others; 3,700 of 9,700 at xl).
+    out: list[dict[str, Any]] = []
     for cid, active, per_member in candidates:
         f = inv.facts[cid]
         out.append(_health(inv, f, spreads[cid], active, per_member, peers))
-    quiet = sorted((r for r in out if r.went_quiet), key=lambda r: (-r.members, r.path))
-    rest = sorted((r for r in out if not r.went_quiet), key=lambda r: (-r.members, r.path))
+    quiet = sorted((r for r in out if r["went_quiet"]), key=lambda r: (-r["members"], r["path"]))
+    rest = sorted((r for r in out if not r["went_quiet"]), key=lambda r: (-r["members"], r["path"]))
     seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
-    quiet = [_with_pilot(inv, r, champions, seeds) for r in quiet]
+    shown = [RolloutHealth(**_with_pilot(inv, r, champions, seeds)) for r in quiet]
     notes = [
         f"{len(out)} communities IT provisioned or filled by a bulk add; {len(quiet)} went quiet "
         f"(at most {QUIET_ACTIVE:.0%} of members active {QUIET_AFTER_DAYS}+ days after the "
         "bulk add, under half the share of grassroots communities of the same size)"
     ]
-    if any(r.never_came_back is None for r in quiet):
+    if any(r.never_came_back is None for r in shown):
         notes.append(
             "never-came-back shares need per-person activity (Slack's history); Microsoft 365 "
             "and Confluence report activity per community only"
         )
-    return quiet + rest[:SHOWN], notes
+    return shown + [RolloutHealth(**r) for r in rest[:SHOWN]], notes
 
 
 def _health(
@@ -154,7 +157,8 @@ def _health(
     active: float | None,
     per_member: float | None,
     peers: _Peers,
-) -> RolloutHealth:
+) -> dict[str, Any]:
+    """A rollout's :class:`RolloutHealth` fields."""
     c = f.community
     members = len(f.members)
     notes: list[str] = []
@@ -182,7 +186,7 @@ def _health(
         notes.append("no activity report: whether people stayed is unknown")
     weekly = weekly_posters(f) or []
     verdict = _verdict(c.name, members, burst, days, active, never, peer_active, quiet)
-    return RolloutHealth(
+    return dict(
         id=c.id,
         path=c.path,
         name=c.name,
@@ -260,21 +264,19 @@ def _seeds(inv: ReportInventory, ordered: list[str]) -> dict[str, list[str]]:
 
 def _with_pilot(
     inv: ReportInventory,
-    r: RolloutHealth,
+    r: dict[str, Any],
     champions: list[Champion],
     seeds: dict[str, list[str]],
-) -> RolloutHealth:
+) -> dict[str, Any]:
     """The pilot path: grassroots communities and champions in the rollout's departments."""
-    depts = [d for d, _ in _mix(inv, inv.facts[r.id]).most_common(3)]
+    depts = [d for d, _ in _mix(inv, inv.facts[r["id"]]).most_common(3)]
     wanted = set(depts)
     found: list[str] = []
     for d in depts:  # the largest department's seeds first
-        found += [c for c in seeds.get(d, [])[:3] if c != r.id]
+        found += [c for c in seeds.get(d, [])[:3] if c != r["id"]]
     paths = list(dict.fromkeys(inv.facts[c].community.path for c in found))[:3]
     people = [c.person for c in champions if c.department in wanted and c.person][:3]
-    return r.model_copy(
-        update={"departments": depts, "pilot_communities": paths, "pilot_champions": people}
-    )
+    return r | {"departments": depts, "pilot_communities": paths, "pilot_champions": people}
 
 
 def _mix(inv: ReportInventory, f: Facts) -> Counter[str]:
