@@ -122,6 +122,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
         _entry(rank, row, inv.facts[row.cid], pcts, drafter, parts, observed)
         for rank, row in enumerate(chosen.rows, 1)
     ]
+    del parts  # its indexes of shared parts (the entries keep the parts): not for what follows
     return Report(
         generated_at=inv.now_dt,
         thresholds=th.values(),
@@ -269,6 +270,7 @@ def _entry(
 
 
 _ENTRY_FIELDS = set(Entry.model_fields)
+_MEASURE_FIELDS = set(Measure.model_fields)
 """Every field of an entry is given: one set for all of them (a set per entry is 2 KiB)."""
 
 
@@ -341,7 +343,13 @@ class _Parts:
         key = (value, percentile, note)
         found = self._measures.get(key)
         if found is None:
-            found = self._measures[key] = Measure(value=value, percentile=percentile, note=note)
+            # Constructed with the types validation gives (floats), sharing one fields set.
+            found = self._measures[key] = Measure.model_construct(
+                _MEASURE_FIELDS,
+                value=None if value is None else float(value),
+                percentile=None if percentile is None else float(percentile),
+                note=note,
+            )
         return found
 
     def share(self, department: str, members: int) -> Share:

@@ -177,68 +177,72 @@ def gather(
     """Every person's evidence, from every grassroots community's spread."""
     idx = Index(inv, spreads, nets)
     code_of = idx.codes.__getitem__
-    pairs: array[int] = array("q")  # adder << 32 | added person (or principal)
-    # One byte per person and department: 1 where they added someone of that department.
-    width = len(idx.dept_names)
-    brought = bytearray(len(idx.idents) * width)
-    posts, lone, started = idx.posts, idx.lone, idx.started
+    organics: list[dict[str, list[str]]] = []
+    lones: list[dict[str, str]] = []
+    posts, started = idx.posts, idx.started
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
             continue
         if sp.organic:
-            _adds(idx, sp.organic, pairs, brought)
+            organics.append(sp.organic)
+        if sp.lone:
+            lones.append(sp.lone)
         if sp.posts is not None:
             for pid, (n, _last) in sp.posts.items():
                 if (c := idx.person(pid)) is not None:
                     posts[c] = posts.get(c, 0) + n
-        if sp.lone:
-            lone.update(map(rshift, map(code_of, sp.lone), repeat(_DEPT_BITS)))
         creator = f.community.created_by
         if cid in nets and creator and (c := idx.person(creator)) is not None:
             started.setdefault(c, []).append(cid)
-    _count_lone(idx)
+    idx.lone = Counter(map(rshift, map(code_of, chain.from_iterable(lones)), repeat(_DEPT_BITS)))
+    for code in [c for c in idx.lone if c >= _NOT_PERSON]:
+        del idx.lone[code]  # principals that are no person are not credited
+    # One byte per person and department: 1 where they added someone of that department.
+    width = len(idx.dept_names)
+    brought = bytearray(len(idx.idents) * width)
+    pairs = _adds(idx, organics, brought)
     idx.added = _added(pairs, len(idx.idents))
     del pairs
     idx.brought = _brought(brought, idx.dept, width)
     return idx
 
 
-def _adds(idx: Index, organic: dict[str, list[str]], pairs: array[int], brought: bytearray) -> None:
-    """One community's adds: who added whom (as pairs), and which departments.
+def _adds(idx: Index, organics: list[dict[str, list[str]]], brought: bytearray) -> array[int]:
+    """Every add one by one as a pair ``adder << 32 | added``; ``brought`` set per department.
 
     Each adder's code is repeated once per person it added, next to the added people's
-    codes: the whole community in C (map, chain), no Python step per adder or per add. The
-    people added are looked up once each (a million at xl): the rest is integer arithmetic.
+    codes: every community at once in C (map, chain), no Python step per community, adder or
+    add. The people added are looked up once each (a million at xl): the rest is arithmetic.
     """
     codes = idx.codes
-    values = list(map(codes.__getitem__, organic))
-    if max(values) >= _NOT_PERSON << _DEPT_BITS:
+    values = list(map(codes.__getitem__, chain.from_iterable(organics)))
+    if values and max(values) >= _NOT_PERSON << _DEPT_BITS:
         # Principals that are no person are not credited (rare: guests, services).
-        organic = {a: v for a, v in organic.items() if codes[a] < _NOT_PERSON << _DEPT_BITS}
-        values = list(map(codes.__getitem__, organic))
-        if not organic:
-            return
-    adders = list(map(rshift, values, repeat(_DEPT_BITS)))
-    sizes = list(map(len, organic.values()))
-    added = list(map(codes.__getitem__, chain.from_iterable(organic.values())))
+        limit = _NOT_PERSON << _DEPT_BITS
+        organics = [{a: v for a, v in o.items() if codes[a] < limit} for o in organics]
+        values = list(map(codes.__getitem__, chain.from_iterable(organics)))
+    added = list(map(codes.__getitem__, chain.from_iterable(_lists(organics))))
+
+    def repeated(per_adder: Iterable[int]) -> Iterator[int]:
+        """One value per adder, repeated once per person it added."""
+        return chain.from_iterable(map(repeat, per_adder, map(len, _lists(organics))))
+
     # The low half mixes the adder in (a xor with a multiple of it), so that the set's slots,
     # chosen by the low bits, do not pile up the adds of one person by everyone who added them.
-    mixed = map(and_, map(mul, adders, repeat(_MIX)), repeat(_LOW))
+    adders = map(rshift, values, repeat(_DEPT_BITS))
+    mixed = map(and_, map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(_MIX)), repeat(_LOW))
     heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
-    added_codes = map(rshift, added, repeat(_DEPT_BITS))
-    pairs.extend(map(xor, chain.from_iterable(map(repeat, heads, sizes)), added_codes))
-    rows = map(mul, adders, repeat(len(idx.dept_names)))
-    cells = map(
-        add, chain.from_iterable(map(repeat, rows, sizes)), map(and_, added, repeat(_DEPT_MASK))
-    )
+    pairs = array("q", map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
+    cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
     any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
+    return pairs
 
 
-def _count_lone(idx: Index) -> None:
-    """Lone links were counted per code: keep people's."""
-    for code in [c for c in idx.lone if c >= _NOT_PERSON]:
-        del idx.lone[code]
+def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
+    """Each adder's list of people added, in the order of the adders."""
+    return chain.from_iterable(map(dict.values, organics))
 
 
 def _added(pairs: array[int], people: int) -> array[int]:
