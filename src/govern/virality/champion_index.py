@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
-from operator import add, and_, contains, lshift, mul, not_, or_, rshift, setitem, xor
+from operator import add, and_, contains, lshift, lt, mul, not_, or_, rshift, setitem, xor
 
 from govern.virality.history import Facts, ReportInventory
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
@@ -120,19 +120,33 @@ class Index:
                 identity(pid, self.inv) if ERASED in pid else w
                 for pid, w in zip(pids, who, strict=True)
             ]
-        self.idents = list(dict.fromkeys(filter(None, who)))  # in order of first principal
-        code_of: dict[str | None, int] = dict(zip(self.idents, count()))
-        found = list(map(code_of.get, who))
-        others = count(self._others)
-        # Principals that are no person get codes of their own (counted when added).
-        person: list[int] = [next(others) if c is None else c for c in found]
-        self._others = next(others)
+        # One code per person, in order of their first principal (one dict: identity -> code).
+        coded: dict[str | None, int | None] = dict.fromkeys(filter(None, who))
+        self.idents = list(coded)  # type: ignore[arg-type]  # None filtered out
+        coded.update(zip(self.idents, count()))
+        found = list(map(coded.get, who))
+        del coded
+        accounts = len(who) - who.count(None)
+        del who
+        person: list[int]
+        if None in found:
+            # Principals that are no person get codes of their own (counted when added).
+            others = count(self._others)
+            person = [next(others) if c is None else c for c in found]
+            self._others = next(others)
+        else:
+            person = found  # type: ignore[assignment]  # no None in it
+        del found
         names = sorted(set(people.department_of.values()))
         self.dept_names += names
         dept_code: dict[str | None, int] = dict(zip(names, count(1)))
         depts: list[int] = list(map(dept_code.get, map(people.department_of.get, pids), repeat(0)))
         values = map(or_, map(lshift, person, repeat(_DEPT_BITS)), depts)
         self.codes.update(zip(pids, values, strict=True))
+        if accounts == len(self.idents):
+            # One principal per person (the common case): its department is theirs.
+            self.dept = list(compress(depts, map(lt, person, repeat(_NOT_PERSON))))
+            return
         # A person's department: their first principal's that has one; a forgotten person's
         # accounts may disagree, and then the directory's wins (as the erasure resolved it).
         known = list(compress(zip(person, depts, strict=True), depts))
