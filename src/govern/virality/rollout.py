@@ -127,16 +127,23 @@ def rollouts(
             grassroots_active.append((round(active * len(f.members)), cid))
     peers.freeze()
     grassroots_active.sort(reverse=True)
-    # Each rollout's figures as plain fields first: only the ones shown become models (all
+    # Whether each went quiet first: only the ones shown get their figures and a model (all
     # that went quiet and the largest others; 3,700 of 9,700 at xl).
-    out: list[dict[str, Any]] = []
+    out: list[tuple[bool, int, str, str, float | None, float | None]] = []
     for cid, active, per_member in candidates:
         f = inv.facts[cid]
-        out.append(_health(inv, f, spreads[cid], active, per_member, peers))
-    quiet = sorted((r for r in out if r["went_quiet"]), key=lambda r: (-r["members"], r["path"]))
-    rest = sorted((r for r in out if not r["went_quiet"]), key=lambda r: (-r["members"], r["path"]))
+        peer_active = peers.of(f.community.connector, len(f.members))[1]
+        went = _quiet(active, _days(inv, f, spreads[cid]), peer_active)
+        out.append((went, len(f.members), f.community.path, cid, active, per_member))
+    quiet = sorted((r for r in out if r[0]), key=lambda r: (-r[1], r[2]))
+    rest = sorted((r for r in out if not r[0]), key=lambda r: (-r[1], r[2]))
     seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
-    shown = [RolloutHealth(**_with_pilot(inv, r, champions, seeds)) for r in quiet]
+
+    def health(row: tuple[bool, int, str, str, float | None, float | None]) -> dict[str, Any]:
+        _, _, _, cid, active, per_member = row
+        return _health(inv, inv.facts[cid], spreads[cid], active, per_member, peers)
+
+    shown = [RolloutHealth(**_with_pilot(inv, health(r), champions, seeds)) for r in quiet]
     notes = [
         f"{len(out)} communities IT provisioned or filled by a bulk add; {len(quiet)} went quiet "
         f"(at most {QUIET_ACTIVE:.0%} of members active {QUIET_AFTER_DAYS}+ days after the "
@@ -147,7 +154,7 @@ def rollouts(
             "never-came-back shares need per-person activity (Slack's history); Microsoft 365 "
             "and Confluence report activity per community only"
         )
-    return shown + [RolloutHealth(**r) for r in rest[:SHOWN]], notes
+    return shown + [RolloutHealth(**health(r)) for r in rest[:SHOWN]], notes
 
 
 def _health(
@@ -163,8 +170,7 @@ def _health(
     members = len(f.members)
     notes: list[str] = []
     burst = sp.burst
-    start = burst.at if burst is not None else f.created
-    days = (inv.now - start) / DAY if start is not None else None
+    days = _days(inv, f, sp)
     never: float | None = None
     if burst is not None and sp.posts is not None:
         if inv.now - burst.at <= 90 * DAY:
@@ -175,13 +181,7 @@ def _health(
     elif burst is None:
         notes.append("no bulk add seen: the tool does not say who added members, or when")
     peer_count, peer_active, peer_posts_median = peers.of(c.connector, members)
-    quiet = (
-        active is not None
-        and days is not None
-        and days >= QUIET_AFTER_DAYS
-        and active <= QUIET_ACTIVE
-        and (peer_active is None or active < peer_active / 2)
-    )
+    quiet = _quiet(active, days, peer_active)
     if active is None:
         notes.append("no activity report: whether people stayed is unknown")
     weekly = weekly_posters(f) or []
@@ -210,6 +210,23 @@ def _health(
         pilot_communities=[],
         pilot_champions=[],
         notes=notes,
+    )
+
+
+def _days(inv: ReportInventory, f: Facts, sp: CommunitySpread) -> float | None:
+    """Days since the bulk add (or since the community was made, without one)."""
+    start = sp.burst.at if sp.burst is not None else f.created
+    return (inv.now - start) / DAY if start is not None else None
+
+
+def _quiet(active: float | None, days: float | None, peer_active: float | None) -> bool:
+    """Few members active 30 days or more after the bulk add, and under half its peers' share."""
+    return (
+        active is not None
+        and days is not None
+        and days >= QUIET_AFTER_DAYS
+        and active <= QUIET_ACTIVE
+        and (peer_active is None or active < peer_active / 2)
     )
 
 
