@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
-from operator import add, and_, contains, lshift, lt, mul, not_, or_, rshift, setitem, xor
+from operator import add, and_, contains, ge, lshift, lt, mul, not_, or_, rshift, setitem, xor
 
 from govern.virality.history import Facts, ReportInventory
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
@@ -260,21 +260,18 @@ def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
 
 
 def _added(pairs: array[int], people: int) -> array[int]:
-    """Distinct people added, per adder: the distinct pairs, half of them at a time.
+    """Distinct people added, per adder: the distinct pairs of half the adders at a time.
 
-    A pair falls in one half by its lowest bit (mixed with the adder: the halves are even), so
-    the counts of the halves add up; a set of a million ints is 60 MiB, two sets of half that
-    one after the other are 30.
+    A pair's adder is its high half, so the adders below the middle code are the pairs below
+    ``middle << 32``. A set of a million ints is 60 MiB: two sets of half that, one after the
+    other, and counts of half the people each.
     """
     out = array("i", bytes(4 * people))
-    odd = bytes(map(and_, pairs, repeat(1)))
-    for half in (odd, map(not_, odd)):
+    upper = bytes(map(ge, pairs, repeat((people // 2) << _PAIR)))
+    for half in (map(not_, upper), upper):
         counts = Counter(map(rshift, set(compress(pairs, half)), repeat(_PAIR)))
-        # Each adder's count of this half added to its cell (in C: map over the counts).
-        cells = list(counts)
-        totals = list(map(add, map(out.__getitem__, cells), counts.values()))
+        any(map(setitem, repeat(out), counts.keys(), counts.values()))  # each adder in one half
         del counts
-        any(map(setitem, repeat(out), cells, totals))
     return out
 
 
