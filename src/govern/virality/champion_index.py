@@ -37,6 +37,8 @@ _DEPT_MASK = (1 << _DEPT_BITS) - 1
 _PAIR = 32
 """An add is ``adder << _PAIR | added``: codes stay below 2**32."""
 _LOW = (1 << _PAIR) - 1
+_CHUNK = 4096
+"""Communities whose adds are worked out at once (the lists of a whole xl store are 12 MiB)."""
 _MIX = 0x9E3779B1
 """Fibonacci hashing's multiplier (2**32 over the golden ratio)."""
 _NOT_PERSON = 1 << 31
@@ -215,19 +217,23 @@ def gather(
     # One byte per person and department: 1 where they added someone of that department.
     width = len(idx.dept_names)
     brought = bytearray(len(idx.idents) * width)
-    pairs = _adds(idx, organics, brought)
+    pairs: array[int] = array("q")
+    for start in range(0, len(organics), _CHUNK):
+        _adds(idx, organics[start : start + _CHUNK], pairs, brought)
     idx.added = _added(pairs, len(idx.idents))
     del pairs
     idx.brought = _brought(brought, idx.dept, width)
     return idx
 
 
-def _adds(idx: Index, organics: list[dict[str, list[str]]], brought: bytearray) -> array[int]:
-    """Every add one by one as a pair ``adder << 32 | added``; ``brought`` set per department.
+def _adds(
+    idx: Index, organics: list[dict[str, list[str]]], pairs: array[int], brought: bytearray
+) -> None:
+    """Adds one by one as pairs ``adder << 32 | added``; ``brought`` set per department.
 
     Each adder's code is repeated once per person it added, next to the added people's
-    codes: every community at once in C (map, chain), no Python step per community, adder or
-    add. The people added are looked up once each (a million at xl): the rest is arithmetic.
+    codes: many communities at once in C (map, chain), no Python step per community, adder
+    or add. The people added are looked up once each (a million at xl): the rest is arithmetic.
     """
     codes = idx.codes
     values = list(map(codes.__getitem__, chain.from_iterable(organics)))
@@ -247,11 +253,10 @@ def _adds(idx: Index, organics: list[dict[str, list[str]]], brought: bytearray) 
     adders = map(rshift, values, repeat(_DEPT_BITS))
     mixed = map(and_, map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(_MIX)), repeat(_LOW))
     heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
-    pairs = array("q", map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    pairs.extend(map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
     rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
     cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
     any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
-    return pairs
 
 
 def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
