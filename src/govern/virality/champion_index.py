@@ -271,7 +271,7 @@ def _added(pairs: array[int], people: int) -> array[int]:
     ``middle << 32``. A set of a million ints is 60 MiB: two sets of half that, one after the
     other, and counts of half the people each.
     """
-    out = array("i", bytes(4 * people))
+    out = array("i", [0]) * people
     upper = bytes(map(ge, pairs, repeat((people // 2) << _PAIR)))
     for half in (map(not_, upper), upper):
         counts = Counter(map(rshift, set(compress(pairs, half)), repeat(_PAIR)))
