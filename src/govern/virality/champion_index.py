@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
-from operator import add, and_, contains, ge, lshift, lt, mul, not_, or_, rshift, setitem, xor
+from operator import add, and_, contains, eq, lshift, lt, mul, or_, rshift, setitem, xor
 
 from govern.virality.history import Facts, ReportInventory
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
@@ -265,18 +265,20 @@ def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
 
 
 def _added(pairs: array[int], people: int) -> array[int]:
-    """Distinct people added, per adder: the distinct pairs of half the adders at a time.
+    """Distinct people added, per adder: the distinct pairs of a quarter of the adders at once.
 
-    A pair's adder is its high half, so the adders below the middle code are the pairs below
-    ``middle << 32``. A set of a million ints is 60 MiB: two sets of half that, one after the
-    other, and counts of half the people each.
+    A pair's adder is its high half, so a pair's quarter is its top two bits of adder code. A
+    set of a million ints is 60 MiB: four sets of a quarter of that, one after the other, and
+    counts of a quarter of the people each.
     """
     out = array("i", [0]) * people
-    upper = bytes(map(ge, pairs, repeat((people // 2) << _PAIR)))
-    for half in (map(not_, upper), upper):
-        counts = Counter(map(rshift, set(compress(pairs, half)), repeat(_PAIR)))
-        any(map(setitem, repeat(out), counts.keys(), counts.values()))  # each adder in one half
-        del counts
+    shift = _PAIR + max(0, (people - 1).bit_length() - 2)
+    quarters = bytes(map(rshift, pairs, repeat(shift)))  # 0 to 3
+    for quarter in range(4):
+        found = set(compress(pairs, map(eq, quarters, repeat(quarter))))
+        counts = Counter(map(rshift, found, repeat(_PAIR)))
+        del found
+        any(map(setitem, repeat(out), counts.keys(), counts.values()))  # each adder in one
     return out
 
 
