@@ -7,8 +7,9 @@ rankings) and details (communities carried, owned, active people) for a few hund
 
 * every principal gets an integer code once (its person's, matched by email, or its own for
   principals that are not the organisation's people), and its department a small code;
-* an add is the pair ``adder << 32 | added`` (the low half mixed with the adder) in an array;
-  distinct pairs counted per adder at the end (a set, in C) give the people each person added;
+* an add is the pair ``adder << 32 | added`` (the low half mixed with the adder) in an array
+  per quarter of the adders; distinct pairs counted per adder at the end (a set per quarter,
+  in C) give the people each person added;
 * the departments they brought in are a byte per person and department, set in C;
 * posts, lone links and networks started are counters per code;
 * the details of the people the section shows are read in a second pass over the communities,
@@ -217,17 +218,18 @@ def gather(
     # One byte per person and department: 1 where they added someone of that department.
     width = len(idx.dept_names)
     brought = bytearray(len(idx.idents) * width)
-    pairs: array[int] = array("q")
+    # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
+    quarters = [array("q") for _ in range(4)]
     for start in range(0, len(organics), _CHUNK):
-        _adds(idx, organics[start : start + _CHUNK], pairs, brought)
-    idx.added = _added(pairs, len(idx.idents))
-    del pairs
+        _adds(idx, organics[start : start + _CHUNK], quarters, brought)
+    idx.added = _added(quarters, len(idx.idents))
+    del quarters
     idx.brought = _brought(brought, idx.dept, width)
     return idx
 
 
 def _adds(
-    idx: Index, organics: list[dict[str, list[str]]], pairs: array[int], brought: bytearray
+    idx: Index, organics: list[dict[str, list[str]]], quarters: list[array[int]], brought: bytearray
 ) -> None:
     """Adds one by one as pairs ``adder << 32 | added``; ``brought`` set per department.
 
@@ -253,7 +255,11 @@ def _adds(
     adders = map(rshift, values, repeat(_DEPT_BITS))
     mixed = map(and_, map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(_MIX)), repeat(_LOW))
     heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
-    pairs.extend(map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    pairs = list(map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    quarter = bytes(map(rshift, pairs, repeat(_quarter_shift(len(idx.idents)))))  # 0 to 3
+    for q, into in enumerate(quarters):
+        into.extend(compress(pairs, map(eq, quarter, repeat(q))))
+    del pairs, quarter
     rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
     cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
     any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
@@ -264,18 +270,20 @@ def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
     return chain.from_iterable(map(dict.values, organics))
 
 
-def _added(pairs: array[int], people: int) -> array[int]:
+def _quarter_shift(people: int) -> int:
+    """How far to shift a pair right for its adder's quarter (0 to 3) of the person codes."""
+    return _PAIR + max(0, (people - 1).bit_length() - 2)
+
+
+def _added(quarters: list[array[int]], people: int) -> array[int]:
     """Distinct people added, per adder: the distinct pairs of a quarter of the adders at once.
 
-    A pair's adder is its high half, so a pair's quarter is its top two bits of adder code. A
-    set of a million ints is 60 MiB: four sets of a quarter of that, one after the other, and
-    counts of a quarter of the people each.
+    A set of a million ints is 60 MiB: four sets of a quarter of that, one after the other,
+    and counts of a quarter of the people each.
     """
     out = array("i", [0]) * people
-    shift = _PAIR + max(0, (people - 1).bit_length() - 2)
-    quarters = bytes(map(rshift, pairs, repeat(shift)))  # 0 to 3
-    for quarter in range(4):
-        found = set(compress(pairs, map(eq, quarters, repeat(quarter))))
+    for pairs in quarters:
+        found = set(pairs)
         counts = Counter(map(rshift, found, repeat(_PAIR)))
         del found
         any(map(setitem, repeat(out), counts.keys(), counts.values()))  # each adder in one
