@@ -283,3 +283,42 @@ def test_the_m365_broadcast_controls_it_owner_is_not_a_champion(tmp_path: Path) 
     rollout = next(r for r in section.rollouts if r.name == "Sales Kickoff 2025")
     assert rollout.owners == [it_owner] and rollout.origin is Origin.IT_PROVISIONED
     assert it_owner not in {c.person for c in section.champions if "adder" in c.kinds}
+
+
+def test_counts_as_codes_match_sets_per_person(
+    slack_inventory: tuple[Path, Organisation], org_store: Store
+) -> None:
+    """The evidence counted as integer codes equals the plain count: a set per person of the
+    people they added (one person across tools once) and of the other departments brought in."""
+    from govern.virality import history, thresholds
+    from govern.virality.champion_index import gather, identity
+    from govern.virality.spread import grassroots, spreads
+
+    slack = Store(f"sqlite:///{slack_inventory[0]}")
+    accounts = 0
+    for store in (slack, org_store):
+        inv = history.load(store)
+        sp = spreads(inv, thresholds.load(None))
+        idx = gather(inv, sp, {})
+        accounts = max(accounts, len(inv.people.by_id) - len(idx.idents))
+        added: dict[str, set[str]] = {}
+        depts: dict[str, set[str]] = {}
+        lone: Counter[str] = Counter()
+        dept_of = inv.people.department_of
+        for cid, s in sp.items():
+            if not grassroots(inv.facts[cid]):
+                continue
+            for adder, pids in s.organic.items():
+                if (who := identity(adder, inv)) is not None:
+                    added.setdefault(who, set()).update(identity(p, inv) or p for p in pids)
+                    depts.setdefault(who, set()).update(filter(None, map(dept_of.get, pids)))
+            lone.update(filter(None, (identity(p, inv) for p in s.lone)))
+        assert added and sum(idx.added) == sum(map(len, added.values()))
+        assert any(len(v) > 1 for v in depts.values()) and lone
+        for code, who in enumerate(idx.idents):
+            own = idx.department(code)
+            assert idx.added[code] == len(added.get(who, ()))
+            assert idx.brought[code] == len(depts.get(who, set()) - {own})
+            assert idx.lone[code] == lone[who]
+    assert accounts  # people with accounts in several tools (or no person) were matched
+    slack.dispose()

@@ -184,3 +184,13 @@ def test_every_entry_carries_the_registry_measures_written_by_their_unit(report:
         "labelled": "1",
     }
     assert format_value("owners", Value(None, "no owners reported")) == "no owners reported"
+
+
+def test_entries_hold_what_validation_would(report: Report) -> None:
+    # Entries are constructed without validation (so that they share their parts): each must
+    # hold exactly what a validated copy holds, types included (repr shows enums and floats).
+    assert report.entries
+    for e in report.entries:
+        again = Entry.model_validate(e.model_dump())
+        assert repr(e) == repr(again)
+        assert e.model_dump_json() == again.model_dump_json()

@@ -13,6 +13,8 @@ import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
+from operator import ne
 
 from govern.model import Change, ChangeAction, Community, Lifecycle, Role
 from govern.plan.changes import make_change
@@ -83,6 +85,8 @@ class ChangeDrafter:
     """Labels IT put on the communities it provisioned or adopted, by comparable kind."""
     ids_by_email: dict[tuple[str, str], str]
     now: float
+    _decisions: dict[tuple[Lifecycle, str], Decision] = field(default_factory=dict, repr=False)
+    """Decisions made so far (most repeat: 'no activity for 200 days')."""
 
     def implied(self, rec: Recommendation | None, cat: Category, f: Facts, m: Measured) -> Implied:
         """The changes, lifecycle decision, migration and notifications of a recommendation."""
@@ -93,7 +97,7 @@ class ChangeDrafter:
         date = datetime.fromtimestamp(self.now, UTC).date().isoformat()
         if rec is Recommendation.ADOPT:
             self._adopt(c, f, m, out)
-            out.decision = Decision(
+            out.decision = self._decision(
                 state=Lifecycle.ADOPTED,
                 reason=f"shadow-IT report {date}: viral {_kind_of(cat)}, "
                 f"{m.values['members'].value:.0f} members in "
@@ -101,7 +105,7 @@ class ChangeDrafter:
             )
         elif rec is Recommendation.MIGRATE:
             out.migration = self._migration(cat, m, c.connector, migrate_command(c, cat))
-            out.decision = Decision(
+            out.decision = self._decision(
                 state=Lifecycle.MIGRATING,
                 reason=f"shadow-IT report {date}: {cat.value} to move to {out.migration.target}",
             )
@@ -133,11 +137,18 @@ class ChangeDrafter:
                     "before), then archive read-only (restorable)",
                 )
             )
-            out.decision = Decision(
+            out.decision = self._decision(
                 state=Lifecycle.ARCHIVED,
                 reason=f"shadow-IT report {date}: no activity for {days:.0f} days",
             )
         return out
+
+    def _decision(self, state: Lifecycle, reason: str) -> Decision:
+        """The decision with these fields, one object for the entries that repeat it."""
+        found = self._decisions.get((state, reason))
+        if found is None:
+            found = self._decisions[(state, reason)] = Decision(state=state, reason=reason)
+        return found
 
     def name(self, principal_id: str) -> str:
         """A person's email as people read it (the principal id when the tool gave none)."""
@@ -277,12 +288,11 @@ def _champions(f: Facts, m: Measured, taken: set[str]) -> list[tuple[str, str]]:
     they added. Per-member activity would come next where a tool reports it; none does yet.
     """
     people = set(m.members)
-    counts: Counter[str] = Counter(
-        adder
-        for pid, (_ts, adder, _own) in f.members.items()
-        if adder and adder != pid and adder in people and adder not in taken
-    )
+    joins = f.members
+    # Adds by someone else, counted in C over the adder and member columns.
+    counts = Counter(compress(joins.adders, map(ne, joins.adders, joins.pids)))
     return [
         (p, f"added {n} members")
-        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+        if p and p in people and p not in taken
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 from govern.model import Origin
 from govern.virality.history import Facts, ReportInventory
@@ -126,25 +127,34 @@ def rollouts(
             grassroots_active.append((round(active * len(f.members)), cid))
     peers.freeze()
     grassroots_active.sort(reverse=True)
-    out: list[RolloutHealth] = []
+    # Whether each went quiet first: only the ones shown get their figures and a model (all
+    # that went quiet and the largest others; 3,700 of 9,700 at xl).
+    out: list[tuple[bool, int, str, str, float | None, float | None]] = []
     for cid, active, per_member in candidates:
         f = inv.facts[cid]
-        out.append(_health(inv, f, spreads[cid], active, per_member, peers))
-    quiet = sorted((r for r in out if r.went_quiet), key=lambda r: (-r.members, r.path))
-    rest = sorted((r for r in out if not r.went_quiet), key=lambda r: (-r.members, r.path))
+        peer_active = peers.of(f.community.connector, len(f.members))[1]
+        went = _quiet(active, _days(inv, f, spreads[cid]), peer_active)
+        out.append((went, len(f.members), f.community.path, cid, active, per_member))
+    quiet = sorted((r for r in out if r[0]), key=lambda r: (-r[1], r[2]))
+    rest = sorted((r for r in out if not r[0]), key=lambda r: (-r[1], r[2]))
     seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
-    quiet = [_with_pilot(inv, r, champions, seeds) for r in quiet]
+
+    def health(row: tuple[bool, int, str, str, float | None, float | None]) -> dict[str, Any]:
+        _, _, _, cid, active, per_member = row
+        return _health(inv, inv.facts[cid], spreads[cid], active, per_member, peers)
+
+    shown = [RolloutHealth(**_with_pilot(inv, health(r), champions, seeds)) for r in quiet]
     notes = [
         f"{len(out)} communities IT provisioned or filled by a bulk add; {len(quiet)} went quiet "
         f"(at most {QUIET_ACTIVE:.0%} of members active {QUIET_AFTER_DAYS}+ days after the "
         "bulk add, under half the share of grassroots communities of the same size)"
     ]
-    if any(r.never_came_back is None for r in quiet):
+    if any(r.never_came_back is None for r in shown):
         notes.append(
             "never-came-back shares need per-person activity (Slack's history); Microsoft 365 "
             "and Confluence report activity per community only"
         )
-    return quiet + rest[:SHOWN], notes
+    return shown + [RolloutHealth(**health(r)) for r in rest[:SHOWN]], notes
 
 
 def _health(
@@ -154,13 +164,13 @@ def _health(
     active: float | None,
     per_member: float | None,
     peers: _Peers,
-) -> RolloutHealth:
+) -> dict[str, Any]:
+    """A rollout's :class:`RolloutHealth` fields."""
     c = f.community
     members = len(f.members)
     notes: list[str] = []
     burst = sp.burst
-    start = burst.at if burst is not None else f.created
-    days = (inv.now - start) / DAY if start is not None else None
+    days = _days(inv, f, sp)
     never: float | None = None
     if burst is not None and sp.posts is not None:
         if inv.now - burst.at <= 90 * DAY:
@@ -171,18 +181,12 @@ def _health(
     elif burst is None:
         notes.append("no bulk add seen: the tool does not say who added members, or when")
     peer_count, peer_active, peer_posts_median = peers.of(c.connector, members)
-    quiet = (
-        active is not None
-        and days is not None
-        and days >= QUIET_AFTER_DAYS
-        and active <= QUIET_ACTIVE
-        and (peer_active is None or active < peer_active / 2)
-    )
+    quiet = _quiet(active, days, peer_active)
     if active is None:
         notes.append("no activity report: whether people stayed is unknown")
     weekly = weekly_posters(f) or []
     verdict = _verdict(c.name, members, burst, days, active, never, peer_active, quiet)
-    return RolloutHealth(
+    return dict(
         id=c.id,
         path=c.path,
         name=c.name,
@@ -206,6 +210,23 @@ def _health(
         pilot_communities=[],
         pilot_champions=[],
         notes=notes,
+    )
+
+
+def _days(inv: ReportInventory, f: Facts, sp: CommunitySpread) -> float | None:
+    """Days since the bulk add (or since the community was made, without one)."""
+    start = sp.burst.at if sp.burst is not None else f.created
+    return (inv.now - start) / DAY if start is not None else None
+
+
+def _quiet(active: float | None, days: float | None, peer_active: float | None) -> bool:
+    """Few members active 30 days or more after the bulk add, and under half its peers' share."""
+    return (
+        active is not None
+        and days is not None
+        and days >= QUIET_AFTER_DAYS
+        and active <= QUIET_ACTIVE
+        and (peer_active is None or active < peer_active / 2)
     )
 
 
@@ -247,13 +268,12 @@ def _seeds(inv: ReportInventory, ordered: list[str]) -> dict[str, list[str]]:
     ``ordered`` puts notable networks first, then the most active grassroots communities; the
     first ``PILOT_SCAN`` distinct ones are considered, each worked out once for every rollout.
     """
-    dept_of = inv.people.department_of
     out: dict[str, list[str]] = {}
     for cid in list(dict.fromkeys(ordered))[:PILOT_SCAN]:
         f = inv.facts[cid]
         if not grassroots(f):
             continue
-        mix = Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
+        mix = _mix(inv, f)
         if mix:
             out.setdefault(mix.most_common(1)[0][0], []).append(cid)
     return out
@@ -261,20 +281,25 @@ def _seeds(inv: ReportInventory, ordered: list[str]) -> dict[str, list[str]]:
 
 def _with_pilot(
     inv: ReportInventory,
-    r: RolloutHealth,
+    r: dict[str, Any],
     champions: list[Champion],
     seeds: dict[str, list[str]],
-) -> RolloutHealth:
+) -> dict[str, Any]:
     """The pilot path: grassroots communities and champions in the rollout's departments."""
-    dept_of = inv.people.department_of
-    mix = Counter(d for pid in inv.facts[r.id].members if (d := dept_of.get(pid)) is not None)
-    depts = [d for d, _ in mix.most_common(3)]
+    depts = [d for d, _ in _mix(inv, inv.facts[r["id"]]).most_common(3)]
     wanted = set(depts)
     found: list[str] = []
     for d in depts:  # the largest department's seeds first
-        found += [c for c in seeds.get(d, [])[:3] if c != r.id]
+        found += [c for c in seeds.get(d, [])[:3] if c != r["id"]]
     paths = list(dict.fromkeys(inv.facts[c].community.path for c in found))[:3]
     people = [c.person for c in champions if c.department in wanted and c.person][:3]
-    return r.model_copy(
-        update={"departments": depts, "pilot_communities": paths, "pilot_champions": people}
-    )
+    return r | {"departments": depts, "pilot_communities": paths, "pilot_champions": people}
+
+
+def _mix(inv: ReportInventory, f: Facts) -> Counter[str]:
+    """Members per department, in order of first appearance (ties keep that order)."""
+    coded = f.members.departments()  # counted over the members' department codes, in C
+    if coded is not None:
+        return coded
+    dept_of = inv.people.department_of
+    return Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)

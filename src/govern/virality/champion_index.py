@@ -1,0 +1,380 @@
+"""The champions' evidence counted for everyone, as integers: one pass, no object per person.
+
+Two hundred thousand people and a million adds one by one at the xl size: a set of added
+people, a set of departments and a dict of communities per person held the people phase's
+peak (190 MiB over its end). The section prints counts for everyone (departments' adds, the
+rankings) and details (communities carried, owned, active people) for a few hundred at most, so:
+
+* every principal gets an integer code once (its person's, matched by email, or its own for
+  principals that are not the organisation's people), and its department a small code;
+* an add is the pair ``adder << 32 | added`` (the low half mixed with the adder) in an array
+  per quarter of the adders; distinct pairs counted per adder at the end (a set per quarter,
+  in C) give the people each person added;
+* the departments they brought in are a byte per person and department, set in C;
+* posts, lone links and networks started are counters per code;
+* the details of the people the section shows are read in a second pass over the communities,
+  looking only for those people (:func:`details`, :func:`carried_by`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, compress, count, repeat
+from operator import add, and_, contains, eq, lshift, lt, mul, or_, rshift, setitem, xor
+
+from govern.virality.history import Facts, ReportInventory
+from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
+
+ERASED = "erased-"
+"""Native-id prefix of principals whose person was forgotten (``govern inventory forget``)."""
+DIRECTORY = "m365:"
+"""Principal-id prefix of the directory, whose department wins for a forgotten person."""
+
+_DEPT_BITS = 16
+_DEPT_MASK = (1 << _DEPT_BITS) - 1
+_PAIR = 32
+"""An add is ``adder << _PAIR | added``: codes stay below 2**32."""
+_LOW = (1 << _PAIR) - 1
+_CHUNK = 4096
+"""Communities whose adds are worked out at once (the lists of a whole xl store are 12 MiB)."""
+_MIX = 0x9E3779B1
+"""Fibonacci hashing's multiplier (2**32 over the golden ratio)."""
+_NOT_PERSON = 1 << 31
+"""Codes from here on are principals that are not the organisation's people (counted when
+added, by their own id; never credited)."""
+
+
+def identity(pid: str, inv: ReportInventory) -> str | None:
+    """The person a principal is (email, or the erasure token), or None if not a champion."""
+    p = inv.people.get(pid)
+    if p is None:
+        return None  # unknown to the inventory
+    native = pid.split(":", 2)[-1]
+    if native.startswith(ERASED):
+        # A forgotten person still counts in department figures, never by name: their
+        # accounts in every tool share one erasure token.
+        return ERASED + native.removeprefix(ERASED).split(".")[0]
+    if p.kind != "employee" or p.external:
+        return None  # guests, services and groups are not the organisation's champions
+    return p.email or pid
+
+
+class _Codes(dict[str, int]):
+    """Principal id -> ``code << 16 | department code``, for every principal of the inventory.
+
+    A principal the inventory does not list (an adder or member the tool named but the
+    directory did not return) gets a code of its own on first lookup, as no person.
+    """
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self.index = index
+
+    def __missing__(self, pid: str) -> int:
+        found = self[pid] = self.index.key_code() << _DEPT_BITS
+        return found
+
+
+@dataclass
+class Index:
+    """Every person's evidence as counts per code, and how to name the people shown."""
+
+    inv: ReportInventory
+    spreads: dict[str, CommunitySpread]
+    """The spreads counted (the second pass reads them again for the people shown)."""
+    nets: dict[str, str]
+    """Notable networks: their creators started them."""
+    idents: list[str] = field(default_factory=list)
+    """Person code -> identity (email, the principal id without one, or the erasure token)."""
+    dept: list[int] = field(default_factory=list)
+    """Person code -> department code (0: unknown)."""
+    dept_names: list[str] = field(default_factory=lambda: [""])
+    added: array[int] = field(default_factory=lambda: array("i"))
+    """Person code -> distinct people added one by one in grassroots communities."""
+    brought: array[int] = field(default_factory=lambda: array("i"))
+    """Person code -> distinct other departments of the people they added."""
+    posts: dict[int, int] = field(default_factory=dict)
+    """Person code -> posts in 90 days, for the people some tool reports posts of."""
+    lone: Counter[int] = field(default_factory=Counter)
+    started: dict[int, list[str]] = field(default_factory=dict)
+    """Person code -> notable networks they created, in community order."""
+    codes: _Codes = field(init=False)
+    _others: int = _NOT_PERSON
+
+    def __post_init__(self) -> None:
+        self.codes = _Codes(self)
+        self._code_people()
+
+    def _code_people(self) -> None:
+        """A code for every principal, and each person's department (columns, mostly in C)."""
+        people = self.inv.people
+        pids = list(people.by_id)
+        # Who each principal is: an employee's email (the common case, inline: 200,000 at xl),
+        # a forgotten person's token, or None for principals that are no champion.
+        who: list[str | None] = [
+            (p.email or pid) if p.kind == "employee" and not p.external else None
+            for pid, p in people.by_id.items()
+        ]
+        if any(map(contains, pids, repeat(ERASED))):
+            who = [
+                identity(pid, self.inv) if ERASED in pid else w
+                for pid, w in zip(pids, who, strict=True)
+            ]
+        # One code per person, in order of their first principal (one dict: identity -> code).
+        coded: dict[str | None, int | None] = dict.fromkeys(filter(None, who))
+        self.idents = list(coded)  # type: ignore[arg-type]  # None filtered out
+        coded.update(zip(self.idents, count()))
+        found = list(map(coded.get, who))
+        del coded
+        accounts = len(who) - who.count(None)
+        del who
+        person: list[int]
+        if None in found:
+            # Principals that are no person get codes of their own (counted when added).
+            others = count(self._others)
+            person = [next(others) if c is None else c for c in found]
+            self._others = next(others)
+        else:
+            person = found  # type: ignore[assignment]  # no None in it
+        del found
+        names = sorted(set(people.department_of.values()))
+        self.dept_names += names
+        dept_code: dict[str | None, int] = dict(zip(names, count(1)))
+        depts: list[int] = list(map(dept_code.get, map(people.department_of.get, pids), repeat(0)))
+        values = map(or_, map(lshift, person, repeat(_DEPT_BITS)), depts)
+        self.codes.update(zip(pids, values, strict=True))
+        if accounts == len(self.idents):
+            # One principal per person (the common case): its department is theirs.
+            self.dept = list(compress(depts, map(lt, person, repeat(_NOT_PERSON))))
+            return
+        # A person's department: their first principal's that has one; a forgotten person's
+        # accounts may disagree, and then the directory's wins (as the erasure resolved it).
+        known = list(compress(zip(person, depts, strict=True), depts))
+        first = dict(reversed(known))  # reversed: the first of each person is written last
+        directory = map(str.startswith, compress(pids, depts), repeat(DIRECTORY))
+        first.update(reversed(list(compress(known, directory))))
+        self.dept = [0] * len(self.idents)
+        for c, d in first.items():
+            if c < _NOT_PERSON:
+                self.dept[c] = d
+
+    def key_code(self) -> int:
+        """A new code, for a principal that is no person (its own id is what was added)."""
+        self._others += 1
+        return self._others - 1
+
+    def code(self, pid: str) -> int:
+        """The code of a principal: its person's, or its own when it is no person."""
+        return self.codes[pid] >> _DEPT_BITS
+
+    def person(self, pid: str) -> int | None:
+        """The person code of a principal, or None when it is no person."""
+        code = self.codes[pid] >> _DEPT_BITS
+        return code if code < _NOT_PERSON else None
+
+    def department(self, code: int) -> str | None:
+        """A person's department."""
+        return self.dept_names[self.dept[code]] or None
+
+    def erased(self, code: int) -> bool:
+        """Whether the person was forgotten (counted in figures, never named)."""
+        return self.idents[code].startswith(ERASED)
+
+    def pids_of(self, people: set[int]) -> set[str]:
+        """Every principal id of these people."""
+        return {pid for pid, v in self.codes.items() if v >> _DEPT_BITS in people}
+
+
+def gather(
+    inv: ReportInventory, spreads: dict[str, CommunitySpread], nets: dict[str, str]
+) -> Index:
+    """Every person's evidence, from every grassroots community's spread."""
+    idx = Index(inv, spreads, nets)
+    code_of = idx.codes.__getitem__
+    organics: list[dict[str, list[str]]] = []
+    lones: list[dict[str, str]] = []
+    posts, started = idx.posts, idx.started
+    for cid, sp in spreads.items():
+        f = inv.facts[cid]
+        if not grassroots(f):
+            continue
+        if sp.organic:
+            organics.append(sp.organic)
+        if sp.lone:
+            lones.append(sp.lone)
+        if sp.posts is not None:
+            for pid, (n, _last) in sp.posts.items():
+                if (c := idx.person(pid)) is not None:
+                    posts[c] = posts.get(c, 0) + n
+        creator = f.community.created_by
+        if cid in nets and creator and (c := idx.person(creator)) is not None:
+            started.setdefault(c, []).append(cid)
+    idx.lone = Counter(map(rshift, map(code_of, chain.from_iterable(lones)), repeat(_DEPT_BITS)))
+    for code in [c for c in idx.lone if c >= _NOT_PERSON]:
+        del idx.lone[code]  # principals that are no person are not credited
+    # One byte per person and department: 1 where they added someone of that department.
+    width = len(idx.dept_names)
+    brought = bytearray(len(idx.idents) * width)
+    # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
+    quarters = [array("q") for _ in range(4)]
+    for start in range(0, len(organics), _CHUNK):
+        _adds(idx, organics[start : start + _CHUNK], quarters, brought)
+    idx.added = _added(quarters, len(idx.idents))
+    del quarters
+    idx.brought = _brought(brought, idx.dept, width)
+    return idx
+
+
+def _adds(
+    idx: Index, organics: list[dict[str, list[str]]], quarters: list[array[int]], brought: bytearray
+) -> None:
+    """Adds one by one as pairs ``adder << 32 | added``; ``brought`` set per department.
+
+    Each adder's code is repeated once per person it added, next to the added people's
+    codes: many communities at once in C (map, chain), no Python step per community, adder
+    or add. The people added are looked up once each (a million at xl): the rest is arithmetic.
+    """
+    codes = idx.codes
+    values = list(map(codes.__getitem__, chain.from_iterable(organics)))
+    if values and max(values) >= _NOT_PERSON << _DEPT_BITS:
+        # Principals that are no person are not credited (rare: guests, services).
+        limit = _NOT_PERSON << _DEPT_BITS
+        organics = [{a: v for a, v in o.items() if codes[a] < limit} for o in organics]
+        values = list(map(codes.__getitem__, chain.from_iterable(organics)))
+    added = list(map(codes.__getitem__, chain.from_iterable(_lists(organics))))
+
+    def repeated(per_adder: Iterable[int]) -> Iterator[int]:
+        """One value per adder, repeated once per person it added."""
+        return chain.from_iterable(map(repeat, per_adder, map(len, _lists(organics))))
+
+    # The low half mixes the adder in (a xor with a multiple of it), so that the set's slots,
+    # chosen by the low bits, do not pile up the adds of one person by everyone who added them.
+    adders = map(rshift, values, repeat(_DEPT_BITS))
+    mixed = map(and_, map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(_MIX)), repeat(_LOW))
+    heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
+    pairs = list(map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    quarter = bytes(map(rshift, pairs, repeat(_quarter_shift(len(idx.idents)))))  # 0 to 3
+    for q, into in enumerate(quarters):
+        into.extend(compress(pairs, map(eq, quarter, repeat(q))))
+    del pairs, quarter
+    rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
+    cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
+    any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
+
+
+def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
+    """Each adder's list of people added, in the order of the adders."""
+    return chain.from_iterable(map(dict.values, organics))
+
+
+def _quarter_shift(people: int) -> int:
+    """How far to shift a pair right for its adder's quarter (0 to 3) of the person codes."""
+    return _PAIR + max(0, (people - 1).bit_length() - 2)
+
+
+def _added(quarters: list[array[int]], people: int) -> array[int]:
+    """Distinct people added, per adder: the distinct pairs of a quarter of the adders at once.
+
+    A set of a million ints is 60 MiB: four sets of a quarter of that, one after the other,
+    and counts of a quarter of the people each.
+    """
+    out = array("i", [0]) * people
+    for pairs in quarters:
+        found = set(pairs)
+        counts = Counter(map(rshift, found, repeat(_PAIR)))
+        del found
+        any(map(setitem, repeat(out), counts.keys(), counts.values()))  # each adder in one
+    return out
+
+
+def _brought(cells: bytearray, own: list[int], width: int) -> array[int]:
+    """Per person, the departments of the people they added: known ones other than their own."""
+    rows = range(0, len(cells), width)
+    any(map(setitem, repeat(cells), rows, repeat(0)))  # department code 0: unknown
+    any(map(setitem, repeat(cells), map(add, rows, own), repeat(0)))
+    return array("i", map(cells.count, repeat(1), rows, map(add, rows, repeat(width))))
+
+
+@dataclass
+class Detail:
+    """What the section shows of one listed person, read in a second pass."""
+
+    weight: dict[str, int] = field(default_factory=dict)
+    """Community id -> how much this person did there (adds, posts, lone links, started)."""
+    owns: set[str] = field(default_factory=set)
+    active: set[int] = field(default_factory=set)
+    """Codes of the people they added who posted in the last 30 days."""
+    activity_known: bool = False
+    bulk: int = 0
+
+
+def details(idx: Index, people: set[int]) -> dict[int, Detail]:
+    """Communities carried and owned, active people added and bulk adds of ``people``."""
+    out = {c: Detail() for c in people}
+    wanted = idx.pids_of(people)
+    code = idx.code
+    since = idx.inv.now - ACTIVE_DAYS * DAY
+    for cid, f, sp in _grassroots(idx.inv, idx.spreads):
+        burst = sp.burst
+        if burst is not None and burst.adder in wanted:
+            out[code(burst.adder)].bulk += len(burst.people)
+        for pid, n in _weights(f, cid, sp, idx.nets, wanted):
+            d = out[code(pid)]
+            d.weight[cid] = d.weight.get(cid, 0) + n
+        if sp.posts is not None:
+            posts = sp.posts
+            for adder in sp.organic.keys() & wanted:
+                d = out[code(adder)]
+                d.activity_known = True
+                d.active.update(
+                    code(pid)
+                    for pid in sp.organic[adder]
+                    if (s := posts.get(pid)) and s[1] >= since
+                )
+        for pid in f.owners & wanted:
+            out[code(pid)].owns.add(cid)
+    return out
+
+
+def carried_by(idx: Index, cid: str) -> tuple[dict[int, int], set[int]]:
+    """Per person, how much they did in one grassroots community; and who owns it."""
+    f = idx.inv.facts[cid]
+    weight: dict[int, int] = {}
+    if not grassroots(f):
+        return weight, set()
+    for pid, n in _weights(f, cid, idx.spreads[cid], idx.nets, None):
+        if (c := idx.person(pid)) is not None:
+            weight[c] = weight.get(c, 0) + n
+    owners = {c for pid in f.owners if (c := idx.person(pid)) is not None}
+    return weight, owners
+
+
+def _grassroots(
+    inv: ReportInventory, spreads: dict[str, CommunitySpread]
+) -> Iterator[tuple[str, Facts, CommunitySpread]]:
+    for cid, sp in spreads.items():
+        f = inv.facts[cid]
+        if grassroots(f):
+            yield cid, f, sp
+
+
+def _weights(
+    f: Facts, cid: str, sp: CommunitySpread, nets: dict[str, str], wanted: set[str] | None
+) -> Iterable[tuple[str, int]]:
+    """(principal, weight) for each thing done in one community: adds, posts, lone, started."""
+    organic = (
+        sp.organic if wanted is None else {a: sp.organic[a] for a in sp.organic.keys() & wanted}
+    )
+    for adder, added in organic.items():
+        yield adder, len(added)
+    if sp.posts is not None:
+        for pid in sp.posts if wanted is None else sp.posts.keys() & wanted:
+            yield pid, sp.posts[pid][0]
+    for pid in sp.lone if wanted is None else sp.lone.keys() & wanted:
+        yield pid, 1
+    creator = f.community.created_by
+    if cid in nets and creator and (wanted is None or creator in wanted):
+        yield creator, 1
