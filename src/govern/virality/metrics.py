@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from itertools import compress
 from operator import itemgetter
 from typing import NamedTuple
@@ -305,8 +306,8 @@ def spread(
     """
     a = adds if adds is not None else adds_of(joins)
     members = len(joins)
-    since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
-    out = {"join_span_days": _join_span(a, members, since, interval_days)}
+    since = _day(first_at)
+    span = _join_span(a, members, since, interval_days)
     attributed = len(a.times) - a.between
     if members == 0 or attributed < max(min(members, 5), 0.1 * members):
         note = (
@@ -314,8 +315,8 @@ def spread(
             f"from the tool (who added whom; joins seen only between snapshots since {since} "
             f"have no adder)"
         )
-        out.update({k: Value(None, note) for k in SPREAD_KEYS if k != "join_span_days"})
-        return {k: out[k] for k in SPREAD_KEYS}
+        none = Value(None, note)
+        return {k: span if k == "join_span_days" else none for k in SPREAD_KEYS}
     basis = (
         None
         if attributed == members
@@ -337,19 +338,25 @@ def spread(
     # Peers: people who joined by themselves or were added by someone who does not own it.
     by_owners = sum(counts[o] for o in owners if o in counts)
     peers = a.self_adds + a.added - by_owners
-    out["organic_share"] = Value((attributed - broadcast - system) / attributed, basis)
-    out["largest_burst_share"] = Value(largest / members)
-    out["peer_share"] = (
-        Value(peers / with_adder, basis)
+    return {  # in the order of SPREAD_KEYS
+        "organic_share": Value((attributed - broadcast - system) / attributed, basis),
+        "largest_burst_share": Value(largest / members),
+        "peer_share": Value(peers / with_adder, basis)
         if with_adder
-        else Value(None, "the tool does not say who added members")
-    )
-    out["adders"] = Value(float(a.adders), basis)
-    return {k: out[k] for k in SPREAD_KEYS}
+        else Value(None, "the tool does not say who added members"),
+        "adders": Value(float(a.adders), basis),
+        "join_span_days": span,
+    }
 
 
 SPREAD_KEYS = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
 """The organic-spread components, in the order the report lists them."""
+
+
+@cache
+def _day(at: float) -> str:
+    """The date of an epoch time, as ISO text (asked once per community, for a few times)."""
+    return datetime.fromtimestamp(at, UTC).date().isoformat()
 
 
 def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -> Value:
@@ -361,7 +368,8 @@ def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -
             f"(joins after the first snapshot on {since} count)",
         )
     times = sorted(a.times)
-    span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
+    last = len(times) - 1  # the nearest ranks to the 10th and 90th percentiles
+    span = (times[round(0.9 * last)] - times[round(0.1 * last)]) / DAY
     precise = None
     if a.between:
         within = f" (up to {interval_days:.0f} days)" if interval_days else ""
@@ -402,6 +410,12 @@ def _bursts(counts: Mapping[str, int], m: Members, th: Thresholds, members: int)
             break  # cannot hold a burst nor a larger run than one already found (nor can the rest)
         added = at[adder]
         added.sort()
+        if added[-1] - added[0] > window and min(map(operator.sub, added[1:], added)) > window:
+            # Every add more than `window` after the one before: runs of one each (the common
+            # case at every size), no longer than the run of one `largest` already counts.
+            if need <= 1:
+                broadcast += n
+            continue
         start = 0
         # All within the window of the first add is one run (the common case): skip the scan.
         for end in range(n if added[-1] - added[0] <= window else 1, n + 1):
@@ -414,11 +428,6 @@ def _bursts(counts: Mapping[str, int], m: Members, th: Thresholds, members: int)
                     broadcast += size
                 start = end
     return broadcast, largest
-
-
-def _quantile(sorted_values: Sequence[float], q: float) -> float:
-    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[idx]
 
 
 def exposure(
