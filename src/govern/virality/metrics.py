@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -435,7 +435,11 @@ def exposure(
 ) -> dict[str, Value]:
     """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
     # A mapping's or a set's keys are distinct already: no copy of two million ids.
-    ids = member_ids if isinstance(member_ids, Mapping | set) else set(member_ids)
+    ids = (
+        member_ids
+        if type(member_ids) is Members or isinstance(member_ids, Mapping | set)
+        else set(member_ids)
+    )
     # (An empty set's intersection with a mapping would still walk all of its keys.)
     external = len(people.external.intersection(ids)) if people.external else 0
     n = len(ids)
@@ -468,10 +472,14 @@ def measure(
     n = len(joins)
     # The 30-day report is the reference; tools that report other periods only (Teams: D7,
     # D90, D180) are read from the nearest one, and the figure says which.
-    period = next((p for p in ACTIVITY_PERIODS if p in f.activity), None)
-    d30 = f.activity.get(period) if period else None
+    period = d30 = None
+    for p in ACTIVITY_PERIODS:
+        if p in f.activity:
+            period, d30 = p, f.activity[p]
+            break
     active = d30.active_users if d30 else None
-    out = Measured(members=joins.pids)  # shared with the facts, read only
+    out = Measured(members=joins.pids, departments=_departments(joins, people))
+    # (The members' ids are shared with the facts, read only.)
     out.values.update(reach(n, active))
     said = (
         str(d30.attributes["active_users_note"])
@@ -487,9 +495,9 @@ def measure(
     for window in WINDOWS:
         if created is not None and created > inv.now - window * DAY:
             past[window] = 0
-    if any(v is not None for v in past.values()):
+    if any(map(operator.is_not, past.values(), repeat(None))):
         out.growth_method = "snapshots"
-    if any(past.get(w) is None for w in WINDOWS):
+    if None in map(past.get, WINDOWS):
         from_joins = past_from_joins(list(joins.values()), inv.now, created)
         for window in WINDOWS:
             if past.get(window) is None and from_joins[window] is not None:
@@ -498,13 +506,6 @@ def measure(
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
     # Coded at load where the organisation's departments fit a byte: counted over bytes.
-    coded = joins.depts
-    if coded is not None:
-        # The counts and order of ``Members.departments()`` (first appearance), in one pass.
-        names, mix = joins.dept_names, Counter(coded)
-        out.departments = Counter({names[c]: k for c, k in mix.items() if c})
-    else:
-        out.departments = Counter(filter(None, map(people.department_of.get, joins.pids)))
     if joins is f.members:
         f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
@@ -534,6 +535,20 @@ def measure(
             k: one(v if v[0] != 0 else (v, math.copysign(1.0, v[0])), v)
             for k, v in out.values.items()
         }
+    return out
+
+
+def _departments(joins: Members, people: People) -> Counter[str]:
+    """Members per known department, in order of first appearance."""
+    coded = joins.depts
+    if coded is None:
+        # Counted in C (map, filter, Counter): members with no known department map to None.
+        return Counter(filter(None, map(people.department_of.get, joins.pids)))
+    # Coded at load where the organisation's departments fit a byte: the counts and order of
+    # ``Members.departments()`` (first appearance), counted over the bytes in one pass.
+    names, mix = joins.dept_names, Counter(coded)
+    out: Counter[str] = Counter()
+    dict.update(out, {names[c]: k for c, k in mix.items() if c})  # no Mapping check per call
     return out
 
 
