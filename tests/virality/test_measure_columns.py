@@ -9,6 +9,7 @@ or a snapshot's, added by oneself, by a service account, bulk adds at the window
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
@@ -183,7 +184,7 @@ def test_nothing_says_what_decide_recommends_nothing_for(seed: int) -> None:
 
 
 def _columns(ms: list[Measured]) -> dict[str, list[float]]:
-    """The loop the transposed columns replace."""
+    """The loop the transposed columns replace (where lower is more, figures negated)."""
     cols: dict[str, list[float]] = {}
     for m in ms:
         for name, v in m.values.items():
@@ -193,6 +194,17 @@ def _columns(ms: list[Measured]) -> dict[str, list[float]]:
     return {name: sorted(col) for name, col in cols.items()}
 
 
+def _percentile(cols: dict[str, list[float]], name: str, v: Value) -> float | None:
+    """The percentile as placed in the negated columns."""
+    if v.rank_key is None or name not in cols:
+        return None
+    col = cols[name]
+    place = -v.rank_key if name in metrics.LOWER_IS_MORE else v.rank_key
+    below = bisect.bisect_left(col, place)
+    equal = bisect.bisect_right(col, place, below) - below
+    return round(100.0 * (below + 0.5 * equal) / len(col), 1)
+
+
 def test_percentile_columns_are_those_of_the_per_figure_loop() -> None:
     rng = random.Random(7)
     ms = [_measured(rng) for _ in range(300)]
@@ -200,7 +212,13 @@ def test_percentile_columns_are_those_of_the_per_figure_loop() -> None:
         m.values["doubling_days"] = Value(rng.choice((None, 3.0, 9.0)), "n", rank_as=math.inf)
         m.values["entropy"] = Value(rng.choice((-0.0, 0.0, 0.4)))
         m.values["labelled"] = Value(None, "never a figure")
-    assert Percentiles(ms)._cols == _columns(ms)  # one order of components: transposed
     mixed = [*ms, Measured(values=dict(reversed(ms[0].values.items())))]
-    assert Percentiles(mixed)._cols == _columns(mixed)  # two orders: the loop
-    assert Percentiles([])._cols == {}
+    # One order of components (transposed in C), and two orders (the loop).
+    for group in (ms, mixed):
+        cols, pcts = _columns(group), Percentiles(group)
+        for m in group:
+            for name, v in m.values.items():
+                assert pcts.of(name, v) == _percentile(cols, name, v)
+        assert pcts.of("doubling_days", Value(1.0)) == 100.0  # faster than all
+        assert pcts.of("doubling_days", Value(None, "n", rank_as=math.inf)) is not None
+    assert Percentiles([]).of("members", Value(1.0)) is None

@@ -574,7 +574,8 @@ class Percentiles:
                 for name, (value, _note, rank_as) in m.values.items():
                     key = value if value is not None else rank_as  # Value.rank_key, inlined
                     if key is not None:
-                        cols.setdefault(name, []).append(-key if name in LOWER_IS_MORE else key)
+                        cols.setdefault(name, []).append(key)
+        # Ascending, also where lower is more (placed from the top in :meth:`of`).
         for values in cols.values():
             values.sort()
         self._cols = cols
@@ -594,11 +595,8 @@ class Percentiles:
             if None in keys:
                 keys = [v if v is not None else rank_as for v, _note, rank_as in col]
                 keys = [k for k in keys if k is not None]
-            if not keys:
-                continue
-            if name in LOWER_IS_MORE:
-                keys = [-k for k in keys]  # type: ignore[operator]
-            cols[name] = keys  # type: ignore[assignment]
+            if keys:
+                cols[name] = keys  # type: ignore[assignment]  # no None left
         return cols
 
     def of(self, name: str, value: Value) -> float | None:
@@ -610,8 +608,10 @@ class Percentiles:
         found = known.get(key)
         if found is None:
             col = self._cols[name]
-            place = -key if name in LOWER_IS_MORE else key
-            below = bisect.bisect_left(col, place)
-            equal = bisect.bisect_right(col, place, below) - below
+            at = bisect.bisect_left(col, key)
+            end = bisect.bisect_right(col, key, at)
+            equal = end - at
+            # Where lower is more, the communities below are the ones with a larger figure.
+            below = len(col) - end if name in LOWER_IS_MORE else at
             found = known[key] = round(100.0 * (below + 0.5 * equal) / len(col), 1)
         return found
