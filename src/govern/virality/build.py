@@ -23,7 +23,15 @@ from govern.virality.drafts import ChangeDrafter, LabelKey
 from govern.virality.measures import GROUPS
 from govern.virality.metrics import Measured, Percentiles, Value, departments_by_size, measure
 from govern.virality.people_build import people_section
-from govern.virality.recommend import DECIDING, Verdict, decide, evidence, score, unscored
+from govern.virality.recommend import (
+    DECIDING,
+    Verdict,
+    decide,
+    evidence,
+    nothing,
+    score,
+    unscored,
+)
 from govern.virality.report import (
     Bucket,
     CurvePoint,
@@ -186,12 +194,16 @@ def _select(
         if cat is None:
             continue
         out.categories[cat.value] += 1
+        # Listed even without a recommendation: grassroots-sized reach. The others are dropped
+        # when nothing is recommended, which is known before any reason is worded.
+        big = cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN)
+        big = big and members >= th.reach_members
+        if not big and nothing(cat, m, th):
+            continue
         # Percentiles of the deciding components only: the rest is computed for listed ones.
         pct = {name: pcts.of(name, m.values[name]) for name in DECIDING}
         verdict = decide(cat, m, pct, th, connector=f.community.connector, kind=f.community.kind)
-        if verdict.recommendation is None and not (
-            cat in (Category.GRASSROOTS, Category.UNKNOWN_ORIGIN) and members >= th.reach_members
-        ):
+        if verdict.recommendation is None and not big:
             continue
         out.rows.append(_Listed(cid, cat, m, pct, verdict))
     for row in out.rows:

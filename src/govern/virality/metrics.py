@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
+import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from govern.virality.history import WINDOWS, Facts, ReportInventory
 from govern.virality.members import Join, Members
 from govern.virality.people import People
-from govern.virality.spread import Adds, adds_of
+from govern.virality.spread import Adds, adds_of, known_joins
 from govern.virality.spread import adds as adds_cached
 from govern.virality.thresholds import Thresholds
 
@@ -52,7 +57,7 @@ LOWER_IS_MORE = frozenset({"doubling_days"})
 """Components where a smaller figure means more (faster doubling)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Measured:
     """Every component of one community."""
 
@@ -80,6 +85,10 @@ def reach(members: int, active_users: int | None) -> dict[str, Value]:
     return {"members": Value(float(members)), "active_users": active}
 
 
+_GROWTH_KEYS = tuple(sys.intern(f"growth_{window}d") for window in WINDOWS)
+"""The growth components' names, made once: every community's figures share the strings."""
+
+
 def growth(
     now_members: int,
     past: dict[int, int | None],
@@ -93,9 +102,8 @@ def growth(
     """
     out: dict[str, Value] = {}
     rate: tuple[float, int] | None = None
-    for window in WINDOWS:
+    for window, key in zip(WINDOWS, _GROWTH_KEYS, strict=True):
         then = past.get(window)
-        key = f"growth_{window}d"
         if then is None:
             out[key] = Value(None, history_note(window, history_days))
         elif then == 0:
@@ -113,7 +121,7 @@ def growth(
         out["doubling_days"] = (
             Value(None, "new: no earlier size to double from", rank_as=0.0)
             if new and now_members
-            else Value(None, out[f"growth_{WINDOWS[-1]}d"].note or "no growth figure")
+            else Value(None, out[_GROWTH_KEYS[-1]].note or "no growth figure")
         )
     elif rate[0] <= 1.0:
         out["doubling_days"] = Value(None, "not growing", rank_as=math.inf)
@@ -158,10 +166,12 @@ def breadth(mix: Counter[str], org_departments: int, min_share: float = 0.0) -> 
     if total == 0:
         note = "no member's department is known (needs the directory connector to match by email)"
         return {"departments": Value(None, note), "entropy": Value(None, note)}
-    h = -sum((n / total) * math.log(n / total) for n in mix.values() if n)
+    # The same terms, summed in the same order, as ``sum(p * log(p))``; each (n, total) term
+    # is computed once per report (50,000 communities share a few thousand of them).
+    h = -sum(map(_terms(total).__getitem__, filter(None, mix.values())))
     k = max(org_departments, len(mix))
     entropy = h / math.log(k) if k > 1 else 0.0
-    counted = sum(1 for n in mix.values() if n >= min_share * total)
+    counted = sum(map((min_share * total).__le__, mix.values()))
     said: str | None = None
     if min_share > 0:
         fewer = len(mix) - counted
@@ -169,6 +179,32 @@ def breadth(mix: Counter[str], org_departments: int, min_share: float = 0.0) -> 
             f" ({fewer} more hold fewer)" if fewer else ""
         )
     return {"departments": Value(float(counted), said), "entropy": Value(entropy)}
+
+
+class _Terms(dict[int, float]):
+    """``n -> (n / total) * log(n / total)`` for one total, each computed on first use."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__()
+        self.total = total
+
+    def __missing__(self, n: int) -> float:
+        total = self.total
+        found = self[n] = (n / total) * math.log(n / total)
+        return found
+
+
+_TERMS: dict[int, _Terms] = {}
+"""Entropy terms by total (a few thousand totals and counts at the xl size; bounded below)."""
+
+
+def _terms(total: int) -> _Terms:
+    found = _TERMS.get(total)
+    if found is None:
+        if len(_TERMS) > 10_000:
+            _TERMS.clear()
+        found = _TERMS[total] = _Terms(total)
+    return found
 
 
 SIZE_BANDS = ((2, 9), (10, 49), (50, 199), (200, None))
@@ -270,8 +306,8 @@ def spread(
     """
     a = adds if adds is not None else adds_of(joins)
     members = len(joins)
-    since = datetime.fromtimestamp(first_at, UTC).date().isoformat()
-    out = {"join_span_days": _join_span(a, members, since, interval_days)}
+    since = _day(first_at)
+    span = _join_span(a, members, since, interval_days)
     attributed = len(a.times) - a.between
     if members == 0 or attributed < max(min(members, 5), 0.1 * members):
         note = (
@@ -279,40 +315,48 @@ def spread(
             f"from the tool (who added whom; joins seen only between snapshots since {since} "
             f"have no adder)"
         )
-        out.update({k: Value(None, note) for k in SPREAD_KEYS if k != "join_span_days"})
-        return {k: out[k] for k in SPREAD_KEYS}
+        none = Value(None, note)
+        return {k: span if k == "join_span_days" else none for k in SPREAD_KEYS}
     basis = (
         None
         if attributed == members
         else f"from the {attributed} of {members} joins the tool attributes (earlier ones unknown)"
     )
     services = people.services
-    by_adder = a.by_adder
+    counts = a.counts
+    if counts is None:  # freed after the measures: count the lists again
+        counts = {adder: len(pids) for adder, pids in a.by_adder.items()}
     # Adds by service accounts (provisioning, directory sync) are broadcast, never bursts.
     # (Tens of thousands of adders in large communities: the common cases are summed in C.)
-    if not services or services.isdisjoint(by_adder):
-        system, candidates = 0, by_adder
+    if not services or services.isdisjoint(counts):
+        system, candidates = 0, counts
     else:
-        system = sum(len(pids) for adder, pids in by_adder.items() if adder in services)
-        candidates = {adder: pids for adder, pids in by_adder.items() if adder not in services}
-    broadcast, largest = _bursts(candidates, Members.of(joins).time_of, th, members)
+        system = sum(n for adder, n in counts.items() if adder in services)
+        candidates = {adder: n for adder, n in counts.items() if adder not in services}
+    broadcast, largest = _bursts(candidates, Members.of(joins), th, members)
     with_adder = attributed - a.own_no_adder
     # Peers: people who joined by themselves or were added by someone who does not own it.
-    by_owners = sum(len(by_adder[o]) for o in owners if o in by_adder)
-    peers = a.self_adds + sum(map(len, by_adder.values())) - by_owners
-    out["organic_share"] = Value((attributed - broadcast - system) / attributed, basis)
-    out["largest_burst_share"] = Value(largest / members)
-    out["peer_share"] = (
-        Value(peers / with_adder, basis)
+    by_owners = sum(counts[o] for o in owners if o in counts)
+    peers = a.self_adds + a.added - by_owners
+    return {  # in the order of SPREAD_KEYS
+        "organic_share": Value((attributed - broadcast - system) / attributed, basis),
+        "largest_burst_share": Value(largest / members),
+        "peer_share": Value(peers / with_adder, basis)
         if with_adder
-        else Value(None, "the tool does not say who added members")
-    )
-    out["adders"] = Value(float(len(a.by_adder)), basis)
-    return {k: out[k] for k in SPREAD_KEYS}
+        else Value(None, "the tool does not say who added members"),
+        "adders": Value(float(a.adders), basis),
+        "join_span_days": span,
+    }
 
 
 SPREAD_KEYS = ("organic_share", "largest_burst_share", "peer_share", "adders", "join_span_days")
 """The organic-spread components, in the order the report lists them."""
+
+
+@cache
+def _day(at: float) -> str:
+    """The date of an epoch time, as ISO text (asked once per community, for a few times)."""
+    return datetime.fromtimestamp(at, UTC).date().isoformat()
 
 
 def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -> Value:
@@ -324,7 +368,8 @@ def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -
             f"(joins after the first snapshot on {since} count)",
         )
     times = sorted(a.times)
-    span = (_quantile(times, 0.9) - _quantile(times, 0.1)) / DAY
+    last = len(times) - 1  # the nearest ranks to the 10th and 90th percentiles
+    span = (times[round(0.9 * last)] - times[round(0.1 * last)]) / DAY
     precise = None
     if a.between:
         within = f" (up to {interval_days:.0f} days)" if interval_days else ""
@@ -334,28 +379,43 @@ def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -
     return Value(span, precise)
 
 
-def _bursts(
-    by_adder: dict[str, list[str]],
-    time_of: Callable[[], dict[str, float]],
-    th: Thresholds,
-    members: int,
-) -> tuple[int, int]:
+def _bursts(counts: Mapping[str, int], m: Members, th: Thresholds, members: int) -> tuple[int, int]:
     """Members added in bulk, and the largest run of adds by one adder (see :func:`spread`).
 
-    ``time_of`` gives each member's join time; it is asked only if some adder added two or
-    more (most adders of most communities added one person).
+    ``counts``: adder -> how many it added (adds of oneself and unknown times left out), the
+    adders whose adds may be bulk. Most adders of most communities added one person: only the
+    join times of those that added more are gathered, in one pass over the members.
     """
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
-    broadcast, largest = 0, 1 if by_adder else 0
-    at: dict[str, float] | None = None
-    for pids in by_adder.values():
-        n = len(pids)
+    broadcast, largest = 0, 1 if counts else 0
+    # The result does not depend on the order adders are looked at: the ones that added most
+    # first, so that once a run is as long as the next adder's adds, the rest can be skipped.
+    wanted = sorted(
+        (adder for adder, n in counts.items() if n > largest or n >= need),
+        key=counts.__getitem__,
+        reverse=True,
+    )
+    if not wanted:
+        return broadcast, largest
+    at: dict[str | None, list[float]] = {adder: [] for adder in wanted}
+    pids, adders, times, _own = known_joins(m)
+    # The members those adders added (not themselves), picked in C; only they are appended.
+    picked = map(operator.and_, map(at.__contains__, adders), map(operator.ne, pids, adders))
+    for adder, ts in compress(zip(adders, times, strict=True), picked):
+        at[adder].append(ts)
+    for adder in wanted:
+        n = counts[adder]
         if n <= largest and n < need:
-            continue  # cannot hold a burst nor a larger run than one already found
-        if at is None:
-            at = time_of()
-        added = sorted(map(at.__getitem__, pids))
+            break  # cannot hold a burst nor a larger run than one already found (nor can the rest)
+        added = at[adder]
+        added.sort()
+        if added[-1] - added[0] > window and min(map(operator.sub, added[1:], added)) > window:
+            # Every add more than `window` after the one before: runs of one each (the common
+            # case at every size), no longer than the run of one `largest` already counts.
+            if need <= 1:
+                broadcast += n
+            continue
         start = 0
         # All within the window of the first add is one run (the common case): skip the scan.
         for end in range(n if added[-1] - added[0] <= window else 1, n + 1):
@@ -370,17 +430,16 @@ def _bursts(
     return broadcast, largest
 
 
-def _quantile(sorted_values: Sequence[float], q: float) -> float:
-    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[idx]
-
-
 def exposure(
     member_ids: Iterable[str], owners: set[str], people: People, label: str | None
 ) -> dict[str, Value]:
     """Exposure: guests and external people, owners, and whether a sensitivity label is set."""
     # A mapping's or a set's keys are distinct already: no copy of two million ids.
-    ids = member_ids if isinstance(member_ids, Mapping | set) else set(member_ids)
+    ids = (
+        member_ids
+        if type(member_ids) is Members or isinstance(member_ids, Mapping | set)
+        else set(member_ids)
+    )
     # (An empty set's intersection with a mapping would still walk all of its keys.)
     external = len(people.external.intersection(ids)) if people.external else 0
     n = len(ids)
@@ -413,10 +472,14 @@ def measure(
     n = len(joins)
     # The 30-day report is the reference; tools that report other periods only (Teams: D7,
     # D90, D180) are read from the nearest one, and the figure says which.
-    period = next((p for p in ACTIVITY_PERIODS if p in f.activity), None)
-    d30 = f.activity.get(period) if period else None
+    period = d30 = None
+    for p in ACTIVITY_PERIODS:
+        if p in f.activity:
+            period, d30 = p, f.activity[p]
+            break
     active = d30.active_users if d30 else None
-    out = Measured(members=joins.pids)  # shared with the facts, read only
+    out = Measured(members=joins.pids, departments=_departments(joins, people))
+    # (The members' ids are shared with the facts, read only.)
     out.values.update(reach(n, active))
     said = (
         str(d30.attributes["active_users_note"])
@@ -432,9 +495,9 @@ def measure(
     for window in WINDOWS:
         if created is not None and created > inv.now - window * DAY:
             past[window] = 0
-    if any(v is not None for v in past.values()):
+    if any(map(operator.is_not, past.values(), repeat(None))):
         out.growth_method = "snapshots"
-    if any(past.get(w) is None for w in WINDOWS):
+    if None in map(past.get, WINDOWS):
         from_joins = past_from_joins(list(joins.values()), inv.now, created)
         for window in WINDOWS:
             if past.get(window) is None and from_joins[window] is not None:
@@ -443,12 +506,6 @@ def measure(
     out.values.update(growth(n, past, history_days))
     # Counted in C (map, filter, Counter): members with no known department map to None.
     # Coded at load where the organisation's departments fit a byte: counted over bytes.
-    coded = joins.departments()
-    out.departments = (
-        coded
-        if coded is not None
-        else Counter(filter(None, map(people.department_of.get, joins.pids)))
-    )
     if joins is f.members:
         f.departments = out.departments  # the champions section's lone links count the same
     out.values.update(breadth(out.departments, len(people.departments), th.department_min_share))
@@ -463,6 +520,7 @@ def measure(
     a = adds_cached(f) if joins is f.members else adds_of(joins)
     interval = f.clock.interval_days
     out.values.update(spread(joins, owners, people, th, f.clock.first_at, interval, a))
+    a.drop_counts()  # a dict per community that nothing after the measures reads
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
     stamps = [t for t in last if t is not None]
@@ -471,7 +529,26 @@ def measure(
         out.last_activity = max(stamps).replace(tzinfo=UTC).timestamp()
         out.inactive_days = max(0.0, (inv.now - out.last_activity) / DAY)
     if shared is not None:
-        out.values = {k: _one(shared, v) for k, v in out.values.items()}
+        one = shared.setdefault
+        # _one inlined (900,000 calls at xl): a zero is keyed with its sign.
+        out.values = {
+            k: one(v if v[0] != 0 else (v, math.copysign(1.0, v[0])), v)
+            for k, v in out.values.items()
+        }
+    return out
+
+
+def _departments(joins: Members, people: People) -> Counter[str]:
+    """Members per known department, in order of first appearance."""
+    coded = joins.depts
+    if coded is None:
+        # Counted in C (map, filter, Counter): members with no known department map to None.
+        return Counter(filter(None, map(people.department_of.get, joins.pids)))
+    # Coded at load where the organisation's departments fit a byte: the counts and order of
+    # ``Members.departments()`` (first appearance), counted over the bytes in one pass.
+    names, mix = joins.dept_names, Counter(coded)
+    out: Counter[str] = Counter()
+    dict.update(out, {names[c]: k for c, k in mix.items() if c})  # no Mapping check per call
     return out
 
 
@@ -487,17 +564,40 @@ class Percentiles:
     """Each component's distribution over the organisation, to place one community in it."""
 
     def __init__(self, measured: Iterable[Measured]) -> None:
-        cols: dict[str, list[float]] = {}
-        for m in measured:
-            for name, (value, _note, rank_as) in m.values.items():
-                key = value if value is not None else rank_as  # Value.rank_key, inlined
-                if key is not None:
-                    cols.setdefault(name, []).append(-key if name in LOWER_IS_MORE else key)
+        ms = list(measured)
+        names = tuple(ms[0].values) if ms else ()
+        if all(tuple(m.values) == names for m in ms):
+            cols = self._columns(ms, names)
+        else:
+            cols = {}
+            for m in ms:
+                for name, (value, _note, rank_as) in m.values.items():
+                    key = value if value is not None else rank_as  # Value.rank_key, inlined
+                    if key is not None:
+                        cols.setdefault(name, []).append(key)
+        # Ascending, also where lower is more (placed from the top in :meth:`of`).
         for values in cols.values():
             values.sort()
         self._cols = cols
         # Most figures repeat (member counts, shares of small counts): each is placed once.
         self._known: dict[str, dict[float, float]] = {name: {} for name in cols}
+
+    @staticmethod
+    def _columns(ms: list[Measured], names: tuple[str, ...]) -> dict[str, list[float]]:
+        """The rank keys of every component, when all communities have the same components.
+
+        Transposed in C (``zip``): a column per component rather than a dict lookup per figure.
+        """
+        cols: dict[str, list[float]] = {}
+        rows = zip(*(m.values.values() for m in ms), strict=True)
+        for name, col in zip(names, rows, strict=True):
+            keys: list[float | None] = list(map(itemgetter(0), col))
+            if None in keys:
+                keys = [v if v is not None else rank_as for v, _note, rank_as in col]
+                keys = [k for k in keys if k is not None]
+            if keys:
+                cols[name] = keys  # type: ignore[assignment]  # no None left
+        return cols
 
     def of(self, name: str, value: Value) -> float | None:
         """The percentile (0-100, mid-rank) of a value among the organisation's communities."""
@@ -508,8 +608,10 @@ class Percentiles:
         found = known.get(key)
         if found is None:
             col = self._cols[name]
-            place = -key if name in LOWER_IS_MORE else key
-            below = bisect.bisect_left(col, place)
-            equal = bisect.bisect_right(col, place, below) - below
+            at = bisect.bisect_left(col, key)
+            end = bisect.bisect_right(col, key, at)
+            equal = end - at
+            # Where lower is more, the communities below are the ones with a larger figure.
+            below = len(col) - end if name in LOWER_IS_MORE else at
             found = known[key] = round(100.0 * (below + 0.5 * equal) / len(col), 1)
         return found

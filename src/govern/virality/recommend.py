@@ -17,6 +17,7 @@ The concrete changes each recommendation implies are drafted by :mod:`govern.vir
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from govern.virality.categories import MIGRATE_CATEGORIES, Category, origin_setting
 from govern.virality.measures import LABELS, format_value
@@ -49,7 +50,7 @@ def _num(x: float) -> str:
     return f"{x:,.0f}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Signals:
     """The facts a decision rests on, read from the measures against the thresholds."""
 
@@ -106,11 +107,13 @@ def decide(
     """The recommendation for one categorized community, with its reasons in plain words.
 
     The reasons are what a manager reads; the figures behind them (entropy, percentiles) stay
-    in the components. The facts are read first (:class:`Signals`); each branch then words them.
+    in the components. The facts are read first (:class:`Signals`), the branch is chosen from
+    them (:func:`_branch`); each branch then words them.
     """
     sig = Signals.read(m, th)
     if sig.inactive:
         return _archive(m, th)
+    branch, why = _branch(cat, m, th, sig)
     reasons = _plain_reasons(m, pct)
     if cat is Category.UNKNOWN_ORIGIN:
         reasons.insert(
@@ -118,19 +121,53 @@ def decide(
             f"origin unknown: {origin_setting(connector, kind)} would settle whether IT "
             "provisioned it (nothing here is called grassroots until then)",
         )
-    if cat in MIGRATE_CATEGORIES:
-        if sig.members >= _migrate_threshold(cat, th):
-            reasons.insert(0, _what(cat, sig.members, connector))
-            return Verdict(Recommendation.MIGRATE, sig.viral, reasons)
-    elif sig.viral:
+    if branch is _Branch.MIGRATE:
+        reasons.insert(0, _what(cat, sig.members, connector))
+        return Verdict(Recommendation.MIGRATE, sig.viral, reasons)
+    if branch is _Branch.VIRAL:
         return _viral(sig, th, reasons)
-    elif sig.big and sig.organic is not None and sig.organic < th.organic_share:
+    if branch is _Branch.BROADCAST:
         burst = m.values["largest_burst_share"].value or 0.0
         reasons.insert(
             0, f"broadcast, not viral: {burst:.0%} of members added at once by one person"
         )
         return Verdict(None, False, reasons)
-    return _watch_or_nothing(m, th, sig, reasons)
+    return _watch_or_nothing(m, th, sig, reasons, why)
+
+
+def nothing(cat: Category, m: Measured, th: Thresholds) -> bool:
+    """Whether :func:`decide` recommends nothing for this community (without wording why).
+
+    The report drops most such communities, and wording reasons for tens of thousands of
+    them only to drop them would cost more than deciding.
+    """
+    sig = Signals.read(m, th)
+    if sig.inactive:
+        return False
+    branch, why = _branch(cat, m, th, sig)
+    return branch is _Branch.BROADCAST or (branch is _Branch.WATCH and not why)
+
+
+class _Branch(Enum):
+    """Which way :func:`decide` goes, before any reason is worded."""
+
+    MIGRATE = "migrate"
+    VIRAL = "viral"
+    BROADCAST = "broadcast"
+    WATCH = "watch"
+    """Monitor if there is a reason to watch it, else nothing."""
+
+
+def _branch(cat: Category, m: Measured, th: Thresholds, sig: Signals) -> tuple[_Branch, str | None]:
+    """The branch of a community that is not inactive, and why to watch it (WATCH only)."""
+    if cat in MIGRATE_CATEGORIES:
+        if sig.members >= _migrate_threshold(cat, th):
+            return _Branch.MIGRATE, None
+    elif sig.viral:
+        return _Branch.VIRAL, None
+    elif sig.big and sig.organic is not None and sig.organic < th.organic_share:
+        return _Branch.BROADCAST, None
+    return _Branch.WATCH, _monitor_why(m, th, sig.members, sig.broad, sig.organic)
 
 
 def _archive(m: Measured, th: Thresholds) -> Verdict:
@@ -167,8 +204,9 @@ def _viral(sig: Signals, th: Thresholds, reasons: list[str]) -> Verdict:
     return Verdict(Recommendation.ADOPT, True, reasons)
 
 
-def _watch_or_nothing(m: Measured, th: Thresholds, sig: Signals, reasons: list[str]) -> Verdict:
-    why = _monitor_why(m, th, sig.members, sig.broad, sig.organic)
+def _watch_or_nothing(
+    m: Measured, th: Thresholds, sig: Signals, reasons: list[str], why: str | None
+) -> Verdict:
     if why:
         # The reason says it already; the plain "new in the last 30 days" would repeat it.
         reasons = [why, *(r for r in reasons if not r.startswith("new in the last"))]

@@ -14,11 +14,13 @@ and rollout-health sections cost one loop over the grants, not another read of t
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from govern.model import Origin
 from govern.virality.history import Facts, ReportInventory
@@ -122,10 +124,11 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
                 pids = m.pids
                 where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
                 out.lone = {where[d]: d for d in singles}
-    by_adder = adds_by_adder(f)
+    a = adds(f)
+    by_adder = a.by_adder
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
-    if max(map(len, by_adder.values()), default=0) < need:
+    if a.most < need:
         # No adder added enough for a bulk add: every add is organic, as the loop below
         # would copy them (read only from here on; shared with the measures' adds).
         out.organic = by_adder
@@ -152,50 +155,115 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
     return out
 
 
-@dataclass
 class Adds:
-    """Who added whom in one community, from one pass over its members.
+    """Who added whom in one community, counted in one pass over its members.
 
     Shared by the report's organic-spread measures (:func:`govern.virality.metrics.spread`) and
-    the champions section, so the two million members of an xl inventory are walked once.
+    the champions section, so the two million members of an xl inventory are walked once. The
+    measures need only counts, made in C (``Counter`` over the adders); the lists of who added
+    whom (:attr:`by_adder`) are made on first read, by the champions section.
     """
 
-    by_adder: dict[str, list[str]] = field(default_factory=dict)
-    """Adder -> the members it added (member order), for adds with a known time; adds of
-    oneself and members with no adder are not in it."""
-    times: Sequence[float] = field(default_factory=list)
-    """Every known join time, in member order (read only: it may be the members' column)."""
-    between: int = 0
-    """Joins seen only between two snapshots (a time, no adder, not from the tool)."""
-    own_no_adder: int = 0
-    """Joins the tool dated but attributed to no one."""
-    self_adds: int = 0
-    """Members who joined by themselves (the adder is the member)."""
+    __slots__ = (
+        "_by_adder",
+        "_members",
+        "added",
+        "adders",
+        "between",
+        "counts",
+        "most",
+        "own_no_adder",
+        "self_adds",
+        "times",
+    )
+
+    def __init__(self, members: Members | None = None) -> None:
+        self._members = members if members is not None else Members()
+        self._by_adder: dict[str, list[str]] | None = None
+        self.times: Sequence[float] = []
+        """Every known join time, in member order (read only: it may be the members' column)."""
+        self.between = 0
+        """Joins seen only between two snapshots (a time, no adder, not from the tool)."""
+        self.own_no_adder = 0
+        """Joins the tool dated but attributed to no one."""
+        self.self_adds = 0
+        """Members who joined by themselves (the adder is the member)."""
+        self.added = 0
+        """Members added by someone else (every list of :attr:`by_adder`, summed)."""
+        self.adders = 0
+        """People who added someone else (the keys of :attr:`by_adder`)."""
+        self.most = 0
+        """The most members one adder added (the longest list of :attr:`by_adder`)."""
+        self.counts: dict[str, int] | None = None
+        """Adder -> how many it added (the keys and lengths of :attr:`by_adder`), while the
+        measures read it; None once they are done (see :meth:`drop_counts`)."""
+
+    @property
+    def by_adder(self) -> dict[str, list[str]]:
+        """Adder -> the members it added, made on first read and kept.
+
+        Members in member order, adders in order of their first add; adds with a known time
+        only: adds of oneself and members with no adder are not in it.
+        """
+        if self._by_adder is None:
+            self._by_adder = _by_adder(self._members)
+        return self._by_adder
+
+    def drop_counts(self) -> None:
+        """Free the per-adder counts (a dict per community) once the measures have read them."""
+        self.counts = None
+
+
+def known_joins(m: Members) -> tuple[list[str], list[str | None], Sequence[float], Sequence[int]]:
+    """The members' pids, adders, times and own flags, leaving out unknown join times.
+
+    The members' own columns when every time is known (the common case), copies otherwise.
+    """
+    if not m.unknown:
+        return m.pids, m.adders, m.times, m.own
+    known = list(map(operator.eq, m.times, m.times))  # NaN is not equal to itself
+    return (
+        list(compress(m.pids, known)),
+        list(compress(m.adders, known)),
+        list(compress(m.times, known)),
+        bytes(compress(m.own, known)),
+    )
 
 
 def adds_of(members: Mapping[str, Join]) -> Adds:
     """The :class:`Adds` of a community's members (``Facts.members`` or a subset of it)."""
     m = Members.of(members)
-    out = Adds()
-    # Every time known (the common case): the members' own column, not a copy.
-    out.times = [t for t in m.times if t == t] if m.unknown else m.times
-    by_adder = out.by_adder
-    between = own_no_adder = self_adds = 0
-    for pid, ts, adder, own in zip(m.pids, m.times, m.adders, m.own, strict=True):
-        if ts != ts:  # NaN: unknown
-            continue
+    out = Adds(m)
+    pids, adders, times, own = known_joins(m)
+    out.times = times
+    # Counted in C, not a Python loop per member: who added someone else (the adder is not the
+    # member; a missing adder is counted under None and taken out).
+    counts: Counter[str | None] = Counter(compress(adders, map(operator.ne, pids, adders)))
+    none = counts.pop(None, 0)
+    if none:
+        out.own_no_adder = sum(compress(own, map(operator.is_, adders, repeat(None))))
+        out.between = none - out.own_no_adder
+    out.added = counts.total()
+    out.self_adds = len(pids) - none - out.added
+    out.adders = len(counts)
+    out.most = max(counts.values(), default=0)
+    out.counts = cast(dict[str, int], counts)  # None is out
+    return out
+
+
+def _by_adder(m: Members) -> dict[str, list[str]]:
+    """Adder -> the members it added (see :attr:`Adds.by_adder`)."""
+    pids, adders, _times, _own = known_joins(m)
+    out: dict[str, list[str]] = {}
+    get = out.get
+    for pid, adder in compress(zip(pids, adders, strict=True), map(operator.ne, pids, adders)):
         if adder is None:
-            if own:
-                own_no_adder += 1
-            else:
-                between += 1
-        elif adder == pid:
-            self_adds += 1
-        elif (found := by_adder.get(adder)) is not None:
-            found.append(pid)
+            continue
+        found = get(adder)
+        if found is None:
+            out[adder] = [pid]
         else:
-            by_adder[adder] = [pid]
-    out.between, out.own_no_adder, out.self_adds = between, own_no_adder, self_adds
+            found.append(pid)
     return out
 
 
