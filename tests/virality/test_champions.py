@@ -234,7 +234,8 @@ def test_second_owner_candidates_for_networks_to_adopt_are_not_owners(
     # origin rules), so the networks to adopt are named here: the three largest grassroots
     # channels of the grid.
     from govern.virality import history, thresholds
-    from govern.virality.champions import gather, notable, second_owners
+    from govern.virality.champion_index import gather
+    from govern.virality.champions import notable, second_owners
     from govern.virality.spread import grassroots, spreads
 
     store = Store(f"sqlite:///{slack_inventory[0]}")

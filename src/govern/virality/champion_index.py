@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
 from operator import add, and_, contains, eq, lshift, lt, mul, or_, rshift, setitem, xor
 
+from govern.store.person import ERASED
 from govern.virality.history import Facts, ReportInventory
+from govern.virality.people import DIRECTORY as DIRECTORY_CONNECTOR
+from govern.virality.people import erased_person
 from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
 
-ERASED = "erased-"
-"""Native-id prefix of principals whose person was forgotten (``govern inventory forget``)."""
-DIRECTORY = "m365:"
+DIRECTORY = f"{DIRECTORY_CONNECTOR}:"
 """Principal-id prefix of the directory, whose department wins for a forgotten person."""
 
 _DEPT_BITS = 16
@@ -52,11 +53,10 @@ def identity(pid: str, inv: ReportInventory) -> str | None:
     p = inv.people.get(pid)
     if p is None:
         return None  # unknown to the inventory
-    native = pid.split(":", 2)[-1]
-    if native.startswith(ERASED):
+    if (token := erased_person(pid)) is not None:
         # A forgotten person still counts in department figures, never by name: their
         # accounts in every tool share one erasure token.
-        return ERASED + native.removeprefix(ERASED).split(".")[0]
+        return ERASED + token
     if p.kind != "employee" or p.external:
         return None  # guests, services and groups are not the organisation's champions
     return p.email or pid

@@ -23,13 +23,11 @@ from collections.abc import Iterable
 
 from govern.model import Lifecycle, Origin
 from govern.privacy.pseudonyms import Namer
-from govern.virality.champion_index import Detail, Index, carried_by, details, gather
+from govern.virality.champion_index import Detail, Index, carried_by, details
 from govern.virality.history import ReportInventory
 from govern.virality.people_section import Champion, DepartmentFigures
 from govern.virality.report import Entry, Recommendation
 from govern.virality.spread import ACTIVE_DAYS
-
-__all__ = ["LIMIT", "departments", "gather", "notable", "rank", "second_owners"]
 
 LIMIT = 25
 """People per kind of evidence."""

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter
 from typing import NamedTuple
@@ -353,7 +353,7 @@ SPREAD_KEYS = ("organic_share", "largest_burst_share", "peer_share", "adders", "
 """The organic-spread components, in the order the report lists them."""
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: a fleet worker builds reports for many tenants
 def _day(at: float) -> str:
     """The date of an epoch time, as ISO text (asked once per community, for a few times)."""
     return datetime.fromtimestamp(at, UTC).date().isoformat()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from govern.store.bulk import BulkReader, bulk_reader
+from govern.store.person import ERASED
 from govern.store.store import Store
 
 DIRECTORY = "m365"
@@ -87,11 +88,7 @@ class People:
 def erased_person(pid: str) -> str | None:
     """The erasure token shared by a forgotten person's accounts (``govern inventory forget``)."""
     native = pid.split(":", 2)[-1]
-    return native.removeprefix("erased-").split(".")[0] if native.startswith("erased-") else None
-
-
-def _domain(email: str | None) -> str | None:
-    return email.rpartition("@")[2] if email and "@" in email else None
+    return native.removeprefix(ERASED).split(".")[0] if native.startswith(ERASED) else None
 
 
 def load_people(store: Store) -> People:

@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from govern.privacy.pseudonyms import Namer
-from govern.virality.champions import (
-    LIMIT,
-    departments,
-    gather,
-    notable,
-    rank,
-    second_owners,
-)
+from govern.virality.champion_index import gather
+from govern.virality.champions import LIMIT, departments, notable, rank, second_owners
 from govern.virality.history import ReportInventory
 from govern.virality.people_section import ChampionsSection
 from govern.virality.report import Entry, Recommendation

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from govern.model import Origin
 from govern.virality.history import Facts, ReportInventory
@@ -129,19 +129,18 @@ def rollouts(
     grassroots_active.sort(reverse=True)
     # Whether each went quiet first: only the ones shown get their figures and a model (all
     # that went quiet and the largest others; 3,700 of 9,700 at xl).
-    out: list[tuple[bool, int, str, str, float | None, float | None]] = []
+    out: list[_Candidate] = []
     for cid, active, per_member in candidates:
         f = inv.facts[cid]
         peer_active = peers.of(f.community.connector, len(f.members))[1]
         went = _quiet(active, _days(inv, f, spreads[cid]), peer_active)
-        out.append((went, len(f.members), f.community.path, cid, active, per_member))
-    quiet = sorted((r for r in out if r[0]), key=lambda r: (-r[1], r[2]))
-    rest = sorted((r for r in out if not r[0]), key=lambda r: (-r[1], r[2]))
+        out.append(_Candidate(went, len(f.members), f.community.path, cid, active, per_member))
+    quiet = sorted((r for r in out if r.quiet), key=_Candidate.order)
+    rest = sorted((r for r in out if not r.quiet), key=_Candidate.order)
     seeds = _seeds(inv, [c for c in nets if c in inv.facts] + [c for _, c in grassroots_active])
 
-    def health(row: tuple[bool, int, str, str, float | None, float | None]) -> dict[str, Any]:
-        _, _, _, cid, active, per_member = row
-        return _health(inv, inv.facts[cid], spreads[cid], active, per_member, peers)
+    def health(r: _Candidate) -> dict[str, Any]:
+        return _health(inv, inv.facts[r.cid], spreads[r.cid], r.active, r.per_member, peers)
 
     shown = [RolloutHealth(**_with_pilot(inv, health(r), champions, seeds)) for r in quiet]
     notes = [
@@ -155,6 +154,21 @@ def rollouts(
             "and Confluence report activity per community only"
         )
     return shown + [RolloutHealth(**health(r)) for r in rest[:SHOWN]], notes
+
+
+class _Candidate(NamedTuple):
+    """A rollout before its figures are worked out: whether it went quiet, and how to list it."""
+
+    quiet: bool
+    members: int
+    path: str
+    cid: str
+    active: float | None
+    per_member: float | None
+
+    def order(self) -> tuple[int, str]:
+        """Largest first, then by path."""
+        return -self.members, self.path
 
 
 def _health(
