@@ -323,3 +323,22 @@ def test_counts_as_codes_match_sets_per_person(
             assert idx.lone[code] == lone[who]
     assert accounts  # people with accounts in several tools (or no person) were matched
     slack.dispose()
+
+
+def test_departments_brought_as_a_set_when_the_grid_would_be_too_large(
+    slack_inventory: tuple[Path, Organisation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of free-text departments would make a people x departments grid of bytes
+    too large: the cells are kept as a set instead, with the same counts."""
+    from govern.virality import champion_index, history, thresholds
+    from govern.virality.spread import spreads
+
+    slack = Store(f"sqlite:///{slack_inventory[0]}")
+    inv = history.load(slack)
+    sp = spreads(inv, thresholds.load(None))
+    grid = champion_index.gather(inv, sp, {})
+    monkeypatch.setattr(champion_index, "_GRID_LIMIT", 0)
+    cells = champion_index.gather(inv, sp, {})
+    assert any(grid.brought) and list(cells.brought) == list(grid.brought)
+    assert list(cells.added) == list(grid.added)
+    slack.dispose()

@@ -34,7 +34,9 @@ from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
 DIRECTORY = f"{DIRECTORY_CONNECTOR}:"
 """Principal-id prefix of the directory, whose department wins for a forgotten person."""
 
-_DEPT_BITS = 16
+_DEPT_BITS = 32
+"""A principal's value is ``code << 32 | department code``: room for as many departments as
+principals (departments are free text in some tools), so two never share a code."""
 _DEPT_MASK = (1 << _DEPT_BITS) - 1
 _PAIR = 32
 """An add is ``adder << _PAIR | added``: codes stay below 2**32."""
@@ -43,6 +45,9 @@ _CHUNK = 4096
 """Communities whose adds are worked out at once (the lists of a whole xl store are 12 MiB)."""
 _MIX = 0x9E3779B1
 """Fibonacci hashing's multiplier (2**32 over the golden ratio)."""
+_GRID_LIMIT = 64 << 20
+"""Largest people x departments grid of bytes for the departments brought (64 MiB): beyond
+it (thousands of free-text departments), the cells set are kept as a set instead."""
 _NOT_PERSON = 1 << 31
 """Codes from here on are principals that are not the organisation's people (counted when
 added, by their own id; never credited)."""
@@ -63,7 +68,7 @@ def identity(pid: str, inv: ReportInventory) -> str | None:
 
 
 class _Codes(dict[str, int]):
-    """Principal id -> ``code << 16 | department code``, for every principal of the inventory.
+    """Principal id -> ``code << 32 | department code``, for every principal of the inventory.
 
     A principal the inventory does not list (an adder or member the tool named but the
     directory did not return) gets a code of its own on first lookup, as no person.
@@ -215,9 +220,11 @@ def gather(
     idx.lone = Counter(map(rshift, map(code_of, chain.from_iterable(lones)), repeat(_DEPT_BITS)))
     for code in [c for c in idx.lone if c >= _NOT_PERSON]:
         del idx.lone[code]  # principals that are no person are not credited
-    # One byte per person and department: 1 where they added someone of that department.
+    # One byte per person and department: 1 where they added someone of that department (a
+    # set of the cells instead when the grid would be too large).
     width = len(idx.dept_names)
-    brought = bytearray(len(idx.idents) * width)
+    cells = len(idx.idents) * width
+    brought: bytearray | set[int] = bytearray(cells) if cells <= _GRID_LIMIT else set()
     # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
     quarters = [array("q") for _ in range(4)]
     for start in range(0, len(organics), _CHUNK):
@@ -229,7 +236,10 @@ def gather(
 
 
 def _adds(
-    idx: Index, organics: list[dict[str, list[str]]], quarters: list[array[int]], brought: bytearray
+    idx: Index,
+    organics: list[dict[str, list[str]]],
+    quarters: list[array[int]],
+    brought: bytearray | set[int],
 ) -> None:
     """Adds one by one as pairs ``adder << 32 | added``; ``brought`` set per department.
 
@@ -262,7 +272,10 @@ def _adds(
     del pairs, quarter
     rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
     cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
-    any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs them all
+    if isinstance(brought, set):
+        brought.update(cells)
+    else:
+        any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs all
 
 
 def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
@@ -290,8 +303,15 @@ def _added(quarters: list[array[int]], people: int) -> array[int]:
     return out
 
 
-def _brought(cells: bytearray, own: list[int], width: int) -> array[int]:
+def _brought(cells: bytearray | set[int], own: list[int], width: int) -> array[int]:
     """Per person, the departments of the people they added: known ones other than their own."""
+    if isinstance(cells, set):
+        out = array("i", [0]) * len(own)
+        for cell in cells:
+            person, dept = divmod(cell, width)
+            if dept and dept != own[person]:
+                out[person] += 1
+        return out
     rows = range(0, len(cells), width)
     any(map(setitem, repeat(cells), rows, repeat(0)))  # department code 0: unknown
     any(map(setitem, repeat(cells), map(add, rows, own), repeat(0)))
