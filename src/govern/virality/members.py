@@ -125,19 +125,24 @@ class Members(Mapping[str, Join]):
     def departments(self) -> Counter[str] | None:
         """Members per known department, in order of first appearance (None if not coded).
 
-        The same counts, in the same order, as ``Counter`` over the members' departments:
-        each code present is counted and located in C (``bytes.count``, ``bytes.index``).
+        The same counts, in the same order, as ``Counter`` over the members' departments,
+        counted over the bytes in one pass in C (a ``Counter`` keeps first appearance).
         """
         b = self.depts
         if b is None:
             return None
-        present = set(b)
-        present.discard(0)
         names = self.dept_names
         out: Counter[str] = Counter()
-        for code in sorted(present, key=b.index):
-            out[names[code]] = b.count(code)
+        dict.update(out, {names[c]: k for c, k in Counter(b).items() if c})  # no Mapping check
         return out
+
+    def department_counts(self, department_of: Mapping[str, str]) -> Counter[str]:
+        """:meth:`departments`, or where not coded the same counts looked up per member."""
+        coded = self.departments()
+        if coded is not None:
+            return coded
+        # Counted in C (map, filter, Counter): members with no known department map to None.
+        return Counter(filter(None, map(department_of.get, self.pids)))
 
     def member_of(self, department: str) -> str:
         """The first member of ``department`` (coded members only; it must have one)."""

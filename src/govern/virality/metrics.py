@@ -478,7 +478,7 @@ def measure(
             period, d30 = p, f.activity[p]
             break
     active = d30.active_users if d30 else None
-    out = Measured(members=joins.pids, departments=_departments(joins, people))
+    out = Measured(members=joins.pids, departments=joins.department_counts(people.department_of))
     # (The members' ids are shared with the facts, read only.)
     out.values.update(reach(n, active))
     said = (
@@ -535,20 +535,6 @@ def measure(
             k: one(v if v[0] != 0 else (v, math.copysign(1.0, v[0])), v)
             for k, v in out.values.items()
         }
-    return out
-
-
-def _departments(joins: Members, people: People) -> Counter[str]:
-    """Members per known department, in order of first appearance."""
-    coded = joins.depts
-    if coded is None:
-        # Counted in C (map, filter, Counter): members with no known department map to None.
-        return Counter(filter(None, map(people.department_of.get, joins.pids)))
-    # Coded at load where the organisation's departments fit a byte: the counts and order of
-    # ``Members.departments()`` (first appearance), counted over the bytes in one pass.
-    names, mix = joins.dept_names, Counter(coded)
-    out: Counter[str] = Counter()
-    dict.update(out, {names[c]: k for c, k in mix.items() if c})  # no Mapping check per call
     return out
 
 

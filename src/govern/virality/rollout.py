@@ -312,8 +312,4 @@ def _with_pilot(
 
 def _mix(inv: ReportInventory, f: Facts) -> Counter[str]:
     """Members per department, in order of first appearance (ties keep that order)."""
-    coded = f.members.departments()  # counted over the members' department codes, in C
-    if coded is not None:
-        return coded
-    dept_of = inv.people.department_of
-    return Counter(d for pid in f.members if (d := dept_of.get(pid)) is not None)
+    return f.members.department_counts(inv.people.department_of)
