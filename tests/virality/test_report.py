@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import weakref
 from pathlib import Path
 
 import jsonschema
@@ -12,6 +14,7 @@ import pytest
 from govern.model import ChangeAction, Role
 from govern.plan import planfile
 from govern.policy.repo import revision
+from govern.privacy.pseudonyms import Namer
 from govern.store import Store
 from govern.virality import FILE_NAMES, write_reports
 from govern.virality.build import build_report
@@ -194,3 +197,28 @@ def test_entries_hold_what_validation_would(report: Report) -> None:
         again = Entry.model_validate(e.model_dump())
         assert repr(e) == repr(again)
         assert e.model_dump_json() == again.model_dump_json()
+
+
+def test_the_inventory_is_freed_when_the_report_is_built(
+    org_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No reference cycle keeps the inventory: the report pauses the cycle collector, so one
+    would hold every community's members until a later collection walked them all (1.5 s at
+    the xl size)."""
+    from govern.virality import history
+
+    loaded: list[weakref.ref[history.ReportInventory]] = []
+    load = history.load
+
+    def watched(store: Store) -> history.ReportInventory:
+        inv = load(store)
+        loaded.append(weakref.ref(inv))
+        return inv
+
+    monkeypatch.setattr(history, "load", watched)
+    gc.disable()
+    try:
+        build_report(org_store, namer=Namer(None))
+        assert loaded and loaded[0]() is None
+    finally:
+        gc.enable()
