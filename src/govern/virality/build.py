@@ -130,16 +130,19 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
         _entry(rank, row, inv.facts[row.cid], pcts, drafter, parts, observed)
         for rank, row in enumerate(chosen.rows, 1)
     ]
-    # Not read by what follows: the shared parts' indexes (entries keep the parts) and the
-    # percentiles' sorted columns (900,000 figures at xl); freed before the people phase.
-    del parts, pcts
+    organisation = _organisation(inv, measured, chosen.categories, chosen.governed, entries)
+    notes = _notes(inv) + _band_note(measured, th.department_min_share)
+    # Not read by what follows, and freed before the people phase (the report's peak): every
+    # community's measures and the selection (about 40 MiB at xl), the shared parts' indexes
+    # (entries keep the parts) and the percentiles' sorted columns (900,000 figures).
+    del measured, chosen, parts, pcts
     return Report(
         generated_at=inv.now_dt,
         thresholds=th.values(),
         thresholds_source=th.source,
-        organisation=_organisation(inv, measured, chosen.categories, chosen.governed, entries),
+        organisation=organisation,
         entries=entries,
-        notes=_notes(inv) + _band_note(measured, th.department_min_share),
+        notes=notes,
         champions=people_section(inv, th, entries, namer),  # champions and rollout health
     )
 
