@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,13 +46,16 @@ def open_private(path: Path, mode: str = "w", **kwargs: Any) -> IO[Any]:
     return os.fdopen(fd, mode, **kwargs)
 
 
-def write_private_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) atomically to a ``0600`` file: a reader never sees half of it."""
+def write_private_text(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8) atomically to a ``0600`` file: a reader never sees half of it.
+
+    ``text`` may come in parts (a large report streamed), written one after the other.
+    """
     private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp: 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

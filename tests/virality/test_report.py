@@ -18,7 +18,7 @@ from govern.privacy.pseudonyms import Namer
 from govern.store import Store
 from govern.virality import FILE_NAMES, write_reports
 from govern.virality.build import build_report
-from govern.virality.formats import render
+from govern.virality.formats import chunks, render
 from govern.virality.propose import propose
 from govern.virality.report import Entry, Recommendation, Report, generated_schema, json_schema
 from tests.virality import org
@@ -222,3 +222,18 @@ def test_the_inventory_is_freed_when_the_report_is_built(
         assert loaded and loaded[0]() is None
     finally:
         gc.enable()
+
+
+def test_json_comes_one_entry_at_a_time_as_pydantic_writes_it(report: Report) -> None:
+    """Written in parts (the whole text is never held), and byte for byte pydantic's JSON."""
+    parts = list(chunks(report, "json"))
+    assert len(parts) == len(report.entries) + 2
+    assert "".join(parts) == report.model_dump_json(indent=2) + "\n"
+    # A name that reads like the report's own line is escaped inside its string, so it cannot
+    # be taken for the place of the entries; no entries at all is written whole.
+    tricky = report.entries[0].model_copy(update={"name": '\n  "entries": []'})
+    for changed in (
+        report.model_copy(update={"entries": [tricky, *report.entries[1:]]}),
+        report.model_copy(update={"entries": []}),
+    ):
+        assert "".join(chunks(changed, "json")) == changed.model_dump_json(indent=2) + "\n"

@@ -8,6 +8,7 @@ a command for a format it does not support is a one-line error naming the format
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +86,16 @@ OUTPUT = click.option(
 """The ``-o/--output`` option of every report command."""
 
 
-def emit(text: str, output: Path | None) -> bool:
+def emit(text: str | Iterable[str], output: Path | None) -> bool:
     """Print ``text``, or write it to ``output`` readable by its owner only (0600).
 
-    Reports name people and their communities, so every report file is private. Returns
-    whether a file was written, so the caller can say what it holds.
+    Reports name people and their communities, so every report file is private. ``text`` may
+    come in parts (a large report streamed). Returns whether a file was written, so the
+    caller can say what it holds.
     """
     if output is None:
-        click.echo(text, nl=False)
+        for part in [text] if isinstance(text, str) else text:
+            click.echo(part, nl=False)
         return False
     from govern.private import write_private_text
 

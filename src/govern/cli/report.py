@@ -54,7 +54,7 @@ def viral(
     """
     from govern.cli.champions import namer as champions_namer
     from govern.virality.build import build_report
-    from govern.virality.formats import render
+    from govern.virality.formats import chunks
 
     policies = policies_dir or app.settings.values.policies_dir
     from govern.progress import Progress
@@ -63,7 +63,7 @@ def viral(
     with Progress() as progress:
         progress.phase("measuring the communities for the shadow-IT report")
         rep = build_report(store, policies_dir=policies, namer=champions_namer(app))
-    text = render(rep, app.format(fmt), limit=limit or None)
+    text = chunks(rep, app.format(fmt), limit=limit or None)  # JSON: one entry at a time
     if emit(text, output):  # 0600: names and reach of people's communities
         click.echo(f"wrote {output} ({len(rep.entries)} communities)", err=True)
     if propose:

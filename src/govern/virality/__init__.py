@@ -47,13 +47,14 @@ def write_reports(
 ) -> dict[str, Path]:
     """Build the report once and write it in each format to ``out_dir``; return the paths."""
     from govern.private import private_dir, write_private_text
+    from govern.virality.formats import chunks
 
     report = build_report(store, policies_dir=policies_dir)
     private_dir(out_dir)
     paths = {}
     for fmt in formats:
         path = out_dir / FILE_NAMES[fmt]
-        write_private_text(path, render(report, fmt))  # owner-only, as the store
+        write_private_text(path, chunks(report, fmt))  # owner-only, as the store; streamed
         paths[fmt] = path
     return paths
 

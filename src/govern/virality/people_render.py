@@ -185,9 +185,17 @@ def render(section: ChampionsSection, fmt: str, *, limit: int | None = None) -> 
     return to_table(section, limit=limit or 25)
 
 
+def appends(fmt: str) -> bool:
+    """Whether the section is added to the shadow-IT report's text in ``fmt``.
+
+    JSON holds it in the report model itself; CSV has one row per community.
+    """
+    return fmt not in ("json", "csv")
+
+
 def append_to(text: str, section: ChampionsSection | None, fmt: str) -> str:
     """The shadow-IT report's text with this section added (table, markdown and html)."""
-    if section is None or fmt in ("json", "csv"):
+    if section is None or not appends(fmt):
         return text
     if fmt == "html":
         return text.replace("</main></body>", to_html(section) + "\n</main></body>", 1)

@@ -8,6 +8,7 @@ nothing, so every format shows the same figures. One module per format, register
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import ClassVar
 
 from govern.virality.report import Report
@@ -25,3 +26,7 @@ class ReportFormat(ABC):
     @abstractmethod
     def render(self, report: Report, *, limit: int | None) -> str:
         """The report as text; ``limit`` caps the entries a human format shows."""
+
+    def chunks(self, report: Report, *, limit: int | None) -> Iterator[str]:
+        """The same text in parts, to be written one after the other (a large format streams)."""
+        yield self.render(report, limit=limit)
