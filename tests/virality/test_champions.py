@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govern.cli import cli
 from govern.model import Community, Grant, Origin, Principal, PrincipalKind, Role, SnapshotMode
@@ -342,3 +347,55 @@ def test_departments_brought_as_a_set_when_the_grid_would_be_too_large(
     assert any(grid.brought) and list(cells.brought) == list(grid.brought)
     assert list(cells.added) == list(grid.added)
     slack.dispose()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.integers(1, 12),
+    others=st.integers(0, 3),
+    departments=st.sampled_from([1, 3, 300]),
+    data=st.data(),
+)
+def test_adds_counted_as_codes_equal_plain_sets(
+    people: int, others: int, departments: int, data: st.DataObject
+) -> None:
+    """Distinct people added and departments brought, per person, as a set per person would
+    count them: principals that are no person are counted when added, never credited; an
+    unknown department or the adder's own is no department brought. Departments are free text
+    in some tools: past a grid's size, the cells are kept as a set, with the same counts."""
+    from govern.virality import champion_index as ci
+    from govern.virality.champion_index import _DEPT_BITS, _NOT_PERSON
+
+    dept = data.draw(st.lists(st.integers(0, departments), min_size=people, max_size=people))
+    codes = {f"p{i}": i << _DEPT_BITS | dept[i] for i in range(people)}
+    codes |= {f"x{i}": (_NOT_PERSON + i) << _DEPT_BITS for i in range(others)}
+    pids = st.sampled_from(sorted(codes))
+    organics = data.draw(st.lists(st.dictionaries(pids, st.lists(pids, max_size=6)), max_size=5))
+    idx = SimpleNamespace(
+        idents=[f"p{i}" for i in range(people)],
+        dept=dept,
+        dept_names=["", *map(str, range(1, departments + 1))],
+        codes=codes,
+    )
+    # The pairs by quarter of the adders, and the departments brought as a grid of bytes or,
+    # past the grid's limit, as a set of its cells: both give the same counts.
+    quarters: list[array[int]] = [array("q") for _ in range(4)]
+    width = departments + 1
+    grid, cells = bytearray(people * width), set[int]()
+    for brought_into in (grid, cells):
+        quarters = [array("q") for _ in range(4)]
+        ci._adds(cast(ci.Index, idx), organics, quarters, brought_into)
+    counted_added = ci._added(quarters, people)
+    by_grid, by_cells = ci._brought(grid, dept, width), ci._brought(cells, dept, width)
+    added: dict[int, set[str]] = {}
+    brought: dict[int, set[int]] = {}
+    for organic in organics:
+        for adder, pids_added in organic.items():
+            if adder.startswith("p"):
+                me = int(adder[1:])
+                added.setdefault(me, set()).update(pids_added)
+                theirs = {dept[int(p[1:])] for p in pids_added if p.startswith("p")}
+                brought.setdefault(me, set()).update(theirs - {0, dept[me]})
+    assert list(counted_added) == [len(added.get(i, ())) for i in range(people)]
+    expected = [len(brought.get(i, ())) for i in range(people)]
+    assert list(by_grid) == expected and list(by_cells) == expected
