@@ -2,11 +2,12 @@
 
 One sandbox serves every trial; each trial plans the migration of one Slack channel into a team
 of its own name, starts ``govern apply`` as a subprocess, kills it (SIGKILL) at a random moment
-of the run once or twice (mostly inside the message import, the long step), then applies the
-same file again until it finishes. Every trial must end where an uninterrupted run ends: the
-team with the channel's every message and reply once, in order, with its original time and
-author, and the members in. A kill between Graph's answer and the journal's record is the case
-that matters: the resumed run must find what the killed one imported and not import it again.
+of the run (after a random number of its journal entries) once or twice (mostly inside the
+message import, the long step), then applies the same file again until it finishes. Every trial
+must end where an uninterrupted run ends: the team with the channel's every message and reply
+once, in order, with its original time and author, and the members in. A kill between Graph's
+answer and the journal's record is the case that matters: the resumed run must find what the
+killed one imported and not import it again.
 
 GOVERN_MIGRATE_CRASH_TRIALS sets the number of trials (default 1; the closing note ran 20).
 """
@@ -62,6 +63,37 @@ def _members(tenant: Tenant, team_id: str) -> list[str]:
     return sorted(org.user_id(p) for p in org.groups[gi].members.ids)
 
 
+def _killed_during(
+    tenant: Tenant, path: Path, plan_id: str, rng: random.Random, entries: int, import_at: int
+) -> bool:
+    """Start ``govern apply`` and SIGKILL it once its journal has grown by a random number of
+    entries, a random moment later; whether the kill found it running.
+
+    Counted in journal entries, not seconds: a kill after a random share of the reference
+    run's time misses a run that goes faster than the reference did (the machine's load
+    moves). A first run is killed inside the message import half the time: ``import_at`` is
+    the number of entries when the reference run began it.
+    """
+    journal = Journal(tenant.store)
+    run = journal.for_plan(plan_id)
+    done = journal.count(run.id) if run else 0
+    if done == 0 and rng.random() < 0.5:
+        target, wait = import_at, rng.uniform(0.0, 0.3)
+    else:
+        target, wait = done + rng.randint(1, max(1, entries * 4 // 5)), rng.uniform(0.0, 0.2)
+    proc = tenant.popen("apply", path.name, "--auto-approve")
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        run = journal.for_plan(plan_id)
+        if run is not None and journal.count(run.id) >= target:
+            time.sleep(wait)
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(60)
+    return proc.returncode == -signal.SIGKILL
+
+
 @pytest.mark.timeout(3600)
 def test_apply_killed_at_random_moments_resumes_without_duplicates(tenant: Tenant) -> None:
     ref_plan = _plan(tenant, "Crash Reference", tenant.dir / "reference.json")
@@ -73,6 +105,9 @@ def test_apply_killed_at_random_moments_resumes_without_duplicates(tenant: Tenan
     ref_team = _team_id(tenant, ref_run.id)
     expected = teams_channels(tenant, ref_team)
     expected_members = _members(tenant, ref_team)
+    ref_entries = Journal(tenant.store).entries(ref_run.id)
+    imports = {s.id for s in ref_plan.steps if s.kind.value == "import_messages"}
+    import_at = next(i for i, e in enumerate(ref_entries, 1) if e.change_id in imports)
     assert sum(len(rows) for rows in expected.values()) > 100
 
     rng = random.Random(16)
@@ -81,11 +116,7 @@ def test_apply_killed_at_random_moments_resumes_without_duplicates(tenant: Tenan
         path = tenant.dir / f"trial{trial}.json"
         plan = _plan(tenant, f"Crash Trial {trial}", path)
         for _ in range(rng.randint(1, 2)):
-            proc = tenant.popen("apply", path.name, "--auto-approve")
-            time.sleep(rng.uniform(0.5, max(1.0, duration * 0.9)))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(60)
-            if proc.returncode == -signal.SIGKILL:
+            if _killed_during(tenant, path, plan.id, rng, len(ref_entries), import_at):
                 figures["kills"] += 1
                 run = Journal(tenant.store).for_plan(plan.id)
                 last = Journal(tenant.store).last_phases(run.id) if run else {}
