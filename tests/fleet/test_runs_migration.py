@@ -24,6 +24,7 @@ from sqlalchemy import (
 from govern.fleet import runs
 from govern.store import Store
 from govern.store.schema import metadata
+from govern.store.store import HEAD_REVISION
 
 
 def _first_release_table() -> MetaData:
@@ -61,7 +62,7 @@ def test_upgrade_from_0004_creates_the_runs_table(store_url: str) -> None:
     old.dispose()
 
     store = Store(store_url)
-    assert store.schema_revision() == "0005"
+    assert store.schema_revision() == HEAD_REVISION
     assert _schema_diff(store) == []
     run_id = runs.start(
         store, tenant="m365:t1", kind="plan", job_id=7, attempt=0, worker="h:1", round_="r1"
@@ -83,7 +84,7 @@ def test_upgrade_from_0004_keeps_a_runs_table_the_first_release_made(store_url: 
     old.dispose()
 
     store = Store(store_url)
-    assert store.schema_revision() == "0005"
+    assert store.schema_revision() == HEAD_REVISION
     assert _schema_diff(store) == []
     (row,) = runs.runs(store)
     assert (row.tenant, row.status, row.error) == (

@@ -21,6 +21,7 @@ from govern.store import schema as s
 from govern.virality.build import build_report
 from govern.virality.formats import render
 from govern.virality.report import Report
+from tests.store.test_principal_keys import wrong_keys
 from tests.virality.slack_store import copy
 
 
@@ -69,6 +70,7 @@ def test_forget_removes_a_champion_everywhere_and_the_counts_stay(store: Store) 
             (s.principals, s.principals.c.id),
             (s.grants, s.grants.c.principal_id),
             (s.grants, s.grants.c.added_by),
+            (s.principal_keys, s.principal_keys.c.id),  # a key stands for the anonymous id
         ):
             found = conn.execute(select(func.count()).where(column.in_(ids))).scalar_one()
             assert found == 0, table.name
@@ -83,6 +85,8 @@ def test_forget_removes_a_champion_everywhere_and_the_counts_stay(store: Store) 
     trail = erasures(store)
     assert len(trail) == 1 and trail[0]["actor"] == "dpo@contoso.com"
     assert trail[0]["token"] == done.token and trail[0]["rows"]["grants"] > 0
+    assert 0 < trail[0]["rows"]["principal_keys"] <= len(ids)  # the ids some grant names
+    assert wrong_keys(store) == 0
     assert victim not in json.dumps(trail, default=str)
     store.dispose()
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from govern.model import Community, Grant, Principal, PrincipalKind, Role
 from govern.store import Store, queries
+from govern.store.store import HEAD_REVISION
 
 
 def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -> None:
@@ -48,7 +49,7 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
     old.dispose()
 
     new = Store(store_url)  # opening upgrades to head
-    assert new.schema_revision() == "0005"
+    assert new.schema_revision() == HEAD_REVISION
     assert list(queries.principals(new)) == [alice]
     assert list(queries.communities(new)) == [space]
     with new.engine.connect() as conn:
@@ -60,29 +61,53 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
 def test_opening_a_current_store_is_a_no_op(store_url: str) -> None:
     Store(store_url).dispose()
     again = Store(store_url)
-    assert again.schema_revision() == "0005"
+    assert again.schema_revision() == HEAD_REVISION
     again.dispose()
 
 
 def test_upgrade_0002_to_0003_keeps_inventory_and_adds_runs_and_journal(store_url: str) -> None:
     old = Store(store_url, upgrade=False)
     old.upgrade("0002")
-    with old.snapshot("m365", "contoso") as w:
-        w.principal(Principal(id="m365:user:a", kind=PrincipalKind.EMPLOYEE, email="a@c.example"))
-        w.community(
-            Community(id="m365:team:1", path="m365/contoso/team/one", kind="team", name="One")
+    alice = Principal(id="m365:user:a", kind=PrincipalKind.EMPLOYEE, email="a@c.example")
+    team = Community(id="m365:team:1", path="m365/contoso/team/one", kind="team", name="One")
+    grant = Grant(community_id="m365:team:1", principal_id="m365:user:a", role=Role.OWNER)
+    # Rows as the 0002 schema held them (today's writer also writes later revisions' columns).
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO scopes (connector, scope) VALUES ('m365', 'contoso')"))
+        conn.execute(
+            text(
+                "INSERT INTO snapshots (id, scope_id, mode, started_at, complete, data) "
+                "VALUES ('s1', 1, 'full', '2026-01-01 00:00:00', :t, '{}')"
+            ),
+            {"t": True},
         )
-        w.grant(Grant(community_id="m365:team:1", principal_id="m365:user:a", role=Role.OWNER))
-    before = (
-        list(queries.principals(old)),
-        list(queries.communities(old)),
-        list(queries.grants(old)),
-    )
+        conn.execute(
+            text(
+                "INSERT INTO principals (scope_id, id, fp, kind, email, data, valid_from) "
+                "VALUES (1, :id, 'x', 'employee', :email, :data, 1)"
+            ),
+            {"id": alice.id, "email": alice.email, "data": alice.model_dump_json()},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO communities (scope_id, id, fp, data, valid_from) "
+                "VALUES (1, :id, 'y', :data, 1)"
+            ),
+            {"id": team.id, "data": team.model_dump_json()},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO grants (scope_id, community_id, principal_id, role, fp, valid_from) "
+                "VALUES (1, :c, :p, 'owner', 'f', 1)"
+            ),
+            {"c": grant.community_id, "p": grant.principal_id},
+        )
+    before = ([alice], [team], [grant])
     snaps = old.snapshots()
     old.dispose()
 
     new = Store(store_url)
-    assert new.schema_revision() == "0005"
+    assert new.schema_revision() == HEAD_REVISION
     after = (
         list(queries.principals(new)),
         list(queries.communities(new)),
@@ -127,7 +152,7 @@ def test_the_known_head_revision_is_alembics_head() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from govern.store.store import HEAD_REVISION, MIGRATIONS
+    from govern.store.store import MIGRATIONS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

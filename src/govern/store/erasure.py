@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table, Text, insert, or_, select, update
 
 from govern.model import Community, Principal, PrincipalKind, split_id, utcnow
+from govern.store import keys
 from govern.store import schema as s
 from govern.store.person import principal_ids
 from govern.store.store import Store
@@ -51,6 +52,7 @@ def erase(
         rows["delta_tokens"] = _tokens(conn, ids, emails)
         rows["principals"] = _principals(conn, mapping)
         rows["grants"] = _grants(conn, mapping)
+        rows["principal_keys"] = keys.rename(conn, mapping)
         rows["memberships"] = _memberships(conn, mapping)
         rows["communities"] = _json_rows(conn, s.communities, "row_id", mapping, emails, True)
         rows["activity"] = _json_rows(conn, s.activity, "row_id", mapping, emails, False)

@@ -85,6 +85,19 @@ communities = Table(
     Index("ix_communities_current", "scope_id", "id", "valid_to"),
 )
 
+principal_keys = Table(
+    "principal_keys",
+    metadata,
+    Column("key", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(512), nullable=False, unique=True),
+)
+"""One small integer per principal id that a grant names (holder or adder), for ever.
+
+The grants carry it beside the ids (``principal_key``, ``added_by_key``, kept by the writer and
+by erasure), so a whole-inventory read gets integers: the shadow-IT report turns two million
+member ids into list positions instead of looking fresh strings up among 200,000.
+"""
+
 grants = Table(
     "grants",
     metadata,
@@ -99,6 +112,8 @@ grants = Table(
     Column("source", Text),
     Column("valid_from", Integer, nullable=False),
     Column("valid_to", Integer),
+    Column("principal_key", Integer),
+    Column("added_by_key", Integer),
     Index("ix_grants_current", "scope_id", "community_id", "principal_id", "role", "valid_to"),
     Index("ix_grants_community", "community_id"),
 )

@@ -29,7 +29,7 @@ from govern.store import schema as s
 from govern.store.writer import SnapshotWriter, parse_time
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """The newest migration's revision (tests/store/test_migrations.py checks it is alembic's head).
 
 Known here so that opening a current store reads one row instead of importing alembic and

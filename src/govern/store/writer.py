@@ -42,8 +42,8 @@ from govern.model import (
     SnapshotMode,
     utcnow,
 )
+from govern.store import keys, settle
 from govern.store import schema as s
-from govern.store import settle
 from govern.store.staging import (
     STAGES,
     stage_communities,
@@ -308,20 +308,38 @@ class SnapshotWriter:
         )
 
     def _insert_new(
-        self, table: Table, stage: Table, cols: list[str], keys: list[str], seq: int
+        self,
+        table: Table,
+        stage: Table,
+        cols: list[str],
+        keys: list[str],
+        seq: int,
+        computed: dict[str, Any] | None = None,
     ) -> None:
-        t = table
-        current = exists().where(
-            t.c.scope_id == self.scope_id,
-            t.c.valid_to.is_(None),
-            *[t.c[k] == stage.c[k] for k in keys],
-        )
+        """Insert the staged rows that have no current row of the same key.
+
+        ``computed``: more columns, as expressions over the staged row.
+        """
+        more = computed or {}
         src = select(
             *[self._column(stage, c) for c in cols],
+            *[value.label(name) for name, value in more.items()],
             _literal(self.scope_id).label("scope_id"),
             _literal(seq).label("valid_from"),
-        ).where(not_(current))
-        self.conn.execute(insert(t).from_select([*cols, "scope_id", "valid_from"], src))
+        ).where(self._new(table, stage, keys))
+        names = [*cols, *more, "scope_id", "valid_from"]
+        self.conn.execute(insert(table).from_select(names, src))
+
+    def _new(self, table: Table, stage: Table, keys: list[str]) -> Any:
+        """Staged rows that have no current row of the same key in ``table``."""
+        t = table
+        return not_(
+            exists().where(
+                t.c.scope_id == self.scope_id,
+                t.c.valid_to.is_(None),
+                *[t.c[k] == stage.c[k] for k in keys],
+            )
+        )
 
     def _column(self, stage: Table, name: str) -> Any:
         # Staged data is JSON text; PostgreSQL wants it cast to JSONB, SQLite stores text as is.
@@ -370,12 +388,16 @@ class SnapshotWriter:
             self._close(t, seq, and_(not_(same), not_(self._marked("keep", t.c.community_id))))
         else:
             settle.close_grants(self.conn, self.scope_id, seq)
+        grant_key = ["community_id", "principal_id", "role"]
+        holder, adder = st.c.principal_id, st.c.added_by
+        keys.ensure(self.conn, [holder, adder], self._new(t, st, grant_key))
         self._insert_new(
             t,
             st,
             ["community_id", "principal_id", "role", "fp", "since", "added_by", "source"],
-            ["community_id", "principal_id", "role"],
+            grant_key,
             seq,
+            {"principal_key": keys.key_of(holder), "added_by_key": keys.key_of(adder)},
         )
 
     def _finish_memberships(self, seq: int, full: bool) -> None:
