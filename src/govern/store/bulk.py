@@ -27,10 +27,12 @@ BATCH = 100_000
 
 PrincipalRow = tuple[str, str, str | None, str | None, str]
 """(principal id, kind, email, department, connector) of a current principal."""
-GrantRow = tuple[str, float | None, str | None, int, int | None, int]
-"""(principal id, since in epoch seconds or None, added by, valid_from, valid_to (None while
-current), place) of a grant, read per community. ``place`` is ``2 * scope id + owner``
-(owner 1 where the role is the owner role): one small integer instead of two columns."""
+GrantRow = tuple[int, float | None, int, int, int | None, int]
+"""(principal key, since in epoch seconds or None, adder's key (0: no adder), valid_from,
+valid_to (None while current), place) of a grant, read per community. Keys are the store's
+:data:`~govern.store.schema.principal_keys` (see :meth:`BulkReader.principal_keys`); ``place``
+is ``2 * scope id + owner`` (owner 1 where the role is the owner role): one small integer
+instead of two columns."""
 SpanRow = tuple[str, str, int, int | None]
 """(community id, principal id, valid_from, valid_to) of any grant, current or ended."""
 
@@ -110,6 +112,11 @@ class BulkReader:
         t = s.communities
         return self._tuples(select(t.c.scope_id, t.c.data).where(t.c.valid_to.is_(None)))
 
+    def principal_keys(self) -> Iterator[list[tuple[int, str]]]:
+        """(key, principal id) of every id a grant names, or once named."""
+        k = s.principal_keys
+        return self._tuples(select(k.c.key, k.c.id))
+
     def community_grants(self, owner_role: str) -> Iterator[tuple[str, list[GrantRow]]]:
         """Every grant row, current and ended, one community at a time: (community id, rows).
 
@@ -120,6 +127,9 @@ class BulkReader:
         ``ix_grants_community`` (a community's rows lie together in the table, so this costs
         SQLite no more than a plain scan) without sending the community id again with each of
         its rows. Inside :func:`bulk_reader`'s transaction both queries see the same rows.
+
+        Holders and adders come as their keys: small integers the driver makes for a fraction
+        of a string's cost, which the report uses as list positions.
         """
         t = s.grants
         counts = (
@@ -129,9 +139,9 @@ class BulkReader:
         )
         sizes = [row for batch in self._tuples(counts) for row in batch]
         q = select(
-            t.c.principal_id,
+            t.c.principal_key,
             self._epoch(t.c.since),
-            t.c.added_by,
+            func.coalesce(t.c.added_by_key, 0),
             t.c.valid_from,
             t.c.valid_to,
             t.c.scope_id * 2 + case((t.c.role == owner_role, 1), else_=0),

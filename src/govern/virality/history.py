@@ -16,12 +16,12 @@ import bisect
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import compress
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from itertools import compress, repeat
+from operator import setitem
+from typing import TYPE_CHECKING, cast
 
 from govern.model import Activity, Community, Role
 from govern.store.bulk import BulkReader, GrantRow, bulk_reader
@@ -140,7 +140,7 @@ def load(store: Store) -> ReportInventory:
     with bulk_reader(store) as reader:
         people = read_people(reader)
         facts = _communities(reader, clocks)
-        loader = _Loader(facts, people, clocks, now)
+        loader = _Loader(facts, people, clocks, now, reader.principal_keys())
         loader.read(reader.community_grants(Role.OWNER.value))
         del loader
         _activity(reader, facts)
@@ -184,7 +184,12 @@ class _Loader:
     """Turns each community's grant rows into its member columns and its past member counts."""
 
     def __init__(
-        self, facts: dict[str, Facts], people: People, clocks: dict[int, Clock], now: float
+        self,
+        facts: dict[str, Facts],
+        people: People,
+        clocks: dict[int, Clock],
+        now: float,
+        keys: Iterable[list[tuple[int, str]]],
     ) -> None:
         self.facts = facts
         self.not_people = people.not_people
@@ -201,22 +206,36 @@ class _Loader:
         self.coded = len(departments) <= MAX_CODED
         self.dept_names = ["", *departments] if self.coded else [""]
         self.dept_codes = {name: i for i, name in enumerate(self.dept_names) if i}
-        code, dept = self.dept_codes.get, department_of.get
-        # One string per principal id for the whole report: the member and adder columns of
-        # every community point to it (the driver makes a new string per row). Seeded with the
-        # people index's own keys: the measures' millions of lookups in it (departments) then
-        # find their key by identity, without comparing the strings. Each id maps to its
-        # string and its department's code together: one lookup per member gives both (at
-        # the xl size, lookups in 200,000 entries are cache misses: one instead of two
-        # halves the time). None (an unknown adder) maps to itself.
-        self.known: dict[str | None, _Pair] = {
-            pid: (pid, code(dept(pid, ""), 0)) for pid in people.by_id
-        }
-        self.known[None] = (None, 0)
+        self.ids, self.depts = self._by_key(keys, people)
 
-    def _unknown(self, pid: str) -> _Pair:
-        """The string and code (0) of a principal the people index does not list."""
-        return self.known.setdefault(pid, (pid, 0))
+    def _by_key(
+        self, keys: Iterable[list[tuple[int, str]]], people: People
+    ) -> tuple[list[str | None], bytearray]:
+        """Principal key -> its id string and its department's code (0: none, or no key).
+
+        The grants name their holders and adders by key, so each member is a position in
+        these two columns, not a lookup of a fresh id string among 200,000 (cache misses at
+        the xl size). One string per principal id for the whole report: the member and adder
+        columns of every community point to it. It is the people index's own key where the
+        index lists the principal: the measures' millions of lookups in it (departments) then
+        find their key by identity, without comparing the strings. Key 0 is "no adder".
+        """
+        pairs = [pair for batch in keys for pair in batch]
+        size = max((k for k, _ in pairs), default=0) + 1
+        ids: list[str | None] = [None] * size
+        depts = bytearray(size)
+        if not pairs:
+            return ids, depts
+        numbers, read = zip(*pairs, strict=True)
+        own: dict[str, str] = {pid: pid for pid in people.by_id}
+        # The index's string, else the one read.
+        strings: list[str] = list(map(own.get, read, read))
+        any(map(setitem, repeat(ids), numbers, strings))  # setitem returns None: runs all
+        code: Callable[[str, int], int] = self.dept_codes.get
+        dept: Callable[[str, str], str] = people.department_of.get
+        codes = map(code, map(dept, strings, repeat("")), repeat(0))
+        any(map(setitem, repeat(depts), numbers, codes))
+        return ids, depts
 
     def read(self, grants: Iterable[tuple[str, list[GrantRow]]]) -> None:
         """Every community's members and past, from its grant rows (communities read once)."""
@@ -250,43 +269,37 @@ class _Loader:
         """
         m = f.members
         member = 2 * f.clock.scope_id  # the place of a member in the community's own scope
-        pids, since, adders, valid_from, valid_to, places = zip(*rows, strict=True)
+        keys, since, adders, valid_from, valid_to, places = zip(*rows, strict=True)
         n = len(rows)
         members = places.count(member)
         owners = n - members
-        if (
+        if not (
             valid_to.count(None) == n
             and (not owners or places.count(member + 1) == owners)
             and None not in since
         ):
-            known = self.known.get
-            try:
-                # A principal the people index does not list has no pair: None raises.
-                pairs = cast(list[_Pair], list(map(known, pids)))
-                ids: list[str] = list(map(_FIRST, pairs))
-                added: list[str | None] = list(map(_FIRST, map(known, adders)))  # type: ignore[arg-type]
-            except TypeError:
-                return self._rows(f, rows)
-            m.pids, m.adders = ids, added
-            m.times = array("d", since)  # no None: checked above
-            m.own = bytearray(b"\x01") * n
-            m.depts = bytearray(map(_SECOND, pairs))
-            if owners:
-                f.owners.update(compress(ids, map((member + 1).__eq__, places)))
-            return array("q", valid_from), []
-        return self._rows(f, rows)
+            return self._rows(f, rows)
+        id_of = self.ids.__getitem__
+        ids = cast(list[str], list(map(id_of, keys)))  # every holder's key names an id
+        m.pids, m.adders = ids, list(map(id_of, adders))
+        m.times = array("d", since)  # no None: checked above
+        m.own = bytearray(b"\x01") * n
+        m.depts = bytearray(map(self.depts.__getitem__, keys))
+        if owners:
+            f.owners.update(compress(ids, map((member + 1).__eq__, places)))
+        return array("q", valid_from), []
 
     def _rows(self, f: Facts, rows: list[GrantRow]) -> tuple[array[int], list[_Ended]]:
         """:meth:`_columns` one row at a time: ended grants, other scopes, unknown times."""
-        known, unknown = self.known.get, self._unknown
+        ids, codes = self.ids, self.depts
         m = f.members
         m.depts = depts = bytearray()
         first = array("q")
         ended: list[_Ended] = []
         scope, first_seq = f.clock.scope_id, f.clock.first_seq
-        for raw, since, added_by, valid_from, valid_to, place in rows:
+        for key, since, adder, valid_from, valid_to, place in rows:
             scope_id, owner = divmod(place, 2)
-            pid, code = known(raw) or unknown(raw)
+            pid = cast(str, ids[key])
             if valid_to is not None:
                 if scope_id == scope:
                     ended.append((pid, valid_from, valid_to))
@@ -303,18 +316,13 @@ class _Loader:
                 m.own.append(0)
                 m.unknown += 1
             m.pids.append(pid)
-            depts.append(code)
-            m.adders.append(None if added_by is None else (known(added_by) or unknown(added_by))[0])
+            depts.append(codes[key])
+            m.adders.append(ids[adder])
             first.append(valid_from if scope_id == scope else NO_SEQ)
             if owner:
                 f.owners.add(pid)
         return first, ended
 
-
-_Pair = tuple[Any, int]
-"""A principal's one shared id string (None for an unknown adder) and its department code."""
-
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 _Ended = tuple[str, int, int]
 """A grant that has ended: (principal, valid_from, valid_to)."""
