@@ -321,25 +321,20 @@ class SnapshotWriter:
         ``computed``: more columns, as expressions over the staged row.
         """
         more = computed or {}
+        t = table
+        current = exists().where(
+            t.c.scope_id == self.scope_id,
+            t.c.valid_to.is_(None),
+            *[t.c[k] == stage.c[k] for k in keys],
+        )
         src = select(
             *[self._column(stage, c) for c in cols],
             *[value.label(name) for name, value in more.items()],
             _literal(self.scope_id).label("scope_id"),
             _literal(seq).label("valid_from"),
-        ).where(self._new(table, stage, keys))
+        ).where(not_(current))
         names = [*cols, *more, "scope_id", "valid_from"]
-        self.conn.execute(insert(table).from_select(names, src))
-
-    def _new(self, table: Table, stage: Table, keys: list[str]) -> Any:
-        """Staged rows that have no current row of the same key in ``table``."""
-        t = table
-        return not_(
-            exists().where(
-                t.c.scope_id == self.scope_id,
-                t.c.valid_to.is_(None),
-                *[t.c[k] == stage.c[k] for k in keys],
-            )
-        )
+        self.conn.execute(insert(t).from_select(names, src))
 
     def _column(self, stage: Table, name: str) -> Any:
         # Staged data is JSON text; PostgreSQL wants it cast to JSONB, SQLite stores text as is.
@@ -390,7 +385,7 @@ class SnapshotWriter:
             settle.close_grants(self.conn, self.scope_id, seq)
         grant_key = ["community_id", "principal_id", "role"]
         holder, adder = st.c.principal_id, st.c.added_by
-        keys.ensure(self.conn, [holder, adder], self._new(t, st, grant_key))
+        keys.ensure(self.conn, [holder, adder])
         self._insert_new(
             t,
             st,
