@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from govern.model import Community, Grant, Principal, PrincipalKind, Role
 from govern.store import Store, queries
 from govern.store.store import HEAD_REVISION
+
+
+def first_snapshot(conn: Connection) -> None:
+    """Scope 1 (m365/contoso) and its snapshot 1, written as raw rows into an older schema."""
+    conn.execute(text("INSERT INTO scopes (connector, scope) VALUES ('m365', 'contoso')"))
+    conn.execute(
+        text(
+            "INSERT INTO snapshots (id, scope_id, mode, started_at, complete, data) "
+            "VALUES ('s1', 1, 'full', '2026-01-01 00:00:00', :t, '{}')"
+        ),
+        {"t": True},
+    )
 
 
 def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -> None:
@@ -24,14 +36,7 @@ def test_upgrade_from_previous_schema_keeps_and_backfills_data(store_url: str) -
         id="confluence:space:ENG", path="confluence/site/space/eng", kind="space", name="ENG"
     )
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO scopes (connector, scope) VALUES ('m365', 'contoso')"))
-        conn.execute(
-            text(
-                "INSERT INTO snapshots (id, scope_id, mode, started_at, complete, data) "
-                "VALUES ('s1', 1, 'full', '2026-01-01 00:00:00', :t, '{}')"
-            ),
-            {"t": True},
-        )
+        first_snapshot(conn)
         conn.execute(
             text(
                 "INSERT INTO principals (scope_id, id, fp, kind, data, valid_from) "
@@ -73,14 +78,7 @@ def test_upgrade_0002_to_0003_keeps_inventory_and_adds_runs_and_journal(store_ur
     grant = Grant(community_id="m365:team:1", principal_id="m365:user:a", role=Role.OWNER)
     # Rows as the 0002 schema held them (today's writer also writes later revisions' columns).
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO scopes (connector, scope) VALUES ('m365', 'contoso')"))
-        conn.execute(
-            text(
-                "INSERT INTO snapshots (id, scope_id, mode, started_at, complete, data) "
-                "VALUES ('s1', 1, 'full', '2026-01-01 00:00:00', :t, '{}')"
-            ),
-            {"t": True},
-        )
+        first_snapshot(conn)
         conn.execute(
             text(
                 "INSERT INTO principals (scope_id, id, fp, kind, email, data, valid_from) "

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from govern.model import Community, Grant, Principal, PrincipalKind, Role, SnapshotMode
 from govern.store import Store
 from govern.store.store import HEAD_REVISION
+from tests.store.test_migrations import first_snapshot
 
 KEYED = """
 SELECT count(*) FROM grants g
@@ -88,14 +89,7 @@ def test_the_upgrade_gives_existing_grants_their_keys(store_url: str) -> None:
     old = Store(store_url, upgrade=False)
     old.upgrade("0005")
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO scopes (connector, scope) VALUES ('m365', 'contoso')"))
-        conn.execute(
-            text(
-                "INSERT INTO snapshots (id, scope_id, mode, started_at, complete, data) "
-                "VALUES ('s1', 1, 'full', '2026-01-01 00:00:00', :t, '{}')"
-            ),
-            {"t": True},
-        )
+        first_snapshot(conn)
         for cid, pid, adder, valid_to in (
             ("m365:team:1", "m365:user:a", None, None),
             ("m365:team:1", "m365:user:b", "m365:user:a", None),
