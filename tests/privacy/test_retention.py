@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from govern.cli import cli
 from govern.model import Community, Grant, Principal, PrincipalKind, Role, SnapshotMode
 from govern.privacy.retention import prune
 from govern.store import Store, queries
+from tests.store.test_principal_keys import wrong_keys
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 TEAM = "m365:team:x"
@@ -45,9 +47,14 @@ def test_prune_drops_old_snapshots_and_only_the_history_they_held(tmp_path: Path
     before = _state(store)
     dry = prune(store, 40, dry_run=True)
     assert dry.snapshots == 1 and dry.rows["grants"] == 1  # b's membership ended at day 60
+    assert dry.rows["principal_keys"] == 1  # no grant left names b: b's key goes too
     assert len(store.snapshots()) == 3
     done = prune(store, 40)
     assert (done.snapshots, done.rows) == (dry.snapshots, dry.rows)
+    with store.engine.connect() as conn:
+        ids = set(conn.execute(text("SELECT id FROM principal_keys")).scalars())
+    assert ids == {"m365:user:a", "m365:user:c"}
+    assert wrong_keys(store) == 0
     assert len(store.snapshots()) == 2
     assert _state(store) == before
     history = queries.community_history(store, TEAM)
