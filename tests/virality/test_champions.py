@@ -360,17 +360,21 @@ def test_adds_counted_as_codes_equal_plain_sets(
     people: int, others: int, departments: int, data: st.DataObject
 ) -> None:
     """Distinct people added and departments brought, per person, as a set per person would
-    count them: principals that are no person are counted when added, never credited; an
-    unknown department or the adder's own is no department brought. Departments are free text
-    in some tools: past a grid's size, the cells are kept as a set, with the same counts."""
+    count them, from the members' columns (a join with no adder, or by oneself, is no add):
+    principals that are no person are counted when added, never credited; an unknown
+    department or the adder's own is no department brought. Departments are free text in some
+    tools: past a grid's size, the cells are kept as a set, with the same counts."""
     from govern.virality import champion_index as ci
     from govern.virality.champion_index import _DEPT_BITS, _NOT_PERSON
+    from govern.virality.spread import AddColumns
 
     dept = data.draw(st.lists(st.integers(0, departments), min_size=people, max_size=people))
     codes = {f"p{i}": i << _DEPT_BITS | dept[i] for i in range(people)}
     codes |= {f"x{i}": (_NOT_PERSON + i) << _DEPT_BITS for i in range(others)}
     pids = st.sampled_from(sorted(codes))
-    organics = data.draw(st.lists(st.dictionaries(pids, st.lists(pids, max_size=6)), max_size=5))
+    # Members' columns as the communities give them: (member, adder), where an adder that is
+    # None or the member itself is no add (a join with no adder, or by oneself).
+    joins = data.draw(st.lists(st.tuples(pids, st.one_of(st.none(), pids)), max_size=40))
     idx = SimpleNamespace(
         idents=[f"p{i}" for i in range(people)],
         dept=dept,
@@ -382,20 +386,22 @@ def test_adds_counted_as_codes_equal_plain_sets(
     quarters: list[array[int]] = [array("q") for _ in range(4)]
     width = departments + 1
     grid, cells = bytearray(people * width), set[int]()
+    members = [member for member, _ in joins]
+    adders = [adder for _, adder in joins]
     for brought_into in (grid, cells):
         quarters = [array("q") for _ in range(4)]
-        ci._adds(cast(ci.Index, idx), organics, quarters, brought_into)
+        columns = AddColumns(adders, members, None in adders)
+        ci._adds(cast(ci.Index, idx), columns, quarters, brought_into)
     counted_added = ci._added(quarters, people)
     by_grid, by_cells = ci._brought(grid, dept, width), ci._brought(cells, dept, width)
     added: dict[int, set[str]] = {}
     brought: dict[int, set[int]] = {}
-    for organic in organics:
-        for adder, pids_added in organic.items():
-            if adder.startswith("p"):
-                me = int(adder[1:])
-                added.setdefault(me, set()).update(pids_added)
-                theirs = {dept[int(p[1:])] for p in pids_added if p.startswith("p")}
-                brought.setdefault(me, set()).update(theirs - {0, dept[me]})
+    for member, adder in joins:
+        if adder is not None and adder != member and adder.startswith("p"):
+            me = int(adder[1:])
+            added.setdefault(me, set()).add(member)
+            theirs = {dept[int(member[1:])]} if member.startswith("p") else set()
+            brought.setdefault(me, set()).update(theirs - {0, dept[me]})
     assert list(counted_added) == [len(added.get(i, ())) for i in range(people)]
     expected = [len(brought.get(i, ())) for i in range(people)]
     assert list(by_grid) == expected and list(by_cells) == expected

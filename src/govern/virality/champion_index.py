@@ -23,13 +23,28 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
-from operator import add, and_, contains, eq, lshift, lt, mul, or_, rshift, setitem, xor
+from operator import (
+    add,
+    and_,
+    contains,
+    eq,
+    is_not,
+    lshift,
+    lt,
+    mul,
+    ne,
+    or_,
+    rshift,
+    setitem,
+    xor,
+)
+from typing import cast
 
 from govern.store.person import ERASED
 from govern.virality.history import Facts, ReportInventory
 from govern.virality.people import DIRECTORY as DIRECTORY_CONNECTOR
 from govern.virality.people import erased_person
-from govern.virality.spread import ACTIVE_DAYS, DAY, CommunitySpread, grassroots
+from govern.virality.spread import ACTIVE_DAYS, DAY, AddColumns, CommunitySpread, grassroots
 
 DIRECTORY = f"{DIRECTORY_CONNECTOR}:"
 """Principal-id prefix of the directory, whose department wins for a forgotten person."""
@@ -41,8 +56,9 @@ _DEPT_MASK = (1 << _DEPT_BITS) - 1
 _PAIR = 32
 """An add is ``adder << _PAIR | added``: codes stay below 2**32."""
 _LOW = (1 << _PAIR) - 1
-_CHUNK = 4096
-"""Communities whose adds are worked out at once (the lists of a whole xl store are 12 MiB)."""
+_CHUNK = 1 << 17
+"""Adds worked out at once (a million at xl: their columns and pairs are 8 bytes each, or
+more)."""
 _MIX = 0x9E3779B1
 """Fibonacci hashing's multiplier (2**32 over the golden ratio)."""
 _GRID_LIMIT = 64 << 20
@@ -196,15 +212,29 @@ def gather(
     """Every person's evidence, from every grassroots community's spread."""
     idx = Index(inv, spreads, nets)
     code_of = idx.codes.__getitem__
-    organics: list[dict[str, list[str]]] = []
     lones: list[dict[str, str]] = []
     posts, started = idx.posts, idx.started
+    # One byte per person and department: 1 where they added someone of that department (a
+    # set of the cells instead when the grid would be too large).
+    width = len(idx.dept_names)
+    cells = len(idx.idents) * width
+    brought: bytearray | set[int] = bytearray(cells) if cells <= _GRID_LIMIT else set()
+    # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
+    quarters = [array("q") for _ in range(4)]
+    adders: list[str | None] = []
+    added: list[str] = []
+    unattributed = False
     for cid, sp in spreads.items():
         f = inv.facts[cid]
         if not grassroots(f):
             continue
-        if sp.organic:
-            organics.append(sp.organic)
+        columns = sp.organic_pairs()
+        adders.extend(columns.adders)
+        added.extend(columns.members)
+        unattributed = unattributed or columns.unattributed
+        if len(added) >= _CHUNK:
+            _adds(idx, AddColumns(adders, added, unattributed), quarters, brought)
+            adders, added, unattributed = [], [], False
         if sp.lone:
             lones.append(sp.lone)
         if sp.posts is not None:
@@ -214,18 +244,11 @@ def gather(
         creator = f.community.created_by
         if cid in nets and creator and (c := idx.person(creator)) is not None:
             started.setdefault(c, []).append(cid)
+    _adds(idx, AddColumns(adders, added, unattributed), quarters, brought)
+    del adders, added
     idx.lone = Counter(map(rshift, map(code_of, chain.from_iterable(lones)), repeat(_DEPT_BITS)))
     for code in [c for c in idx.lone if c >= _NOT_PERSON]:
         del idx.lone[code]  # principals that are no person are not credited
-    # One byte per person and department: 1 where they added someone of that department (a
-    # set of the cells instead when the grid would be too large).
-    width = len(idx.dept_names)
-    cells = len(idx.idents) * width
-    brought: bytearray | set[int] = bytearray(cells) if cells <= _GRID_LIMIT else set()
-    # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
-    quarters = [array("q") for _ in range(4)]
-    for start in range(0, len(organics), _CHUNK):
-        _adds(idx, organics[start : start + _CHUNK], quarters, brought)
     idx.added = _added(quarters, len(idx.idents))
     del quarters
     idx.brought = _brought(brought, idx.dept, width)
@@ -233,51 +256,48 @@ def gather(
 
 
 def _adds(
-    idx: Index,
-    organics: list[dict[str, list[str]]],
-    quarters: list[array[int]],
-    brought: bytearray | set[int],
+    idx: Index, columns: AddColumns, quarters: list[array[int]], brought: bytearray | set[int]
 ) -> None:
     """Adds one by one as pairs ``adder << 32 | added``; ``brought`` set per department.
 
-    Each adder's code is repeated once per person it added, next to the added people's
-    codes: many communities at once in C (map, chain), no Python step per community, adder
-    or add. The people added are looked up once each (a million at xl): the rest is arithmetic.
+    Many communities' columns at once in C (map, compress), no Python step per community,
+    adder or add. Each add's two principals are looked up once (a million adds at xl): the
+    rest is arithmetic.
     """
     codes = idx.codes
-    values = list(map(codes.__getitem__, chain.from_iterable(organics)))
-    if values and max(values) >= _NOT_PERSON << _DEPT_BITS:
+    adders_of, members = columns.adders, columns.members
+    picked: Iterable[bool] = map(ne, members, adders_of)
+    if columns.unattributed:
+        picked = map(and_, picked, map(is_not, adders_of, repeat(None)))
+    keep = bytes(picked)
+    adders = cast(list[str], list(compress(adders_of, keep)))  # no None picked
+    added_ids = list(compress(members, keep))
+    del keep
+    values = list(map(codes.__getitem__, adders))
+    limit = _NOT_PERSON << _DEPT_BITS
+    if values and max(values) >= limit:
         # Principals that are no person are not credited (rare: guests, services).
-        limit = _NOT_PERSON << _DEPT_BITS
-        organics = [{a: v for a, v in o.items() if codes[a] < limit} for o in organics]
-        values = list(map(codes.__getitem__, chain.from_iterable(organics)))
-    added = list(map(codes.__getitem__, chain.from_iterable(_lists(organics))))
-
-    def repeated(per_adder: Iterable[int]) -> Iterator[int]:
-        """One value per adder, repeated once per person it added."""
-        return chain.from_iterable(map(repeat, per_adder, map(len, _lists(organics))))
-
+        keep = bytes(map(lt, values, repeat(limit)))
+        values = list(compress(values, keep))
+        added_ids = list(compress(added_ids, keep))
+    added = list(map(codes.__getitem__, added_ids))
+    people = list(map(rshift, values, repeat(_DEPT_BITS)))
+    del values
     # The low half mixes the adder in (a xor with a multiple of it), so that the set's slots,
     # chosen by the low bits, do not pile up the adds of one person by everyone who added them.
-    adders = map(rshift, values, repeat(_DEPT_BITS))
-    mixed = map(and_, map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(_MIX)), repeat(_LOW))
-    heads = map(or_, map(lshift, adders, repeat(_PAIR)), mixed)
-    pairs = list(map(xor, repeated(heads), map(rshift, added, repeat(_DEPT_BITS))))
+    mixed = map(and_, map(mul, people, repeat(_MIX)), repeat(_LOW))
+    heads = map(or_, map(lshift, people, repeat(_PAIR)), mixed)
+    pairs = list(map(xor, heads, map(rshift, added, repeat(_DEPT_BITS))))
     quarter = bytes(map(rshift, pairs, repeat(_quarter_shift(len(idx.idents)))))  # 0 to 3
     for q, into in enumerate(quarters):
         into.extend(compress(pairs, map(eq, quarter, repeat(q))))
     del pairs, quarter
-    rows = map(mul, map(rshift, values, repeat(_DEPT_BITS)), repeat(len(idx.dept_names)))
-    cells = map(add, repeated(rows), map(and_, added, repeat(_DEPT_MASK)))
+    rows = map(mul, people, repeat(len(idx.dept_names)))
+    cells = map(add, rows, map(and_, added, repeat(_DEPT_MASK)))
     if isinstance(brought, set):
         brought.update(cells)
     else:
         any(map(setitem, repeat(brought), cells, repeat(1)))  # setitem returns None: runs all
-
-
-def _lists(organics: list[dict[str, list[str]]]) -> Iterator[list[str]]:
-    """Each adder's list of people added, in the order of the adders."""
-    return chain.from_iterable(map(dict.values, organics))
 
 
 def _quarter_shift(people: int) -> int:
@@ -343,13 +363,11 @@ def details(idx: Index, people: set[int]) -> dict[int, Detail]:
             d.weight[cid] = d.weight.get(cid, 0) + n
         if sp.posts is not None:
             posts = sp.posts
-            for adder in sp.organic.keys() & wanted:
+            for adder, added in sp.organic_of(wanted).items():
                 d = out[code(adder)]
                 d.activity_known = True
                 d.active.update(
-                    code(pid)
-                    for pid in sp.organic[adder]
-                    if (s := posts.get(pid)) and s[1] >= since
+                    code(pid) for pid in added if (s := posts.get(pid)) and s[1] >= since
                 )
         for pid in f.owners & wanted:
             out[code(pid)].owns.add(cid)
@@ -382,9 +400,7 @@ def _weights(
     f: Facts, cid: str, sp: CommunitySpread, nets: dict[str, str], wanted: set[str] | None
 ) -> Iterable[tuple[str, int]]:
     """(principal, weight) for each thing done in one community: adds, posts, lone, started."""
-    organic = (
-        sp.organic if wanted is None else {a: sp.organic[a] for a in sp.organic.keys() & wanted}
-    )
+    organic = sp.organic if wanted is None else sp.organic_of(wanted)
     for adder, added in organic.items():
         yield adder, len(added)
     if sp.posts is not None:

@@ -18,9 +18,9 @@ import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from govern.model import Origin
 from govern.virality.history import Facts, ReportInventory
@@ -75,8 +75,10 @@ class Burst:
 class CommunitySpread:
     """What one community's joins say about who carried it."""
 
-    organic: dict[str, list[str]] = field(default_factory=dict)
-    """Adder -> the principals it added that were not part of a bulk add."""
+    adds: Adds | None = None
+    """Who added whom; every add is organic unless :attr:`split` took bulk adds out."""
+    split: dict[str, list[str]] | None = None
+    """Adder -> its organic adds, where some adder added enough for a bulk add."""
     bulk: int = 0
     """Members who came in through a bulk add."""
     burst: Burst | None = None
@@ -85,6 +87,45 @@ class CommunitySpread:
     """Per author: posts in 90 days and newest post time; None when the tool reports none."""
     lone: dict[str, str] = field(default_factory=dict)
     """Principal -> department, for members who are their department's only one here."""
+
+    @property
+    def organic(self) -> dict[str, list[str]]:
+        """Adder -> the principals it added that were not part of a bulk add."""
+        if self.split is not None:
+            return self.split
+        return self.adds.by_adder if self.adds is not None else {}
+
+    def organic_of(self, wanted: set[str]) -> dict[str, list[str]]:
+        """:attr:`organic` of the adders in ``wanted`` only.
+
+        Asked for a few hundred people in every community: the lists of who added whom are
+        made only where one of them added someone (a pass in C over the adders' column).
+        """
+        if self.split is None and (self.adds is None or not self.adds.added_by_any(wanted)):
+            return {}
+        organic = self.organic
+        return {a: organic[a] for a in organic.keys() & wanted}
+
+    def organic_pairs(self) -> AddColumns:
+        """Every organic add as two columns, (adders, members); see :meth:`Adds.pairs`."""
+        if self.split is not None:
+            lists = self.split.values()
+            adders = chain.from_iterable(map(repeat, self.split, map(len, lists)))
+            return AddColumns(list(adders), list(chain.from_iterable(lists)), False)
+        return self.adds.pairs() if self.adds is not None else AddColumns((), (), False)
+
+
+class AddColumns(NamedTuple):
+    """Adds as two columns: who added (``adders``) and whom (``members``).
+
+    ``adders[i]`` added ``members[i]`` where it is someone else and not None; the other
+    positions are joins by oneself or with no adder.
+    """
+
+    adders: Sequence[str | None]
+    members: Sequence[str]
+    unattributed: bool
+    """Whether some adder is None (a join with no adder): else no position needs that test."""
 
 
 def _runs(added: list[tuple[str, float]], window: float, need: float) -> list[list[str]]:
@@ -124,19 +165,18 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
                 pids = m.pids
                 where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
                 out.lone = {where[d]: d for d in singles}
-    a = adds(f)
-    by_adder = a.by_adder
+    out.adds = a = adds(f)
     window = th.burst_hours * 3600
     need = max(th.burst_members, th.burst_share * members)
     if a.most < need:
-        # No adder added enough for a bulk add: every add is organic, as the loop below
-        # would copy them (read only from here on; shared with the measures' adds).
-        out.organic = by_adder
+        # No adder added enough for a bulk add: every add is organic. The lists of who added
+        # whom are not made here: the champions count the adds from the members' columns.
         return out
+    out.split = organic = {}
     time_of: dict[str, float] | None = None
-    for adder, pids in by_adder.items():
+    for adder, pids in a.by_adder.items():
         if len(pids) < need:
-            out.organic[adder] = pids
+            organic[adder] = pids
             continue
         if time_of is None:
             time_of = f.members.time_of()  # only where a bulk add is possible
@@ -151,7 +191,7 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
         out.bulk += len(bulk)
         kept = [pid for pid, _ in added if pid not in bulk]
         if kept:
-            out.organic[adder] = kept
+            organic[adder] = kept
     return out
 
 
@@ -208,6 +248,24 @@ class Adds:
         if self._by_adder is None:
             self._by_adder = _by_adder(self._members)
         return self._by_adder
+
+    def pairs(self) -> AddColumns:
+        """Every add of :attr:`by_adder`, as two columns (see :class:`AddColumns`).
+
+        The members' own columns where every join time is known: no copy, no list per adder.
+        """
+        pids, adders, _times, _own = known_joins(self._members)
+        return AddColumns(adders, pids, bool(self.own_no_adder or self.between))
+
+    def added_by_any(self, wanted: set[str]) -> bool:
+        """Whether someone in ``wanted`` may have added someone here.
+
+        A test on the adders' column, which also names people who joined by themselves: a
+        yes may still find no add (the caller's lookup then finds none).
+        """
+        if self._by_adder is not None:
+            return not wanted.isdisjoint(self._by_adder)
+        return not wanted.isdisjoint(self._members.adders)
 
     def drop_counts(self) -> None:
         """Free the per-adder counts (a dict per community) once the measures have read them."""
