@@ -360,7 +360,7 @@ def test_adds_counted_as_codes_equal_plain_sets(
     people: int, others: int, departments: int, data: st.DataObject
 ) -> None:
     """Distinct people added and departments brought, per person, as a set per person would
-    count them, from the members' columns (a join with no adder, or by oneself, is no add):
+    count them, from the members' key columns (a join with no adder, or by oneself, is no add):
     principals that are no person are counted when added, never credited; an unknown
     department or the adder's own is no department brought. Departments are free text in some
     tools: past a grid's size, the cells are kept as a set, with the same counts."""
@@ -375,22 +375,25 @@ def test_adds_counted_as_codes_equal_plain_sets(
     # Members' columns as the communities give them: (member, adder), where an adder that is
     # None or the member itself is no add (a join with no adder, or by oneself).
     joins = data.draw(st.lists(st.tuples(pids, st.one_of(st.none(), pids)), max_size=40))
+    # The store's keys: 0 is "no adder", and the keys of the principals are in random order.
+    ids: list[str | None] = [None, *data.draw(st.permutations(sorted(codes)))]
+    key_of = {pid: k for k, pid in enumerate(ids) if pid is not None}
     idx = SimpleNamespace(
         idents=[f"p{i}" for i in range(people)],
         dept=dept,
         dept_names=["", *map(str, range(1, departments + 1))],
-        codes=codes,
+        by_key=array("Q", [ci._NO_KEY if pid is None else codes[pid] for pid in ids]),
     )
     # The pairs by quarter of the adders, and the departments brought as a grid of bytes or,
     # past the grid's limit, as a set of its cells: both give the same counts.
     quarters: list[array[int]] = [array("q") for _ in range(4)]
     width = departments + 1
     grid, cells = bytearray(people * width), set[int]()
-    members = [member for member, _ in joins]
-    adders = [adder for _, adder in joins]
+    members = [key_of[member] for member, _ in joins]
+    adders = [0 if adder is None else key_of[adder] for _, adder in joins]
     for brought_into in (grid, cells):
         quarters = [array("q") for _ in range(4)]
-        columns = AddColumns(adders, members, None in adders)
+        columns = AddColumns(adders, members, 0 in adders)
         ci._adds(cast(ci.Index, idx), columns, quarters, brought_into)
     counted_added = ci._added(quarters, people)
     by_grid, by_cells = ci._brought(grid, dept, width), ci._brought(cells, dept, width)

@@ -81,6 +81,10 @@ def test_two_roles_of_one_person_are_one_member_with_the_earliest_known_join(
     # First seen at the second snapshot, no date from the tool: the snapshot's time, not own.
     assert f.members["m365:user:3"] == (day(40).timestamp(), None, False)
     assert f.owners == {"m365:user:0"}
+    m = f.members
+    assert m.member_keys is not None and m.adder_keys is not None
+    assert [inv.ids[k] for k in m.member_keys] == m.pids  # the keys kept with the joins
+    assert [inv.ids[k] for k in m.adder_keys] == m.adders
     # Thirty days back (day 10) is the first snapshot: 0, 1 and 2 (who has left since).
     assert f.past[30] == 3
     store.dispose()
@@ -204,6 +208,13 @@ def test_columns_made_a_column_at_a_time_equal_the_row_by_row_ones(
             b.unknown,
         ), cid
         assert (f.owners, f.past) == (g.owners, g.past), cid
+        # Each member's and adder's key names its id (0: no adder), on both paths; the merged
+        # member of two roles ("owner and member") keeps the key of the join it kept.
+        for inv, m in ((fast, a), (slow, b)):
+            assert m.member_keys is not None and m.adder_keys is not None
+            assert [inv.ids[k] for k in m.member_keys] == m.pids, cid
+            assert [inv.ids[k] for k in m.adder_keys] == m.adders, cid
+        assert fast.ids[0] is None
         # Listed members are the people index's own strings (found by identity later).
         keys = {id(k) for k in fast.people.by_id}
         assert all(id(p) in keys for p in a.pids if p in fast.people.by_id)

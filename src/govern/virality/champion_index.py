@@ -28,7 +28,6 @@ from operator import (
     and_,
     contains,
     eq,
-    is_not,
     lshift,
     lt,
     mul,
@@ -38,7 +37,6 @@ from operator import (
     setitem,
     xor,
 )
-from typing import cast
 
 from govern.store.person import ERASED
 from govern.virality.history import Facts, ReportInventory
@@ -64,6 +62,8 @@ _MIX = 0x9E3779B1
 _GRID_LIMIT = 64 << 20
 """Largest people x departments grid of bytes for the departments brought (64 MiB): beyond
 it (thousands of free-text departments), the cells set are kept as a set instead."""
+_NO_KEY = (1 << 64) - 1
+"""The code of a key no principal has (0, "no adder"): past every person's, never credited."""
 _NOT_PERSON = 1 << 31
 """Codes from here on are principals that are not the organisation's people (counted when
 added, by their own id; never credited)."""
@@ -127,10 +127,15 @@ class Index:
     started: dict[int, list[str]] = field(default_factory=dict)
     """Person code -> notable networks they created, in community order."""
     codes: _Codes = field(init=False)
+    by_key: array[int] = field(init=False)
+    """Principal key -> its :attr:`codes` value (:data:`_NO_KEY` where no principal has it)."""
 
     def __post_init__(self) -> None:
         self.codes = _Codes()
         self._code_people()
+        # Every principal a grant names, its members' keys looked up as list positions.
+        codes = self.codes
+        self.by_key = array("Q", [_NO_KEY if pid is None else codes[pid] for pid in self.inv.ids])
 
     def _code_people(self) -> None:
         """A code for every principal, and each person's department (columns, mostly in C)."""
@@ -221,8 +226,7 @@ def gather(
     brought: bytearray | set[int] = bytearray(cells) if cells <= _GRID_LIMIT else set()
     # The pairs by quarter of the adders (their codes' top two bits): counted one at a time.
     quarters = [array("q") for _ in range(4)]
-    adders: list[str | None] = []
-    added: list[str] = []
+    adders, added = array("i"), array("i")
     unattributed = False
     for cid, sp in spreads.items():
         f = inv.facts[cid]
@@ -234,7 +238,7 @@ def gather(
         unattributed = unattributed or columns.unattributed
         if len(added) >= _CHUNK:
             _adds(idx, AddColumns(adders, added, unattributed), quarters, brought)
-            adders, added, unattributed = [], [], False
+            adders, added, unattributed = array("i"), array("i"), False
         if sp.lone:
             lones.append(sp.lone)
         if sp.posts is not None:
@@ -264,23 +268,20 @@ def _adds(
     adder or add. Each add's two principals are looked up once (a million adds at xl): the
     rest is arithmetic.
     """
-    codes = idx.codes
+    code_of = idx.by_key.__getitem__
     adders_of, members = columns.adders, columns.members
     picked: Iterable[bool] = map(ne, members, adders_of)
     if columns.unattributed:
-        picked = map(and_, picked, map(is_not, adders_of, repeat(None)))
+        picked = map(and_, picked, map(bool, adders_of))  # key 0: no adder
     keep = bytes(picked)
-    adders = cast(list[str], list(compress(adders_of, keep)))  # no None picked
-    added_ids = list(compress(members, keep))
+    values = list(map(code_of, compress(adders_of, keep)))
+    added = list(map(code_of, compress(members, keep)))
     del keep
-    values = list(map(codes.__getitem__, adders))
     limit = _NOT_PERSON << _DEPT_BITS
     if values and max(values) >= limit:
         # Principals that are no person are not credited (rare: guests, services).
-        keep = bytes(map(lt, values, repeat(limit)))
-        values = list(compress(values, keep))
-        added_ids = list(compress(added_ids, keep))
-    added = list(map(codes.__getitem__, added_ids))
+        credited = bytes(map(lt, values, repeat(limit)))
+        values, added = list(compress(values, credited)), list(compress(added, credited))
     people = list(map(rshift, values, repeat(_DEPT_BITS)))
     del values
     # The low half mixes the adder in (a xor with a multiple of it), so that the set's slots,

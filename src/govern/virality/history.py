@@ -119,6 +119,8 @@ class ReportInventory:
     clocks: dict[int, Clock]
     people: People
     facts: dict[str, Facts]
+    ids: list[str | None] = field(default_factory=list)
+    """Principal key -> its id (None: no principal has the key), as ``Members.member_keys``."""
 
     @property
     def now_dt(self) -> datetime:
@@ -142,9 +144,10 @@ def load(store: Store) -> ReportInventory:
         facts = _communities(reader, clocks)
         loader = _Loader(facts, people, clocks, now, reader.principal_keys())
         loader.read(reader.community_grants(Role.OWNER.value))
+        ids = loader.ids
         del loader
         _activity(reader, facts)
-    return ReportInventory(now=now, clocks=clocks, people=people, facts=facts)
+    return ReportInventory(now=now, clocks=clocks, people=people, facts=facts, ids=ids)
 
 
 def _clocks(store: Store) -> dict[int, Clock]:
@@ -283,6 +286,8 @@ class _Loader:
         ids = cast(list[str], list(map(id_of, keys)))  # every holder's key names an id
         m.pids, m.adders = ids, list(map(id_of, adders))
         m.times = array("d", since)  # no None: checked above
+        # Keys fit 32 bits: the store's key column is a 32-bit INTEGER on PostgreSQL.
+        m.member_keys, m.adder_keys = array("i", keys), array("i", adders)
         m.own = bytearray(b"\x01") * n
         m.depts = bytearray(map(self.depts.__getitem__, keys))
         if owners:
@@ -294,6 +299,8 @@ class _Loader:
         ids, codes = self.ids, self.depts
         m = f.members
         m.depts = depts = bytearray()
+        m.member_keys = held = array("i")
+        m.adder_keys = added_by = array("i")
         first = array("q")
         ended: list[_Ended] = []
         scope, first_seq = f.clock.scope_id, f.clock.first_seq
@@ -316,8 +323,10 @@ class _Loader:
                 m.own.append(0)
                 m.unknown += 1
             m.pids.append(pid)
+            held.append(key)
             depts.append(codes[key])
             m.adders.append(ids[adder])
+            added_by.append(adder)
             first.append(valid_from if scope_id == scope else NO_SEQ)
             if owner:
                 f.owners.add(pid)
@@ -332,7 +341,7 @@ def _merge(m: Members, first: array[int]) -> None:
     """One member per person: the earliest known join, at the place of their first grant."""
     at: dict[str, int] = {}
     keep: list[int] = []
-    times = m.times
+    times, adder_keys = m.times, m.adder_keys
     for i, pid in enumerate(m.pids):
         j = at.get(pid)
         if j is None:
@@ -342,6 +351,8 @@ def _merge(m: Members, first: array[int]) -> None:
         t, old = times[i], times[j]
         if t == t and (old != old or t < old):  # known, and earlier or the first unknown
             times[j], m.adders[j], m.own[j] = t, m.adders[i], m.own[i]
+            if adder_keys is not None:
+                adder_keys[j] = adder_keys[i]  # the adder's key goes with the adder
         first[j] = min(first[j], first[i])
     m.keep(keep)
     kept = array("q", [first[i] for i in keep])

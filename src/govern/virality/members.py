@@ -31,10 +31,12 @@ class Members(Mapping[str, Join]):
 
     __slots__ = (
         "_index",
+        "adder_keys",
         "adders",
         "dept_codes",
         "dept_names",
         "depts",
+        "member_keys",
         "own",
         "pids",
         "times",
@@ -57,6 +59,12 @@ class Members(Mapping[str, Join]):
         """Code -> department name, shared by every community of a report (code 0 unused)."""
         self.dept_codes: Mapping[str, int] = {}
         """Department name -> code (the inverse of :attr:`dept_names`, shared the same way)."""
+        self.member_keys: array[int] | None = array("i")
+        """Per member, its principal's key in the store (``principal_keys``): compared and
+        looked up as machine integers, where the ids are strings scattered in memory. None
+        once members are appended without (made from a mapping)."""
+        self.adder_keys: array[int] | None = array("i")
+        """Per member, its adder's key (0: no adder); None as :attr:`member_keys`."""
         self._index: dict[str, int] | None = None
 
     @classmethod
@@ -79,7 +87,7 @@ class Members(Mapping[str, Join]):
             self.times.append(ts)
         self.adders.append(adder)
         self.own.append(own)
-        self.depts = None  # out of step with the members now
+        self.depts = self.member_keys = self.adder_keys = None  # out of step with the members now
         self._index = None
 
     def keep(self, positions: list[int]) -> None:
@@ -91,6 +99,10 @@ class Members(Mapping[str, Join]):
         self.own = bytearray(self.own[i] for i in positions)
         if self.depts is not None:
             self.depts = bytearray(self.depts[i] for i in positions)
+        if self.member_keys is not None and self.adder_keys is not None:
+            keys, adder_keys = self.member_keys, self.adder_keys
+            self.member_keys = array("i", [keys[i] for i in positions])
+            self.adder_keys = array("i", [adder_keys[i] for i in positions])
         self.unknown = sum(1 for t in self.times if t != t)
         self._index = None
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from govern.virality.history import WINDOWS, Facts, ReportInventory
 from govern.virality.members import Join, Members
 from govern.virality.people import People
-from govern.virality.spread import Adds, adds_of, known_joins
+from govern.virality.spread import Adds, added_by_others, adds_of, known_joins
 from govern.virality.spread import adds as adds_cached
 from govern.virality.thresholds import Thresholds
 
@@ -401,7 +401,7 @@ def _bursts(counts: Mapping[str, int], m: Members, th: Thresholds, members: int)
     at: dict[str | None, list[float]] = {adder: [] for adder in wanted}
     pids, adders, times, _own = known_joins(m)
     # The members those adders added (not themselves), picked in C; only they are appended.
-    picked = map(operator.and_, map(at.__contains__, adders), map(operator.ne, pids, adders))
+    picked = map(operator.and_, map(at.__contains__, adders), added_by_others(m, pids, adders))
     for adder, ts in compress(zip(adders, times, strict=True), picked):
         at[adder].append(ts)
     for adder in wanted:

@@ -15,10 +15,11 @@ and rollout-health sections cost one loop over the grants, not another read of t
 from __future__ import annotations
 
 import operator
+from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
@@ -107,25 +108,23 @@ class CommunitySpread:
         return {a: organic[a] for a in organic.keys() & wanted}
 
     def organic_pairs(self) -> AddColumns:
-        """Every organic add as two columns, (adders, members); see :meth:`Adds.pairs`."""
-        if self.split is not None:
-            lists = self.split.values()
-            adders = chain.from_iterable(map(repeat, self.split, map(len, lists)))
-            return AddColumns(list(adders), list(chain.from_iterable(lists)), False)
-        return self.adds.pairs() if self.adds is not None else AddColumns((), (), False)
+        """Every organic add as two columns of principal keys; see :class:`AddColumns`."""
+        if self.adds is None:
+            return AddColumns((), (), False)
+        return self.adds.pairs(self.split)
 
 
 class AddColumns(NamedTuple):
-    """Adds as two columns: who added (``adders``) and whom (``members``).
+    """Adds as two columns of principal keys: who added (``adders``) and whom (``members``).
 
-    ``adders[i]`` added ``members[i]`` where it is someone else and not None; the other
-    positions are joins by oneself or with no adder.
+    ``adders[i]`` added ``members[i]`` where it is someone else and not 0 (no adder); the
+    other positions are joins by oneself or with no adder.
     """
 
-    adders: Sequence[str | None]
-    members: Sequence[str]
+    adders: Sequence[int]
+    members: Sequence[int]
     unattributed: bool
-    """Whether some adder is None (a join with no adder): else no position needs that test."""
+    """Whether some adder is 0 (a join with no adder): else no position needs that test."""
 
 
 def _runs(added: list[tuple[str, float]], window: float, need: float) -> list[list[str]]:
@@ -249,13 +248,31 @@ class Adds:
             self._by_adder = _by_adder(self._members)
         return self._by_adder
 
-    def pairs(self) -> AddColumns:
-        """Every add of :attr:`by_adder`, as two columns (see :class:`AddColumns`).
+    def pairs(self, organic: dict[str, list[str]] | None = None) -> AddColumns:
+        """Every add of :attr:`by_adder` (or of ``organic``, a part of it), as principal keys.
 
-        The members' own columns where every join time is known: no copy, no list per adder.
+        The members' own key columns where every join time is known: no copy, no list per
+        adder, and keys compare in C as machine integers, where ids are strings scattered in
+        memory. The members must have been read by ``history.load`` (which gives the keys).
         """
-        pids, adders, _times, _own = known_joins(self._members)
-        return AddColumns(adders, pids, bool(self.own_no_adder or self.between))
+        m = self._members
+        keys, adder_keys = m.member_keys, m.adder_keys
+        if keys is None or adder_keys is None:
+            raise ValueError("members made without their principal keys (read them with load)")
+        if organic is not None:
+            # A few communities (a bulk add split out): their lists' ids back to keys.
+            key_of = dict(zip(m.pids, keys, strict=True))
+            adder_key = dict(zip(m.adders, adder_keys, strict=True))
+            by = [adder_key[a] for a, added in organic.items() for _ in added]
+            to = [key_of[pid] for added in organic.values() for pid in added]
+            return AddColumns(array("i", by), array("i", to), False)
+        if m.unknown:
+            known = bytes(map(operator.eq, m.times, m.times))  # NaN is not equal to itself
+            keys, adder_keys = (
+                array("i", compress(keys, known)),
+                array("i", compress(adder_keys, known)),
+            )
+        return AddColumns(adder_keys, keys, bool(self.own_no_adder or self.between))
 
     def added_by_any(self, wanted: set[str]) -> bool:
         """Whether someone in ``wanted`` may have added someone here.
@@ -288,6 +305,20 @@ def known_joins(m: Members) -> tuple[list[str], list[str | None], Sequence[float
     )
 
 
+def added_by_others(
+    m: Members, pids: Sequence[str], adders: Sequence[str | None]
+) -> Iterator[bool]:
+    """Per member of :func:`known_joins` ``(pids, adders)``: whether its adder is not itself.
+
+    Compared as the members' keys where they have them (machine integers, in C), else as ids
+    (strings scattered in memory: a cache miss or two per member at the xl size).
+    """
+    keys, adder_keys = m.member_keys, m.adder_keys
+    if keys is not None and adder_keys is not None and not m.unknown:
+        return map(operator.ne, keys, adder_keys)  # the same positions: every time is known
+    return map(operator.ne, pids, adders)
+
+
 def adds_of(members: Mapping[str, Join]) -> Adds:
     """The :class:`Adds` of a community's members (``Facts.members`` or a subset of it)."""
     m = Members.of(members)
@@ -296,7 +327,7 @@ def adds_of(members: Mapping[str, Join]) -> Adds:
     out.times = times
     # Counted in C, not a Python loop per member: who added someone else (the adder is not the
     # member; a missing adder is counted under None and taken out).
-    counts: Counter[str | None] = Counter(compress(adders, map(operator.ne, pids, adders)))
+    counts: Counter[str | None] = Counter(compress(adders, added_by_others(m, pids, adders)))
     none = counts.pop(None, 0)
     if none:
         out.own_no_adder = sum(compress(own, map(operator.is_, adders, repeat(None))))
@@ -314,7 +345,7 @@ def _by_adder(m: Members) -> dict[str, list[str]]:
     pids, adders, _times, _own = known_joins(m)
     out: dict[str, list[str]] = {}
     get = out.get
-    for pid, adder in compress(zip(pids, adders, strict=True), map(operator.ne, pids, adders)):
+    for pid, adder in compress(zip(pids, adders, strict=True), added_by_others(m, pids, adders)):
         if adder is None:
             continue
         found = get(adder)
