@@ -6,21 +6,22 @@ peak (190 MiB over its end). The section prints counts for everyone (departments
 rankings) and details (communities carried, owned, active people) for a few hundred at most, so:
 
 * every principal gets an integer code once (its person's, matched by email, or its own for
-  principals that are not the organisation's people), and its department a small code;
+  principals that are not the organisation's people), and its department a small code; the
+  store's principal keys index the codes, so the adds are read from the members' key columns;
 * an add is the pair ``adder << 32 | added`` (the low half mixed with the adder) in an array
   per quarter of the adders; distinct pairs counted per adder at the end (a set per quarter,
   in C) give the people each person added;
 * the departments they brought in are a byte per person and department, set in C;
 * posts, lone links and networks started are counters per code;
 * the details of the people the section shows are read in a second pass over the communities,
-  looking only for those people (:func:`details`, :func:`carried_by`).
+  looking only for those people (:mod:`govern.virality.champion_details`).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, repeat
 from operator import (
@@ -39,10 +40,10 @@ from operator import (
 )
 
 from govern.store.person import ERASED
-from govern.virality.history import Facts, ReportInventory
+from govern.virality.history import ReportInventory
 from govern.virality.people import DIRECTORY as DIRECTORY_CONNECTOR
 from govern.virality.people import erased_person
-from govern.virality.spread import ACTIVE_DAYS, DAY, AddColumns, CommunitySpread, grassroots
+from govern.virality.spread import AddColumns, CommunitySpread, grassroots
 
 DIRECTORY = f"{DIRECTORY_CONNECTOR}:"
 """Principal-id prefix of the directory, whose department wins for a forgotten person."""
@@ -334,81 +335,3 @@ def _brought(cells: bytearray | set[int], own: list[int], width: int) -> array[i
     any(map(setitem, repeat(cells), rows, repeat(0)))  # department code 0: unknown
     any(map(setitem, repeat(cells), map(add, rows, own), repeat(0)))
     return array("i", map(cells.count, repeat(1), rows, map(add, rows, repeat(width))))
-
-
-@dataclass
-class Detail:
-    """What the section shows of one listed person, read in a second pass."""
-
-    weight: dict[str, int] = field(default_factory=dict)
-    """Community id -> how much this person did there (adds, posts, lone links, started)."""
-    owns: set[str] = field(default_factory=set)
-    active: set[int] = field(default_factory=set)
-    """Codes of the people they added who posted in the last 30 days."""
-    activity_known: bool = False
-    bulk: int = 0
-
-
-def details(idx: Index, people: set[int]) -> dict[int, Detail]:
-    """Communities carried and owned, active people added and bulk adds of ``people``."""
-    out = {c: Detail() for c in people}
-    wanted = idx.pids_of(people)
-    code = idx.code
-    since = idx.inv.now - ACTIVE_DAYS * DAY
-    for cid, f, sp in _grassroots(idx.inv, idx.spreads):
-        burst = sp.burst
-        if burst is not None and burst.adder in wanted:
-            out[code(burst.adder)].bulk += len(burst.people)
-        for pid, n in _weights(f, cid, sp, idx.nets, wanted):
-            d = out[code(pid)]
-            d.weight[cid] = d.weight.get(cid, 0) + n
-        if sp.posts is not None:
-            posts = sp.posts
-            for adder, added in sp.organic_of(wanted).items():
-                d = out[code(adder)]
-                d.activity_known = True
-                d.active.update(
-                    code(pid) for pid in added if (s := posts.get(pid)) and s[1] >= since
-                )
-        for pid in f.owners & wanted:
-            out[code(pid)].owns.add(cid)
-    return out
-
-
-def carried_by(idx: Index, cid: str) -> tuple[dict[int, int], set[int]]:
-    """Per person, how much they did in one grassroots community; and who owns it."""
-    f = idx.inv.facts[cid]
-    weight: dict[int, int] = {}
-    if not grassroots(f):
-        return weight, set()
-    for pid, n in _weights(f, cid, idx.spreads[cid], idx.nets, None):
-        if (c := idx.person(pid)) is not None:
-            weight[c] = weight.get(c, 0) + n
-    owners = {c for pid in f.owners if (c := idx.person(pid)) is not None}
-    return weight, owners
-
-
-def _grassroots(
-    inv: ReportInventory, spreads: dict[str, CommunitySpread]
-) -> Iterator[tuple[str, Facts, CommunitySpread]]:
-    for cid, sp in spreads.items():
-        f = inv.facts[cid]
-        if grassroots(f):
-            yield cid, f, sp
-
-
-def _weights(
-    f: Facts, cid: str, sp: CommunitySpread, nets: dict[str, str], wanted: set[str] | None
-) -> Iterable[tuple[str, int]]:
-    """(principal, weight) for each thing done in one community: adds, posts, lone, started."""
-    organic = sp.organic if wanted is None else sp.organic_of(wanted)
-    for adder, added in organic.items():
-        yield adder, len(added)
-    if sp.posts is not None:
-        for pid in sp.posts if wanted is None else sp.posts.keys() & wanted:
-            yield pid, sp.posts[pid][0]
-    for pid in sp.lone if wanted is None else sp.lone.keys() & wanted:
-        yield pid, 1
-    creator = f.community.created_by
-    if cid in nets and creator and (wanted is None or creator in wanted):
-        yield creator, 1

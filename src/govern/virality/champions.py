@@ -23,7 +23,8 @@ from collections.abc import Iterable
 
 from govern.model import Lifecycle, Origin
 from govern.privacy.pseudonyms import Namer
-from govern.virality.champion_index import Detail, Index, carried_by, details
+from govern.virality.champion_details import Detail, carried_by, details
+from govern.virality.champion_index import Index
 from govern.virality.history import ReportInventory
 from govern.virality.people_section import Champion, DepartmentFigures
 from govern.virality.report import Entry, Recommendation
