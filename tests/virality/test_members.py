@@ -223,3 +223,25 @@ def test_columns_made_a_column_at_a_time_equal_the_row_by_row_ones(
     assert fast.facts[ended.id].past[30] == 4 and len(fast.facts[ended.id].members) == 3
     assert fast.facts[plain.id].owners == {"m365:user:1"}
     assert list(fast.facts[plain.id].members) == [f"m365:user:{i}" for i in (1, 2, 5, 6)]
+
+
+def test_evidence_lines_are_worded_once_and_zero_keeps_its_sign() -> None:
+    """The report's entries share their lines of evidence: equal (component, figure,
+    percentile) give one string, the line :func:`evidence_line` words; 0.0 and -0.0 are equal
+    figures that are not written alike (an entropy of one department is -0.0)."""
+    from govern.virality.metrics import Value
+    from govern.virality.parts import Parts
+    from govern.virality.recommend import evidence_line
+
+    parts = Parts()
+    line = parts.line("members", Value(40.0), 75.0)
+    assert line == evidence_line("members", Value(40.0), 75.0)
+    assert parts.line("members", Value(40.0), 75.0) is line
+    assert parts.line("members", Value(40.0), 80.0) != line
+    note = Value(None, "no 30-day activity report from the tool")
+    assert parts.line("active_users", note, None) == evidence_line("active_users", note, None)
+    for name in ("entropy", "growth_30d", "members"):
+        zero, minus = parts.line(name, Value(0.0), None), parts.line(name, Value(-0.0), None)
+        assert zero == evidence_line(name, Value(0.0), None)
+        assert minus == evidence_line(name, Value(-0.0), None)
+    assert parts.line("entropy", Value(-0.0), None) != parts.line("entropy", Value(0.0), None)

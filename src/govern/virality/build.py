@@ -22,6 +22,7 @@ from govern.virality.categories import Category, Governed, categorize, not_shado
 from govern.virality.drafts import ChangeDrafter, LabelKey
 from govern.virality.measures import GROUPS
 from govern.virality.metrics import Measured, Percentiles, Value, departments_by_size, measure
+from govern.virality.parts import Parts
 from govern.virality.people_build import people_section
 from govern.virality.recommend import (
     DECIDING,
@@ -36,7 +37,6 @@ from govern.virality.report import (
     Bucket,
     CurvePoint,
     Entry,
-    Measure,
     Organisation,
     Recommendation,
     Report,
@@ -125,7 +125,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
     chosen = _select(inv, measured, pcts, th, _decided(policies_dir))
     top = [r.cid for r in chosen.rows[:curves]]
     observed = history.curves(store, inv, top)
-    parts = _Parts()
+    parts = Parts()
     entries = [
         _entry(rank, row, inv.facts[row.cid], pcts, drafter, parts, observed)
         for rank, row in enumerate(chosen.rows, 1)
@@ -229,7 +229,7 @@ def _entry(
     f: history.Facts,
     pcts: Percentiles,
     drafter: ChangeDrafter,
-    parts: _Parts,
+    parts: Parts,
     observed: dict[str, list[tuple[float, int]]],
 ) -> Entry:
     """One listed community as the report shows it, with the changes it implies."""
@@ -237,7 +237,7 @@ def _entry(
     pct = {n: row.pct[n] if n in row.pct else pcts.of(n, v) for n, v in m.values.items()}
     implied = drafter.implied(verdict.recommendation, row.cat, f, m)
     neutral = unscored(pct)
-    facts = parts.texts(evidence(m, pct))
+    facts = parts.texts(evidence(m, pct, parts.line))
     if neutral:
         facts.append(f"score counts {', '.join(neutral)} as neutral (p50): not measured")
     values = m.values
@@ -287,7 +287,6 @@ def _entry(
 
 
 _ENTRY_FIELDS = set(Entry.model_fields)
-_MEASURE_FIELDS = set(Measure.model_fields)
 """Every field of an entry is given: one set for all of them (a set per entry is 2 KiB)."""
 
 
@@ -337,61 +336,6 @@ def _decided(policies_dir: Path | None) -> Callable[[Community], bool]:
             elif d.get("path"):
                 globs.append(str(d["path"]))
     return lambda c: c.id in ids or any(glob_match(c.path, g) for g in globs)
-
-
-class _Parts:
-    """Measures, department shares, measure groups and lines of text, each made once.
-
-    Shared by the entries that repeat them. Creating a pydantic model costs microseconds (it
-    is validated); at the xl size the listed entries hold about 250,000 measures and 190,000
-    department shares, but only about 24,000 and 750 distinct ones; 82,000 measure groups,
-    26,000 distinct; 270,000 lines of evidence, 7,700 distinct. The models are frozen and
-    entries are never changed, so sharing is safe.
-    """
-
-    def __init__(self) -> None:
-        self._measures: dict[tuple[float | None, float | None, str | None], Measure] = {}
-        self._shares: dict[tuple[str, int], Share] = {}
-        self._groups: dict[tuple[int, ...], dict[str, Measure]] = {}
-        self._texts: dict[str, str] = {}
-
-    def measure(self, value: float | None, percentile: float | None, note: str | None) -> Measure:
-        """The measure with these fields."""
-        key = (value, percentile, note)
-        found = self._measures.get(key)
-        if found is None:
-            # Constructed with the types validation gives (floats), sharing one fields set.
-            found = self._measures[key] = Measure.model_construct(
-                _MEASURE_FIELDS,
-                value=None if value is None else float(value),
-                percentile=None if percentile is None else float(percentile),
-                note=note,
-            )
-        return found
-
-    def share(self, department: str, members: int) -> Share:
-        """The department share with these fields."""
-        key = (department, members)
-        found = self._shares.get(key)
-        if found is None:
-            found = self._shares[key] = Share(department=department, members=members)
-        return found
-
-    def group(self, measures: list[Measure], names: tuple[str, ...]) -> dict[str, Measure]:
-        """The group ``names -> measures``, made once per distinct group.
-
-        The measures come from :meth:`measure` (one object per distinct measure): their ids
-        name them, as long as this object keeps them.
-        """
-        key = (id(names), *map(id, measures))
-        found = self._groups.get(key)
-        if found is None:
-            found = self._groups[key] = dict(zip(names, measures, strict=True))
-        return found
-
-    def texts(self, lines: list[str]) -> list[str]:
-        """``lines`` with each line one shared string (a new list: the caller may add to it)."""
-        return list(map(self._texts.setdefault, lines, lines))
 
 
 def _dt(ts: float | None) -> datetime | None:

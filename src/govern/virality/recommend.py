@@ -16,12 +16,13 @@ The concrete changes each recommendation implies are drafted by :mod:`govern.vir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from govern.virality.categories import MIGRATE_CATEGORIES, Category, origin_setting
 from govern.virality.measures import LABELS, format_value
-from govern.virality.metrics import Measured
+from govern.virality.metrics import Measured, Value
 from govern.virality.report import Recommendation
 from govern.virality.thresholds import Thresholds
 
@@ -286,16 +287,27 @@ def _what(cat: Category, members: float, connector: str) -> str:
     }.get(cat, "a grassroots community")
 
 
-def evidence(m: Measured, pct: dict[str, float | None]) -> list[str]:
-    """Every component of a community with its percentile, as lines of text."""
-    out = []
-    for name, value in m.values.items():
-        out.append(f"{LABELS.get(name, name)}: {format_value(name, value)}{_pct(pct.get(name))}")
+def evidence(
+    m: Measured,
+    pct: dict[str, float | None],
+    line: Callable[[str, Value, float | None], str] | None = None,
+) -> list[str]:
+    """Every component of a community with its percentile, as lines of text.
+
+    ``line`` makes one component's line (:func:`evidence_line`, or the same from a cache).
+    """
+    make = line or evidence_line
+    out = [make(name, value, pct.get(name)) for name, value in m.values.items()]
     if m.inactive_days is not None:
         out.append(f"days since last activity: {m.inactive_days:.0f}")
     if m.growth_method:
         out.append(f"growth measured from {m.growth_method}")
     return out
+
+
+def evidence_line(name: str, value: Value, percentile: float | None) -> str:
+    """One component's line of evidence: its readable name, figure (or note) and percentile."""
+    return f"{LABELS.get(name, name)}: {format_value(name, value)}{_pct(percentile)}"
 
 
 NEUTRAL = 50.0
