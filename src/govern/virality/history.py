@@ -249,7 +249,9 @@ class _Loader:
                 continue
             first, ended = self._columns(f, rows)
             m = f.members
-            if len(set(m.pids)) != len(m.pids):
+            # A principal twice (two roles) is one member: found by its keys, which hash as
+            # plain integers where the ids would each be read from memory for its hash.
+            if len(set(m.member_keys or m.pids)) != len(m.pids):
                 _merge(m, first)
             _past(f, first, ended, windows[f.clock.scope_id], not_people)
             if not self.coded:
