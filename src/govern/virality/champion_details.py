@@ -38,12 +38,13 @@ def details(idx: Index, people: set[int]) -> dict[int, Detail]:
         burst = sp.burst
         if burst is not None and burst.adder in wanted:
             out[code(burst.adder)].bulk += len(burst.people)
-        for pid, n in _weights(f, cid, sp, idx.nets, wanted):
+        organic = sp.organic_of(wanted)  # one pass over the adders' column, read twice
+        for pid, n in _weights(f, cid, sp, idx.nets, wanted, organic):
             d = out[code(pid)]
             d.weight[cid] = d.weight.get(cid, 0) + n
         if sp.posts is not None:
             posts = sp.posts
-            for adder, added in sp.organic_of(wanted).items():
+            for adder, added in organic.items():
                 d = out[code(adder)]
                 d.activity_known = True
                 d.active.update(
@@ -60,7 +61,8 @@ def carried_by(idx: Index, cid: str) -> tuple[dict[int, int], set[int]]:
     weight: dict[int, int] = {}
     if not grassroots(f):
         return weight, set()
-    for pid, n in _weights(f, cid, idx.spreads[cid], idx.nets, None):
+    sp = idx.spreads[cid]
+    for pid, n in _weights(f, cid, sp, idx.nets, None, sp.organic):
         if (c := idx.person(pid)) is not None:
             weight[c] = weight.get(c, 0) + n
     owners = {c for pid in f.owners if (c := idx.person(pid)) is not None}
@@ -77,10 +79,17 @@ def _grassroots(
 
 
 def _weights(
-    f: Facts, cid: str, sp: CommunitySpread, nets: dict[str, str], wanted: set[str] | None
+    f: Facts,
+    cid: str,
+    sp: CommunitySpread,
+    nets: dict[str, str],
+    wanted: set[str] | None,
+    organic: dict[str, list[str]],
 ) -> Iterable[tuple[str, int]]:
-    """(principal, weight) for each thing done in one community: adds, posts, lone, started."""
-    organic = sp.organic if wanted is None else sp.organic_of(wanted)
+    """(principal, weight) for each thing done in one community: adds, posts, lone, started.
+
+    ``organic``: the community's organic adds (of the ``wanted`` adders only, when given).
+    """
     for adder, added in organic.items():
         yield adder, len(added)
     if sp.posts is not None:
