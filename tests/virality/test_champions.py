@@ -330,25 +330,6 @@ def test_counts_as_codes_match_sets_per_person(
     slack.dispose()
 
 
-def test_departments_brought_as_a_set_when_the_grid_would_be_too_large(
-    slack_inventory: tuple[Path, Organisation], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Thousands of free-text departments would make a people x departments grid of bytes
-    too large: the cells are kept as a set instead, with the same counts."""
-    from govern.virality import champion_index, history, thresholds
-    from govern.virality.spread import spreads
-
-    slack = Store(f"sqlite:///{slack_inventory[0]}")
-    inv = history.load(slack)
-    sp = spreads(inv, thresholds.load(None))
-    grid = champion_index.gather(inv, sp, {})
-    monkeypatch.setattr(champion_index, "_GRID_LIMIT", 0)
-    cells = champion_index.gather(inv, sp, {})
-    assert any(grid.brought) and list(cells.brought) == list(grid.brought)
-    assert list(cells.added) == list(grid.added)
-    slack.dispose()
-
-
 @settings(max_examples=150, deadline=None)
 @given(
     people=st.integers(1, 12),
@@ -362,8 +343,7 @@ def test_adds_counted_as_codes_equal_plain_sets(
     """Distinct people added and departments brought, per person, as a set per person would
     count them, from the members' key columns (a join with no adder, or by oneself, is no add):
     principals that are no person are counted when added, never credited; an unknown
-    department or the adder's own is no department brought. Departments are free text in some
-    tools: past a grid's size, the cells are kept as a set, with the same counts."""
+    department or the adder's own is no department brought."""
     from govern.virality import champion_index as ci
     from govern.virality.champion_index import _DEPT_BITS, _NOT_PERSON
     from govern.virality.spread import AddColumns
@@ -384,19 +364,10 @@ def test_adds_counted_as_codes_equal_plain_sets(
         dept_names=["", *map(str, range(1, departments + 1))],
         by_key=array("Q", [ci._NO_KEY if pid is None else codes[pid] for pid in ids]),
     )
-    # The pairs by quarter of the adders, and the departments brought as a grid of bytes or,
-    # past the grid's limit, as a set of its cells: both give the same counts.
-    quarters: list[array[int]] = [array("q") for _ in range(4)]
-    width = departments + 1
-    grid, cells = bytearray(people * width), set[int]()
     members = [key_of[member] for member, _ in joins]
     adders = [0 if adder is None else key_of[adder] for _, adder in joins]
-    for brought_into in (grid, cells):
-        quarters = [array("q") for _ in range(4)]
-        columns = AddColumns(adders, members, 0 in adders)
-        ci._adds(cast(ci.Index, idx), columns, quarters, brought_into)
-    counted_added = ci._added(quarters, people)
-    by_grid, by_cells = ci._brought(grid, dept, width), ci._brought(cells, dept, width)
+    columns = AddColumns(adders, members)
+    counted_added, counted_brought = ci._counts(cast(ci.Index, idx), columns)
     added: dict[int, set[str]] = {}
     brought: dict[int, set[int]] = {}
     for member, adder in joins:
@@ -406,5 +377,4 @@ def test_adds_counted_as_codes_equal_plain_sets(
             theirs = {dept[int(member[1:])]} if member.startswith("p") else set()
             brought.setdefault(me, set()).update(theirs - {0, dept[me]})
     assert list(counted_added) == [len(added.get(i, ())) for i in range(people)]
-    expected = [len(brought.get(i, ())) for i in range(people)]
-    assert list(by_grid) == expected and list(by_cells) == expected
+    assert list(counted_brought) == [len(brought.get(i, ())) for i in range(people)]

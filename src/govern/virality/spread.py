@@ -110,7 +110,7 @@ class CommunitySpread:
     def organic_pairs(self) -> AddColumns:
         """Every organic add as two columns of principal keys; see :class:`AddColumns`."""
         if self.adds is None:
-            return AddColumns((), (), False)
+            return AddColumns((), ())
         return self.adds.pairs(self.split)
 
 
@@ -123,8 +123,6 @@ class AddColumns(NamedTuple):
 
     adders: Sequence[int]
     members: Sequence[int]
-    unattributed: bool
-    """Whether some adder is 0 (a join with no adder): else no position needs that test."""
 
 
 def _runs(added: list[tuple[str, float]], window: float, need: float) -> list[list[str]]:
@@ -265,14 +263,14 @@ class Adds:
             adder_key = dict(zip(m.adders, adder_keys, strict=True))
             by = [adder_key[a] for a, added in organic.items() for _ in added]
             to = [key_of[pid] for added in organic.values() for pid in added]
-            return AddColumns(array("i", by), array("i", to), False)
+            return AddColumns(array("i", by), array("i", to))
         if m.unknown:
             known = bytes(map(operator.eq, m.times, m.times))  # NaN is not equal to itself
             keys, adder_keys = (
                 array("i", compress(keys, known)),
                 array("i", compress(adder_keys, known)),
             )
-        return AddColumns(adder_keys, keys, bool(self.own_no_adder or self.between))
+        return AddColumns(adder_keys, keys)
 
     def added_by_any(self, wanted: set[str]) -> bool:
         """Whether someone in ``wanted`` may have added someone here.
