@@ -13,11 +13,15 @@ import bisect
 import itertools
 import math
 import random
+from array import array
 from collections import Counter
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from govern.virality import metrics
+from govern.virality.bursts import bursts, spaced
 from govern.virality.categories import Category
 from govern.virality.members import Join, Members
 from govern.virality.metrics import Measured, Percentiles, Value
@@ -222,3 +226,83 @@ def test_percentile_columns_are_those_of_the_per_figure_loop() -> None:
         assert pcts.of("doubling_days", Value(1.0)) == 100.0  # faster than all
         assert pcts.of("doubling_days", Value(None, "n", rank_as=math.inf)) is not None
     assert Percentiles([]).of("members", Value(1.0)) is None
+
+
+def _keyed(joins: dict[str, Join]) -> Members:
+    """Members with principal keys, as ``history.load`` gives them (0: no adder)."""
+    m = Members.of(joins)
+    key_of: dict[str | None, int] = {None: 0}
+    for pid in [*m.pids, *m.adders]:
+        if pid not in key_of:
+            key_of[pid] = len(key_of)
+    m.member_keys = array("i", map(key_of.__getitem__, m.pids))
+    m.adder_keys = array("i", map(key_of.__getitem__, m.adders))
+    return m
+
+
+def _closest_adds(m: Members) -> float:
+    """The shortest time between two adds of someone else by one adder (inf if none)."""
+    by_adder: dict[str, list[float]] = {}
+    for pid, t, adder in zip(m.pids, m.times, m.adders, strict=True):
+        if adder is not None and adder != pid and t == t:
+            by_adder.setdefault(adder, []).append(t)
+    gaps = [b - a for ts in by_adder.values() for a, b in itertools.pairwise(sorted(ts))]
+    return min(gaps, default=math.inf)
+
+
+@pytest.mark.parametrize(
+    ("seed", "th"),
+    list(
+        itertools.product(
+            range(20),
+            (
+                Thresholds(),
+                Thresholds(burst_members=3, burst_share=0.0),
+                Thresholds(burst_members=1),
+            ),
+        )
+    ),
+)
+def test_spaced_communities_need_no_search_for_bulk_adds(seed: int, th: Thresholds) -> None:
+    """Where :func:`spaced` says no adder added two members within the window, the bulk adds
+    are those of the full search; it says so only where it is true, and for most adders that
+    add people days apart."""
+    rng = random.Random(seed)
+    window = th.burst_hours * 3600
+    far = {f"u{i}": (i * 4.0 * window, "u99", True) for i in range(rng.choice((2, 9, 30)))}
+    communities = [_keyed(_joins(rng, rng.choice((0, 1, 3, 12, 40)))) for _ in range(6)]
+    communities.append(_keyed(far))
+    flags = spaced(communities, window)
+    assert flags[-1]
+    for m, flag in zip(communities, flags, strict=True):
+        counts = adds_of(m).counts
+        assert counts is not None
+        exact = bursts(counts, m, th, len(m))
+        assert not flag or _closest_adds(m) > window
+        if flag:
+            assert bursts(counts, m, th, len(m), spaced=True) == exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    adds=st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.one_of(st.integers(-3, 3), st.floats(-1e7, 1e7, allow_nan=False)),
+        ),
+        max_size=12,
+    ),
+    window=st.sampled_from([1.0, 3600.0, 86400.0]),
+)
+# Two buckets apart, yet a window apart exactly once the subtraction rounds (1 + 1e-38 is 1).
+@example(adds=[(1, 1), (1, -1e-38)], window=1.0)
+def test_spaced_is_never_a_wrong_yes(adds: list[tuple[int, float]], window: float) -> None:
+    """Whatever the times (negative, at a bucket's edge, a window apart exactly), a community
+    called spaced has no two adds by one adder within the window."""
+    joins: dict[str, Join] = {
+        f"m{i}": (float(t) * window if isinstance(t, int) else t, f"a{adder}", True)
+        for i, (adder, t) in enumerate(adds)
+    }
+    m = _keyed(joins)
+    (flag,) = spaced([m], window)
+    assert not flag or _closest_adds(m) > window

@@ -18,6 +18,7 @@ from govern.model import Community, Origin
 from govern.privacy.pseudonyms import Namer
 from govern.store.store import Store
 from govern.virality import history, thresholds
+from govern.virality.bursts import spaced
 from govern.virality.categories import Category, Governed, categorize, not_shadow
 from govern.virality.drafts import ChangeDrafter, LabelKey
 from govern.virality.measures import GROUPS
@@ -118,8 +119,15 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
     th = thresholds.load(policies_dir)
     inv = history.load(store)
     shared: dict[object, Value] = {}  # equal figures of different communities: one object
-    measured = {cid: measure(f, inv, th, shared) for cid, f in inv.facts.items()}
-    del shared
+    # Where no adder added two members within the burst window (most communities), the
+    # measures know the bulk adds without looking at any adder's join times.
+    window = th.burst_hours * 3600
+    alone = spaced((f.members for f in inv.facts.values()), window)
+    measured = {
+        cid: measure(f, inv, th, shared, spaced=s)
+        for (cid, f), s in zip(inv.facts.items(), alone, strict=True)
+    }
+    del shared, alone
     pcts = Percentiles(measured.values())
     drafter = _drafter(store, policies_dir, inv)
     chosen = _select(inv, measured, pcts, th, _decided(policies_dir))

@@ -17,14 +17,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from itertools import compress, repeat
+from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 
+from govern.virality.bursts import bursts
 from govern.virality.history import WINDOWS, Facts, ReportInventory
 from govern.virality.members import Join, Members
 from govern.virality.people import People
-from govern.virality.spread import Adds, added_by_others, adds_of, known_joins
+from govern.virality.spread import Adds, adds_of
 from govern.virality.spread import adds as adds_cached
 from govern.virality.thresholds import Thresholds
 
@@ -288,6 +289,7 @@ def spread(
     first_at: float,
     interval_days: float | None = None,
     adds: Adds | None = None,
+    spaced: bool = False,
 ) -> dict[str, Value]:
     """Organic versus broadcast growth, from when and by whom members were added.
 
@@ -333,7 +335,7 @@ def spread(
     else:
         system = sum(n for adder, n in counts.items() if adder in services)
         candidates = {adder: n for adder, n in counts.items() if adder not in services}
-    broadcast, largest = _bursts(candidates, Members.of(joins), th, members)
+    broadcast, largest = bursts(candidates, Members.of(joins), th, members, spaced=spaced)
     with_adder = attributed - a.own_no_adder
     # Peers: people who joined by themselves or were added by someone who does not own it.
     by_owners = sum(counts[o] for o in owners if o in counts)
@@ -379,57 +381,6 @@ def _join_span(a: Adds, members: int, since: str, interval_days: float | None) -
     return Value(span, precise)
 
 
-def _bursts(counts: Mapping[str, int], m: Members, th: Thresholds, members: int) -> tuple[int, int]:
-    """Members added in bulk, and the largest run of adds by one adder (see :func:`spread`).
-
-    ``counts``: adder -> how many it added (adds of oneself and unknown times left out), the
-    adders whose adds may be bulk. Most adders of most communities added one person: only the
-    join times of those that added more are gathered, in one pass over the members.
-    """
-    window = th.burst_hours * 3600
-    need = max(th.burst_members, th.burst_share * members)
-    broadcast, largest = 0, 1 if counts else 0
-    # The result does not depend on the order adders are looked at: the ones that added most
-    # first, so that once a run is as long as the next adder's adds, the rest can be skipped.
-    wanted = sorted(
-        (adder for adder, n in counts.items() if n > largest or n >= need),
-        key=counts.__getitem__,
-        reverse=True,
-    )
-    if not wanted:
-        return broadcast, largest
-    at: dict[str | None, list[float]] = {adder: [] for adder in wanted}
-    pids, adders, times, _own = known_joins(m)
-    # The members those adders added (not themselves), picked in C; only they are appended.
-    picked = map(operator.and_, map(at.__contains__, adders), added_by_others(m, pids, adders))
-    for adder, ts in compress(zip(adders, times, strict=True), picked):
-        at[adder].append(ts)
-    for adder in wanted:
-        n = counts[adder]
-        if n <= largest and n < need:
-            break  # cannot hold a burst nor a larger run than one already found (nor can the rest)
-        added = at[adder]
-        added.sort()
-        if added[-1] - added[0] > window and min(map(operator.sub, added[1:], added)) > window:
-            # Every add more than `window` after the one before: runs of one each (the common
-            # case at every size), no longer than the run of one `largest` already counts.
-            if need <= 1:
-                broadcast += n
-            continue
-        start = 0
-        # All within the window of the first add is one run (the common case): skip the scan.
-        for end in range(n if added[-1] - added[0] <= window else 1, n + 1):
-            # Close a run when the next add is more than `window` after the run's first.
-            if end == n or added[end] - added[start] > window:
-                size = end - start
-                if size > largest:
-                    largest = size
-                if size >= need:
-                    broadcast += size
-                start = end
-    return broadcast, largest
-
-
 def exposure(
     member_ids: Iterable[str], owners: set[str], people: People, label: str | None
 ) -> dict[str, Value]:
@@ -452,13 +403,19 @@ def exposure(
 
 
 def measure(
-    f: Facts, inv: ReportInventory, th: Thresholds, shared: dict[object, Value] | None = None
+    f: Facts,
+    inv: ReportInventory,
+    th: Thresholds,
+    shared: dict[object, Value] | None = None,
+    *,
+    spaced: bool = False,
 ) -> Measured:
     """Every component of one community, from its facts.
 
     ``shared``: one dict for every community of a report, through which equal figures become
     one object (a value is immutable). At the xl size 900,000 figures hold about 100,000
-    distinct ones (member counts, shares of small counts, the same notes).
+    distinct ones (member counts, shares of small counts, the same notes). ``spaced``: no adder
+    added two of its members within the burst window (:func:`govern.virality.bursts.spaced`).
     """
     people = inv.people
     not_people = people.not_people
@@ -519,7 +476,9 @@ def measure(
     # The members' adds are walked once and kept: the champions section reads them again.
     a = adds_cached(f) if joins is f.members else adds_of(joins)
     interval = f.clock.interval_days
-    out.values.update(spread(joins, owners, people, th, f.clock.first_at, interval, a))
+    out.values.update(
+        spread(joins, owners, people, th, f.clock.first_at, interval, a, spaced=spaced)
+    )
     a.drop_counts()  # a dict per community that nothing after the measures reads
     out.values.update(exposure(joins, owners, people, f.community.sensitivity_label))
     last = [f.community.last_activity_at] + [a.last_activity_at for a in f.activity.values()]
