@@ -32,6 +32,12 @@ from govern.virality.thresholds import Thresholds
 
 DAY = 86400.0
 HOUR = 3600.0
+BURSTS = (
+    Thresholds(),
+    Thresholds(burst_members=3, burst_share=0.0),
+    Thresholds(burst_members=1),  # one add is a burst: every spaced add is broadcast
+)
+"""Burst thresholds: the defaults, a share of nobody, and bursts of one add."""
 
 
 def _joins(rng: random.Random, n: int) -> dict[str, Join]:
@@ -117,19 +123,7 @@ def test_adds_counted_in_c_are_the_lists_of_the_loop(seed: int) -> None:
         assert a.counts is None and a.by_adder == by_adder
 
 
-@pytest.mark.parametrize(
-    ("seed", "th"),
-    list(
-        itertools.product(
-            range(30),
-            (
-                Thresholds(),
-                Thresholds(burst_members=3, burst_share=0.0),
-                Thresholds(burst_members=1),
-            ),
-        )
-    ),
-)
+@pytest.mark.parametrize(("seed", "th"), list(itertools.product(range(30), BURSTS)))
 def test_spread_figures_are_those_of_the_per_adder_scan(seed: int, th: Thresholds) -> None:
     rng = random.Random(seed)
     joins = _joins(rng, rng.choice((5, 12, 40, 150)))
@@ -250,19 +244,7 @@ def _closest_adds(m: Members) -> float:
     return min(gaps, default=math.inf)
 
 
-@pytest.mark.parametrize(
-    ("seed", "th"),
-    list(
-        itertools.product(
-            range(20),
-            (
-                Thresholds(),
-                Thresholds(burst_members=3, burst_share=0.0),
-                Thresholds(burst_members=1),
-            ),
-        )
-    ),
-)
+@pytest.mark.parametrize(("seed", "th"), list(itertools.product(range(20), BURSTS)))
 def test_spaced_communities_need_no_search_for_bulk_adds(seed: int, th: Thresholds) -> None:
     """Where :func:`spaced` says no adder added two members within the window, the bulk adds
     are those of the full search; it says so only where it is true, and for most adders that
