@@ -121,8 +121,7 @@ def _build(store: Store, policies_dir: Path | None, curves: int, namer: Namer | 
     shared: dict[object, Value] = {}  # equal figures of different communities: one object
     # Where no adder added two members within the burst window (most communities), the
     # measures know the bulk adds without looking at any adder's join times.
-    window = th.burst_hours * 3600
-    alone = spaced((f.members for f in inv.facts.values()), window)
+    alone = spaced((f.members for f in inv.facts.values()), th.burst_window)
     measured = {
         cid: measure(f, inv, th, shared, spaced=s)
         for (cid, f), s in zip(inv.facts.items(), alone, strict=True)

@@ -34,7 +34,7 @@ def bursts(
     ``spaced``: :func:`spaced` found no adder of these members adding two of them within the
     window, so every run is one add.
     """
-    window = th.burst_hours * 3600
+    window = th.burst_window
     need = max(th.burst_members, th.burst_share * members)
     broadcast, largest = 0, 1 if counts else 0
     if spaced:

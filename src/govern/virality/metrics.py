@@ -289,6 +289,7 @@ def spread(
     first_at: float,
     interval_days: float | None = None,
     adds: Adds | None = None,
+    *,
     spaced: bool = False,
 ) -> dict[str, Value]:
     """Organic versus broadcast growth, from when and by whom members were added.

@@ -163,7 +163,7 @@ def community_spread(f: Facts, th: Thresholds, department_of: dict[str, str]) ->
                 where = dict(zip(map(get, pids), pids, strict=True))  # department -> a member
                 out.lone = {where[d]: d for d in singles}
     out.adds = a = adds(f)
-    window = th.burst_hours * 3600
+    window = th.burst_window
     need = max(th.burst_members, th.burst_share * members)
     if a.most < need:
         # No adder added enough for a bulk add: every add is organic. The lists of who added

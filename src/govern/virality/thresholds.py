@@ -53,6 +53,11 @@ class Thresholds:
     source: str | None = None
     """The file they were read from, or None for the built-in defaults."""
 
+    @property
+    def burst_window(self) -> float:
+        """``burst_hours`` in seconds: the span of one bulk add's run."""
+        return self.burst_hours * 3600
+
     def values(self) -> dict[str, float]:
         """The thresholds by name, without their source."""
         out = asdict(self)
